@@ -1,0 +1,238 @@
+"""Every constant of the paper, with its value and where it comes from, plus the quick/full switch.
+
+The paper is Shad et al., "Attention-Based Deep Learning for Scalable Speech Emotion Recognition
+with Synthetic Bone-Conducted Speech". Each field's ``metadata["source"]`` says where its value
+comes from; ``constants_table()`` lists them all. A notebook overrides values in one visible cell::
+
+    cfg = config.get_config(mode="quick", overrides={"bc.alpha": 0.8})
+
+Notebook: every notebook starts from ``get_config()``; 01_dataset_exploration shows the table.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PAPER = "Shad et al., Attention-based deep learning for scalable SER with synthetic BC speech"
+RAVDESS_PAPER = "Livingstone & Russo (2018), PLoS ONE 13(5): e0196391"
+
+MODE_ENV = "BCSER_MODE"  # "quick" (default) or "full"
+DATA_DIR_ENV = "BCSER_DATA_DIR"  # where downloads and caches go
+RAVDESS_DIR_ENV = "BCSER_RAVDESS_DIR"  # an existing RAVDESS copy to use instead of downloading
+OFFLINE_ENV = "BCSER_OFFLINE"  # "1": never try to download (tests and CI set it)
+FIGURES_DIR_ENV = "BCSER_FIGURES_DIR"
+
+REPO_SLUG = "bcser/bcser"  # GitHub owner/name used by the Colab and Binder badges
+REPO_ROOT = Path(__file__).resolve().parents[1]  # the checkout, when installed editable
+
+
+def _c(value, source: str):
+    """A config field: its default value and where that value comes from."""
+    if isinstance(value, (list, dict, set)):
+        raise TypeError("use tuples for sequence constants so configs stay immutable")
+    return field(default=value, metadata={"source": source})
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """RAVDESS audio-only speech: the facts a loader and validator need."""
+
+    n_files: int = _c(1440, f"{RAVDESS_PAPER}; paper §data")
+    n_actors: int = _c(24, f"{RAVDESS_PAPER} (odd actor numbers are male)")
+    sample_rate: int = _c(48_000, f"{RAVDESS_PAPER}: 48 kHz, 16-bit WAV")
+    emotions: tuple = _c(
+        ("neutral", "calm", "happy", "sad", "angry", "fearful", "disgust", "surprised"),
+        f"{RAVDESS_PAPER}: emotion codes 01..08 in this order",
+    )
+    modality: int = _c(3, "RAVDESS file names: 03 = audio-only")
+    vocal_channel: int = _c(1, "RAVDESS file names: 01 = speech (02 = song)")
+    statements: tuple = _c(("Kids are talking by the door", "Dogs are sitting by the door"),
+                           f"{RAVDESS_PAPER}: statement codes 01, 02")
+    url: str = _c("https://zenodo.org/records/1188976/files/Audio_Speech_Actors_01-24.zip?download=1",
+                  "Zenodo record 1188976 (DESIGN.md §4)")
+    archive_name: str = _c("Audio_Speech_Actors_01-24.zip", "Zenodo record 1188976")
+    archive_bytes: int = _c(208_468_073, "Zenodo record 1188976 (DESIGN.md §4)")
+    archive_md5: str = _c("bc696df654c87fed845eb13823edef8a",
+                          "Zenodo record 1188976 (DESIGN.md §4)")
+
+
+@dataclass(frozen=True)
+class Audio:
+    """What the loaders accept. Not from the paper: our robustness bounds (DESIGN.md §7)."""
+
+    min_duration_s: float = _c(0.5, "ours: shorter clips hold too little speech to classify")
+    min_sample_rate: int = _c(8_000, "ours: below telephone band the features are meaningless")
+    max_channels: int = _c(2, "ours: mono or stereo (RAVDESS ships 5 stereo files)")
+    silence_peak: float = _c(1e-5, "ours: a peak below -100 dBFS is treated as silence")
+
+
+@dataclass(frozen=True)
+class BCFilter:
+    """AC→BC: first-order IIR low-pass H(z) = β / (1 − α z⁻¹), i.e. y[n] = β·x[n] + α·y[n−1]."""
+
+    alpha: float = _c(0.755, "paper, BC synthesis filter H(z) = β/(1 − αz⁻¹)")
+    beta: float = _c(0.205, "paper, BC synthesis filter H(z) = β/(1 − αz⁻¹)")
+    reference_rate: int = _c(48_000, "ours (DESIGN.md §1): the paper gives no rate; "
+                                     "RAVDESS's own rate")
+
+
+@dataclass(frozen=True)
+class Augment:
+    """Table II of the paper. Each transform is applied with probability ``p``."""
+
+    p: float = _c(1.0, "paper, Table II says only 'random probability'; ours: always apply "
+                       "inside versions(), which picks the transforms itself")
+    time_stretch_rate: float = _c(1.2, "paper, Table II")
+    speed_factor: float = _c(1.1, "paper, Table II")
+    shift_fraction: float = _c(0.2, "paper, Table II: ±20% of the length")
+    time_mask_fraction: float = _c(0.1, "paper, Table II: at most 10% of the audio")
+    pitch_semitones: float = _c(2.0, "paper, Table II: +2 semitones")
+    gain_range: tuple = _c((0.5, 1.5), "paper, Table II: volume ×0.5–1.5 (linear)")
+    noise_std: float = _c(0.005, "paper, Table II: Gaussian noise level 0.005")
+    clip_level: float = _c(0.5, "paper, Table II: clipping at ±0.5")
+    echo_delay_s: float = _c(0.5, "paper, Table II")
+    echo_decay: float = _c(0.5, "paper, Table II")
+    compressor_threshold_db: float = _c(-20.0, "paper, Table II")
+    compressor_ratio: float = _c(4.0, "paper, Table II")
+    vtlp_alpha: float = _c(1.1, "paper, Table II")
+    n_versions: int = _c(15, "paper, Table III: 4,320 validation clips = 20% of 1,440 × 15; "
+                             "read as original + 12 single augmentations + 2 random chains")
+    chain_length: int = _c(3, "ours: the paper does not say how long a random chain is")
+
+
+@dataclass(frozen=True)
+class Features:
+    sample_rate: int = _c(16_000, "paper: everything is resampled to 16 kHz after augmentation")
+    kind: str = _c("logmel", "ours: the paper says 'local spectral and prosodic features'; "
+                             "log-mel is our default (notebook 04 compares)")
+    n_mels: int = _c(64, "ours")
+    n_fft: int = _c(400, "ours: 25 ms at 16 kHz")
+    hop_length: int = _c(160, "ours: 10 ms at 16 kHz")
+    n_mfcc: int = _c(20, "ours")
+    max_duration_s: float = _c(4.0, "ours: RAVDESS clips last 2.9–5.3 s")
+
+
+@dataclass(frozen=True)
+class Model:
+    n_classes: int = _c(8, "paper: 8 emotions")
+    conv_channels: tuple = _c((32, 64), "ours: the paper gives no sizes")
+    d_model: int = _c(64, "ours")
+    n_heads: int = _c(4, "ours")
+    n_layers: int = _c(2, "ours")
+    dropout: float = _c(0.1, "ours")
+
+
+@dataclass(frozen=True)
+class Training:
+    val_fraction: float = _c(0.2, "paper: 80:20 train/validation split")
+    batch_size: int = _c(64, "paper")
+    optimizer: str = _c("adam", "paper: Adam")
+    learning_rate: float = _c(1e-3, "ours: Adam's default; the paper gives none")
+    class_weight: str = _c("balanced",
+                           "paper: inverse-frequency class weights (sklearn 'balanced')")
+    label_smoothing: float = _c(0.1, "paper")
+    patience: int = _c(5, "paper: early stopping on validation loss, patience 5")
+    max_epochs: int = _c(100, "ours: an upper bound; the paper stopped at epoch 22")
+    paper_stop_epoch: int = _c(22, "paper")
+
+
+@dataclass(frozen=True)
+class Reported:
+    """What the paper reports (Tables III and IV) and the prior work it cites."""
+
+    train_accuracy: float = _c(0.9450, "paper, Table IV")
+    val_accuracy: float = _c(0.9551, "paper, Table IV")
+    balanced_accuracy: float = _c(0.9532, "paper, Table IV")
+    mcc: float = _c(0.9487, "paper, Table IV")
+    train_loss: float = _c(0.6226, "paper, Table IV")
+    val_loss: float = _c(0.6019, "paper, Table IV")
+    mean_iou: float = _c(0.9163, "paper, Table IV")
+    mse: float = _c(0.0812, "paper, Table IV")
+    log_loss: float = _c(1.4105, "paper, Table IV")
+    auc: float = _c(1.0, "paper, Table IV: every class")
+    val_support: int = _c(4320, "paper, Table III")
+    # emotion: (precision, recall, f1, support)
+    per_class: tuple = _c((
+        ("angry", 1.00, 0.93, 0.97, 568), ("calm", 0.98, 0.97, 0.98, 508),
+        ("disgust", 0.98, 0.96, 0.97, 514), ("fearful", 0.90, 0.99, 0.94, 607),
+        ("happy", 0.88, 0.97, 0.92, 615), ("neutral", 0.98, 0.92, 0.95, 303),
+        ("sad", 0.97, 0.91, 0.94, 606), ("surprised", 0.98, 0.96, 0.97, 599),
+    ), "paper, Table III")
+    hosain_bc_accuracy: float = _c(0.7250, "Hosain et al. 2023: CNN on log-mel, synthetic BC")
+    hosain_ac_accuracy: float = _c(0.6983, "Hosain et al. 2023: CNN on log-mel, AC")
+
+
+@dataclass(frozen=True)
+class Mode:
+    """Quick mode keeps the course and CI fast on two CPU cores; full mode is paper scale."""
+
+    name: str = "quick"
+    actors: tuple | None = (1, 2, 3, 4, 5, 6)  # None: every actor present
+    max_epochs: int | None = 3  # None: Training.max_epochs
+    seed: int = 0
+
+
+QUICK = Mode()
+FULL = Mode(name="full", actors=None, max_epochs=None)
+
+
+@dataclass(frozen=True)
+class Config:
+    corpus: Corpus = field(default_factory=Corpus)
+    audio: Audio = field(default_factory=Audio)
+    bc: BCFilter = field(default_factory=BCFilter)
+    augment: Augment = field(default_factory=Augment)
+    features: Features = field(default_factory=Features)
+    model: Model = field(default_factory=Model)
+    training: Training = field(default_factory=Training)
+    reported: Reported = field(default_factory=Reported)
+    mode: Mode = field(default_factory=Mode)
+
+    @property
+    def emotions(self) -> tuple:
+        return self.corpus.emotions
+
+
+def mode_from_env(default: str = "quick") -> str:
+    mode = os.environ.get(MODE_ENV, default).strip().lower()
+    if mode not in ("quick", "full"):
+        raise ValueError(f"{MODE_ENV}={mode!r}: expected 'quick' or 'full'")
+    return mode
+
+
+def get_config(mode: str | None = None, overrides: dict | None = None) -> Config:
+    """The configuration for ``mode`` ("quick" or "full"; default: $BCSER_MODE, else quick).
+
+    ``overrides`` maps "section.name" to a new value, e.g. ``{"bc.alpha": 0.8}``.
+    """
+    mode = mode_from_env() if mode is None else mode.lower()
+    if mode not in ("quick", "full"):
+        raise ValueError(f"mode {mode!r}: expected 'quick' or 'full'")
+    cfg = Config(mode=QUICK if mode == "quick" else FULL)
+    for key, value in (overrides or {}).items():
+        section, _, name = key.partition(".")
+        part = getattr(cfg, section, None)
+        if part is None or not dataclasses.is_dataclass(part) or name not in {
+            f.name for f in dataclasses.fields(part)
+        }:
+            raise KeyError(f"unknown config key {key!r}")
+        cfg = dataclasses.replace(cfg, **{section: dataclasses.replace(part, **{name: value})})
+    return cfg
+
+
+def constants_table(cfg: Config | None = None):
+    """Every constant with its value and source, as a pandas DataFrame (one row per constant)."""
+    import pandas as pd
+
+    cfg = cfg or get_config()
+    rows = []
+    for section in dataclasses.fields(cfg):
+        part = getattr(cfg, section.name)
+        for f in dataclasses.fields(part):
+            if "source" in f.metadata:
+                rows.append({"section": section.name, "name": f.name,
+                             "value": getattr(part, f.name), "source": f.metadata["source"]})
+    return pd.DataFrame(rows)

@@ -1,0 +1,65 @@
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from bcser_utils.cli import main
+from bcser_utils.names import expected_names
+
+
+def test_data_check_json_on_a_synthetic_corpus(synthetic_dir, capsys):
+    assert main(["data", "check", str(synthetic_dir), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["n_files"] == 180 and report["actors"] == [1, 2, 3] and report["synthetic"]
+    assert report["files_per_emotion"]["neutral"] == 12 and report["missing_actors"][0] == 4
+
+
+def test_data_check_fails_on_a_folder_without_ravdess(tmp_path, capsys):
+    (tmp_path / "notes.wav").write_text("no audio here")
+    assert main(["data", "check", str(tmp_path)]) == 1
+    captured = capsys.readouterr()
+    assert "no usable RAVDESS" in captured.err and "notes.wav" in captured.out
+    assert main(["data", "check", str(tmp_path / "absent")]) == 2
+
+
+def test_data_check_on_the_full_corpus_layout(tmp_path_factory, capsys):
+    """All 24 actors present as WAV, like the Zenodo release (short distinct noise clips)."""
+    root = tmp_path_factory.mktemp("full")
+    rng = np.random.default_rng(0)
+    for name in expected_names():
+        (root / name.folder).mkdir(exist_ok=True)
+        sf.write(root / name.folder / name.filename(), rng.uniform(-0.1, 0.1, 4000), 8000)
+    assert main(["data", "check", str(root), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["n_files"] == 1440 and report["actors"] == list(range(1, 25))
+    assert report["missing"] == [] and report["missing_actors"] == [] and report["complete"]
+
+
+def test_data_check_on_the_development_copy(ravdess_dir):
+    out = subprocess.run([sys.executable, "-m", "bcser_utils", "data", "check", str(ravdess_dir),
+                          "--json"], capture_output=True, text=True, check=True).stdout
+    report = json.loads(out)
+    assert (report["n_files"], len(report["actors"]), len(report["stereo_files"])) == (1200, 20, 5)
+    assert report["files_per_emotion"] == {"neutral": 80, **{e: 160 for e in (
+        "calm", "happy", "sad", "angry", "fearful", "disgust", "surprised")}}
+    assert report["duplicates"] == [["03-01-03-01-02-01-07", "03-01-03-01-02-02-07"]]
+
+
+def test_download_failure_exits_non_zero(monkeypatch, capsys, tmp_path):
+    from bcser_utils import data
+
+    def refuse(dest):
+        raise ValueError("MD5 hash of downloaded file does not match")
+
+    monkeypatch.setattr(data, "download", refuse)
+    assert main(["data", "download", "--dir", str(tmp_path)]) == 1
+    assert "download failed: MD5" in capsys.readouterr().err
+
+
+def test_usage_errors_exit_with_2():
+    with pytest.raises(SystemExit) as exit_info:
+        main(["data"])
+    assert exit_info.value.code == 2
