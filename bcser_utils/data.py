@@ -69,13 +69,15 @@ def _wav_declared_data_bytes(path: Path) -> tuple[int, int] | None:
 
 
 def load_audio(path: str | Path, sample_rate: int | None = None,
-               cfg: config.Config | None = None) -> tuple[np.ndarray, int]:
+               cfg: config.Config | None = None, mono: bool = True) -> tuple[np.ndarray, int]:
     """Read one audio file as mono float32; resample to ``sample_rate`` if given.
 
     Accepts anything soundfile reads (.wav, .flac, …) at any rate ≥ ``cfg.audio.min_sample_rate``,
     mono or stereo (stereo is averaged to mono). Raises ``AudioError`` naming the file and the
     cause for a missing, empty, non-audio, corrupt, truncated, too short, silent or non-finite
     file, and for an unexpected channel count or sample rate. Returns ``(audio, rate)``.
+    With ``mono=False`` every channel is kept, whatever their number: ``audio`` is then
+    ``(channels, samples)``.
 
     Notebook: 01_dataset_exploration.
     """
@@ -98,7 +100,7 @@ def load_audio(path: str | Path, sample_rate: int | None = None,
         if path.stat().st_size < offset + size:
             raise AudioError(path, f"truncated: the header promises {size} bytes of audio, "
                                    f"the file holds {path.stat().st_size - offset}")
-    if audio.shape[1] == 0 or audio.shape[1] > limits.max_channels:
+    if audio.shape[1] == 0 or (mono and audio.shape[1] > limits.max_channels):
         raise AudioError(path, f"{audio.shape[1]} channels; expected mono or stereo")
     if rate < limits.min_sample_rate:
         raise AudioError(path, f"sample rate {rate} Hz is below the {limits.min_sample_rate} Hz "
@@ -111,13 +113,13 @@ def load_audio(path: str | Path, sample_rate: int | None = None,
     if duration < limits.min_duration_s:
         raise AudioError(path, f"too short: {duration:.3f} s, need at least "
                                f"{limits.min_duration_s} s")
-    audio = audio.mean(axis=1, dtype=np.float32)
     if np.abs(audio).max() < limits.silence_peak:
         raise AudioError(path, "silent (peak below -100 dBFS)")
     if sample_rate and sample_rate != rate:
         import soxr
 
         audio, rate = soxr.resample(audio, rate, sample_rate, quality="HQ"), sample_rate
+    audio = audio.mean(axis=1, dtype=np.float32) if mono else np.ascontiguousarray(audio.T)
     return audio.astype(np.float32, copy=False), rate
 
 

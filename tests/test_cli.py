@@ -63,3 +63,35 @@ def test_usage_errors_exit_with_2():
     with pytest.raises(SystemExit) as exit_info:
         main(["data"])
     assert exit_info.value.code == 2
+
+
+def test_bc_converts_any_rate_and_channel_count_at_the_input_rate(tmp_path):
+    from bcser_utils import bc
+
+    rng = np.random.default_rng(1)
+    stereo = rng.uniform(-0.4, 0.4, (44_100, 2)).astype(np.float32)
+    source, target = tmp_path / "in.flac", tmp_path / "out.wav"
+    sf.write(source, stereo, 44_100, subtype="PCM_24")
+    assert main(["bc", str(source), str(target)]) == 0
+    out, rate = sf.read(target, dtype="float32")
+    assert rate == 44_100 and out.shape == stereo.shape and sf.info(target).subtype == "PCM_24"
+    original, _ = sf.read(source, dtype="float32")
+    for channel in range(2):
+        expected = bc.to_bc(original[:, channel], 44_100)
+        assert np.abs(out[:, channel] - expected).max() < 1e-5
+
+
+def test_bc_refuses_bad_input_and_writes_nothing(tmp_path, capsys):
+    source, target = tmp_path / "notes.wav", tmp_path / "out.wav"
+    source.write_text("not audio")
+    assert main(["bc", str(source), str(target)]) == 1
+    assert "notes.wav: not readable as audio" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == [source]
+
+
+def test_bc_never_overwrites_its_input(tmp_path, capsys):
+    source = tmp_path / "in.wav"
+    sf.write(source, np.random.default_rng(2).uniform(-0.3, 0.3, 16_000), 16_000)
+    before = source.read_bytes()
+    assert main(["bc", str(source), str(source)]) == 1
+    assert "refusing to overwrite" in capsys.readouterr().err and source.read_bytes() == before

@@ -249,3 +249,9 @@ def test_failed_download_falls_back_loudly(monkeypatch, tmp_path):
     with pytest.warns(UserWarning, match="download failed.*no route to host.*synthetic"):
         location = data.find_corpus(allow_download=True)
     assert location.synthetic
+
+
+def test_mono_false_keeps_every_channel(write_wav):
+    six = np.stack([tone(freq=100 * (k + 1)) for k in range(6)], axis=1)
+    audio, rate = load_audio(write_wav(six), mono=False, sample_rate=8000)
+    assert audio.shape == (6, 8000) and rate == 8000 and audio.dtype == np.float32
