@@ -83,8 +83,8 @@ class BCFilter:
 class Augment:
     """Table II of the paper. Each transform is applied with probability ``p``."""
 
-    p: float = _c(1.0, "paper, Table II says only 'random probability'; ours: always apply "
-                       "inside versions(), which picks the transforms itself")
+    p: float = _c(1.0, "paper, Table II says only 'random probability'; ours: apply() uses p, "
+                       "versions() always applies, since it picks the transforms itself")
     time_stretch_rate: float = _c(1.2, "paper, Table II")
     speed_factor: float = _c(1.1, "paper, Table II")
     shift_fraction: float = _c(0.2, "paper, Table II: ±20% of the length")
@@ -97,7 +97,16 @@ class Augment:
     echo_decay: float = _c(0.5, "paper, Table II")
     compressor_threshold_db: float = _c(-20.0, "paper, Table II")
     compressor_ratio: float = _c(4.0, "paper, Table II")
+    compressor_attack_ms: float = _c(1.0, "ours: pedalboard's default; the paper gives none")
+    compressor_release_ms: float = _c(100.0, "ours: pedalboard's default; the paper gives none")
     vtlp_alpha: float = _c(1.1, "paper, Table II")
+    vtlp_boundary_hz: float = _c(4800.0, "Jaitly & Hinton (2013): F_hi, where the linear warp "
+                                         "hands over")
+    shift_rollover: bool = _c(False, "ours: zero-fill, since a later or earlier onset is the "
+                                     "real-world variation (audiomentations defaults to rollover)")
+    sample_rate: int = _c(48_000, "paper: augment the recordings, then resample to 16 kHz. Note "
+                                  "white noise of std 0.005 added at 48 kHz keeps std ≈ 0.0029 "
+                                  "after resampling to 16 kHz")
     n_versions: int = _c(15, "paper, Table III: 4,320 validation clips = 20% of 1,440 × 15; "
                              "read as original + 12 single augmentations + 2 random chains")
     chain_length: int = _c(3, "ours: the paper does not say how long a random chain is")
