@@ -1,0 +1,74 @@
+import numpy as np
+import pytest
+
+from bcser_utils import config, features
+
+F = config.get_config().features
+RATE = 16_000
+
+
+def harmonic(f0=150.0, seconds=3.0, rate=RATE):
+    t = np.arange(int(seconds * rate)) / rate
+    return (0.1 * sum(np.sin(2 * np.pi * k * f0 * t) / k for k in range(1, 6))).astype(np.float32)
+
+
+@pytest.mark.parametrize("kind, width", [("logmel", 64), ("mfcc", 60), ("prosody", 3),
+                                         ("logmel+prosody", 67)])
+def test_shape_and_dtype_are_fixed_whatever_the_input(kind, width):
+    assert features.n_features(kind, F) == width
+    for seconds, rate in ((2.2, 16_000), (5.3, 48_000), (4.0, 22_050)):
+        x = features.extract(harmonic(seconds=seconds, rate=rate), rate, kind)
+        assert x.shape == (features.n_frames(F), width) == (201, width)
+        assert x.dtype == np.float32 and np.isfinite(x).all()
+
+
+def test_fix_length_keeps_the_centre_and_pads_symmetrically():
+    x = np.arange(10, dtype=np.float32)
+    assert features.fix_length(x, 4).tolist() == [3, 4, 5, 6]
+    assert features.fix_length(x, 13).tolist() == [0, *range(10), 0, 0]
+    padded = features.fix_length(x[:3], 8)
+    assert padded.tolist() == [0, 0, 0, 1, 2, 0, 0, 0] and len(features.fix_length(x, 10)) == 10
+
+
+def test_logmel_puts_a_tone_in_the_right_band():
+    import librosa
+
+    tone = 0.1 * np.sin(2 * np.pi * 1000 * np.arange(3 * RATE) / RATE)
+    x = features.extract(tone.astype(np.float32), RATE, "logmel")
+    centres = librosa.mel_frequencies(F.n_mels + 2, fmax=RATE / 2)[1:-1]
+    assert abs(centres[x[100].argmax()] - 1000) < 60
+
+
+def test_prosody_tracks_f0_and_energy():
+    quiet, loud = harmonic(f0=150.0) * 0.1, harmonic(f0=220.0)
+    a, b = (features.extract(s, RATE, "prosody")[60:140] for s in (quiet, loud))
+    assert np.median(np.exp(a[:, 2])) == pytest.approx(150, rel=0.02)
+    assert np.median(np.exp(b[:, 2])) == pytest.approx(220, rel=0.02)
+    assert np.median(b[:, 0] - a[:, 0]) == pytest.approx(np.log(10), abs=0.05)  # ×10 louder
+
+
+def test_mfcc_deltas_vanish_on_a_steady_sound():
+    x = features.extract(harmonic(seconds=4.0), RATE, "mfcc")[20:-20]
+    assert np.abs(x[:, 20:]).max() < 0.05 * np.abs(x[:, :20]).max()
+
+
+def test_unknown_kind_is_refused():
+    with pytest.raises(ValueError, match="'chroma' is unknown"):
+        features.extract(harmonic(), RATE, "chroma")
+
+
+def test_standardizer_sees_only_what_it_is_fitted_on():
+    rng = np.random.default_rng(0)
+    train = rng.normal(2.0, 3.0, (50, 201, 4)).astype(np.float32)
+    val = rng.normal(-5.0, 0.5, (20, 201, 4)).astype(np.float32)
+    scaler = features.Standardizer().fit(train)
+    np.testing.assert_allclose(scaler.mean, train.mean(axis=(0, 1)), rtol=1e-4)
+    np.testing.assert_allclose(scaler.std, train.std(axis=(0, 1)), rtol=1e-3)
+    z = scaler.transform(val)  # transformed with train statistics: not centred
+    assert np.abs(z.mean()) > 2 and z.dtype == np.float32
+    chunked = features.Standardizer().fit(np.array_split(train, 7))
+    np.testing.assert_allclose(chunked.mean, scaler.mean, rtol=1e-5)
+    restored = features.Standardizer.from_dict(scaler.to_dict())
+    np.testing.assert_array_equal(restored.transform(val), z)
+    with pytest.raises(RuntimeError, match="before fit"):
+        features.Standardizer().transform(val)
