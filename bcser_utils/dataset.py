@@ -1,0 +1,207 @@
+"""The cached dataset builder: recordings → (BC) → versions → 16 kHz → features, on disk.
+
+``build(recordings, cfg, signal="bc")`` makes, for every recording of a catalog (any subset),
+its ``n_versions`` versions (``augment.versions``: the original, 12 single augmentations, random
+chains) and their feature tensors, in the paper's order: the BC filter on the original recording,
+augmentation at ``cfg.augment.sample_rate`` (48 kHz), then resampling to 16 kHz inside
+``features.extract``. The result is one float16 array of shape (recordings × versions, T, F),
+memory-mapped, plus an index table (recording, version, label, emotion, actor, …).
+
+- **Keyed by every parameter that shapes it:** the folder name is a hash of the BC, augmentation
+  and feature settings, the signal (ac/bc), the number of versions, the seed, the code version
+  and the recordings themselves (name, size and modification time). Change any and a new cache
+  is built; nothing stale is reused.
+- **Resumable:** each recording's tensor is written to its own shard file, atomically, so an
+  interrupted build continues where it stopped.
+- **Parallel:** recordings are spread over all cores, with a progress bar.
+- **Splits come later:** version 0 is always the untouched original and each recording's versions
+  depend only on the seed and its own name, so a protocol that splits recordings before
+  augmenting simply uses version 0 of its validation and test recordings.
+
+Notebook: 04_features.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import zlib
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import __version__, augment, bc, config, data, features
+
+INDEX_COLUMNS = ["name", "actor", "sex", "emotion", "emotion_code", "intensity", "statement",
+                 "repetition", "duplicate_group"]
+
+
+def recording_seed(seed: int, name: str) -> int:
+    """Each recording's versions depend only on the global seed and its own name."""
+    return zlib.crc32(name.encode(), seed & 0xFFFFFFFF)
+
+
+def cache_key(recordings: pd.DataFrame, cfg: config.Config, signal: str, n_versions: int,
+              seed: int) -> str:
+    """A hash of everything that shapes the cached tensors (see the module docstring)."""
+    files = [(row.name, int(Path(row.path).stat().st_size), int(Path(row.path).stat().st_mtime))
+             for row in recordings[["name", "path"]].itertuples(index=False)]
+    shape = {"bc": asdict(cfg.bc), "augment": asdict(cfg.augment),
+             "features": asdict(cfg.features), "signal": signal, "n_versions": n_versions,
+             "seed": seed, "code": __version__, "files": sorted(files)}
+    return hashlib.sha256(json.dumps(shape, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def recording_features(path: str | Path, name: str, cfg: config.Config, signal: str,
+                       n_versions: int, seed: int) -> tuple[np.ndarray, list[str]]:
+    """All versions of one recording as a (n_versions, T, F) float16 array, and their labels."""
+    audio, rate = data.load_audio(path, sample_rate=cfg.augment.sample_rate, cfg=cfg)
+    if signal == "bc":
+        audio = bc.to_bc(audio, rate, cfg.bc.alpha, cfg.bc.beta, cfg.bc.reference_rate)
+    made = augment.versions(audio, rate, n=n_versions, seed=recording_seed(seed, name),
+                            params=cfg.augment)
+    tensors = [features.extract(version, rate, cfg.features.kind, cfg.features)
+               for _, version in made]
+    return np.stack(tensors).astype(np.float16), [label for label, _ in made]
+
+
+def _build_shard(job) -> tuple[str, list[str]]:
+    path, name, cfg, signal, n_versions, seed, shard = job
+    tensor, labels = recording_features(path, name, cfg, signal, n_versions, seed)
+    tmp = shard.with_suffix(".tmp.npy")
+    np.save(tmp, tensor)
+    os.replace(tmp, shard)  # a shard exists whole or not at all
+    return name, labels
+
+
+class FeatureCache:
+    """A built cache: ``features`` (memory-mapped float16, (N, T, F)) and ``index`` (N rows)."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+        self.index = pd.read_csv(self.folder / "index.csv")
+        self.meta = json.loads((self.folder / "meta.json").read_text())
+        self.features = np.load(self.folder / "features.npy", mmap_mode="r")
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    @property
+    def synthetic(self) -> bool:
+        return bool(self.meta["synthetic"])
+
+    def rows(self, names=None, versions=None) -> np.ndarray:
+        """Row numbers of the given recordings (all if None) and versions (all if None)."""
+        keep = np.ones(len(self.index), dtype=bool)
+        if names is not None:
+            keep &= self.index["name"].isin(set(names)).to_numpy()
+        if versions is not None:
+            keep &= self.index["version"].isin(set(versions)).to_numpy()
+        return np.flatnonzero(keep)
+
+
+def build(recordings: pd.DataFrame, cfg: config.Config | None = None, signal: str = "bc",
+          n_versions: int | None = None, seed: int | None = None,
+          cache_dir: str | Path | None = None, workers: int | None = None,
+          progress: bool = True) -> FeatureCache:
+    """Build (or reopen) the feature cache of ``recordings`` (a catalog, any subset).
+
+    ``signal`` is "bc" (the paper) or "ac" (the original recordings). Returns a FeatureCache.
+    Notebook: 04_features.
+    """
+    from tqdm.auto import tqdm
+
+    cfg = cfg or config.get_config()
+    if signal not in ("ac", "bc"):
+        raise ValueError(f"signal {signal!r}: expected 'ac' or 'bc'")
+    n_versions = n_versions or cfg.augment.n_versions
+    seed = cfg.mode.seed if seed is None else seed
+    recordings = recordings.sort_values("name", ignore_index=True)
+    key = cache_key(recordings, cfg, signal, n_versions, seed)
+    folder = Path(cache_dir or data.data_dir() / "cache") / f"features-{signal}-{key}"
+    if (folder / "features.npy").exists() and (folder / "meta.json").exists():
+        return FeatureCache(folder)
+
+    shards = folder / "shards"
+    shards.mkdir(parents=True, exist_ok=True)
+    jobs = [(row.path, row.name, cfg, signal, n_versions, seed, shards / f"{row.name}.npy")
+            for row in recordings.itertuples(index=False)
+            if not (shards / f"{row.name}.npy").exists()]
+    labels_file = folder / "labels.json"
+    labels = json.loads(labels_file.read_text()) if labels_file.exists() else {}
+    workers = workers or os.cpu_count() or 1
+    bar = tqdm(total=len(recordings), initial=len(recordings) - len(jobs),
+               desc=f"features ({signal}, ×{n_versions})", disable=not progress)
+    try:
+        if workers > 1 and len(jobs) > 1:
+            with ProcessPoolExecutor(workers, initializer=_quiet_worker) as pool:
+                for name, made in pool.map(_build_shard, jobs, chunksize=4):
+                    labels[name] = made
+                    bar.update()
+        else:
+            for job in jobs:
+                name, made = _build_shard(job)
+                labels[name] = made
+                bar.update()
+    finally:
+        bar.close()
+        labels_file.write_text(json.dumps(labels))  # keep what was done, for a resumed build
+
+    first = np.load(shards / f"{recordings.name[0]}.npy", mmap_mode="r")
+    out = np.lib.format.open_memmap(folder / "features.tmp.npy", mode="w+", dtype=np.float16,
+                                    shape=(len(recordings) * n_versions, *first.shape[1:]))
+    rows = []
+    for i, row in enumerate(recordings.itertuples(index=False)):
+        out[i * n_versions:(i + 1) * n_versions] = np.load(shards / f"{row.name}.npy")
+        made = labels.get(row.name) or [f"version {v}" for v in range(n_versions)]
+        rows += [{**{c: getattr(row, c) for c in INDEX_COLUMNS}, "version": v, "label": made[v]}
+                 for v in range(n_versions)]
+    out.flush()
+    del out
+    pd.DataFrame(rows).to_csv(folder / "index.csv", index=False)
+    (folder / "meta.json").write_text(json.dumps({
+        "signal": signal, "n_versions": n_versions, "seed": seed, "key": key,
+        "synthetic": bool(recordings.attrs.get("synthetic", False)),
+        "n_recordings": len(recordings), "shape": [len(rows), *first.shape[1:]],
+        "config": {"bc": asdict(cfg.bc), "augment": asdict(cfg.augment),
+                   "features": asdict(cfg.features)}}, indent=1, default=str))
+    os.replace(folder / "features.tmp.npy", folder / "features.npy")
+    for shard in shards.glob("*.npy"):
+        shard.unlink()
+    shards.rmdir()
+    return FeatureCache(folder)
+
+
+def _quiet_worker() -> None:
+    """Each worker process uses one thread: two processes on two cores, not four threads each."""
+    os.environ["OMP_NUM_THREADS"] = "1"
+    try:
+        import torch
+
+        torch.set_num_threads(1)
+    except ImportError:
+        pass
+
+
+class FeatureDataset:
+    """A torch-style Dataset over rows of a FeatureCache: (float32 tensor (T, F), label index).
+
+    Notebook: 06_training.
+    """
+
+    def __init__(self, cache: FeatureCache, rows, standardizer: features.Standardizer):
+        self.cache, self.rows, self.standardizer = cache, np.asarray(rows), standardizer
+        self.labels = cache.index["emotion_code"].to_numpy()[self.rows] - 1
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, i):
+        import torch
+
+        x = self.standardizer.transform(self.cache.features[self.rows[i]])
+        return torch.from_numpy(x), int(self.labels[i])

@@ -1,0 +1,104 @@
+import numpy as np
+import pytest
+import torch
+
+from bcser_utils import bc, config, data, dataset, features
+
+CFG = config.get_config("quick")
+
+
+@pytest.fixture(scope="module")
+def recordings(synthetic_dir):
+    df = data.catalog(synthetic_dir, actors=(1,), warn=False)
+    return df[df.emotion.isin(["angry", "sad"])].head(4)
+
+
+def build(recordings, tmp_path, **kwargs):
+    kwargs = {"n_versions": 3, "workers": 1, "progress": False, **kwargs}
+    return dataset.build(recordings, kwargs.pop("cfg", CFG), cache_dir=tmp_path, **kwargs)
+
+
+def test_cache_shape_index_and_the_original_version(recordings, tmp_path):
+    cache = build(recordings, tmp_path)
+    assert cache.features.shape == (12, features.n_frames(CFG.features), 64)
+    assert cache.features.dtype == np.float16 and isinstance(cache.features, np.memmap)
+    assert list(cache.index.version[:3]) == [0, 1, 2]
+    assert list(cache.index.label[:2]) == ["original", "time_stretch"]
+    assert cache.synthetic
+    first = recordings.sort_values("name").iloc[0]
+    audio, rate = data.load_audio(first.path, sample_rate=CFG.augment.sample_rate)
+    expected = features.extract(bc.to_bc(audio, rate), rate)  # the paper's order: BC first
+    np.testing.assert_allclose(cache.features[0].astype(np.float32), expected, atol=0.02,
+                               rtol=2e-3)
+
+
+def test_ac_and_bc_differ_only_where_the_filter_acts(recordings, tmp_path):
+    ac, bc_ = build(recordings, tmp_path, signal="ac"), build(recordings, tmp_path)
+    assert ac.folder != bc_.folder
+    drop = (ac.features[0].astype(np.float32) - bc_.features[0].astype(np.float32)).mean(0)
+    assert drop[-8:].mean() > drop[:8].mean() + 1  # high mel bands lose far more (1 nat = 4.3 dB)
+
+
+def test_changing_any_parameter_never_reuses_the_cache(recordings, tmp_path):
+    base = build(recordings, tmp_path).folder
+    changed = [config.get_config("quick", overrides={key: value}) for key, value in (
+        ("bc.alpha", 0.7), ("augment.pitch_semitones", 3.0), ("features.n_mels", 40))]
+    folders = {build(recordings, tmp_path, cfg=cfg).folder for cfg in changed}
+    folders |= {build(recordings, tmp_path, seed=1).folder,
+                build(recordings, tmp_path, n_versions=2).folder,
+                build(recordings.head(3), tmp_path).folder}
+    assert base not in folders and len(folders) == 6
+    assert build(recordings, tmp_path, cfg=changed[2]).features.shape[-1] == 40
+
+
+def test_a_warm_cache_is_reopened_not_rebuilt(recordings, tmp_path, monkeypatch):
+    first = build(recordings, tmp_path)
+    monkeypatch.setattr(dataset, "recording_features", lambda *a: pytest.fail("rebuilt"))
+    again = build(recordings, tmp_path)
+    assert again.folder == first.folder
+    np.testing.assert_array_equal(again.features, first.features)
+
+
+def test_an_interrupted_build_resumes_where_it_stopped(recordings, tmp_path, monkeypatch):
+    real, calls = dataset.recording_features, []
+
+    def flaky(path, name, *rest):
+        calls.append(name)
+        if len(calls) == 3:
+            raise KeyboardInterrupt  # the user stops the build half-way
+        return real(path, name, *rest)
+
+    monkeypatch.setattr(dataset, "recording_features", flaky)
+    with pytest.raises(KeyboardInterrupt):
+        build(recordings, tmp_path)
+    calls.clear()
+    resumed = build(recordings, tmp_path)
+    assert len(calls) == 2  # only the two recordings that had not been finished
+    monkeypatch.setattr(dataset, "recording_features", real)
+    fresh = build(recordings, tmp_path / "fresh")
+    np.testing.assert_array_equal(resumed.features, fresh.features)
+    assert resumed.index.equals(fresh.index)
+
+
+def test_versions_do_not_depend_on_the_subset_or_the_workers(recordings, tmp_path):
+    alone = build(recordings.head(1), tmp_path / "a")
+    together = build(recordings, tmp_path / "b", workers=2)
+    rows = together.rows(names=alone.index.name.unique())
+    np.testing.assert_array_equal(together.features[rows], alone.features[:])
+
+
+def test_dataset_yields_standardized_float_tensors_and_labels(recordings, tmp_path):
+    cache = build(recordings, tmp_path)
+    train = cache.rows(versions=[0, 1])
+    scaler = features.Standardizer().fit(cache.features[train])
+    items = dataset.FeatureDataset(cache, train, scaler)
+    x, label = items[0]
+    assert x.dtype == torch.float32 and x.shape == cache.features.shape[1:]
+    assert len(items) == 8 and label == cache.index.emotion_code[train[0]] - 1
+    stacked = torch.stack([items[i][0] for i in range(len(items))])
+    assert stacked.mean().abs() < 1e-2 and (stacked.std() - 1).abs() < 0.05
+
+
+def test_bad_signal_is_refused(recordings, tmp_path):
+    with pytest.raises(ValueError, match="'xc'"):
+        build(recordings, tmp_path, signal="xc")
