@@ -1,0 +1,105 @@
+"""Train / validation / test protocols over the rows of a feature cache.
+
+A cache row is one version of one recording (version 0 is the untouched original). Every protocol
+returns a ``Split`` of row numbers:
+
+- **P1, the paper's:** augment first, then a random stratified 80:20 split of all the *versions*.
+  Versions of one recording land on both sides, so the model is validated on near-copies of what
+  it trained on. Faithful, and leaky; notebook 08 measures how much.
+- **P2:** a stratified 80:20 split of the *recordings*, then augmentation of the training side
+  only: training gets every version of its recordings, validation only the originals.
+- **P3, speaker-independent:** actor-disjoint folds. For fold k the test actors are fold k, the
+  early-stopping (validation) actors are fold k+1, and training uses the rest, so nothing about
+  the test speakers ever steers training. Validation and test use originals only.
+
+Identical clips always land on one side: under P2 and P3 the unit is the recording (and the
+byte-identical pair of Actor_07 counts as one recording); under P1 the unit is the clip, and the
+same version of the two identical recordings counts as one clip.
+
+Notebook: 06_training (P1) and 08_beyond_the_paper (P1 vs P2 vs P3).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import train_test_split
+
+PROTOCOLS = ("P1", "P2", "P3")
+
+
+@dataclass(frozen=True)
+class Split:
+    protocol: str
+    train: np.ndarray
+    val: np.ndarray
+    test: np.ndarray = field(default_factory=lambda: np.array([], dtype=int))
+    description: str = ""
+    fold: int | None = None
+
+
+def recording_groups(index: pd.DataFrame) -> pd.Series:
+    """One group per recording, except that byte-identical recordings share a group."""
+    dup = index["duplicate_group"].fillna(-1).astype(int)
+    return index["name"].where(dup < 0, "duplicate:" + dup.astype(str))
+
+
+def _stratified_group_split(index: pd.DataFrame, groups: pd.Series, fraction: float,
+                            seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Split the groups (not the rows) 1−fraction : fraction, stratified by emotion."""
+    first = index.groupby(groups, sort=True)["emotion"].first()
+    train_groups, val_groups = train_test_split(first.index.to_numpy(), test_size=fraction,
+                                                stratify=first.to_numpy(), random_state=seed)
+    in_val = groups.isin(set(val_groups)).to_numpy()
+    return np.flatnonzero(~in_val), np.flatnonzero(in_val)
+
+
+def p1(index: pd.DataFrame, val_fraction: float = 0.2, seed: int = 0) -> Split:
+    """The paper's protocol: every version is a sample; split them 80:20 at random, stratified."""
+    clips = recording_groups(index) + ":" + index["version"].astype(str)
+    train, val = _stratified_group_split(index, clips, val_fraction, seed)
+    return Split("P1", train, val, description="augment, then a random stratified "
+                                               f"{1 - val_fraction:.0%}:{val_fraction:.0%} split")
+
+
+def p2(index: pd.DataFrame, val_fraction: float = 0.2, seed: int = 0) -> Split:
+    """Split the recordings first; train on all their versions, validate on originals only."""
+    train, val = _stratified_group_split(index, recording_groups(index), val_fraction, seed)
+    val = val[index["version"].to_numpy()[val] == 0]
+    return Split("P2", train, val, description="split recordings, then augment the training "
+                                               "side only")
+
+
+def actor_folds(actors, n_folds: int) -> list[list[int]]:
+    """Deal the actors into ``n_folds`` folds, alternating male (odd) and female (even) actors,
+    so every fold has both sexes when it can."""
+    ordered = sorted(a for a in actors if a % 2) + sorted(a for a in actors if not a % 2)
+    if n_folds < 3 or n_folds > len(ordered):
+        raise ValueError(f"P3 needs 3 ≤ folds ≤ actors; got {n_folds} folds, "
+                         f"{len(ordered)} actors")
+    folds = [[] for _ in range(n_folds)]
+    for i, actor in enumerate(ordered):
+        folds[i % n_folds].append(actor)
+    return [sorted(f) for f in folds]
+
+
+def p3(index: pd.DataFrame, fold: int = 0, n_folds: int = 5) -> Split:
+    """Speaker-independent fold ``fold``: test actors, separate early-stopping actors, the rest
+    for training."""
+    folds = actor_folds(index["actor"].unique(), n_folds)
+    test_actors, val_actors = folds[fold], folds[(fold + 1) % n_folds]
+    actor, original = index["actor"].to_numpy(), index["version"].to_numpy() == 0
+    in_test, in_val = np.isin(actor, test_actors), np.isin(actor, val_actors)
+    return Split("P3", np.flatnonzero(~in_test & ~in_val), np.flatnonzero(in_val & original),
+                 np.flatnonzero(in_test & original), fold=fold,
+                 description=f"actor-disjoint fold {fold + 1}/{n_folds}: test actors "
+                             f"{test_actors}, early-stopping actors {val_actors}")
+
+
+def siblings_in_training(index: pd.DataFrame, split: Split) -> np.ndarray:
+    """For each validation row, whether another version of the same recording is in training:
+    the leak that P1 has and P2/P3 do not. Notebook: 08_beyond_the_paper."""
+    groups = recording_groups(index).to_numpy()
+    return np.isin(groups[split.val], groups[split.train])

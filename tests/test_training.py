@@ -1,0 +1,127 @@
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from bcser_utils import config, training
+from bcser_utils.model import EmotionNet
+
+CFG = config.get_config("quick")
+
+
+def test_class_weights_for_the_ravdess_counts():
+    labels = np.repeat(np.arange(8), [96, 192, 192, 192, 192, 192, 192, 192])  # 1,440 files
+    weights = training.class_weights(labels)
+    torch.testing.assert_close(weights, torch.tensor([1.875] + [0.9375] * 7))
+    assert weights.dtype == torch.float32
+
+
+def test_smoothed_weighted_loss_matches_a_hand_computation():
+    logits = torch.tensor([[2.0, 0.5, -1.0], [0.1, 0.2, 0.3]])
+    target = torch.tensor([0, 2])
+    weights = torch.tensor([2.0, 1.0, 0.5])
+    eps, k = 0.1, 3
+    log_p = torch.log_softmax(logits, 1)
+    per_sample = []
+    for i, t in enumerate(target):
+        smoothed = torch.full((k,), eps / k)
+        smoothed[t] += 1 - eps
+        per_sample.append(-(weights * smoothed * log_p[i]).sum())  # PyTorch weights each term
+    expected = sum(per_sample) / weights[target].sum()
+    got = training.make_loss(weights, eps)(logits, target)
+    torch.testing.assert_close(got, expected)
+
+
+def test_the_smoothing_floor_is_the_entropy_of_the_smoothed_target():
+    floor = training.smoothing_floor(8, 0.1)
+    assert floor == pytest.approx(0.4670, abs=1e-4)
+    # The minimum is reached by predicting the smoothed target itself; certainty costs more.
+    certain = torch.full((1, 8), -20.0)
+    certain[0, 3] = 20.0
+    smoothed = torch.full((1, 8), 0.1 / 8)
+    smoothed[0, 3] += 0.9
+    at_target = training.make_loss(None, 0.1)(smoothed.log(), torch.tensor([3]))
+    assert at_target.item() == pytest.approx(floor, abs=1e-5)
+    assert training.make_loss(None, 0.1)(certain, torch.tensor([3])).item() > 2 * floor
+
+
+def test_early_stopping_on_a_scripted_loss_sequence():
+    stopper = training.EarlyStopping(patience=5)
+    losses = [1.0, 0.8, 0.7, 0.75, 0.72, 0.71, 0.9, 0.7, 0.74, 0.8]
+    stopped_at = None
+    for epoch, loss in enumerate(losses, start=1):
+        stopper.step(epoch, loss)
+        if stopper.should_stop:
+            stopped_at = epoch
+            break
+    assert (stopper.best_epoch, stopper.best_loss, stopped_at) == (3, 0.7, 8)
+
+
+class Toy:
+    """A tiny learnable dataset: the class is where a bump sits in time."""
+
+    def __init__(self, n, seed, fail_at=None):
+        g = torch.Generator().manual_seed(seed)
+        self.labels = np.arange(n) % 8
+        self.x = torch.randn(n, 32, 16, generator=g) * 0.3
+        for i, label in enumerate(self.labels):
+            self.x[i, 4 * label: 4 * label + 4] += 2.0
+        self.fail_at = fail_at
+
+    def __len__(self):
+        return len(self.labels)
+
+    def __getitem__(self, i):
+        if self.fail_at is not None and self.fail_at[0] == 0:
+            raise KeyboardInterrupt
+        if self.fail_at is not None:
+            self.fail_at[0] -= 1
+        return self.x[i], int(self.labels[i])
+
+
+def small_cfg(**changes):
+    return config.dataclasses.replace(CFG.training, batch_size=16, **changes)
+
+
+def make_model():
+    torch.manual_seed(0)
+    return EmotionNet(16)
+
+
+def test_training_learns_and_restores_the_best_weights(tmp_path):
+    result = training.fit(make_model(), Toy(128, 0), Toy(64, 1), small_cfg(), max_epochs=6,
+                          progress=False, device=torch.device("cpu"))
+    h = result.history
+    assert h.train_loss[-1] < h.train_loss[0] and max(h.val_accuracy) > 0.5
+    assert result.best_epoch == 1 + int(np.argmin(h.val_loss))
+    val = Toy(64, 1)
+    with torch.no_grad():
+        logits = result.model.eval()(val.x)
+    loss = training.make_loss(torch.tensor(result.class_weights), 0.1)(
+        logits, torch.tensor(val.labels)).item()
+    assert loss == pytest.approx(min(h.val_loss), rel=1e-4)  # the best epoch's weights are back
+
+
+def test_interrupted_and_resumed_training_ends_with_the_same_weights(tmp_path):
+    cfg = small_cfg()
+    whole = training.fit(make_model(), Toy(96, 0), Toy(32, 1), cfg, max_epochs=4, seed=3,
+                         progress=False, device=torch.device("cpu"))
+    checkpoint = tmp_path / "run.pt"
+    broken = Toy(96, 0, fail_at=[96 * 2 + 40])  # dies during epoch 3
+    with pytest.raises(KeyboardInterrupt):
+        training.fit(make_model(), broken, Toy(32, 1), cfg, max_epochs=4, seed=3,
+                     checkpoint=checkpoint, progress=False, device=torch.device("cpu"))
+    assert torch.load(checkpoint, weights_only=True)["epoch"] == 2
+    resumed = training.fit(make_model(), Toy(96, 0), Toy(32, 1), cfg, max_epochs=4, seed=3,
+                           checkpoint=checkpoint, progress=False, device=torch.device("cpu"))
+    for key, value in whole.model.state_dict().items():
+        torch.testing.assert_close(resumed.model.state_dict()[key], value, rtol=0, atol=0)
+    assert resumed.history.val_loss == whole.history.val_loss
+
+
+def test_device_is_picked_in_order():
+    device = training.pick_device()
+    expected = "cuda" if torch.cuda.is_available() else None
+    assert device.type == (expected or device.type) and device.type in ("cuda", "mps", "cpu")
+    assert math.isfinite(training.smoothing_floor())
