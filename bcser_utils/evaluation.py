@@ -1,0 +1,156 @@
+"""Every metric the paper reports, from one call, plus bootstrap confidence intervals.
+
+``evaluate(y_true, probabilities)`` returns a plain dict (JSON-ready):
+
+- accuracy, balanced accuracy, Matthews correlation (MCC);
+- the classification report (precision, recall, F1, support per class);
+- the confusion matrix, raw and normalised by true class (rows sum to 1);
+- one-vs-rest ROC curves and the AUC of each class;
+- IoU per class and its mean (the paper's eq. 3: ``jaccard_score(average=None)``);
+- MSE per class and overall: the mean squared error between one-hot targets and predicted
+  probabilities, i.e. the Brier score. Per class k: mean over clips of (y_k − p_k)²; overall:
+  the mean over clips *and* classes (so "overall" is the mean of the per-class values);
+- log loss per class (one-vs-rest binary cross-entropy of p_k) and overall (the multi-class log
+  loss). The two are different quantities, which is why the paper's overall 1.41 can sit beside
+  per-class values near 0.2 without contradiction only if they are defined like this.
+
+Notebook: 07_evaluation.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn import metrics
+
+from .config import Reported, get_config
+
+
+def _onehot(y: np.ndarray, n: int) -> np.ndarray:
+    return np.eye(n)[y]
+
+
+def evaluate(y_true, probabilities, emotions=None) -> dict:
+    """All the paper's metrics for integer labels ``y_true`` and (N, C) ``probabilities``.
+
+    Notebook: 07_evaluation.
+    """
+    emotions = list(emotions or get_config().emotions)
+    y = np.asarray(y_true, dtype=int)
+    p = np.clip(np.asarray(probabilities, dtype=np.float64), 1e-15, 1)
+    p = p / p.sum(axis=1, keepdims=True)
+    n = len(emotions)
+    labels = np.arange(n)
+    predicted = p.argmax(axis=1)
+    onehot = _onehot(y, n)
+    out = {
+        "n": int(len(y)),
+        "accuracy": metrics.accuracy_score(y, predicted),
+        "balanced_accuracy": metrics.balanced_accuracy_score(y, predicted),
+        "mcc": metrics.matthews_corrcoef(y, predicted),
+        "report": metrics.classification_report(y, predicted, labels=labels,
+                                                target_names=emotions, output_dict=True,
+                                                zero_division=0),
+        "confusion": metrics.confusion_matrix(y, predicted, labels=labels).tolist(),
+        "confusion_normalized": metrics.confusion_matrix(y, predicted, labels=labels,
+                                                         normalize="true").tolist(),
+        "iou": dict(zip(emotions, metrics.jaccard_score(y, predicted, labels=labels,
+                                                        average=None, zero_division=0),
+                        strict=True)),
+        "mse": dict(zip(emotions, ((onehot - p) ** 2).mean(axis=0), strict=True)),
+        "log_loss": {e: metrics.log_loss(onehot[:, k], p[:, k], labels=[0, 1])
+                     for k, e in enumerate(emotions)},
+        "auc": {}, "roc": {},
+    }
+    out["mean_iou"] = float(np.mean(list(out["iou"].values())))
+    out["mse_overall"] = float(((onehot - p) ** 2).mean())
+    out["log_loss_overall"] = metrics.log_loss(y, p, labels=labels)
+    for k, emotion in enumerate(emotions):
+        if 0 < onehot[:, k].sum() < len(y):  # AUC needs both positives and negatives
+            fpr, tpr, _ = metrics.roc_curve(onehot[:, k], p[:, k])
+            out["auc"][emotion] = metrics.roc_auc_score(onehot[:, k], p[:, k])
+            out["roc"][emotion] = {"fpr": fpr.tolist(), "tpr": tpr.tolist()}
+    return _plain(out)
+
+
+def _plain(value):
+    """numpy scalars and arrays → Python floats and lists, so json.dump works."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def bootstrap_ci(y_true, probabilities, metric: str = "accuracy", n_boot: int = 1000,
+                 seed: int = 0, level: float = 0.95, groups=None) -> tuple[float, float]:
+    """A percentile bootstrap interval for a scalar metric of ``evaluate``'s fast subset.
+
+    ``groups`` (e.g. actors) resamples whole groups instead of clips: the honest interval when
+    clips of one speaker are not independent. Notebook: 07_evaluation.
+    """
+    y = np.asarray(y_true)
+    p = np.asarray(probabilities)
+    scorer = _SCALAR[metric]
+    rng = np.random.default_rng(seed)
+    if groups is None:
+        draws = (rng.integers(0, len(y), len(y)) for _ in range(n_boot))
+    else:
+        groups = np.asarray(groups)
+        members = [np.flatnonzero(groups == g) for g in np.unique(groups)]
+        draws = (np.concatenate([members[i] for i in rng.integers(0, len(members),
+                                                                  len(members))])
+                 for _ in range(n_boot))
+    values = [scorer(y[i], p[i]) for i in draws]
+    tail = (1 - level) / 2 * 100
+    return float(np.percentile(values, tail)), float(np.percentile(values, 100 - tail))
+
+
+_SCALAR = {
+    "accuracy": lambda y, p: metrics.accuracy_score(y, p.argmax(1)),
+    "balanced_accuracy": lambda y, p: metrics.balanced_accuracy_score(y, p.argmax(1)),
+    "mcc": lambda y, p: metrics.matthews_corrcoef(y, p.argmax(1)),
+    "macro_f1": lambda y, p: metrics.f1_score(y, p.argmax(1), average="macro"),
+}
+
+
+def calibration(y_true, probabilities, n_bins: int = 10) -> dict:
+    """Reliability-diagram bins (confidence vs accuracy of the top class) and the ECE."""
+    p = np.asarray(probabilities)
+    confidence, correct = p.max(1), p.argmax(1) == np.asarray(y_true)
+    edges = np.linspace(0, 1, n_bins + 1)
+    which = np.clip(np.digitize(confidence, edges[1:-1]), 0, n_bins - 1)
+    bins = [{"lower": edges[b], "upper": edges[b + 1], "count": int((which == b).sum()),
+             "confidence": float(confidence[which == b].mean()) if (which == b).any() else None,
+             "accuracy": float(correct[which == b].mean()) if (which == b).any() else None}
+            for b in range(n_bins)]
+    ece = sum(b["count"] / len(p) * abs(b["accuracy"] - b["confidence"])
+              for b in bins if b["count"])
+    return {"bins": bins, "ece": float(ece)}
+
+
+def paper_table(result: dict, reported: Reported | None = None) -> pd.DataFrame:
+    """Table IV (and Table III's F1 per class) of the paper beside ours. Notebook: 07."""
+    r = reported or get_config().reported
+    rows = [("validation accuracy", r.val_accuracy, result["accuracy"]),
+            ("balanced accuracy", r.balanced_accuracy, result["balanced_accuracy"]),
+            ("MCC", r.mcc, result["mcc"]),
+            ("mean IoU", r.mean_iou, result["mean_iou"]),
+            ("MSE (Brier), overall", r.mse, result["mse_overall"]),
+            ("log loss, overall", r.log_loss, result["log_loss_overall"]),
+            ("AUC, lowest class", r.auc, min(result["auc"].values(), default=np.nan))]
+    rows += [(f"F1 {emotion}", f1, result["report"][emotion]["f1-score"])
+             for emotion, _, _, f1, _ in r.per_class]
+    return pd.DataFrame(rows, columns=["metric", "paper", "ours"]).set_index("metric")
+
+
+def save_json(result: dict, path: str | Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(_plain(result), indent=1))
+    return path

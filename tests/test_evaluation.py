@@ -1,0 +1,94 @@
+import json
+
+import numpy as np
+import pytest
+from sklearn import metrics
+
+from bcser_utils import evaluation
+
+EMOTIONS = ["a", "b", "c"]
+Y = np.array([0, 0, 1, 1, 2, 2, 2, 0])
+P = np.array([[0.8, 0.1, 0.1], [0.4, 0.5, 0.1], [0.2, 0.7, 0.1], [0.1, 0.8, 0.1],
+              [0.1, 0.2, 0.7], [0.3, 0.3, 0.4], [0.6, 0.2, 0.2], [0.5, 0.25, 0.25]])
+
+
+@pytest.fixture(scope="module")
+def result():
+    return evaluation.evaluate(Y, P, EMOTIONS)
+
+
+def test_headline_metrics_against_hand_computation(result):
+    predicted = np.array([0, 1, 1, 1, 2, 2, 0, 0])
+    assert result["accuracy"] == pytest.approx(6 / 8)
+    recalls = [2 / 3, 2 / 2, 2 / 3]
+    assert result["balanced_accuracy"] == pytest.approx(np.mean(recalls))
+    assert result["mcc"] == pytest.approx(metrics.matthews_corrcoef(Y, predicted))
+    assert result["confusion"] == [[2, 1, 0], [0, 2, 0], [1, 0, 2]]
+    np.testing.assert_allclose(result["confusion_normalized"][0], [2 / 3, 1 / 3, 0])
+    assert result["report"]["b"]["precision"] == pytest.approx(2 / 3)
+
+
+def test_iou_is_tp_over_tp_fp_fn(result):
+    # class a: TP 2, FP 1 (clip 6), FN 1 (clip 1) → 2/4; b: TP 2, FP 1, FN 0 → 2/3; c: 2/3
+    assert [result["iou"][e] for e in EMOTIONS] == pytest.approx([0.5, 2 / 3, 2 / 3])
+    assert result["mean_iou"] == pytest.approx((0.5 + 4 / 3) / 3)
+
+
+def test_mse_is_the_brier_score(result):
+    onehot = np.eye(3)[Y]
+    assert result["mse"]["a"] == pytest.approx(((onehot[:, 0] - P[:, 0]) ** 2).mean())
+    assert result["mse_overall"] == pytest.approx(((onehot - P) ** 2).mean())
+    multiclass_brier = ((onehot - P) ** 2).sum(1).mean()  # the other common convention
+    assert result["mse_overall"] == pytest.approx(multiclass_brier / 3)
+
+
+def test_log_losses_per_class_and_overall(result):
+    assert result["log_loss_overall"] == pytest.approx(-np.mean(np.log(P[np.arange(8), Y])))
+    b = (Y == 1).astype(float)
+    expected_b = -np.mean(b * np.log(P[:, 1]) + (1 - b) * np.log(1 - P[:, 1]))
+    assert result["log_loss"]["b"] == pytest.approx(expected_b)
+
+
+def test_auc_and_roc_per_class(result):
+    assert result["auc"]["a"] == pytest.approx(metrics.roc_auc_score(Y == 0, P[:, 0]))
+    roc = result["roc"]["c"]
+    assert roc["fpr"][0] == 0 and roc["tpr"][-1] == 1
+
+
+def test_result_is_json_ready(result, tmp_path):
+    path = evaluation.save_json(result, tmp_path / "m.json")
+    assert json.loads(path.read_text())["accuracy"] == pytest.approx(0.75)
+
+
+def test_bootstrap_interval_brackets_the_estimate_and_narrows_with_data():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, 2000)
+    p = np.full((2000, 3), 0.1)
+    right = rng.random(2000) < 0.7
+    p[np.arange(2000), np.where(right, y, (y + 1) % 3)] = 0.8
+    low, high = evaluation.bootstrap_ci(y, p, n_boot=300)
+    assert low < 0.7 < high and high - low < 0.05
+    small = evaluation.bootstrap_ci(y[:100], p[:100], n_boot=300)
+    assert small[1] - small[0] > 2 * (high - low)
+    by_actor = evaluation.bootstrap_ci(y, p, n_boot=300, groups=np.arange(2000) % 10)
+    assert by_actor[0] <= 0.7 <= by_actor[1]
+
+
+def test_calibration_of_a_perfectly_calibrated_model_has_small_ece():
+    rng = np.random.default_rng(1)
+    confidence = rng.uniform(0.4, 1.0, 20000)
+    y = np.zeros(20000, dtype=int)
+    correct = rng.random(20000) < confidence
+    p = np.stack([confidence, 1 - confidence], axis=1)
+    y[~correct] = 1
+    assert evaluation.calibration(y, p)["ece"] < 0.02
+    overconfident = np.stack([np.full(20000, 0.99), np.full(20000, 0.01)], axis=1)
+    assert evaluation.calibration(y, overconfident)["ece"] > 0.2
+
+
+def test_paper_table_puts_the_papers_numbers_beside_ours(result):
+    table = evaluation.paper_table(evaluation.evaluate(
+        np.arange(8).repeat(3), np.eye(8).repeat(3, axis=0) * 0.9 + 0.1 / 8))
+    assert table.loc["validation accuracy", "paper"] == 0.9551
+    assert table.loc["validation accuracy", "ours"] == 1.0
+    assert table.loc["F1 neutral", "paper"] == 0.95
