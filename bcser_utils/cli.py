@@ -3,18 +3,22 @@
     data check DIR [--json]     validate a RAVDESS folder (exit 1 if it holds no usable file)
     data download [--dir D]     fetch and verify the official archive from Zenodo
     bc IN OUT                   convert one audio file (any rate, any channels) to synthetic BC
+    train --protocol P1|P2|P3   train the model under a protocol; writes a run folder
+    evaluate RUN [--json]       every metric of the paper for a trained run
+    predict FILE... [--json]    the emotion of any audio file (default: the shipped model)
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
 
 import soundfile as sf
 
-from . import bc, data
+from . import bc, config, data
 
 
 def _data_check(args) -> int:
@@ -71,6 +75,84 @@ def _bc(args) -> int:
     return 0
 
 
+def _train(args) -> int:
+    from . import evaluation, pipeline
+
+    cfg = config.get_config(args.mode)
+    if args.seed is not None:
+        cfg = config.dataclasses.replace(cfg, mode=config.dataclasses.replace(cfg.mode,
+                                                                              seed=args.seed))
+    prepared = pipeline.prepare(cfg, args.signal, args.data)
+    split = pipeline.make_split(prepared, args.protocol, args.fold)
+    run = Path(args.out or config.REPO_ROOT / "runs" /
+               f"{args.protocol.lower()}-{args.signal}-{cfg.mode.name}-fold{args.fold}"
+               f"-seed{cfg.mode.seed}")
+    run.mkdir(parents=True, exist_ok=True)
+    spec = {"protocol": args.protocol, "fold": args.fold, "signal": args.signal,
+            "mode": cfg.mode.name, "seed": cfg.mode.seed, "data": args.data,
+            "epochs": args.epochs}
+    (run / "run.json").write_text(json.dumps(spec, indent=1))
+    trained = pipeline.train(prepared, split, checkpoint=run / "checkpoint.pt",
+                             max_epochs=args.epochs)
+    pipeline.save_model(run / "model.pt", trained, prepared)
+    summary = pipeline.summary(trained, prepared, "test" if args.protocol == "P3" else "val")
+    evaluation.save_json(summary, run / "metrics.json")
+    m = summary["metrics"]
+    print(f"{prepared.source}\n{split.description}\n"
+          f"{summary['evaluated_on']} accuracy {m['accuracy']:.4f} "
+          f"(95% CI {m['ci95']['accuracy'][0]:.4f}–{m['ci95']['accuracy'][1]:.4f}), "
+          f"best epoch {summary['best_epoch']}, {summary['seconds_per_epoch']:.1f} s/epoch\n"
+          f"run folder: {data.display_path(run)}")
+    return 0
+
+
+def _evaluate(args) -> int:
+    from . import evaluation, pipeline
+    from .predict import Predictor
+
+    run = Path(args.run)
+    try:
+        spec = json.loads((run / "run.json").read_text())
+        predictor = Predictor.load(run / "model.pt")
+    except (FileNotFoundError, json.JSONDecodeError) as err:
+        print(f"error: {run}: not a finished run folder ({err})", file=sys.stderr)
+        return 1
+    cfg = config.get_config(spec["mode"])
+    cfg = config.dataclasses.replace(cfg, mode=config.dataclasses.replace(cfg.mode,
+                                                                          seed=spec["seed"]))
+    prepared = pipeline.prepare(cfg, spec["signal"], spec["data"], progress=False)
+    split = pipeline.make_split(prepared, spec["protocol"], spec["fold"])
+    trained = pipeline.Trained(predictor.model, predictor.standardizer, None, split, 0.0)
+    rows = split.test if spec["protocol"] == "P3" else split.val
+    result = pipeline.evaluate_rows(trained, prepared, rows)
+    if args.json:
+        print(json.dumps(evaluation._plain(result), indent=1))
+    else:
+        print(f"{prepared.source}\n{split.description}")
+        print(evaluation.paper_table(result).round(4).to_string())
+    return 0
+
+
+def _predict(args) -> int:
+    from .predict import predict_files
+
+    try:
+        results, errors = predict_files(args.files, args.checkpoint)
+    except FileNotFoundError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    for message in errors:
+        print(f"error: {message}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(results, indent=1))
+    else:
+        for r in results:
+            ranked = sorted(r["probabilities"].items(), key=lambda kv: -kv[1])
+            print(f"{r['file']}: {r['emotion']}  (" +
+                  ", ".join(f"{e} {p:.2f}" for e, p in ranked) + ")")
+    return 1 if errors else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bcser_utils", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -92,6 +174,29 @@ def build_parser() -> argparse.ArgumentParser:
     convert.add_argument("input", help="any file soundfile reads, at any rate and channel count")
     convert.add_argument("output", help="output file (.wav or .flac), written at the input's rate")
     convert.set_defaults(run=_bc)
+
+    train = commands.add_parser("train", help="train the model under a protocol")
+    train.add_argument("--protocol", choices=("P1", "P2", "P3"), default="P1")
+    train.add_argument("--fold", type=int, default=0, help="P3 fold (0-based)")
+    train.add_argument("--signal", choices=("bc", "ac"), default="bc")
+    train.add_argument("--mode", choices=("quick", "full"), default=None,
+                       help="default: $BCSER_MODE, else quick")
+    train.add_argument("--data", default=None, help="corpus folder (default: found for you)")
+    train.add_argument("--epochs", type=int, default=None, help="cap on epochs")
+    train.add_argument("--seed", type=int, default=None)
+    train.add_argument("--out", default=None, help="run folder (default: runs/<protocol>-…)")
+    train.set_defaults(run=_train)
+
+    evaluate = commands.add_parser("evaluate", help="every metric for a trained run")
+    evaluate.add_argument("run", help="a run folder written by train")
+    evaluate.add_argument("--json", action="store_true")
+    evaluate.set_defaults(run=_evaluate)
+
+    predict = commands.add_parser("predict", help="the emotion of audio files")
+    predict.add_argument("files", nargs="+", help="any files soundfile reads")
+    predict.add_argument("--checkpoint", default=None, help="default: models/bcser_p3.pt")
+    predict.add_argument("--json", action="store_true")
+    predict.set_defaults(run=_predict)
     return parser
 
 

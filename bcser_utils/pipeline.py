@@ -1,0 +1,160 @@
+"""The whole pipeline in a few calls: data → cache → split → train → evaluate → save.
+
+Notebooks 06–08, the command line and ``make reproduce`` all use these, so a number in a notebook
+and a number from the command line come from the same code.
+
+Notebook: 06_training, 07_evaluation, 08_beyond_the_paper.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from . import config, data, dataset, evaluation, features, splits, training
+from .model import EmotionNet
+
+
+@dataclass
+class Prepared:
+    corpus: data.CorpusLocation
+    catalog: object  # pandas DataFrame
+    cache: dataset.FeatureCache
+    cfg: config.Config
+
+    @property
+    def source(self) -> str:
+        """The line that says which data and mode a result comes from."""
+        return data.describe(self.corpus, self.catalog, self.cfg)
+
+
+def prepare(cfg: config.Config, signal: str = "bc", corpus: str | Path | None = None,
+            progress: bool = True, cache_dir: str | Path | None = None) -> Prepared:
+    """Find the corpus, catalog the mode's actors, build (or reopen) their feature cache."""
+    location = data.find_corpus(corpus, cfg=cfg, progress=progress)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a partial corpus is normal (actors 21–24 may be absent)
+        catalog = data.catalog(location.root, actors=cfg.mode.actors)
+    cache = dataset.build(catalog, cfg, signal=signal, progress=progress, cache_dir=cache_dir)
+    return Prepared(location, catalog, cache, cfg)
+
+
+def make_split(prepared: Prepared, protocol: str, fold: int = 0, n_folds: int | None = None,
+               seed: int | None = None) -> splits.Split:
+    cfg = prepared.cfg
+    seed = cfg.mode.seed if seed is None else seed
+    index = prepared.cache.index
+    if protocol == "P1":
+        return splits.p1(index, cfg.training.val_fraction, seed)
+    if protocol == "P2":
+        return splits.p2(index, cfg.training.val_fraction, seed)
+    if protocol == "P3":
+        n_actors = index["actor"].nunique()
+        return splits.p3(index, fold, n_folds or (5 if n_actors >= 10 else 3))
+    raise ValueError(f"protocol {protocol!r}: expected one of {', '.join(splits.PROTOCOLS)}")
+
+
+def fit_standardizer(cache: dataset.FeatureCache, rows, chunk: int = 1024):
+    rows = np.sort(rows)
+    return features.Standardizer().fit(cache.features[rows[i:i + chunk]]
+                                       for i in range(0, len(rows), chunk))
+
+
+@dataclass
+class Trained:
+    model: EmotionNet
+    standardizer: features.Standardizer
+    fit: training.FitResult
+    split: splits.Split
+    seconds: float
+
+
+def train(prepared: Prepared, split: splits.Split, seed: int | None = None,
+          checkpoint: str | Path | None = None, progress: bool = True,
+          max_epochs: int | None = None) -> Trained:
+    """Fit the model on ``split.train``, stopping early on ``split.val``."""
+    cfg = prepared.cfg
+    seed = cfg.mode.seed if seed is None else seed
+    began = time.perf_counter()
+    scaler = fit_standardizer(prepared.cache, split.train)  # training side only
+    train_set = dataset.FeatureDataset(prepared.cache, split.train, scaler)
+    val_set = dataset.FeatureDataset(prepared.cache, split.val, scaler)
+    torch.manual_seed(seed)
+    model = EmotionNet(prepared.cache.features.shape[-1], cfg.model)
+    result = training.fit(model, train_set, val_set, cfg.training, seed=seed,
+                          max_epochs=max_epochs or cfg.mode.max_epochs or cfg.training.max_epochs,
+                          checkpoint=checkpoint, progress=progress)
+    return Trained(result.model, scaler, result, split, time.perf_counter() - began)
+
+
+@torch.no_grad()
+def predict_rows(model: EmotionNet, cache: dataset.FeatureCache, rows,
+                 standardizer: features.Standardizer, batch: int = 256) -> np.ndarray:
+    """Class probabilities (N, 8) for cache rows."""
+    model.eval()
+    device = next(model.parameters()).device
+    out = []
+    for i in range(0, len(rows), batch):
+        x = standardizer.transform(cache.features[np.asarray(rows[i:i + batch])])
+        out.append(torch.softmax(model(torch.from_numpy(x).to(device)), 1).cpu().numpy())
+    return np.concatenate(out) if out else np.zeros((0, 8))
+
+
+def evaluate_rows(trained: Trained, prepared: Prepared, rows) -> dict:
+    """Every metric on ``rows``, plus bootstrap intervals (by clip and by actor) and calibration."""
+    proba = predict_rows(trained.model, prepared.cache, rows, trained.standardizer)
+    index = prepared.cache.index.iloc[np.asarray(rows)]
+    y = index["emotion_code"].to_numpy() - 1
+    result = evaluation.evaluate(y, proba, prepared.cfg.emotions)
+    result["ci95"] = {m: evaluation.bootstrap_ci(y, proba, m, n_boot=500)
+                      for m in ("accuracy", "balanced_accuracy", "mcc")}
+    if index["actor"].nunique() > 1:
+        result["ci95_by_actor"] = {"accuracy": evaluation.bootstrap_ci(
+            y, proba, "accuracy", n_boot=500, groups=index["actor"].to_numpy())}
+    result["per_actor_accuracy"] = {
+        int(a): float((proba.argmax(1)[index["actor"].to_numpy() == a] ==
+                       y[index["actor"].to_numpy() == a]).mean())
+        for a in sorted(index["actor"].unique())}
+    result["calibration"] = evaluation.calibration(y, proba)
+    return result
+
+
+def summary(trained: Trained, prepared: Prepared, split_name: str = "val") -> dict:
+    """What a results table needs: protocol, data, mode, history and the metrics."""
+    rows = getattr(trained.split, split_name)
+    h = trained.fit.history
+    return {
+        "protocol": trained.split.protocol, "description": trained.split.description,
+        "evaluated_on": split_name, "source": prepared.source, "mode": prepared.cfg.mode.name,
+        "signal": prepared.cache.meta["signal"], "synthetic": prepared.corpus.synthetic,
+        "seed": prepared.cfg.mode.seed, "n_train": len(trained.split.train),
+        "n_evaluated": len(rows), "best_epoch": trained.fit.best_epoch,
+        "stopped_epoch": trained.fit.stopped_epoch, "early_stopped": trained.fit.early_stopped,
+        "seconds": trained.seconds,
+        "seconds_per_epoch": float(np.mean(h.seconds)) if h.seconds else None,
+        "history": asdict(h), "class_weights": trained.fit.class_weights,
+        "metrics": evaluate_rows(trained, prepared, rows),
+    }
+
+
+def save_model(path: str | Path, trained: Trained, prepared: Prepared, card: dict | None = None):
+    """A self-contained checkpoint for ``predict``: weights, normalisation, settings, card."""
+    cfg = prepared.cfg
+    state = {
+        "model": {k: v.cpu() for k, v in trained.model.state_dict().items()},
+        "standardizer": {"mean": torch.from_numpy(trained.standardizer.mean),
+                         "std": torch.from_numpy(trained.standardizer.std)},
+        "features": asdict(cfg.features), "model_config": asdict(cfg.model),
+        "bc": asdict(cfg.bc), "signal": prepared.cache.meta["signal"],
+        "emotions": list(cfg.emotions), "n_features": int(prepared.cache.features.shape[-1]),
+        "card": card or {},
+    }
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(state, path)
+    return path

@@ -1,0 +1,84 @@
+"""Predict the emotion of any audio file with a saved model (by default the shipped one).
+
+    python -m bcser_utils predict my_recording.wav [--checkpoint C] [--json]
+
+Any file soundfile reads, at any sample rate (≥ 8 kHz), mono or stereo, goes through exactly the
+training path: mix to mono → BC filter (defined at 48 kHz, whatever the input rate) → 16 kHz →
+features → the training side's normalisation → model → probabilities for the 8 emotions.
+
+Notebook: 07_evaluation (the upload cell).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from . import bc, config, data, features
+from .model import EmotionNet
+
+DEFAULT_CHECKPOINT = config.REPO_ROOT / "models" / "bcser_p3.pt"  # the shipped model
+
+
+@dataclass
+class Predictor:
+    model: EmotionNet
+    standardizer: features.Standardizer
+    features: config.Features
+    bc: config.BCFilter
+    signal: str
+    emotions: list
+    card: dict
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> Predictor:
+        """Load a checkpoint written by ``pipeline.save_model`` (``weights_only=True``)."""
+        path = Path(path or DEFAULT_CHECKPOINT)
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: no such checkpoint")
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        model = EmotionNet(state["n_features"], config.Model(**_tuples(state["model_config"])))
+        model.load_state_dict(state["model"])
+        scaler = features.Standardizer(state["standardizer"]["mean"].numpy(),
+                                       state["standardizer"]["std"].numpy())
+        return cls(model.eval(), scaler, config.Features(**state["features"]),
+                   config.BCFilter(**state["bc"]), state["signal"], list(state["emotions"]),
+                   state.get("card", {}))
+
+    def features_of(self, audio: np.ndarray, rate: int) -> np.ndarray:
+        if self.signal == "bc":
+            audio = bc.to_bc(audio, rate, self.bc.alpha, self.bc.beta, self.bc.reference_rate)
+        return self.standardizer.transform(features.extract(audio, rate, self.features.kind,
+                                                            self.features))
+
+    @torch.no_grad()
+    def probabilities(self, audio: np.ndarray, rate: int) -> dict[str, float]:
+        x = torch.from_numpy(self.features_of(audio, rate)).unsqueeze(0)
+        p = torch.softmax(self.model(x), 1)[0].numpy()
+        return {e: float(v) for e, v in zip(self.emotions, p, strict=True)}
+
+    def predict_file(self, path: str | Path) -> dict:
+        """{"file", "emotion", "probabilities"}; raises data.AudioError for a bad file."""
+        audio, rate = data.load_audio(path)
+        probabilities = self.probabilities(audio, rate)
+        return {"file": str(path), "emotion": max(probabilities, key=probabilities.get),
+                "probabilities": probabilities}
+
+
+def _tuples(d: dict) -> dict:
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in d.items()}
+
+
+def predict_files(paths, checkpoint=None) -> tuple[list[dict], list[str]]:
+    """Predict every file; a bad file gets an error message and the rest are still predicted."""
+    predictor = Predictor.load(checkpoint)
+    results, errors = [], []
+    for path in paths:
+        try:
+            results.append(predictor.predict_file(path))
+        except data.AudioError as err:
+            errors.append(str(err))
+    return results, errors
