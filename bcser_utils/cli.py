@@ -75,13 +75,17 @@ def _bc(args) -> int:
     return 0
 
 
+def _run_config(mode: str | None, seed: int | None, versions: int | None) -> config.Config:
+    cfg = config.get_config(mode, overrides={"augment.n_versions": versions} if versions else None)
+    if seed is not None:
+        cfg = config.dataclasses.replace(cfg, mode=config.dataclasses.replace(cfg.mode, seed=seed))
+    return cfg
+
+
 def _train(args) -> int:
     from . import evaluation, pipeline
 
-    cfg = config.get_config(args.mode)
-    if args.seed is not None:
-        cfg = config.dataclasses.replace(cfg, mode=config.dataclasses.replace(cfg.mode,
-                                                                              seed=args.seed))
+    cfg = _run_config(args.mode, args.seed, args.versions)
     prepared = pipeline.prepare(cfg, args.signal, args.data)
     split = pipeline.make_split(prepared, args.protocol, args.fold)
     run = Path(args.out or config.REPO_ROOT / "runs" /
@@ -90,7 +94,7 @@ def _train(args) -> int:
     run.mkdir(parents=True, exist_ok=True)
     spec = {"protocol": args.protocol, "fold": args.fold, "signal": args.signal,
             "mode": cfg.mode.name, "seed": cfg.mode.seed, "data": args.data,
-            "epochs": args.epochs}
+            "epochs": args.epochs, "versions": cfg.augment.n_versions}
     (run / "run.json").write_text(json.dumps(spec, indent=1))
     trained = pipeline.train(prepared, split, checkpoint=run / "checkpoint.pt",
                              max_epochs=args.epochs)
@@ -110,16 +114,14 @@ def _evaluate(args) -> int:
     from . import evaluation, pipeline
     from .predict import Predictor
 
-    run = Path(args.run)
+    run = Path(args.folder)
     try:
         spec = json.loads((run / "run.json").read_text())
         predictor = Predictor.load(run / "model.pt")
     except (FileNotFoundError, json.JSONDecodeError) as err:
         print(f"error: {run}: not a finished run folder ({err})", file=sys.stderr)
         return 1
-    cfg = config.get_config(spec["mode"])
-    cfg = config.dataclasses.replace(cfg, mode=config.dataclasses.replace(cfg.mode,
-                                                                          seed=spec["seed"]))
+    cfg = _run_config(spec["mode"], spec["seed"], spec["versions"])
     prepared = pipeline.prepare(cfg, spec["signal"], spec["data"], progress=False)
     split = pipeline.make_split(prepared, spec["protocol"], spec["fold"])
     trained = pipeline.Trained(predictor.model, predictor.standardizer, None, split, 0.0)
@@ -184,11 +186,13 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--data", default=None, help="corpus folder (default: found for you)")
     train.add_argument("--epochs", type=int, default=None, help="cap on epochs")
     train.add_argument("--seed", type=int, default=None)
+    train.add_argument("--versions", type=int, default=None,
+                       help="versions per recording (default: the paper's 15)")
     train.add_argument("--out", default=None, help="run folder (default: runs/<protocol>-…)")
     train.set_defaults(run=_train)
 
     evaluate = commands.add_parser("evaluate", help="every metric for a trained run")
-    evaluate.add_argument("run", help="a run folder written by train")
+    evaluate.add_argument("folder", metavar="RUN", help="a run folder written by train")
     evaluate.add_argument("--json", action="store_true")
     evaluate.set_defaults(run=_evaluate)
 
