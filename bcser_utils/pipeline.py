@@ -158,3 +158,71 @@ def save_model(path: str | Path, trained: Trained, prepared: Prepared, card: dic
     path.parent.mkdir(parents=True, exist_ok=True)
     torch.save(state, path)
     return path
+
+
+def model_card(summary: dict, command: str, date: str) -> str:
+    """A model card (Markdown) for a trained run's ``summary``: data, protocol, metrics with
+    confidence intervals, known limits and the data's licence."""
+    m = summary["metrics"]
+    ci, by_actor = m["ci95"], m.get("ci95_by_actor", {}).get("accuracy")
+    per_class = "\n".join(
+        f"| {e} | {m['report'][e]['precision']:.2f} | {m['report'][e]['recall']:.2f} | "
+        f"{m['report'][e]['f1-score']:.2f} | {int(m['report'][e]['support'])} |"
+        for e in config.get_config().emotions)
+    actors = ", ".join(f"{int(a):02d}: {v:.2f}" for a, v in m["per_actor_accuracy"].items())
+    def interval(metric):
+        return f"{ci[metric][0]:.3f}–{ci[metric][1]:.3f}"
+
+    by_actor_line = (f"Accuracy interval resampling whole actors: {by_actor[0]:.3f}–"
+                     f"{by_actor[1]:.3f}." if by_actor else "")
+    name = f"{summary['protocol']}, {summary['signal'].upper()}"
+    epochs = (f"Best epoch {summary['best_epoch']} of {summary['stopped_epoch']}; "
+              f"{summary['seconds_per_epoch']:.0f} s per epoch on the machine that trained it.")
+    return f"""# Model card: bcser attention CNN–Transformer ({name})
+
+**What it does.** Classifies one speech clip into the 8 RAVDESS emotions (neutral, calm, happy,
+sad, angry, fearful, disgust, surprised) from synthetic bone-conducted speech: the input is mixed
+to mono, passed through the paper's BC filter (defined at 48 kHz), resampled to 16 kHz and turned
+into log-mel features over a fixed 4 s window.
+
+**Data.** {summary['source']}. Acted, studio-quality North-American English: two fixed sentences
+spoken by professional actors. Training used {summary['n_train']} clips (each recording ×
+{config.get_config().augment.n_versions} versions: the original, 12 augmentations, 2 chains).
+
+**Protocol.** {summary['description']} (speaker-independent: no test actor was heard in training,
+and early stopping used separate actors). Seed {summary['seed']}, mode {summary['mode']}.
+{epochs}
+
+**Command.** `{command}` ({date})
+
+## Results on the held-out test actors ({summary['n_evaluated']} original clips)
+
+| metric | value | 95% CI (clips) |
+|---|---|---|
+| accuracy | {m['accuracy']:.3f} | {ci['accuracy'][0]:.3f}–{ci['accuracy'][1]:.3f} |
+| balanced accuracy | {m['balanced_accuracy']:.3f} | {interval('balanced_accuracy')} |
+| MCC | {m['mcc']:.3f} | {ci['mcc'][0]:.3f}–{ci['mcc'][1]:.3f} |
+| macro mean IoU | {m['mean_iou']:.3f} | |
+| log loss (multi-class) | {m['log_loss_overall']:.3f} | |
+| ECE (10 bins) | {m['calibration']['ece']:.3f} | |
+
+{by_actor_line}
+Accuracy per test actor: {actors}. Chance is 0.125.
+
+| emotion | precision | recall | F1 | support |
+|---|---|---|---|---|
+{per_class}
+
+## Known limits
+- Four test actors give a wide interval; one fold is one draw of speakers. Notebook 08 reports all
+  folds.
+- Acted emotions in two sentences: expect much lower accuracy on spontaneous speech, other
+  languages, other microphones and noisy rooms.
+- The BC signal is *synthetic* (a first-order low-pass); real bone-conduction microphones differ.
+- Not for decisions about people: emotion recognition from voice is unreliable and sensitive.
+
+## Licence
+Model weights: trained on RAVDESS, licensed CC BY-NC-SA 4.0 (non-commercial, share-alike), so these
+weights are shared under the same terms. Cite Livingstone & Russo (2018), PLoS ONE 13(5): e0196391,
+and the paper this course reproduces (Shad et al.).
+"""
