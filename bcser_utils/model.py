@@ -96,12 +96,104 @@ def parameter_counts(model: nn.Module) -> dict[str, int]:
 
 
 def flops_per_clip(model: nn.Module, n_frames: int, n_features: int) -> int:
-    """Floating-point operations of one forward pass on one clip (torch's FLOP counter)."""
-    from torch.utils.flop_counter import FlopCounterMode
+    """Floating-point operations of one forward pass on one clip, encoder included
+    (``flops_by_block``'s total). Notebook: 05_model_build."""
+    return flops_by_block(model, n_frames, n_features)["total"]
 
+
+def _shapes(value):
+    """The shape of a tensor, or the shapes of the tensors in a tuple (None entries skipped)."""
+    if isinstance(value, torch.Tensor):
+        return tuple(value.shape)
+    if isinstance(value, (tuple, list)):
+        shapes = [_shapes(v) for v in value if v is not None]
+        shapes = [s for s in shapes if s is not None]
+        return shapes[0] if len(shapes) == 1 else tuple(shapes) if shapes else None
+    return None
+
+
+def shape_trace(model: nn.Module, x: torch.Tensor, max_depth: int | None = None):
+    """Every submodule in the order it runs on ``x``, with its input and output shapes.
+
+    Returns a pandas DataFrame, one row per call: ``layer`` (qualified name, e.g. ``conv.0.0``),
+    ``type``, ``depth`` (1 = a top-level block), ``input`` and ``output`` (shape tuples; a module
+    that returns several tensors, such as attention pooling, gives a tuple of shapes) and
+    ``parameters`` (trainable, including the module's children). ``max_depth`` keeps only the
+    rows down to that depth. Steps that are not modules (``unsqueeze``, ``permute``/``flatten``
+    in ``EmotionNet.forward``) show up as a change of shape between one row's output and the
+    next row's input.
+
+    The pass runs in eval mode with autograd on, so PyTorch's fused Transformer "fast path"
+    (which would skip the encoder's sublayers, and their hooks) is not taken; the model's mode
+    is restored afterwards and its weights are not changed. Notebook: 05_model_build.
+    """
+    import pandas as pd
+
+    rows, handles, calls = [], [], {}
+
+    def before(name, module):
+        def hook(_module, args, kwargs):
+            first = args[0] if args else next((v for v in kwargs.values()
+                                                if isinstance(v, torch.Tensor)), None)
+            calls.setdefault(id(_module), []).append(len(rows))
+            rows.append({"layer": name, "type": type(module).__name__,
+                         "depth": name.count(".") + 1, "input": _shapes(first), "output": None,
+                         "parameters": sum(p.numel() for p in module.parameters()
+                                           if p.requires_grad)})
+        return hook
+
+    def after(_module, _args, output):
+        rows[calls[id(_module)].pop()]["output"] = _shapes(output)
+
+    for name, module in model.named_modules():
+        if not name or (max_depth is not None and name.count(".") + 1 > max_depth):
+            continue
+        handles.append(module.register_forward_pre_hook(before(name, module), with_kwargs=True))
+        handles.append(module.register_forward_hook(after))
     was_training = model.training
     model.eval()
-    with FlopCounterMode(display=False) as counter, torch.no_grad():
-        model(torch.zeros(1, n_frames, n_features))
-    model.train(was_training)
-    return counter.get_total_flops()
+    try:
+        with torch.enable_grad():
+            model(x)
+    finally:
+        model.train(was_training)
+        for handle in handles:
+            handle.remove()
+    return pd.DataFrame(rows, columns=["layer", "type", "depth", "input", "output",
+                                       "parameters"])
+
+
+def flops_by_block(model: nn.Module, n_frames: int, n_features: int) -> dict[str, int]:
+    """FLOPs of one forward pass on one clip, per top-level block and in total.
+
+    Every matrix product is counted, a multiply–add as 2 FLOPs (torch's FLOP counter), including
+    the Transformer encoder: in eval mode without autograd, PyTorch runs each encoder layer as
+    one fused kernel that the counter does not see, and its attention products as a fused
+    ``scaled_dot_product_attention``, so here the pass runs with autograd on and the plain
+    ("math") attention kernel. Elementwise work (norms, activations, softmax) is not counted.
+    Ops outside any block would appear as ``other``. Notebook: 05_model_build.
+    """
+    from contextlib import nullcontext
+
+    from torch.utils.flop_counter import FlopCounterMode
+
+    try:
+        from torch.nn.attention import SDPBackend, sdpa_kernel
+
+        math_attention = sdpa_kernel(SDPBackend.MATH)
+    except ImportError:  # torch < 2.3: attention always runs as plain matrix products
+        math_attention = nullcontext()
+    was_training = model.training
+    model.eval()
+    try:
+        with FlopCounterMode(display=False) as counter, torch.enable_grad(), math_attention:
+            model(torch.zeros(1, n_frames, n_features))
+    finally:
+        model.train(was_training)
+    counts, root = counter.get_flop_counts(), type(model).__name__
+    blocks = {name: int(sum(counts.get(f"{root}.{name}", {}).values()))
+              for name, _ in model.named_children()}
+    total = int(counter.get_total_flops())
+    if other := total - sum(blocks.values()):
+        blocks["other"] = other
+    return blocks | {"total": total}

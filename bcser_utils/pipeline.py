@@ -185,7 +185,7 @@ sad, angry, fearful, disgust, surprised) from synthetic bone-conducted speech: t
 to mono, passed through the paper's BC filter (defined at 48 kHz), resampled to 16 kHz and turned
 into log-mel features over a fixed 4 s window.
 
-**Data.** {summary['source']}. Acted, studio-quality North-American English: two fixed sentences
+**Data.** {summary["source"].removeprefix("Data: ")}. Acted, studio-quality North-American English: two fixed sentences
 spoken by professional actors. Training used {summary['n_train']} clips (each recording ×
 {config.get_config().augment.n_versions} versions: the original, 12 augmentations, 2 chains).
 

@@ -88,7 +88,7 @@ def actor_folds(actors, n_folds: int) -> list[list[int]]:
 def p3(index: pd.DataFrame, fold: int = 0, n_folds: int = 5) -> Split:
     """Speaker-independent fold ``fold``: test actors, separate early-stopping actors, the rest
     for training."""
-    folds = actor_folds(index["actor"].unique(), n_folds)
+    folds = actor_folds([int(a) for a in index["actor"].unique()], n_folds)
     test_actors, val_actors = folds[fold], folds[(fold + 1) % n_folds]
     actor, original = index["actor"].to_numpy(), index["version"].to_numpy() == 0
     in_test, in_val = np.isin(actor, test_actors), np.isin(actor, val_actors)
