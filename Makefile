@@ -21,7 +21,7 @@ install: $(VENV)/.installed
 
 # Executed copies go to build/course/; the committed notebooks are left untouched.
 course: install
-	BCSER_MODE=$(MODE) MPLBACKEND=Agg $(PY) -m bcser_utils.course --out build/course
+	BCSER_MODE=$(MODE) $(PY) -m bcser_utils.course --out build/course
 
 test: install
 	$(PY) -m pytest
@@ -31,7 +31,7 @@ lint: install
 
 # Re-execute the committed notebooks in place (outputs kept, volatile metadata stripped).
 notebooks: install
-	BCSER_MODE=$(MODE) MPLBACKEND=Agg $(PY) -m bcser_utils.course --inplace
+	BCSER_MODE=$(MODE) $(PY) -m bcser_utils.course --inplace
 
 clean:
 	rm -rf build .pytest_cache

@@ -13,7 +13,6 @@ import pytest
 
 os.environ["BCSER_OFFLINE"] = "1"
 os.environ.setdefault("BCSER_MODE", "quick")
-os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("BCSER_FIGURES_DIR", tempfile.mkdtemp(prefix="bcser-figures-"))
 
 DEV_RAVDESS = Path(__file__).resolve().parent.parent / "shared" / "data" / "ravdess"

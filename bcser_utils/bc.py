@@ -12,6 +12,10 @@ would put the cut-off at 0.72 kHz: a different filter. ``to_bc`` therefore alway
 48 kHz filter, whatever the input rate; ``frequency_response`` describes the filter at any rate,
 so the notebook can show the pitfall.
 
+Analysis helpers for notebook 02: ``frequency_at_gain_db`` (where the gain reaches a level),
+``band_energies`` / ``band_energy_shares`` (a signal's energy per frequency band), and
+``estimate_response`` / ``measured_response`` (a response measured from signals, not from α, β).
+
 Notebook: 02_bc_filter_design
 """
 
@@ -20,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.fft
 import scipy.signal
 import soxr
 
@@ -204,3 +209,118 @@ def frequency_response(sample_rate: float | None = None, alpha: float | None = N
         nyquist_gain_db=float(edge_gains[1]),
         zeros=zeros, poles=poles, gain=float(gain),
     )
+
+
+def frequency_at_gain_db(gain_db: float, sample_rate: float, alpha: float | None = None,
+                         beta: float | None = None) -> float:
+    """The frequency (Hz) where the filter run at ``sample_rate`` has the absolute gain ``gain_db``.
+
+    From |H|² = β² / (1 − 2α·cos ω + α²) = 10^(gain_db/10):
+    cos ω = (1 + α² − β²·10^(−gain_db/10)) / (2α). The gain falls monotonically from DC to
+    Nyquist, so the answer is unique; NaN when ``gain_db`` is not reached between 0 Hz and
+    Nyquist (above the DC gain or below the Nyquist gain). With the paper's coefficients at
+    48 kHz, ``frequency_at_gain_db(-3, 48_000)`` is the *absolute* −3 dB point, 1.36 kHz, whereas
+    ``cutoff_hz`` (−3 dB *relative to DC*: the usual cut-off, the one the course quotes) is
+    2.16 kHz.
+
+    Notebook: 02_bc_filter_design
+    """
+    alpha, beta = _checked(alpha, beta)
+    _check_rate("sample_rate", sample_rate)
+    cos_w = (1 + alpha**2 - beta**2 * 10 ** (-float(gain_db) / 10)) / (2 * alpha)
+    if not -1.0 <= cos_w <= 1.0:
+        return float("nan")
+    return float(np.arccos(cos_w) * sample_rate / (2 * np.pi))
+
+
+def band_energies(audio, sample_rate: float, edges_hz=(1000.0,)) -> np.ndarray:
+    """A signal's energy (sum of squared samples) in each frequency band, from its spectrum.
+
+    ``edges_hz`` (increasing, strictly between 0 Hz and Nyquist) split 0 … Nyquist into
+    ``len(edges_hz) + 1`` bands; a frequency equal to an edge belongs to the upper band. The
+    mean (a DC offset, which is not sound) is removed first, so the bands add up to
+    Σ (x − mean)² (Parseval). The energy comes from one FFT of the whole signal, zero-padded to
+    a fast length; the leakage of its rectangular window is negligible for clips of seconds.
+
+    Raises ValueError for input that is not one finite signal of at least 2 samples, or for bad
+    edges.
+
+    Notebook: 02_bc_filter_design (energy below and above 1 kHz, AC versus BC)
+    """
+    _check_rate("sample_rate", sample_rate)
+    x = np.asarray(audio, dtype=np.float64)
+    if x.ndim != 1 or x.size < 2:
+        raise ValueError(f"audio has shape {x.shape}; expected one signal of at least 2 samples")
+    if not np.all(np.isfinite(x)):
+        raise ValueError("audio contains NaN or inf samples")
+    edges = np.atleast_1d(np.asarray(edges_hz, dtype=float))
+    if edges.ndim != 1 or np.any(np.diff(edges) <= 0) or not (
+            np.all(edges > 0) and np.all(edges < sample_rate / 2)):
+        raise ValueError(f"edges_hz={list(edges)} must increase strictly and lie between 0 Hz "
+                         f"and Nyquist ({sample_rate / 2:g} Hz)")
+    x = x - x.mean()
+    n = scipy.fft.next_fast_len(len(x), real=True)
+    power = np.abs(scipy.fft.rfft(x, n=n)) ** 2 / n
+    # One-sided spectrum: every bin but DC (and Nyquist, for even n) stands for two.
+    power[1:(n + 1) // 2] *= 2
+    band = np.searchsorted(edges, np.fft.rfftfreq(n, 1 / sample_rate), side="right")
+    return np.bincount(band, weights=power, minlength=len(edges) + 1)
+
+
+def band_energy_shares(audio, sample_rate: float, edges_hz=(1000.0,)) -> np.ndarray:
+    """The share of a signal's energy in each frequency band: ``band_energies`` over their sum.
+
+    Returns fractions that sum to 1, e.g. ``[below 1 kHz, above 1 kHz]`` with the default edge.
+    Raises ValueError as ``band_energies`` does, and for a constant (e.g. all-zero) signal.
+
+    Notebook: 02_bc_filter_design (share of energy below and above 1 kHz, AC versus BC)
+    """
+    energies = band_energies(audio, sample_rate, edges_hz)
+    total = energies.sum()
+    if not total > 0:
+        raise ValueError("audio is constant (no energy once its mean is removed)")
+    return energies / total
+
+
+def estimate_response(x, y, sample_rate: float, nperseg: int = 1024):
+    """Estimate a system's frequency response from its input ``x`` and output ``y``.
+
+    The H1 estimator H(f) = P_xy(f) / P_xx(f), with Welch's averaged (cross) spectra
+    (``scipy.signal.csd`` and ``welch``, Hann windows of ``nperseg`` samples, 50% overlap).
+    With broadband input such as white noise, this measures what a black box really does,
+    without looking at its coefficients. Returns ``(freqs_hz, h)`` with complex ``h``; the gain
+    in dB is ``20 * np.log10(np.abs(h))``.
+
+    Notebook: 02_bc_filter_design (to_bc at 16 kHz measured against the 48 kHz filter)
+    """
+    _check_rate("sample_rate", sample_rate)
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    if x.ndim != 1 or x.shape != y.shape:
+        raise ValueError(f"x and y must be 1-D signals of the same length, got {x.shape} and "
+                         f"{y.shape}")
+    if len(x) < nperseg:
+        raise ValueError(f"signals of {len(x)} samples are shorter than nperseg={nperseg}")
+    freqs, pxx = scipy.signal.welch(x, sample_rate, nperseg=nperseg)
+    _, pxy = scipy.signal.csd(x, y, sample_rate, nperseg=nperseg)
+    return freqs, pxy / pxx
+
+
+def measured_response(sample_rate: float, seconds: float = 20.0, seed: int = 0,
+                      alpha: float | None = None, beta: float | None = None,
+                      reference_rate: float | None = None, nperseg: int = 1024):
+    """What ``to_bc`` really does to a signal at ``sample_rate``, measured with white noise.
+
+    Passes ``seconds`` of seeded Gaussian white noise at ``sample_rate`` through ``to_bc`` (with
+    ``alpha``, ``beta``, ``reference_rate``) and returns ``estimate_response``'s
+    ``(freqs_hz, h)``. At 16 kHz the result follows the analytic 48 kHz curve, not the 16 kHz
+    one, up to where the resampler's anti-aliasing filter starts (about 0.91 × Nyquist for
+    soxr's HQ quality, i.e. ~7.3 kHz at 16 kHz). ``reference_rate=sample_rate`` measures the
+    pitfall instead: the coefficients run directly at the input rate.
+
+    Notebook: 02_bc_filter_design
+    """
+    _check_rate("sample_rate", sample_rate)
+    noise = np.random.default_rng(seed).standard_normal(int(round(seconds * sample_rate)))
+    out = to_bc(noise, sample_rate, alpha, beta, reference_rate=reference_rate)
+    return estimate_response(noise, out, sample_rate, nperseg=nperseg)

@@ -185,9 +185,10 @@ sad, angry, fearful, disgust, surprised) from synthetic bone-conducted speech: t
 to mono, passed through the paper's BC filter (defined at 48 kHz), resampled to 16 kHz and turned
 into log-mel features over a fixed 4 s window.
 
-**Data.** {summary["source"].removeprefix("Data: ")}. Acted, studio-quality North-American English: two fixed sentences
-spoken by professional actors. Training used {summary['n_train']} clips (each recording ×
-{config.get_config().augment.n_versions} versions: the original, 12 augmentations, 2 chains).
+**Data.** {summary["source"].removeprefix("Data: ")}.
+Acted, studio-quality North-American English: two fixed sentences spoken by professional actors.
+Training used {summary['n_train']} clips (each recording × {config.get_config().augment.n_versions}
+versions: the original, 12 augmentations, 2 chains).
 
 **Protocol.** {summary['description']} (speaker-independent: no test actor was heard in training,
 and early stopping used separate actors). Seed {summary['seed']}, mode {summary['mode']}.

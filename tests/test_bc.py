@@ -151,3 +151,89 @@ def test_bad_sample_rate_is_rejected(rate):
         bc.to_bc(np.ones(10), rate)
     with pytest.raises(ValueError, match="sample_rate"):
         bc.frequency_response(rate)
+
+
+# --- Analysis helpers added for notebook 02 --------------------------------------------------
+
+
+def test_absolute_and_relative_minus_3_db_points_differ():
+    # DESIGN.md's 2.16 kHz is −3 dB relative to the DC gain (−1.55 dB); the gain reaches an
+    # absolute −3 dB much earlier, at 1.36 kHz.
+    assert bc.frequency_at_gain_db(-3.0, F_REF) == pytest.approx(1_359, abs=1)
+    relative = bc.frequency_at_gain_db(bc.analytic_gain_db(0, F_REF) - 10 * np.log10(2), F_REF)
+    assert relative == pytest.approx(bc.cutoff_hz(F_REF), rel=1e-9)
+    # Round trip at many levels and two rates; NaN outside the range the gain sweeps.
+    for rate in (16_000, 48_000):
+        freqs = np.linspace(10, rate / 2 - 10, 25)
+        back = [bc.frequency_at_gain_db(g, rate) for g in bc.analytic_gain_db(freqs, rate)]
+        np.testing.assert_allclose(back, freqs, rtol=1e-6)
+    assert np.isnan(bc.frequency_at_gain_db(0.0, F_REF))  # above the DC gain
+    assert np.isnan(bc.frequency_at_gain_db(-30.0, F_REF))  # below the Nyquist gain
+
+
+def tone(freq, seconds=1.0, rate=F_REF, amplitude=1.0):
+    return amplitude * np.sin(2 * np.pi * freq * np.arange(int(seconds * rate)) / rate)
+
+
+@pytest.mark.parametrize("freq, expected", [(300, [1, 0]), (990, [1, 0]), (1010, [0, 1]),
+                                            (3000, [0, 1]), (15000, [0, 1])])
+def test_band_shares_of_a_pure_tone(freq, expected):
+    np.testing.assert_allclose(bc.band_energy_shares(tone(freq, 2.0), F_REF), expected,
+                               atol=1e-3)
+
+
+def test_band_shares_of_two_tones_follow_their_powers():
+    x = tone(300, amplitude=3.0) + tone(2500, amplitude=1.0) + tone(9000, amplitude=2.0) + 0.7
+    shares = bc.band_energy_shares(x, F_REF, edges_hz=(1000, 5000))
+    np.testing.assert_allclose(shares, np.array([9, 1, 4]) / 14, atol=1e-3)  # DC is removed
+    assert shares.sum() == pytest.approx(1.0)
+    # The bands add up to the energy of the signal without its mean (Parseval).
+    energies = bc.band_energies(x, F_REF, edges_hz=(1000, 5000))
+    assert energies.sum() == pytest.approx(np.sum((x - x.mean()) ** 2), rel=1e-9)
+    np.testing.assert_allclose(energies, shares * energies.sum())
+
+
+def test_band_shares_of_white_noise_before_and_after_the_filter():
+    noise = np.random.default_rng(3).standard_normal(20 * F_REF)
+    assert bc.band_energy_shares(noise, F_REF)[0] == pytest.approx(1000 / 24_000, abs=2e-3)
+    # After BC the share below 1 kHz is ∫₀¹ᵏ|H|² df / ∫₀^Nyquist |H|² df.
+    f = np.linspace(0, F_REF / 2, 200_001)
+    power = 10 ** (bc.analytic_gain_db(f, F_REF) / 10)
+    expected = power[f < 1000].sum() / power.sum()
+    assert bc.band_energy_shares(bc.to_bc(noise, F_REF), F_REF)[0] == pytest.approx(expected,
+                                                                                     abs=3e-3)
+
+
+@pytest.mark.parametrize("audio, edges, cause", [
+    (np.ones(100), (1000,), "constant"),
+    (np.zeros((2, 100)), (1000,), "shape"),
+    (np.array([0.0, np.nan, 1.0]), (1000,), "NaN"),
+    (tone(100), (2000, 1000), "edges"),
+    (tone(100), (30_000,), "edges"),
+])
+def test_band_shares_reject_bad_input(audio, edges, cause):
+    with pytest.raises(ValueError, match=cause):
+        bc.band_energy_shares(audio, F_REF, edges_hz=edges)
+
+
+def test_estimated_response_recovers_the_filter():
+    noise = np.random.default_rng(4).standard_normal(10 * F_REF)
+    freqs, h = bc.estimate_response(noise, bc.to_bc(noise, F_REF), F_REF)
+    np.testing.assert_allclose(20 * np.log10(np.abs(h)), bc.analytic_gain_db(freqs, F_REF),
+                               atol=0.05)
+
+
+def test_measured_response_at_16k_is_the_48k_filter_not_the_16k_one():
+    freqs, h = bc.measured_response(16_000, seconds=10)
+    measured = 20 * np.log10(np.abs(h))
+    band = (freqs > 0) & (freqs <= 7_000)  # below soxr HQ's anti-aliasing roll-off
+    np.testing.assert_allclose(measured[band], bc.analytic_gain_db(freqs[band], F_REF),
+                               atol=0.05)
+    wrong = bc.analytic_gain_db(freqs[band], 16_000)
+    assert np.max(np.abs(measured[band] - wrong)) > 5  # dB: the naive filter is far off
+
+
+def test_measured_response_of_the_pitfall_is_the_16k_curve():
+    freqs, h = bc.measured_response(16_000, seconds=10, reference_rate=16_000)
+    np.testing.assert_allclose(20 * np.log10(np.abs(h[1:])), bc.analytic_gain_db(freqs[1:], 16_000),
+                               atol=0.05)
