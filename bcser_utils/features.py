@@ -22,6 +22,7 @@ Notebook: 04_features.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import librosa
 import numpy as np
@@ -63,6 +64,30 @@ def fix_length(audio: np.ndarray, length: int) -> np.ndarray:
     if excess >= 0:
         return audio[excess // 2: excess // 2 + length]
     return np.pad(audio, (-excess // 2, -excess - (-excess // 2)))
+
+
+class LengthPlan(NamedTuple):
+    """What ``fix_length`` does to a clip: keep ``audio[start:stop]``, then add zeros."""
+
+    start: int
+    stop: int
+    pad_left: int
+    pad_right: int
+
+
+def fix_length_plan(n: int, length: int) -> LengthPlan:
+    """Where ``fix_length`` cuts or pads a clip of ``n`` samples to ``length`` samples.
+
+    ``fix_length(audio, length)`` equals ``np.pad(audio[start:stop], (pad_left, pad_right))``.
+    A longer clip loses ``start`` samples at the front and ``n − stop`` at the back (the back
+    loses the odd one); a shorter one gains ``pad_left`` zeros in front and ``pad_right`` behind.
+
+    Notebook: 04_features.
+    """
+    excess = n - length
+    if excess >= 0:
+        return LengthPlan(excess // 2, excess // 2 + length, 0, 0)
+    return LengthPlan(0, n, -excess // 2, -excess - (-excess // 2))
 
 
 def logmel(audio: np.ndarray, f: Features) -> np.ndarray:

@@ -72,3 +72,13 @@ def test_standardizer_sees_only_what_it_is_fitted_on():
     np.testing.assert_array_equal(restored.transform(val), z)
     with pytest.raises(RuntimeError, match="before fit"):
         features.Standardizer().transform(val)
+
+
+@pytest.mark.parametrize("n", [1, 7, 8, 9, 10, 15, 16, 17])
+def test_fix_length_plan_says_what_fix_length_does(n):
+    x = np.arange(1, n + 1, dtype=np.float32)
+    plan = features.fix_length_plan(n, 8)
+    expected = np.pad(x[plan.start:plan.stop], (plan.pad_left, plan.pad_right))
+    np.testing.assert_array_equal(features.fix_length(x, 8), expected)
+    assert plan.stop - plan.start + plan.pad_left + plan.pad_right == 8
+    assert abs(plan.start - (n - plan.stop)) <= 1 and abs(plan.pad_left - plan.pad_right) <= 1

@@ -70,3 +70,44 @@ def test_overfits_a_tiny_batch():
 def test_too_few_features_for_the_pooling_is_a_clear_error():
     with pytest.raises(ValueError, match="3 features are too few"):
         model.EmotionNet(3)
+
+
+def test_shape_trace_follows_every_layer_in_order():
+    net = model.EmotionNet(F).train()
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+    trace = model.shape_trace(net, torch.zeros(1, T, F))
+    by_layer = trace.set_index("layer")
+    c1, c2 = CFG.conv_channels
+    t1, f1, t2, f2 = T // 2, F // 2, T // 4, F // 4
+    assert by_layer.loc["conv", "input"] == (1, 1, T, F)  # the unsqueeze before the convolutions
+    assert by_layer.loc["conv.0.0", "output"] == (1, c1, T, F)
+    assert by_layer.loc["conv.0.3", "output"] == (1, c1, t1, f1)
+    assert by_layer.loc["project", "input"] == (1, t2, c2 * f2)  # permute + flatten
+    assert by_layer.loc["encoder.layers.0.self_attn", "output"] == (1, t2, CFG.d_model)
+    assert by_layer.loc["encoder.layers.1.linear1", "output"] == (1, t2, 2 * CFG.d_model)
+    assert by_layer.loc["pool", "output"] == ((1, CFG.d_model), (1, t2))
+    assert by_layer.loc["classify", "output"] == (1, CFG.n_classes)
+    top = trace[trace.depth == 1]
+    assert list(top.layer) == ["conv", "project", "position", "encoder", "pool", "classify"]
+    assert dict(zip(top.layer, top.parameters, strict=True)) == {
+        k: v for k, v in model.parameter_counts(net).items() if k != "total"}
+    assert list(model.shape_trace(net, torch.zeros(2, T, F), max_depth=1).layer) == \
+        list(top.layer)
+    assert net.training  # mode restored, weights untouched, no hook left behind
+    for key, value in net.state_dict().items():
+        torch.testing.assert_close(value, before[key], rtol=0, atol=0)
+    assert not any(m._forward_hooks or m._forward_pre_hooks for m in net.modules())
+
+
+def test_flops_by_block_matches_a_count_by_hand():
+    net = model.EmotionNet(F)
+    blocks = model.flops_by_block(net, T, F)
+    c, d, t2 = (1, *CFG.conv_channels), CFG.d_model, T // 2 ** len(CFG.conv_channels)
+    conv = sum(2 * 9 * c[i] * c[i + 1] * (T // 2 ** i) * (F // 2 ** i) for i in range(len(c) - 1))
+    layer = 2 * t2 * d * (3 * d + d + 2 * d + 2 * d) + 2 * 2 * t2 * t2 * d  # linears + QKᵀ and AV
+    expected = {"conv": conv, "project": 2 * t2 * c[-1] * (F // 2 ** (len(c) - 1)) * d,
+                "position": 0, "encoder": CFG.n_layers * layer,
+                "pool": 2 * t2 * d * d + 2 * t2 * d, "classify": 2 * d * CFG.n_classes}
+    assert blocks == expected | {"total": sum(expected.values())}
+    assert blocks["total"] >= model.flops_per_clip(net, T, F)
+    assert net.training
