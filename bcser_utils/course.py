@@ -39,7 +39,7 @@ def strip_volatile(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
-def run_notebook(path: Path, timeout: int = 1200) -> tuple[nbformat.NotebookNode, float, int]:
+def run_notebook(path: Path, timeout: int = 600) -> tuple[nbformat.NotebookNode, float, int]:
     """Execute one notebook; return it (without the probe cell), wall seconds and peak bytes."""
     nb = nbformat.read(path, as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell(_PEAK_MEMORY))

@@ -26,7 +26,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import zlib
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
@@ -38,11 +37,6 @@ from . import __version__, augment, bc, config, data, features
 
 INDEX_COLUMNS = ["name", "actor", "sex", "emotion", "emotion_code", "intensity", "statement",
                  "repetition", "duplicate_group"]
-
-
-def recording_seed(seed: int, name: str) -> int:
-    """Each recording's versions depend only on the global seed and its own name."""
-    return zlib.crc32(name.encode(), seed & 0xFFFFFFFF)
 
 
 def cache_key(recordings: pd.DataFrame, cfg: config.Config, signal: str, n_versions: int,
@@ -62,7 +56,7 @@ def recording_features(path: str | Path, name: str, cfg: config.Config, signal: 
     audio, rate = data.load_audio(path, sample_rate=cfg.augment.sample_rate, cfg=cfg)
     if signal == "bc":
         audio = bc.to_bc(audio, rate, cfg.bc.alpha, cfg.bc.beta, cfg.bc.reference_rate)
-    made = augment.versions(audio, rate, n=n_versions, seed=recording_seed(seed, name),
+    made = augment.versions(audio, rate, n=n_versions, seed=augment.recording_seed(seed, name),
                             params=cfg.augment)
     tensors = [features.extract(version, rate, cfg.features.kind, cfg.features)
                for _, version in made]
