@@ -8,9 +8,9 @@ augmentation at ``cfg.augment.sample_rate`` (48 kHz), then resampling to 16 kHz 
 memory-mapped, plus an index table (recording, version, label, emotion, actor, …).
 
 - **Keyed by every parameter that shapes it:** the folder name is a hash of the BC, augmentation
-  and feature settings, the signal (ac/bc), the number of versions, the seed, the code version
-  and the recordings themselves (name, size and modification time). Change any and a new cache
-  is built; nothing stale is reused.
+  and feature settings, the signal (ac/bc), the number of versions, the seed, the source code of
+  the modules that make the tensors, and the recordings themselves (name, size and modification
+  time). Change any and a new cache is built; nothing stale is reused.
 - **Resumable:** each recording's tensor is written to its own shard file, atomically, so an
   interrupted build continues where it stopped.
 - **Parallel:** recordings are spread over all cores, with a progress bar.
@@ -33,10 +33,20 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import __version__, augment, bc, config, data, features
+from . import augment, bc, config, data, features
 
 INDEX_COLUMNS = ["name", "actor", "sex", "emotion", "emotion_code", "intensity", "statement",
                  "repetition", "duplicate_group"]
+
+
+def code_fingerprint() -> str:
+    """A hash of the source of every module that shapes the cached tensors, so that a change of
+    code (not only of parameters) never reuses tensors the old code made."""
+    sources = (Path(module.__file__).read_bytes() for module in (bc, augment, features, data))
+    digest = hashlib.sha256()
+    for source in (*sources, Path(__file__).read_bytes()):
+        digest.update(source)
+    return digest.hexdigest()[:12]
 
 
 def cache_key(recordings: pd.DataFrame, cfg: config.Config, signal: str, n_versions: int,
@@ -46,7 +56,7 @@ def cache_key(recordings: pd.DataFrame, cfg: config.Config, signal: str, n_versi
              for row in recordings[["name", "path"]].itertuples(index=False)]
     shape = {"bc": asdict(cfg.bc), "augment": asdict(cfg.augment),
              "features": asdict(cfg.features), "signal": signal, "n_versions": n_versions,
-             "seed": seed, "code": __version__, "files": sorted(files)}
+             "seed": seed, "code": code_fingerprint(), "files": sorted(files)}
     return hashlib.sha256(json.dumps(shape, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 

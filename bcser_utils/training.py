@@ -51,6 +51,8 @@ def make_loss(weights: torch.Tensor | None, label_smoothing: float) -> nn.CrossE
 def smoothing_floor(n_classes: int = 8, label_smoothing: float = 0.1) -> float:
     """The lowest cross-entropy a perfect model can reach under label smoothing: the entropy of
     the smoothed target. 0.467 for 8 classes and ε = 0.1, so a loss near 0.6 is not a poor fit.
+    (With class weights PyTorch weights each term of the smoothed target, which lifts the floor a
+    little, to 0.485 for RAVDESS's weights; notebook 06 measures it.)
 
     Notebook: 06_training.
     """

@@ -102,3 +102,9 @@ def test_dataset_yields_standardized_float_tensors_and_labels(recordings, tmp_pa
 def test_bad_signal_is_refused(recordings, tmp_path):
     with pytest.raises(ValueError, match="'xc'"):
         build(recordings, tmp_path, signal="xc")
+
+
+def test_a_change_of_code_changes_the_key(recordings, monkeypatch):
+    before = dataset.cache_key(recordings, CFG, "bc", 3, 0)
+    monkeypatch.setattr(dataset, "code_fingerprint", lambda: "edited")
+    assert dataset.cache_key(recordings, CFG, "bc", 3, 0) != before

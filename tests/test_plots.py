@@ -1,0 +1,135 @@
+"""The plotting helpers draw what they are given: checked on the artists, not by eye."""
+
+import ast
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from bcser_utils import plots  # noqa: E402
+
+EMOTIONS = list(plots.EMOTIONS)
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def test_plots_imports_only_config_from_the_package():
+    tree = ast.parse(Path(plots.__file__).read_text())
+    relative = {alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+                and node.level for alias in node.names}
+    absolute = {alias.name.split(".")[0] for node in ast.walk(tree)
+                if isinstance(node, ast.Import) for alias in node.names}
+    absolute |= {node.module.split(".")[0] for node in ast.walk(tree)
+                 if isinstance(node, ast.ImportFrom) and not node.level}
+    assert relative == {"config"}
+    assert absolute <= {"os", "pathlib", "matplotlib", "seaborn", "numpy", "__future__"}
+
+
+def test_confusion_heatmap_cells_show_the_matrix_in_paper_order():
+    rng = np.random.default_rng(0)
+    counts = rng.integers(0, 50, (8, 8)) + np.eye(8, dtype=int) * 100
+    matrix = counts / counts.sum(1, keepdims=True)
+    fig = plots.confusion_heatmap(matrix)
+    ax = fig.axes[0]
+    texts = [t.get_text() for t in ax.texts]
+    assert texts == [f"{v:.2f}" for v in matrix.ravel()]  # row-major: true down, predicted across
+    assert [t.get_text() for t in ax.get_xticklabels()] == EMOTIONS
+    assert [t.get_text() for t in ax.get_yticklabels()] == EMOTIONS
+    assert ax.get_ylabel() == "true" and ax.get_xlabel() == "predicted"
+
+
+def test_confusion_heatmap_counts_are_integers():
+    fig = plots.confusion_heatmap(np.full((8, 8), 3) + np.eye(8) * 40, normalized=False)
+    assert {t.get_text() for t in fig.axes[0].texts} == {"3", "43"}
+
+
+def test_roc_legend_names_each_class_with_its_auc_in_paper_order():
+    auc = {e: 0.5 + k / 20 for k, e in enumerate(EMOTIONS)}
+    roc = {e: {"fpr": [0, 0.1, 1], "tpr": [0, 0.9, 1]} for e in reversed(EMOTIONS)}
+    fig = plots.roc_curves(roc, auc)
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert labels[:8] == [f"{e} (AUC {auc[e]:.3f})" for e in EMOTIONS]
+    line = fig.axes[0].get_lines()[0]
+    assert line.get_color() == plots.PALETTE["neutral"]
+    np.testing.assert_allclose(line.get_xdata(), [0, 0.1, 1])
+
+
+def test_training_curves_mark_the_best_epoch_and_the_floor():
+    history = {"epoch": [1, 2, 3, 4], "train_loss": [1.9, 1.4, 1.1, 0.9],
+               "val_loss": [1.7, 1.3, 1.35, 1.4], "train_accuracy": [0.2, 0.4, 0.5, 0.6],
+               "val_accuracy": [0.3, 0.45, 0.44, 0.43], "seconds": [1, 1, 1, 1]}
+    fig = plots.training_curves(history, best_epoch=2, floor=0.467)
+    loss_ax, acc_ax = fig.axes
+    for ax, value in ((loss_ax, 1.3), (acc_ax, 0.45)):
+        star = [line for line in ax.get_lines() if line.get_marker() == "*"]
+        assert len(star) == 1
+        assert list(star[0].get_xdata()) == [2] and list(star[0].get_ydata()) == [value]
+    floors = [line for line in loss_ax.get_lines() if "floor" in str(line.get_label())]
+    assert len(floors) == 1 and floors[0].get_ydata()[0] == pytest.approx(0.467)
+    assert loss_ax.get_ylim()[0] < 0.467  # the floor is visible, not clipped away
+
+
+def test_per_class_bars_follow_paper_order_whatever_the_dict_order():
+    values = {e: float(k) + 1 for k, e in enumerate(EMOTIONS)}
+    shuffled = dict(reversed(list(values.items())))
+    fig = plots.per_class_bars({"IoU": shuffled}, overall={"IoU": 4.5}, reported={"IoU": 0.9})
+    ax = fig.axes[0]
+    assert [p.get_height() for p in ax.patches] == [values[e] for e in EMOTIONS]
+    assert [t.get_text() for t in ax.get_xticklabels()] == EMOTIONS
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["ours, overall 4.500", "paper, overall 0.9"]
+
+
+def test_reliability_diagram_draws_bin_accuracies_and_names_the_ece():
+    calibration = {"ece": 0.123, "bins": [
+        {"lower": k / 4, "upper": (k + 1) / 4, "count": c, "confidence": conf, "accuracy": acc}
+        for k, (c, conf, acc) in enumerate([(0, None, None), (10, 0.4, 0.3), (20, 0.6, 0.7),
+                                            (30, 0.9, 0.8)])]}
+    fig = plots.reliability_diagram(calibration)
+    top, bottom = fig.axes
+    accuracy_bars = [p for p in top.patches if p.get_facecolor()[:3] == matplotlib.colors.to_rgb(
+        "#1f77b4")]
+    assert [p.get_height() for p in accuracy_bars] == pytest.approx([0.3, 0.7, 0.8])
+    assert [p.get_x() for p in accuracy_bars] == pytest.approx([0.25, 0.5, 0.75])
+    assert "0.123" in top.get_title()
+    assert [p.get_height() for p in bottom.patches] == [0, 10, 20, 30]
+
+
+def test_probability_bars_outline_the_most_probable_emotion():
+    probabilities = dict.fromkeys(EMOTIONS, 0.05)
+    probabilities["sad"] = 0.65
+    fig = plots.probability_bars(probabilities, true="calm")
+    ax = fig.axes[0]
+    outlined = [t.get_text() for t, p in zip(ax.get_xticklabels(), ax.patches, strict=True)
+                if p.get_linewidth() > 0 and p.get_edgecolor()[3] > 0]
+    assert outlined == ["sad"]
+    assert "predicted: sad" in ax.get_title().lower() and "true: calm" in ax.get_title()
+
+
+def test_separation_histograms_shade_the_overlap_only_where_a_ranking_is_broken():
+    y = np.repeat(np.arange(8), 5)
+    p = np.full((40, 8), 0.02)
+    p[np.arange(40), y] = 0.86  # every positive outranks every negative ...
+    p[0, 0], p[0, 1] = 0.30, 0.58  # ... and a neutral clip called calm, a near-tie: no AUC lost
+
+    def overlaps(fig):
+        return [ax.get_title().split()[0] for ax in fig.axes
+                if any(patch.get_gid() == "overlap" for patch in ax.patches)]
+
+    assert overlaps(plots.separation_histograms(y, p)) == []
+    p[1, 0], p[1, 1] = 0.01, 0.90  # a neutral clip confidently called calm: both rankings break
+    fig = plots.separation_histograms(y, p)
+    assert overlaps(fig) == ["neutral", "calm"]
+    lines = {ax.get_title().split()[0]: [round(line.get_xdata()[0], 2) for line in ax.get_lines()]
+             for ax in fig.axes}
+    assert fig.axes[1].get_title() == "calm\nlowest calm 0.86 · highest other 0.90"
+    assert lines["neutral"] == [0.01, 0.02]  # lowest neutral clip, highest other clip
+    assert lines["calm"] == [0.86, 0.90]
