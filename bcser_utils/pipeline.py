@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import torch
 
 from . import config, data, dataset, evaluation, features, splits, training
@@ -113,13 +114,12 @@ def evaluate_rows(trained: Trained, prepared: Prepared, rows) -> dict:
     result = evaluation.evaluate(y, proba, prepared.cfg.emotions)
     result["ci95"] = {m: evaluation.bootstrap_ci(y, proba, m, n_boot=500)
                       for m in ("accuracy", "balanced_accuracy", "mcc")}
-    if index["actor"].nunique() > 1:
+    actors = index["actor"].to_numpy()
+    if len(np.unique(actors)) > 1:
         result["ci95_by_actor"] = {"accuracy": evaluation.bootstrap_ci(
-            y, proba, "accuracy", n_boot=500, groups=index["actor"].to_numpy())}
-    result["per_actor_accuracy"] = {
-        int(a): float((proba.argmax(1)[index["actor"].to_numpy() == a] ==
-                       y[index["actor"].to_numpy() == a]).mean())
-        for a in sorted(index["actor"].unique())}
+            y, proba, "accuracy", n_boot=500, groups=actors)}
+    correct = pd.Series(proba.argmax(1) == y).groupby(actors).mean()
+    result["per_actor_accuracy"] = {int(a): float(v) for a, v in correct.items()}
     result["calibration"] = evaluation.calibration(y, proba)
     return result
 
