@@ -4,6 +4,7 @@
     data download [--dir D]     fetch and verify the official archive from Zenodo
     bc IN OUT                   convert one audio file (any rate, any channels) to synthetic BC
     train --protocol P1|P2|P3   train the model under a protocol; writes a run folder
+    reproduce [--mode full]     P1 and P3 fold 0 at paper scale, end to end, resumable
     evaluate RUN [--json]       every metric of the paper for a trained run
     predict FILE... [--json]    the emotion of any audio file (default: the shipped model)
 """
@@ -14,6 +15,7 @@ import argparse
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 import soundfile as sf
@@ -83,30 +85,35 @@ def _run_config(mode: str | None, seed: int | None, versions: int | None) -> con
 
 
 def _train(args) -> int:
-    from . import evaluation, pipeline
+    from . import pipeline
 
     cfg = _run_config(args.mode, args.seed, args.versions)
-    prepared = pipeline.prepare(cfg, args.signal, args.data)
-    split = pipeline.make_split(prepared, args.protocol, args.fold)
-    run = Path(args.out or config.REPO_ROOT / "runs" /
-               f"{args.protocol.lower()}-{args.signal}-{cfg.mode.name}-fold{args.fold}"
-               f"-seed{cfg.mode.seed}")
-    run.mkdir(parents=True, exist_ok=True)
-    spec = {"protocol": args.protocol, "fold": args.fold, "signal": args.signal,
-            "mode": cfg.mode.name, "seed": cfg.mode.seed, "data": args.data,
-            "epochs": args.epochs, "versions": cfg.augment.n_versions}
-    (run / "run.json").write_text(json.dumps(spec, indent=1))
-    trained = pipeline.train(prepared, split, checkpoint=run / "checkpoint.pt",
-                             max_epochs=args.epochs)
-    pipeline.save_model(run / "model.pt", trained, prepared)
-    summary = pipeline.summary(trained, prepared, "test" if args.protocol == "P3" else "val")
-    evaluation.save_json(summary, run / "metrics.json")
+    run = Path(args.out) if args.out else pipeline.run_folder(args.protocol, args.signal, cfg,
+                                                              args.fold)
+    summary = pipeline.run_protocol(cfg, args.protocol, args.fold, args.signal, args.data, run,
+                                    max_epochs=args.epochs)
     m = summary["metrics"]
-    print(f"{prepared.source}\n{split.description}\n"
+    print(f"{summary['source']}\n{summary['description']}\n"
           f"{summary['evaluated_on']} accuracy {m['accuracy']:.4f} "
           f"(95% CI {m['ci95']['accuracy'][0]:.4f}–{m['ci95']['accuracy'][1]:.4f}), "
           f"best epoch {summary['best_epoch']}, {summary['seconds_per_epoch']:.1f} s/epoch\n"
           f"run folder: {data.display_path(run)}")
+    return 0
+
+
+def _reproduce(args) -> int:
+    from . import pipeline
+
+    began = time.perf_counter()
+    result = pipeline.reproduce(args.mode, args.signal, args.data, args.out)
+    print(result["source"])
+    for name, r in result["runs"].items():
+        low, high = r["accuracy_ci95"]
+        print(f"{name}: {r['evaluated_on']} accuracy {r['accuracy']:.4f} (95% CI {low:.4f}–"
+              f"{high:.4f}), best epoch {r['best_epoch']} of {r['stopped_epoch']}, "
+              f"{r['seconds_per_epoch']:.0f} s/epoch, {r['n_train']:,} training clips")
+    print(f"this call: {time.perf_counter() - began:.0f} s; results in "
+          f"{data.display_path(result['folder'])}")
     return 0
 
 
@@ -190,6 +197,14 @@ def build_parser() -> argparse.ArgumentParser:
                        help="versions per recording (default: the paper's 15)")
     train.add_argument("--out", default=None, help="run folder (default: runs/<protocol>-…)")
     train.set_defaults(run=_train)
+
+    again = commands.add_parser(
+        "reproduce", help="the paper-scale pipeline end to end: P1, then P3 fold 0 (resumable)")
+    again.add_argument("--mode", choices=("quick", "full"), default="full")
+    again.add_argument("--signal", choices=("bc", "ac"), default="bc")
+    again.add_argument("--data", default=None, help="corpus folder (default: found for you)")
+    again.add_argument("--out", default=None, help="default: runs/reproduce-<mode>/")
+    again.set_defaults(run=_reproduce)
 
     evaluate = commands.add_parser("evaluate", help="every metric for a trained run")
     evaluate.add_argument("folder", metavar="RUN", help="a run folder written by train")

@@ -8,6 +8,7 @@ Notebook: 06_training, 07_evaluation, 08_beyond_the_paper.
 
 from __future__ import annotations
 
+import json
 import time
 import warnings
 from dataclasses import asdict, dataclass
@@ -140,6 +141,105 @@ def summary(trained: Trained, prepared: Prepared, split_name: str = "val") -> di
         "history": asdict(h), "class_weights": trained.fit.class_weights,
         "metrics": evaluate_rows(trained, prepared, rows),
     }
+
+
+def run_folder(protocol: str, signal: str, cfg: config.Config, fold: int = 0) -> Path:
+    """Where a run goes by default: runs/<protocol>-<signal>-<mode>-fold<k>-seed<s>/."""
+    return (config.REPO_ROOT / "runs" /
+            f"{protocol.lower()}-{signal}-{cfg.mode.name}-fold{fold}-seed{cfg.mode.seed}")
+
+
+def run_protocol(cfg: config.Config, protocol: str, fold: int = 0, signal: str = "bc",
+                 corpus: str | Path | None = None, out: str | Path | None = None,
+                 max_epochs: int | None = None, progress: bool = True) -> dict:
+    """Prepare, train and evaluate one protocol into a run folder, and return its summary.
+
+    The folder gets run.json (what was asked), checkpoint.pt (after every epoch: an interrupted
+    run resumes where it stopped), model.pt (for ``predict``), metrics.json (``summary`` plus the
+    time of each stage) and figures/. A finished run (metrics.json exists) is read back, not
+    trained again. P3 is evaluated on its test actors, P1 and P2 on their validation side.
+    """
+    run = Path(out) if out else run_folder(protocol, signal, cfg, fold)
+    if (run / "metrics.json").exists():
+        return json.loads((run / "metrics.json").read_text())
+    began = time.perf_counter()
+    prepared = prepare(cfg, signal, corpus, progress)
+    prepare_s = time.perf_counter() - began
+    split = make_split(prepared, protocol, fold)
+    run.mkdir(parents=True, exist_ok=True)
+    (run / "run.json").write_text(json.dumps({
+        "protocol": protocol, "fold": fold, "signal": signal, "mode": cfg.mode.name,
+        "seed": cfg.mode.seed, "data": None if corpus is None else str(corpus),
+        "epochs": max_epochs, "versions": cfg.augment.n_versions}, indent=1))
+    trained = train(prepared, split, checkpoint=run / "checkpoint.pt", progress=progress,
+                    max_epochs=max_epochs)
+    save_model(run / "model.pt", trained, prepared)
+    began = time.perf_counter()
+    result = summary(trained, prepared, "test" if protocol == "P3" else "val")
+    result["timing"] = {"prepare_s": prepare_s, "train_s": float(sum(trained.fit.history.seconds)),
+                        "evaluate_s": time.perf_counter() - began}
+    save_figures(result, run / "figures", prepared.corpus.synthetic)
+    evaluation.save_json(result, run / "metrics.json")
+    return result
+
+
+def save_figures(result: dict, folder: Path, synthetic: bool = False) -> list[Path]:
+    """The training curves, confusion matrix, ROC curves and reliability diagram of a run."""
+    import matplotlib.pyplot as plt
+
+    from . import plots
+
+    plots.use_style()
+    m, name = result["metrics"], f"{result['protocol']} {result['signal'].upper()}"
+    figures = {
+        "curves": plots.training_curves(result["history"], result["best_epoch"],
+                                        training.smoothing_floor(), title=name),
+        "confusion": plots.confusion_heatmap(m["confusion_normalized"],
+                                             title=f"{name}: {result['evaluated_on']}"),
+        "roc": plots.roc_curves(m["roc"], m["auc"], title=name),
+        "reliability": plots.reliability_diagram(m["calibration"]),
+    }
+    paths = []
+    for key, fig in figures.items():
+        paths.append(plots.save_fig(fig, key, result["source"], synthetic, folder=folder))
+        plt.close(fig)
+    return paths
+
+
+# The paper-scale runs of ``make reproduce``: the paper's protocol, then the honest one.
+REPRODUCE_RUNS = (("P1", 0), ("P3", 0))
+
+
+def reproduce(mode: str = "full", signal: str = "bc", corpus: str | Path | None = None,
+              out: str | Path | None = None, runs=REPRODUCE_RUNS, progress: bool = True,
+              versions: int | None = None, max_epochs: int | None = None) -> dict:
+    """The paper-scale pipeline end to end: P1 (the paper's protocol) and P3 fold 0
+    (speaker-independent), each into ``out/<protocol>-<signal>-fold<k>/``, and a summary in
+    ``out/reproduce.json``. Resumable: run it again after an interruption and finished runs are
+    read back, an unfinished one continues from its last epoch. ``versions`` and ``max_epochs``
+    shrink it for a test; the defaults are the paper's.
+    """
+    cfg = config.get_config(mode, overrides={"augment.n_versions": versions} if versions else None)
+    out = Path(out or config.REPO_ROOT / "runs" / f"reproduce-{cfg.mode.name}")
+    results = {}
+    for protocol, fold in runs:
+        name = f"{protocol.lower()}-{signal}-fold{fold}"
+        began = time.perf_counter()
+        s = run_protocol(cfg, protocol, fold, signal, corpus, out / name, max_epochs, progress)
+        m = s["metrics"]
+        results[name] = {
+            "protocol": protocol, "fold": fold, "description": s["description"],
+            "evaluated_on": s["evaluated_on"], "n_train": s["n_train"],
+            "n_evaluated": s["n_evaluated"], "accuracy": m["accuracy"],
+            "accuracy_ci95": m["ci95"]["accuracy"], "balanced_accuracy": m["balanced_accuracy"],
+            "mcc": m["mcc"], "ece": m["calibration"]["ece"], "best_epoch": s["best_epoch"],
+            "stopped_epoch": s["stopped_epoch"], "early_stopped": s["early_stopped"],
+            "seconds_per_epoch": s["seconds_per_epoch"], "timing": s.get("timing"),
+            "wall_s_this_call": time.perf_counter() - began}
+    summary_ = {"mode": cfg.mode.name, "signal": signal, "source": s["source"],
+                "date": time.strftime("%Y-%m-%d"), "folder": str(out), "runs": results}
+    evaluation.save_json(summary_, out / "reproduce.json")
+    return summary_
 
 
 def save_model(path: str | Path, trained: Trained, prepared: Prepared, card: dict | None = None):

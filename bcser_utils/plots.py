@@ -39,8 +39,10 @@ def figures_dir() -> Path:
         else Path("figures")
 
 
-def save_fig(fig: plt.Figure, name: str, source: str, synthetic: bool = False) -> Path:
-    """Save ``fig`` as ``figures/<name>.png`` with its data ``source`` stamped at the bottom.
+def save_fig(fig: plt.Figure, name: str, source: str, synthetic: bool = False,
+             folder: str | Path | None = None) -> Path:
+    """Save ``fig`` as ``<folder>/<name>.png`` (default folder: ``figures_dir()``) with its data
+    ``source`` stamped at the bottom.
 
     Figures from the synthetic corpus get a red "SYNTHETIC DATA" banner: they must never be
     mistaken for results on RAVDESS. Returns the path written.
@@ -51,7 +53,7 @@ def save_fig(fig: plt.Figure, name: str, source: str, synthetic: bool = False) -
         fig.text(0.5, 0.5, "SYNTHETIC DATA — not RAVDESS", ha="center", va="center",
                  fontsize=28, color="red", alpha=0.25, rotation=20, weight="bold")
     fig.text(0.995, 0.002, source, ha="right", va="bottom", fontsize=7, color="0.4")
-    folder = figures_dir()
+    folder = Path(folder) if folder else figures_dir()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.png"
     fig.savefig(path, metadata={"Software": None})  # no version string: stable across machines

@@ -86,3 +86,32 @@ def test_model_card_states_data_protocol_metrics_and_licence(run):
     assert f"| accuracy | {accuracy:.3f} | {low:.3f}–{high:.3f} |" in card
     assert "SYNTHETIC" in card and "CC BY-NC-SA 4.0" in card and "Known limits" in card
     assert summary["description"] in card
+
+
+def test_reproduce_runs_p1_and_p3_and_reads_finished_runs_back(synthetic_dir, tmp_path,
+                                                               monkeypatch):
+    from bcser_utils import pipeline
+
+    out = tmp_path / "reproduce"
+    first = pipeline.reproduce("quick", corpus=synthetic_dir, out=out, versions=2, max_epochs=1,
+                               progress=False)
+    assert set(first["runs"]) == {"p1-bc-fold0", "p3-bc-fold0"} and "SYNTHETIC" in first["source"]
+    p1, p3 = first["runs"]["p1-bc-fold0"], first["runs"]["p3-bc-fold0"]
+    assert p1["evaluated_on"] == "val" and p3["evaluated_on"] == "test"
+    for r in (p1, p3):
+        low, high = r["accuracy_ci95"]
+        assert low <= r["accuracy"] <= high and r["stopped_epoch"] == 1
+    for run in ("p1-bc-fold0", "p3-bc-fold0"):
+        names = {p.name for p in (out / run / "figures").iterdir()}
+        assert names == {"curves.png", "confusion.png", "roc.png", "reliability.png"}
+        assert (out / run / "model.pt").exists()
+    assert json.loads((out / "reproduce.json").read_text())["runs"]["p3-bc-fold0"]["accuracy"] \
+        == pytest.approx(p3["accuracy"])
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("a finished run was trained again")
+
+    monkeypatch.setattr(pipeline, "train", no_training)
+    again = pipeline.reproduce("quick", corpus=synthetic_dir, out=out, versions=2, max_epochs=1,
+                               progress=False)
+    assert again["runs"]["p1-bc-fold0"]["accuracy"] == pytest.approx(p1["accuracy"])
