@@ -34,6 +34,11 @@ lint: install
 notebooks: install
 	BCSER_MODE=$(MODE) $(PY) -m bcser_utils.course --inplace
 
+# Student copies of the notebooks (no outputs, solutions hidden) in clean/; commit them.
+.PHONY: clean-notebooks
+clean-notebooks: install
+	$(PY) -m bcser_utils.course --clean
+
 # The paper-scale pipeline end to end (P1, then P3 fold 0), resumable: runs/reproduce-full/.
 REPRODUCE_MODE ?= full
 reproduce: install

@@ -1,16 +1,21 @@
 """Run the whole course headless: every notebook in ``notebooks/``, in order.
 
     python -m bcser_utils.course [--out build/course | --inplace] [--only 01 02]
+    python -m bcser_utils.course --clean       # student copies in clean/, nothing executed
 
 Each notebook runs in a fresh kernel in the notebooks folder (so relative paths behave as in
 Jupyter). Executed copies go to ``--out``; ``--inplace`` rewrites the committed notebooks, with
 volatile metadata stripped so a re-run changes only what really changed. A table of wall time and
 the kernel's peak memory per notebook is printed at the end (DESIGN.md §6 budgets: 10 min and 2 GB).
+``--clean`` writes the copies a class starts from, ``clean/NN_*.ipynb``: no outputs, no execution
+counts, and every exercise solution hidden again (``show_solution=True`` becomes ``False``).
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
+import re
 import sys
 import time
 from pathlib import Path
@@ -21,6 +26,8 @@ from nbclient import NotebookClient
 from .config import REPO_ROOT
 
 NOTEBOOKS = REPO_ROOT / "notebooks"
+CLEAN = REPO_ROOT / "clean"
+_REVEALED = re.compile(r"show_solution\s*=\s*True")
 _PEAK_MEMORY = ("import resource, sys\n"
                 "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss "
                 "* (1 if sys.platform == 'darwin' else 1024))")
@@ -37,6 +44,32 @@ def strip_volatile(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
             for output in cell.outputs:
                 output.get("metadata", {}).pop("transient", None)
     return nb
+
+
+def clean_text(path: Path) -> str:
+    """The student copy of one notebook, as the exact text ``write_clean`` saves.
+
+    Outputs and execution counts go (a class runs the cells itself), and so does any revealed
+    solution; the exercise prompts and the cells that call the solutions stay.
+    """
+    nb = strip_volatile(copy.deepcopy(nbformat.read(path, as_version=4)))
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+            cell.source = _REVEALED.sub("show_solution=False", cell.source)
+    return nbformat.writes(nb) + "\n"
+
+
+def write_clean(notebooks: list[Path], folder: Path = CLEAN) -> list[Path]:
+    """Write ``clean_text`` of each notebook into ``folder`` (byte for byte reproducible)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for path in notebooks:
+        target = folder / path.name
+        target.write_text(clean_text(path), encoding="utf-8")
+        written.append(target)
+    return written
 
 
 def run_notebook(path: Path, timeout: int = 600) -> tuple[nbformat.NotebookNode, float, int]:
@@ -58,12 +91,18 @@ def main(argv: list[str] | None = None) -> int:
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--out", type=Path, default=REPO_ROOT / "build" / "course")
     where.add_argument("--inplace", action="store_true")
+    where.add_argument("--clean", action="store_true",
+                       help="write student copies to clean/ (no outputs, solutions hidden)")
     parser.add_argument("--only", nargs="*", help="notebook number prefixes, e.g. 01 03")
     args = parser.parse_args(argv)
 
     notebooks = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
     if args.only:
         notebooks = [p for p in notebooks if p.name[:2] in args.only]
+    if args.clean:
+        for target in write_clean(notebooks):
+            print("wrote", target.relative_to(REPO_ROOT))
+        return 0
     rows, total = [], time.perf_counter()
     for path in notebooks:
         print(f"running {path.name} …", flush=True)

@@ -25,3 +25,111 @@ def test_requirements_never_pin_a_cuda_torch():
     text = (ROOT / "requirements.txt").read_text() + (ROOT / "pyproject.toml").read_text()
     assert "cu1" not in text and "nvidia" not in text.lower()
     assert "torch==2.13.0" in (ROOT / "Makefile").read_text()
+
+
+def test_every_badge_url_is_well_formed_and_points_at_an_existing_notebook():
+    # a badge is [![name](image)](target): check every image and every target
+    badges = re.findall(r"\[!\[\w+\]\((\S+?)\)\]\((\S+?)\)", README)
+    images = {image for image, _ in badges}
+    assert images == {"https://colab.research.google.com/assets/colab-badge.svg",
+                      "https://mybinder.org/badge_logo.svg"}
+    urls = [target for _, target in badges]
+    assert len(urls) == 2 * len(list((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")))
+    colab = re.compile(r"https://colab\.research\.google\.com/github/bcser/bcser/blob/main/"
+                       r"(notebooks/\d\d_\w+\.ipynb)")
+    binder = re.compile(r"https://mybinder\.org/v2/gh/bcser/bcser/main\?labpath="
+                        r"(notebooks%2F\d\d_\w+\.ipynb)")
+    for url in urls:
+        match = colab.fullmatch(url) or binder.fullmatch(url)
+        assert match, f"not a Colab or Binder notebook URL of this repository: {url}"
+        assert (ROOT / match.group(1).replace("%2F", "/")).is_file(), url
+
+
+def _code_cells(notebook: Path) -> list[str]:
+    import nbformat
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    to_python = TransformerManager().transform_cell   # `!pip …` and `%matplotlib` → Python
+    return [to_python(cell.source) for cell in nbformat.read(notebook, as_version=4).cells
+            if cell.cell_type == "code"]
+
+
+def _imported_top_level_modules(source: str) -> set[str]:
+    import ast
+
+    modules = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            modules |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            modules.add(node.module.split(".")[0])
+    return modules
+
+
+# import name → distribution name, where they differ
+DISTRIBUTION = {"sklearn": "scikit-learn"}
+# Imported but deliberately not in requirements.txt, each for a stated reason.
+NOT_REQUIRED = {
+    "IPython": "Jupyter itself provides it (every kernel runs on it)",
+    "ipykernel": "Jupyter itself provides it",
+    "nbformat": "Jupyter itself provides it; only the course runner uses it",
+    "nbclient": "Jupyter itself provides it; only the course runner uses it",
+    "google": "google.colab exists only on Colab, and the notebooks import it only there",
+    "PIL": "pillow is a hard dependency of matplotlib (listed), so it is always installed",
+}
+
+
+def test_requirements_cover_every_third_party_import_of_notebooks_and_package():
+    import sys
+
+    sources = [s for nb in sorted((ROOT / "notebooks").glob("*.ipynb")) for s in _code_cells(nb)]
+    sources += [p.read_text() for p in sorted((ROOT / "bcser_utils").glob("*.py"))]
+    imported = set().union(*(_imported_top_level_modules(s) for s in sources))
+    third_party = imported - set(sys.stdlib_module_names) - {"bcser_utils"}
+    required = {re.split(r"[<>=!~\[; ]", line.strip())[0].lower()
+                for line in (ROOT / "requirements.txt").read_text().splitlines()
+                if line.strip() and not line.startswith(("#", "-"))}
+    missing = {m for m in third_party - set(NOT_REQUIRED)
+               if DISTRIBUTION.get(m, m).lower() not in required}
+    assert {"numpy", "torch", "sklearn", "soundfile"} <= third_party   # the parse found imports
+    assert not missing, f"imported but not in requirements.txt: {sorted(missing)}"
+
+
+def test_first_cell_sets_up_colab_only_with_device_and_checksummed_download():
+    for notebook in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        first = _code_cells(notebook)[0]
+        assert 'if "google.colab" in sys.modules' in first, notebook.name
+        assert "training.pick_device()" in first, notebook.name
+        assert "find_corpus(allow_download=True, progress=True)" in first, notebook.name
+
+
+def test_clean_copies_are_in_sync_with_the_notebooks():
+    from bcser_utils import course
+
+    notebooks = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    clean = sorted((ROOT / "clean").glob("*.ipynb"))
+    assert [p.name for p in clean] == [p.name for p in notebooks], "run: make clean-notebooks"
+    for notebook in notebooks:
+        text = (ROOT / "clean" / notebook.name).read_bytes()
+        assert text == course.clean_text(notebook).encode(), \
+            f"clean/{notebook.name} is stale: run make clean-notebooks"
+
+
+def test_clean_copies_have_no_outputs_no_solutions_and_every_exercise(tmp_path):
+    import nbformat
+
+    from bcser_utils import course
+
+    notebook = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))[0]
+    nb = nbformat.read(notebook, as_version=4)
+    nb.cells[-1].source = nb.cells[-1].source.replace("show_solution=False",
+                                                      "show_solution = True")
+    revealed = tmp_path / notebook.name
+    nbformat.write(nb, revealed)
+    clean = nbformat.reads(course.clean_text(revealed), as_version=4)
+    code = [c for c in clean.cells if c.cell_type == "code"]
+    assert all(c.outputs == [] and c.execution_count is None for c in code)
+    assert not any("show_solution=True" in c.source.replace(" ", "") for c in code)
+    headings = [c.source.splitlines()[0] for c in nb.cells if c.cell_type == "markdown"]
+    assert [c.source.splitlines()[0] for c in clean.cells if c.cell_type == "markdown"] == headings
+    assert sum(h.startswith("### Exercise") for h in headings) >= 2
