@@ -92,6 +92,8 @@ def _train(args) -> int:
                                                               args.fold)
     summary = pipeline.run_protocol(cfg, args.protocol, args.fold, args.signal, args.data, run,
                                     max_epochs=args.epochs)
+    if not summary:  # a helper process under torchrun: rank 0 reports
+        return 0
     m = summary["metrics"]
     print(f"{summary['source']}\n{summary['description']}\n"
           f"{summary['evaluated_on']} accuracy {m['accuracy']:.4f} "
@@ -106,6 +108,8 @@ def _reproduce(args) -> int:
 
     began = time.perf_counter()
     result = pipeline.reproduce(args.mode, args.signal, args.data, args.out)
+    if not result:  # a helper process under torchrun: rank 0 reports
+        return 0
     print(result["source"])
     for name, r in result["runs"].items():
         low, high = r["accuracy_ci95"]

@@ -158,21 +158,31 @@ def run_protocol(cfg: config.Config, protocol: str, fold: int = 0, signal: str =
     run resumes where it stopped), model.pt (for ``predict``), metrics.json (``summary`` plus the
     time of each stage) and figures/. A finished run (metrics.json exists) is read back, not
     trained again. P3 is evaluated on its test actors, P1 and P2 on their validation side.
+    Under ``torchrun`` every process trains its share; rank 0 alone writes, and the others
+    return an empty dict.
     """
     run = Path(out) if out else run_folder(protocol, signal, cfg, fold)
     if (run / "metrics.json").exists():
         return json.loads((run / "metrics.json").read_text())
+    rank, _ = training.init_distributed()  # (0, 1) unless started by torchrun
     began = time.perf_counter()
-    prepared = prepare(cfg, signal, corpus, progress)
+    if rank > 0:
+        training.barrier()  # rank 0 builds the cache; the others then only reopen it
+    prepared = prepare(cfg, signal, corpus, progress and rank == 0)
+    if rank == 0:
+        training.barrier()
     prepare_s = time.perf_counter() - began
     split = make_split(prepared, protocol, fold)
     run.mkdir(parents=True, exist_ok=True)
-    (run / "run.json").write_text(json.dumps({
-        "protocol": protocol, "fold": fold, "signal": signal, "mode": cfg.mode.name,
-        "seed": cfg.mode.seed, "data": None if corpus is None else str(corpus),
-        "epochs": max_epochs, "versions": cfg.augment.n_versions}, indent=1))
+    if rank == 0:
+        (run / "run.json").write_text(json.dumps({
+            "protocol": protocol, "fold": fold, "signal": signal, "mode": cfg.mode.name,
+            "seed": cfg.mode.seed, "data": None if corpus is None else str(corpus),
+            "epochs": max_epochs, "versions": cfg.augment.n_versions}, indent=1))
     trained = train(prepared, split, checkpoint=run / "checkpoint.pt", progress=progress,
                     max_epochs=max_epochs)
+    if rank > 0:
+        return {}  # the other processes only helped train; rank 0 evaluates and writes
     save_model(run / "model.pt", trained, prepared)
     began = time.perf_counter()
     result = summary(trained, prepared, "test" if protocol == "P3" else "val")
@@ -226,6 +236,8 @@ def reproduce(mode: str = "full", signal: str = "bc", corpus: str | Path | None 
         name = f"{protocol.lower()}-{signal}-fold{fold}"
         began = time.perf_counter()
         s = run_protocol(cfg, protocol, fold, signal, corpus, out / name, max_epochs, progress)
+        if not s:  # a helper process under torchrun
+            continue
         m = s["metrics"]
         results[name] = {
             "protocol": protocol, "fold": fold, "description": s["description"],
@@ -236,6 +248,8 @@ def reproduce(mode: str = "full", signal: str = "bc", corpus: str | Path | None 
             "stopped_epoch": s["stopped_epoch"], "early_stopped": s["early_stopped"],
             "seconds_per_epoch": s["seconds_per_epoch"], "timing": s.get("timing"),
             "wall_s_this_call": time.perf_counter() - began}
+    if not results:
+        return {}
     summary_ = {"mode": cfg.mode.name, "signal": signal, "source": s["source"],
                 "date": time.strftime("%Y-%m-%d"), "folder": str(out), "runs": results}
     evaluation.save_json(summary_, out / "reproduce.json")

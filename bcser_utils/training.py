@@ -9,6 +9,11 @@
   run shuffles exactly as an uninterrupted one would).
 - A checkpoint after every epoch holds the model, the optimizer, the early-stopping state, the
   history and the random state. It loads with ``torch.load(..., weights_only=True)``.
+- The same code trains on several processes under ``torchrun`` (DistributedDataParallel; NCCL on
+  GPUs, gloo on CPUs): every process takes its share of each global batch of 64 and the loss is
+  normalised over the whole batch, so the averaged gradient is the one-process gradient. Only
+  BatchNorm differs: on GPUs it is synchronised (SyncBatchNorm); on CPUs each process normalises
+  its own share, so results match a single process closely but not exactly.
 
 Notebook: 06_training.
 """
@@ -30,12 +35,67 @@ from .config import Training
 
 
 def pick_device() -> torch.device:
-    """cuda if there is a GPU, else Apple's mps, else the CPU."""
+    """cuda if there is a GPU (under torchrun: this process's GPU), else Apple's mps, else CPU."""
     if torch.cuda.is_available():
-        return torch.device("cuda")
+        return torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
     if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
         return torch.device("mps")
     return torch.device("cpu")
+
+
+def init_distributed() -> tuple[int, int]:
+    """Join the process group when started by ``torchrun`` with several processes; return
+    (rank, world size), (0, 1) otherwise. NCCL when there are GPUs, gloo on CPUs."""
+    import torch.distributed as dist
+
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1 and not dist.is_initialized():
+        if torch.cuda.is_available():
+            torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", 0)))
+        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+    return distributed()
+
+
+def distributed() -> tuple[int, int]:
+    """(rank, world size) of this process: (0, 1) unless a process group is running."""
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
+def barrier() -> None:
+    """Wait for every process (nothing to wait for in a single process)."""
+    if distributed()[1] > 1:
+        torch.distributed.barrier()
+
+
+class GlobalBatches(torch.utils.data.Sampler):
+    """Batches of ``batch_size`` in one global order; each process gets its share of each batch.
+
+    The order is ``torch.randperm(n, generator=generator)`` (or 0..n-1 without a generator),
+    exactly what ``DataLoader(shuffle=True, generator=generator)`` draws, so one process sees the
+    batches it always saw. With ``world`` processes, process ``rank`` takes items rank, rank +
+    world, ... of every batch; a last batch smaller than ``world`` is dropped, since every
+    process must take part in every step.
+    """
+
+    def __init__(self, n: int, batch_size: int, generator: torch.Generator | None = None,
+                 rank: int = 0, world: int = 1):
+        self.n, self.batch_size, self.generator = n, batch_size, generator
+        self.rank, self.world = rank, world
+
+    def __iter__(self):
+        order = (torch.randperm(self.n, generator=self.generator).tolist()
+                 if self.generator is not None else list(range(self.n)))
+        for start in range(0, self.n, self.batch_size):
+            batch = order[start:start + self.batch_size]
+            if len(batch) >= self.world:
+                yield batch[self.rank::self.world]
+
+    def __len__(self) -> int:
+        full, last = divmod(self.n, self.batch_size)
+        return full + (last >= self.world if last else 0)
 
 
 def class_weights(labels, n_classes: int = 8) -> torch.Tensor:
@@ -108,23 +168,39 @@ def seed_everything(seed: int) -> None:
     np.random.seed(seed)
 
 
-def _run_epoch(model, loader, loss_fn, device, optimizer=None) -> tuple[float, float]:
-    """One pass; trains if an optimizer is given. Returns (mean loss, accuracy)."""
+def _run_epoch(model, loader, loss_fn, weights, device, optimizer=None) -> tuple[float, float]:
+    """One pass; trains if an optimizer is given. Returns (mean loss, accuracy over clips).
+
+    A batch's loss is ``loss_fn``'s weighted mean: the sum over its clips divided by their total
+    class weight. Under DDP each process holds only a share of the batch, so its mean is rescaled
+    to (share's weight ÷ whole batch's weight): the shares then add up to the one-process loss,
+    and DDP's gradient average (hence the ``* world``) to the one-process gradient.
+    """
+    _, world = distributed()
     model.train(optimizer is not None)
-    total_loss, correct, count = 0.0, 0, 0
+    totals = torch.zeros(3, dtype=torch.float64)  # Σ batch loss × batch size, correct, clips
     with torch.set_grad_enabled(optimizer is not None):
         for x, y in loader:
             x, y = x.to(device), y.to(device)
             logits = model(x)
             loss = loss_fn(logits, y)
+            size = len(y)
+            if world > 1:
+                share = torch.stack([weights[y].sum(), torch.tensor(float(len(y)), device=device)])
+                batch = share.clone()
+                torch.distributed.all_reduce(batch)
+                loss = loss * share[0] / batch[0]
+                size = batch[1].item()
             if optimizer is not None:
                 optimizer.zero_grad()
-                loss.backward()
+                (loss * world).backward()
                 optimizer.step()
-            total_loss += loss.item() * len(y)
-            correct += (logits.argmax(1) == y).sum().item()
-            count += len(y)
-    return total_loss / count, correct / count
+            totals += torch.tensor([loss.item() * size, (logits.argmax(1) == y).sum().item(),
+                                    len(y)], dtype=torch.float64)
+    if world > 1:
+        totals = totals.to(device)
+        torch.distributed.all_reduce(totals)
+    return (totals[0] / totals[2]).item(), (totals[1] / totals[2]).item()
 
 
 def fit(model: nn.Module, train_set, val_set, cfg: Training, *, max_epochs: int | None = None,
@@ -133,20 +209,23 @@ def fit(model: nn.Module, train_set, val_set, cfg: Training, *, max_epochs: int 
     """Train ``model`` with the paper's recipe; resume from ``checkpoint`` if it exists.
 
     ``train_set`` / ``val_set`` yield (features, label) and have a ``labels`` array (as
-    ``dataset.FeatureDataset`` does). Notebook: 06_training.
+    ``dataset.FeatureDataset`` does). Under ``torchrun`` (after ``init_distributed``) it trains
+    with DistributedDataParallel; only rank 0 writes the checkpoint. Notebook: 06_training.
     """
     from torch.utils.data import DataLoader
     from tqdm.auto import tqdm
 
+    rank, world = distributed()
     device = device or pick_device()
     max_epochs = max_epochs or cfg.max_epochs
-    weights = class_weights(train_set.labels, model.classify[-1].out_features)
-    loss_fn = make_loss(weights.to(device), cfg.label_smoothing)
+    weights = class_weights(train_set.labels, model.classify[-1].out_features).to(device)
+    loss_fn = make_loss(weights, cfg.label_smoothing)
     model.to(device)
+    net = _wrap(model, device) if world > 1 else model  # what the steps run; model = the weights
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.learning_rate)
     stopper, history, start = EarlyStopping(cfg.patience), History(), 1
     best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-    torch.manual_seed(seed)  # dropout's random stream
+    torch.manual_seed(seed + 1000 * rank)  # dropout's random stream, its own in each process
 
     checkpoint = Path(checkpoint) if checkpoint else None
     if checkpoint and checkpoint.exists():
@@ -161,16 +240,19 @@ def fit(model: nn.Module, train_set, val_set, cfg: Training, *, max_epochs: int 
         if stopper.should_stop:
             start = max_epochs + 1  # already finished: just restore the best weights
 
-    val_loader = DataLoader(val_set, batch_size=cfg.batch_size)
-    bar = tqdm(range(start, max_epochs + 1), desc="epochs", disable=not progress,
+    val_loader = DataLoader(val_set, batch_sampler=GlobalBatches(
+        len(val_set), cfg.batch_size, rank=rank, world=world))
+    bar = tqdm(range(start, max_epochs + 1), desc="epochs", disable=not progress or rank > 0,
                initial=start - 1, total=max_epochs)
     for epoch in bar:
         began = time.perf_counter()
         order = torch.Generator().manual_seed(seed * 100_003 + epoch)  # same order if resumed
-        train_loader = DataLoader(train_set, batch_size=cfg.batch_size, shuffle=True,
-                                  generator=order)
-        train_loss, train_acc = _run_epoch(model, train_loader, loss_fn, device, optimizer)
-        val_loss, val_acc = _run_epoch(model, val_loader, loss_fn, device)
+        # generator= too: the loader draws its worker seed from it first, as shuffle=True did
+        train_loader = DataLoader(train_set, generator=order, batch_sampler=GlobalBatches(
+            len(train_set), cfg.batch_size, order, rank, world))
+        train_loss, train_acc = _run_epoch(net, train_loader, loss_fn, weights, device,
+                                           optimizer)
+        val_loss, val_acc = _run_epoch(net, val_loader, loss_fn, weights, device)
         for key, value in zip(asdict(history), (epoch, train_loss, train_acc, val_loss, val_acc,
                                                 time.perf_counter() - began), strict=True):
             getattr(history, key).append(value)
@@ -178,7 +260,7 @@ def fit(model: nn.Module, train_set, val_set, cfg: Training, *, max_epochs: int 
             best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
         bar.set_postfix(train_loss=f"{train_loss:.3f}", val_loss=f"{val_loss:.3f}",
                         val_acc=f"{val_acc:.3f}", best=stopper.best_epoch)
-        if checkpoint:
+        if checkpoint and rank == 0:
             _save(checkpoint, {
                 "epoch": epoch, "model": model.state_dict(), "optimizer": optimizer.state_dict(),
                 "best_model": best_state, "early_stopping": asdict(stopper),
@@ -190,6 +272,17 @@ def fit(model: nn.Module, train_set, val_set, cfg: Training, *, max_epochs: int 
     return FitResult(model, history, stopper.best_epoch,
                      history.epoch[-1] if history.epoch else 0, stopper.should_stop,
                      weights.tolist())
+
+
+def _wrap(model: nn.Module, device: torch.device) -> nn.Module:
+    """DistributedDataParallel around ``model`` (whose parameters it shares and updates); on GPUs
+    its BatchNorm layers are synchronised over the processes first (not possible on CPUs)."""
+    from torch.nn.parallel import DistributedDataParallel
+
+    if device.type == "cuda":
+        model = nn.SyncBatchNorm.convert_sync_batchnorm(model)  # same object, layers swapped
+        return DistributedDataParallel(model, device_ids=[device.index])
+    return DistributedDataParallel(model)
 
 
 def _save(path: Path, state: dict) -> None:

@@ -1,0 +1,72 @@
+"""Training under torchrun (DistributedDataParallel, gloo, 2 CPU processes) matches one process.
+
+The same runs (tests/ddp_fit.py) are done in this process and under torchrun. Without BatchNorm
+the two must agree to rounding: the sharding of each global batch and the loss normalisation make
+the averaged gradient the one-process gradient. EmotionNet's BatchNorm normalises each process's
+half-batch on CPUs (SyncBatchNorm needs GPUs), so there the results only agree closely.
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from torch.utils.data import DataLoader
+
+from bcser_utils import training
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import ddp_fit  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def distributed_results(tmp_path_factory):
+    out = tmp_path_factory.mktemp("ddp") / "results.pt"
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(HERE.parent)}
+    done = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone",
+                           "--nproc-per-node", "2", str(HERE / "ddp_fit.py"), str(out)],
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return torch.load(out, weights_only=True)
+
+
+def test_two_processes_really_ran(distributed_results):
+    assert distributed_results["world"] == 2
+
+
+def test_without_batchnorm_ddp_equals_one_process(distributed_results):
+    one, two = ddp_fit.run("linear"), distributed_results["linear"]
+    assert two["val_loss"] == pytest.approx(one["val_loss"], rel=1e-5)
+    assert two["train_loss"] == pytest.approx(one["train_loss"], rel=1e-5)
+    assert two["val_accuracy"] == one["val_accuracy"]
+    for name, weight in one["weights"].items():
+        torch.testing.assert_close(two["weights"][name], weight, rtol=1e-4, atol=1e-5)
+    assert one["val_loss"][-1] < one["val_loss"][0]  # it learned: the comparison is not vacuous
+
+
+def test_emotionnet_under_ddp_matches_one_process_closely(distributed_results):
+    one, two = ddp_fit.run("emotionnet"), distributed_results["emotionnet"]
+    assert two["val_loss"] == pytest.approx(one["val_loss"], rel=0.05)
+    assert two["val_accuracy"] == pytest.approx(one["val_accuracy"], abs=0.05)
+    assert one["val_accuracy"][-1] > 0.3  # chance is 0.125
+
+
+def test_global_batches_split_each_batch_between_processes():
+    def drawn(seed=7):  # a generator after the one draw a DataLoader makes for its worker seed
+        generator = torch.Generator().manual_seed(seed)
+        torch.empty((), dtype=torch.int64).random_(generator=generator)
+        return generator
+
+    one = list(training.GlobalBatches(150, 64, drawn()))
+    expected = [b.tolist() for b in DataLoader(range(150), batch_size=64, shuffle=True,
+                                                 generator=torch.Generator().manual_seed(7))]
+    assert one == expected  # one process: exactly the batches shuffle=True always gave
+    shares = [list(training.GlobalBatches(150, 64, drawn(), rank, 2)) for rank in (0, 1)]
+    assert [sorted(a + b) for a, b in zip(*shares, strict=True)] == [sorted(b) for b in one]
+    assert all(not set(a) & set(b) for a, b in zip(*shares, strict=True))
+    assert len(training.GlobalBatches(129, 64, world=2)) == 2  # a last batch of 1 is dropped
+    assert len(list(training.GlobalBatches(129, 64, world=2))) == 2
