@@ -1,0 +1,78 @@
+"""Additive noise at an exact signal-to-noise ratio, for the robustness test of notebook 08.
+
+Two maskers: **white** Gaussian noise (flat spectrum) and **speech-shaped** noise (Gaussian noise
+with the long-term average spectrum of speech, so it overlaps speech in frequency the way a room
+full of talkers does, without words). The noise goes into the air-conducted recording, before the
+BC filter: a synthetic BC signal made from a microphone carries the microphone's noise too.
+
+The SNR is 10·log10(P_speech / P_noise) with P the mean power over the whole clip, silences
+included, and the noise is scaled so that this holds exactly for each clip, not only on average.
+(audiomentations' AddGaussianSNR sets the level only in expectation and draws from numpy's global
+random state; here every draw comes from a seeded generator.)
+
+Notebook: 08_beyond_the_paper.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+from scipy.signal import welch
+
+KINDS = ("white", "speech_shaped")
+
+
+def long_term_spectrum(recordings: Iterable[np.ndarray], rate: int,
+                       n_fft: int = 2048) -> tuple[np.ndarray, np.ndarray]:
+    """The long-term average power spectrum of speech: (frequencies in Hz, power per bin).
+
+    Welch's estimate of each recording, normalised to unit total power so that loud clips do not
+    outweigh quiet ones, then averaged. Use recordings from the training side only.
+    """
+    spectra = []
+    for audio in recordings:
+        freqs, power = welch(np.asarray(audio, dtype=np.float64), rate, nperseg=n_fft)
+        if power.sum() > 0:
+            spectra.append(power / power.sum())
+    if not spectra:
+        raise ValueError("long_term_spectrum needs at least one recording that is not silent")
+    return freqs, np.mean(spectra, axis=0)
+
+
+def make_noise(kind: str, n: int, rate: int, rng: int | np.random.Generator = 0,
+               spectrum: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """``n`` samples of unit-power noise: "white", or "speech_shaped" with ``spectrum`` (the
+    output of ``long_term_spectrum``), imposed on white noise in the frequency domain."""
+    if kind not in KINDS:
+        raise ValueError(f"noise kind {kind!r}: expected one of {', '.join(KINDS)}")
+    noise = np.random.default_rng(rng).standard_normal(n)
+    if kind == "speech_shaped":
+        if spectrum is None:
+            raise ValueError("speech_shaped noise needs a spectrum (see long_term_spectrum)")
+        freqs, power = spectrum
+        bins = np.fft.rfftfreq(n, 1 / rate)
+        gain = np.sqrt(np.interp(bins, freqs, power))
+        noise = np.fft.irfft(np.fft.rfft(noise) * gain, n)
+    return noise / np.sqrt(np.mean(noise**2))
+
+
+def add_noise(audio: np.ndarray, rate: int, snr_db: float, kind: str = "white",
+              rng: int | np.random.Generator = 0,
+              spectrum: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """``audio`` plus noise of ``kind`` at exactly ``snr_db`` dB (whole-clip powers), float32."""
+    audio = np.asarray(audio, dtype=np.float64)
+    if audio.ndim != 1 or audio.size == 0:
+        raise ValueError(f"expected 1-D mono audio with samples, got shape {audio.shape}")
+    power = np.mean(audio**2)
+    if not np.isfinite(power) or power == 0:
+        raise ValueError("cannot set an SNR for silent (or non-finite) audio")
+    noise = make_noise(kind, audio.size, rate, rng, spectrum)
+    return (audio + noise * np.sqrt(power / 10 ** (snr_db / 10))).astype(np.float32)
+
+
+def measured_snr_db(clean: np.ndarray, noisy: np.ndarray) -> float:
+    """The SNR of ``noisy`` relative to ``clean`` (whole-clip mean powers), in dB."""
+    clean = np.asarray(clean, dtype=np.float64)
+    noise = np.asarray(noisy, dtype=np.float64) - clean
+    return float(10 * np.log10(np.mean(clean**2) / np.mean(noise**2)))
