@@ -27,7 +27,10 @@ def _hint(name: str) -> None:
 # ---------------------------------------------------------------- 01 · dataset exploration
 
 def files_per_actor(df: pd.DataFrame, show_solution: bool = False) -> dict | None:
-    """How many files a complete actor has (from the config's facts), and who falls short."""
+    """How many files a complete actor has (from the config's facts), and who falls short.
+
+    Notebook: 01_dataset_exploration.
+    """
     if not show_solution:
         return _hint("files_per_actor")
     corpus = config.get_config().corpus
@@ -42,7 +45,10 @@ def files_per_actor(df: pd.DataFrame, show_solution: bool = False) -> dict | Non
 
 
 def neutral_class_weight(df: pd.DataFrame, show_solution: bool = False) -> dict | None:
-    """The 'balanced' class weights of this catalog: neutral's is twice the others'."""
+    """The 'balanced' class weights of this catalog: neutral's is twice the others'.
+
+    Notebook: 01_dataset_exploration.
+    """
     if not show_solution:
         return _hint("neutral_class_weight")
     from . import training
@@ -69,7 +75,10 @@ def _read_cutoff(freqs_hz: np.ndarray, gain_db: np.ndarray, dc_gain_db: float) -
 
 def cutoff_for_alpha(alpha: float = 0.8, sample_rate: float = 48_000,
                      show_solution: bool = False) -> dict | None:
-    """Move the pole to ``alpha``: the −3 dB cut-off, in closed form and read off the curve."""
+    """Move the pole to ``alpha``: the −3 dB cut-off, in closed form and read off the curve.
+
+    Notebook: 02_bc_filter_design.
+    """
     if not show_solution:
         return _hint("cutoff_for_alpha")
     paper = bc.frequency_response(sample_rate)
@@ -86,7 +95,10 @@ def cutoff_for_alpha(alpha: float = 0.8, sample_rate: float = 48_000,
 
 
 def wrong_rate_cutoff(wrong_rate: float = 16_000, show_solution: bool = False) -> dict | None:
-    """The 48 kHz coefficients run directly at ``wrong_rate``: measured with white noise."""
+    """The 48 kHz coefficients run directly at ``wrong_rate``: measured with white noise.
+
+    Notebook: 02_bc_filter_design.
+    """
     if not show_solution:
         return _hint("wrong_rate_cutoff")
     right_rate = config.get_config().bc.reference_rate
@@ -109,7 +121,10 @@ def wrong_rate_cutoff(wrong_rate: float = 16_000, show_solution: bool = False) -
 
 def energy_below_1khz(audio: np.ndarray, sample_rate: int,
                       show_solution: bool = False) -> dict | None:
-    """The share of a clip's energy below 1 kHz, before and after the BC filter."""
+    """The share of a clip's energy below 1 kHz, before and after the BC filter.
+
+    Notebook: 02_bc_filter_design.
+    """
     if not show_solution:
         return _hint("energy_below_1khz")
     before = bc.band_energy_shares(audio, sample_rate)
@@ -123,7 +138,10 @@ def energy_below_1khz(audio: np.ndarray, sample_rate: int,
 # ---------------------------------------------------------------- 03 · augmentation
 
 def paper_clip_counts(show_solution: bool = False) -> dict | None:
-    """How many clips 15 versions give, and what an 80:20 split leaves for validation."""
+    """How many clips 15 versions give, and what an 80:20 split leaves for validation.
+
+    Notebook: 03_augmentation_gallery.
+    """
     if not show_solution:
         return _hint("paper_clip_counts")
     cfg = config.get_config()
@@ -138,7 +156,10 @@ def paper_clip_counts(show_solution: bool = False) -> dict | None:
 
 def versions_and_seeds(audio: np.ndarray, sample_rate: int, seed: int = 0,
                        show_solution: bool = False) -> dict | None:
-    """Which of the 15 versions change with the seed, and are they reproducible with one?"""
+    """Which of the 15 versions change with the seed, and are they reproducible with one?
+
+    Notebook: 03_augmentation_gallery.
+    """
     if not show_solution:
         return _hint("versions_and_seeds")
     from . import augment
@@ -162,7 +183,10 @@ def versions_and_seeds(audio: np.ndarray, sample_rate: int, seed: int = 0,
 
 def frames_for_settings(hop_length: int = 160, max_duration_s: float = 4.0,
                         show_solution: bool = False) -> dict | None:
-    """T for another hop and clip length, from the formula and from a real extraction."""
+    """T for another hop and clip length, from the formula and from a real extraction.
+
+    Notebook: 04_features.
+    """
     if not show_solution:
         return _hint("frames_for_settings")
     from . import features
@@ -181,7 +205,10 @@ def frames_for_settings(hop_length: int = 160, max_duration_s: float = 4.0,
 
 
 def normalise_on_everything(cache, split: splits.Split, show_solution: bool = False) -> dict | None:
-    """Fit the standardiser on every clip (the leak) and see the held-out side move to 0."""
+    """Fit the standardiser on every clip (the leak) and see the held-out side move to 0.
+
+    Notebook: 04_features.
+    """
     if not show_solution:
         return _hint("normalise_on_everything")
     from .pipeline import fit_standardizer
@@ -205,7 +232,10 @@ def normalise_on_everything(cache, split: splits.Split, show_solution: bool = Fa
 
 def parameters_for_width(n_features: int = 64, d_model: int = 128,
                          show_solution: bool = False) -> dict | None:
-    """Double the Transformer's width: which blocks grow, and by how much?"""
+    """Double the Transformer's width: which blocks grow, and by how much?
+
+    Notebook: 05_model_build.
+    """
     if not show_solution:
         return _hint("parameters_for_width")
     import dataclasses
@@ -226,7 +256,10 @@ def parameters_for_width(n_features: int = 64, d_model: int = 128,
 
 def any_length_clip(n_features: int = 64, lengths=(51, 101, 201, 401),
                     show_solution: bool = False) -> dict | None:
-    """Does the model need exactly T = 201 frames? Feed it other lengths."""
+    """Does the model need exactly T = 201 frames? Feed it other lengths.
+
+    Notebook: 05_model_build.
+    """
     if not show_solution:
         return _hint("any_length_clip")
     import torch
@@ -252,7 +285,10 @@ def any_length_clip(n_features: int = 64, lengths=(51, 101, 201, 401),
 # ---------------------------------------------------------------- 06 · training
 
 def siblings_by_protocol(index: pd.DataFrame, show_solution: bool = False) -> dict | None:
-    """How many validation clips have another version of their recording in training?"""
+    """How many validation clips have another version of their recording in training?
+
+    Notebook: 06_training.
+    """
     if not show_solution:
         return _hint("siblings_by_protocol")
     cfg = config.get_config()
@@ -272,7 +308,10 @@ def siblings_by_protocol(index: pd.DataFrame, show_solution: bool = False) -> di
 
 def smoothing_floor_for(label_smoothing: float = 0.2, n_classes: int = 8,
                         show_solution: bool = False) -> dict | None:
-    """The lowest loss with label smoothing ε: formula, and the loss of the best prediction."""
+    """The lowest loss with label smoothing ε: formula, and the loss of the best prediction.
+
+    Notebook: 06_training.
+    """
     if not show_solution:
         return _hint("smoothing_floor_for")
     import torch
@@ -345,7 +384,10 @@ def _recall(trained, prepared, rows) -> dict:
 
 
 def without_class_weights(prepared, epochs: int = 3, show_solution: bool = False) -> dict | None:
-    """Train twice on the original clips, with and without class weights; neutral's recall."""
+    """Train twice on the original clips, with and without class weights; neutral's recall.
+
+    Notebook: 06_training.
+    """
     if not show_solution:
         return _hint("without_class_weights")
     from . import pipeline
@@ -372,7 +414,10 @@ def without_class_weights(prepared, epochs: int = 3, show_solution: bool = False
 # ---------------------------------------------------------------- 07 · evaluation
 
 def accuracy_interval(y_true, probabilities, show_solution: bool = False) -> dict | None:
-    """How wide is the 95% interval, and how does it shrink with four times the clips?"""
+    """How wide is the 95% interval, and how does it shrink with four times the clips?
+
+    Notebook: 07_evaluation.
+    """
     if not show_solution:
         return _hint("accuracy_interval")
     from . import evaluation
@@ -393,7 +438,10 @@ def accuracy_interval(y_true, probabilities, show_solution: bool = False) -> dic
 
 def tuning_on_the_test_fold(n_clips: int = 120, n_settings: int = 20, n_fresh: int = 2000,
                             seed: int = 0, show_solution: bool = False) -> dict | None:
-    """Pick the best of many useless models on the test fold; then score it on fresh clips."""
+    """Pick the best of many useless models on the test fold; then score it on fresh clips.
+
+    Notebook: 07_evaluation.
+    """
     if not show_solution:
         return _hint("tuning_on_the_test_fold")
     from . import evaluation
@@ -416,7 +464,10 @@ def tuning_on_the_test_fold(n_clips: int = 120, n_settings: int = 20, n_fresh: i
 
 
 def leak_one_actor(prepared, epochs: int = 6, show_solution: bool = False) -> dict | None:
-    """Put one P3 test actor's clips into training and compare test accuracy on that actor."""
+    """Put one P3 test actor's clips into training and compare test accuracy on that actor.
+
+    Notebook: 07_evaluation.
+    """
     if not show_solution:
         return _hint("leak_one_actor")
     from . import pipeline
