@@ -74,6 +74,35 @@ def test_bootstrap_interval_brackets_the_estimate_and_narrows_with_data():
     assert by_actor[0] <= 0.7 <= by_actor[1]
 
 
+def test_paired_difference_is_narrower_than_two_separate_intervals():
+    rng = np.random.default_rng(2)
+    n = 1000
+    y = rng.integers(0, 4, n)
+    a_right = rng.random(n) < 0.6
+    b_right = a_right & (rng.random(n) < 0.9)  # B errs where A errs, and on a few clips more:
+    # what the two share (which clips are hard) cancels in a pair, not in two separate intervals
+
+    def probabilities(right):
+        p = np.full((n, 4), 0.1)
+        p[np.arange(n), np.where(right, y, (y + 1) % 4)] = 0.7
+        return p
+
+    a, b = probabilities(a_right), probabilities(b_right)
+    paired = evaluation.paired_difference(y, a, b, n_boot=400)
+    assert paired["difference"] == pytest.approx(a_right.mean() - b_right.mean())
+    assert paired["a"] - paired["b"] == pytest.approx(paired["difference"])
+    low, high = paired["ci95"]
+    assert 0 < low < paired["difference"] < high  # A is better, and the pair shows it
+    separate = [evaluation.bootstrap_ci(y, p, n_boot=400) for p in (a, b)]
+    assert high - low < 0.6 * min(h - lo for lo, h in separate)
+    same = evaluation.paired_difference(y, a, a, n_boot=50)
+    assert same["difference"] == 0 and same["ci95"] == (0.0, 0.0)
+    by_actor = evaluation.paired_difference(y, a, b, n_boot=200, groups=np.arange(n) % 8)
+    assert by_actor["ci95"][0] <= paired["difference"] <= by_actor["ci95"][1]
+    with pytest.raises(ValueError, match="same clips"):
+        evaluation.paired_difference(y, a, b[:-1])
+
+
 def test_calibration_of_a_perfectly_calibrated_model_has_small_ece():
     rng = np.random.default_rng(1)
     confidence = rng.uniform(0.4, 1.0, 20000)
