@@ -10,6 +10,7 @@ the two that train use a few epochs on the original (un-augmented) clips only.
 
 from __future__ import annotations
 
+import dataclasses
 from contextlib import contextmanager
 
 import numpy as np
@@ -332,25 +333,6 @@ def smoothing_floor_for(label_smoothing: float = 0.2, n_classes: int = 8,
 
 
 @contextmanager
-def _uniform_class_weights():
-    """Make ``training.fit`` weigh every class alike, for the class-weight exercise.
-
-    ``training.fit`` always uses the balanced weights (``cfg.training.class_weight`` is not read),
-    so the exercise swaps the weight function for the length of one fit.
-    """
-    import torch
-
-    from . import training
-
-    original = training.class_weights
-    training.class_weights = lambda labels, n_classes=8: torch.ones(n_classes)
-    try:
-        yield
-    finally:
-        training.class_weights = original
-
-
-@contextmanager
 def _one_thread():
     """Train the exercises' tiny models on one CPU thread: as fast on an idle machine, and on a
     busy 2-core one two threads wait on each other (measured: 90 s → 23 s for one exercise)."""
@@ -395,8 +377,10 @@ def without_class_weights(prepared, epochs: int = 3, show_solution: bool = False
     split = _originals(prepared, pipeline.make_split(prepared, "P2"))
     with _one_thread():
         weighted = pipeline.train(prepared, split, progress=False, max_epochs=epochs)
-        with _uniform_class_weights():
-            uniform = pipeline.train(prepared, split, progress=False, max_epochs=epochs)
+        cfg = dataclasses.replace(prepared.cfg, training=dataclasses.replace(
+            prepared.cfg.training, class_weight="none"))
+        uniform = pipeline.train(dataclasses.replace(prepared, cfg=cfg), split, progress=False,
+                                 max_epochs=epochs)
     out = {"weighted": _recall(weighted, prepared, split.val),
            "uniform": _recall(uniform, prepared, split.val)}
     out["weighted"]["class_weights"] = weighted.fit.class_weights

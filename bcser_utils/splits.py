@@ -100,6 +100,6 @@ def p3(index: pd.DataFrame, fold: int = 0, n_folds: int = 5) -> Split:
 
 def siblings_in_training(index: pd.DataFrame, split: Split) -> np.ndarray:
     """For each validation row, whether another version of the same recording is in training:
-    the leak that P1 has and P2/P3 do not. Notebook: 08_beyond_the_paper."""
+    the leak that P1 has and P2/P3 do not. Notebooks: 06_training, 08_beyond_the_paper."""
     groups = recording_groups(index).to_numpy()
     return np.isin(groups[split.val], groups[split.train])

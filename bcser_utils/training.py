@@ -1,7 +1,8 @@
 """The paper's training recipe, with checkpoints that let an interrupted run resume exactly.
 
 - Loss: cross-entropy with class weights from scikit-learn's "balanced" heuristic
-  (n_samples / (n_classes · count), computed on the training labels) and label smoothing 0.1.
+  (n_samples / (n_classes · count), computed on the training labels; ``class_weight="none"``
+  weighs every class alike) and label smoothing 0.1.
 - Adam, batch size 64; early stopping on validation loss with patience 5, restoring the weights
   of the best epoch.
 - The device is picked automatically (cuda, then mps, then cpu); every random source is seeded:
@@ -28,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from scipy.special import xlogy
 from sklearn.utils.class_weight import compute_class_weight
 from torch import nn
 
@@ -118,7 +120,7 @@ def smoothing_floor(n_classes: int = 8, label_smoothing: float = 0.1) -> float:
     """
     true = 1 - label_smoothing + label_smoothing / n_classes
     other = label_smoothing / n_classes
-    return -(true * math.log(true) + (n_classes - 1) * other * math.log(other))
+    return float(-(xlogy(true, true) + (n_classes - 1) * xlogy(other, other)))  # 0·log 0 = 0
 
 
 @dataclass
@@ -218,7 +220,12 @@ def fit(model: nn.Module, train_set, val_set, cfg: Training, *, max_epochs: int 
     rank, world = distributed()
     device = device or pick_device()
     max_epochs = max_epochs or cfg.max_epochs
-    weights = class_weights(train_set.labels, model.classify[-1].out_features).to(device)
+    n_classes = model.classify[-1].out_features
+    if cfg.class_weight not in ("balanced", "none"):
+        raise ValueError(f"training.class_weight {cfg.class_weight!r}: expected 'balanced' or "
+                         "'none'")
+    weights = (class_weights(train_set.labels, n_classes) if cfg.class_weight == "balanced"
+               else torch.ones(n_classes)).to(device)
     loss_fn = make_loss(weights, cfg.label_smoothing)
     model.to(device)
     net = _wrap(model, device) if world > 1 else model  # what the steps run; model = the weights

@@ -67,7 +67,7 @@ def _imported_top_level_modules(source: str) -> set[str]:
 
 
 # import name → distribution name, where they differ
-DISTRIBUTION = {"sklearn": "scikit-learn"}
+DISTRIBUTION = {"sklearn": "scikit-learn", "PIL": "pillow"}
 # Imported but deliberately not in requirements.txt, each for a stated reason.
 NOT_REQUIRED = {
     "IPython": "Jupyter itself provides it (every kernel runs on it)",
@@ -75,7 +75,6 @@ NOT_REQUIRED = {
     "nbformat": "Jupyter itself provides it; only the course runner uses it",
     "nbclient": "Jupyter itself provides it; only the course runner uses it",
     "google": "google.colab exists only on Colab, and the notebooks import it only there",
-    "PIL": "pillow is a hard dependency of matplotlib (listed), so it is always installed",
 }
 
 

@@ -46,6 +46,11 @@ def test_the_smoothing_floor_is_the_entropy_of_the_smoothed_target():
     assert training.make_loss(None, 0.1)(certain, torch.tensor([3])).item() > 2 * floor
 
 
+def test_the_smoothing_floor_without_smoothing_is_zero():
+    assert training.smoothing_floor(8, 0.0) == 0.0
+    assert training.smoothing_floor(8, 1.0) == pytest.approx(math.log(8))  # uniform target
+
+
 def test_early_stopping_on_a_scripted_loss_sequence():
     stopper = training.EarlyStopping(patience=5)
     losses = [1.0, 0.8, 0.7, 0.75, 0.72, 0.71, 0.9, 0.7, 0.74, 0.8]
@@ -125,3 +130,14 @@ def test_device_is_picked_in_order():
     expected = "cuda" if torch.cuda.is_available() else None
     assert device.type == (expected or device.type) and device.type in ("cuda", "mps", "cpu")
     assert math.isfinite(training.smoothing_floor())
+
+
+def test_class_weight_none_weighs_every_class_alike_and_bad_values_are_refused():
+    cfg = config.dataclasses.replace(small_cfg(), class_weight="none")
+    result = training.fit(make_model(), Toy(64, 0), Toy(32, 1), cfg, max_epochs=1,
+                          progress=False, device=torch.device("cpu"))
+    assert result.class_weights == [1.0] * 8
+    with pytest.raises(ValueError, match="class_weight"):
+        training.fit(make_model(), Toy(64, 0), Toy(32, 1),
+                     config.dataclasses.replace(small_cfg(), class_weight="inverse"),
+                     max_epochs=1, progress=False)
