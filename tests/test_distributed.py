@@ -70,3 +70,31 @@ def test_global_batches_split_each_batch_between_processes():
     assert all(not set(a) & set(b) for a, b in zip(*shares, strict=True))
     assert len(training.GlobalBatches(129, 64, world=2)) == 2  # a last batch of 1 is dropped
     assert len(list(training.GlobalBatches(129, 64, world=2))) == 2
+
+
+def test_torchrun_train_from_the_command_line_writes_one_run(synthetic_dir, tmp_path,
+                                                             monkeypatch, capsys):
+    """The user's path: ``torchrun -m bcser_utils train``. Rank 0 builds the cache while rank 1
+    waits, both train, and only rank 0 evaluates, writes and reports."""
+    import json
+
+    run = tmp_path / "run"
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "BCSER_DATA_DIR": str(tmp_path / "data"),
+           "PYTHONPATH": str(HERE.parent)}
+    done = subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2",
+         "-m", "bcser_utils", "train", "--protocol", "P2", "--mode", "quick", "--data",
+         str(synthetic_dir), "--versions", "2", "--epochs", "2", "--out", str(run)],
+        env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.count("run folder:") == 1  # one report, from rank 0
+    assert len(list((tmp_path / "data" / "cache").glob("features-*"))) == 1  # built once
+    summary = json.loads((run / "metrics.json").read_text())
+    assert summary["history"]["epoch"] == [1, 2] and "SYNTHETIC" in summary["source"]
+    from bcser_utils.cli import main
+
+    monkeypatch.setenv("BCSER_DATA_DIR", str(tmp_path / "data"))  # reopen the same cache
+    capsys.readouterr()
+    assert main(["evaluate", str(run), "--json"]) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert again["accuracy"] == pytest.approx(summary["metrics"]["accuracy"])  # model.pt = trained
