@@ -42,6 +42,7 @@ from prepare import _catalog, _cpu_s, _peak_mib, _subset  # noqa: E402
 
 from bcser_utils import augment, bc, config, data, dataset  # noqa: E402
 
+STAGES = ("decode", "bc", "augment", "features", "warm", "epoch", "evaluate", "predict_warm")
 TARGETS = {  # DESIGN.md §6
     "features": "≤ 300 s for 1,440 recordings (cold), ≤ 10 s warm",
     "predict": "≤ 50 ms per 4 s clip loaded, ≤ 5 s cold",
@@ -178,6 +179,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", default=None, help="corpus folder (default: data.find_corpus)")
     parser.add_argument("--recordings", type=int, default=None,
                         help="only N recordings, evenly spread (a smoke test)")
+    parser.add_argument("--only", nargs="+", choices=STAGES + ("predict_cold",), default=None,
+                        help="run only these stages (default: all)")
     parser.add_argument("--json", default=None, help="also write the results to this file")
     parser.add_argument("--stage", help=argparse.SUPPRESS)
     parser.add_argument("--plan", help=argparse.SUPPRESS)
@@ -203,12 +206,13 @@ def main(argv: list[str] | None = None) -> int:
           flush=True)
     results = []
     try:
-        for stage in ("decode", "bc", "augment", "features", "warm", "epoch", "evaluate",
-                      "predict_warm"):
-            results.append(_in_fresh_process(stage, plan_file))
-            r = results[-1]
-            print(f"  {stage:13s} {r['wall_s']:8.1f} s", file=sys.stderr, flush=True)
-        results.append(_predict_cold(str(catalog.path.iloc[0])))
+        for stage in STAGES:
+            if args.only is None or stage in args.only:
+                results.append(_in_fresh_process(stage, plan_file))
+                print(f"  {stage:13s} {results[-1]['wall_s']:8.1f} s", file=sys.stderr,
+                      flush=True)
+        if args.only is None or "predict_cold" in args.only:
+            results.append(_predict_cold(str(catalog.path.iloc[0])))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -228,6 +232,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{r.get('peak_self_mib', float('nan')):9.0f} "
               f"{r.get('peak_worker_mib', float('nan')):11.0f}  {per}")
     n = len(catalog)
+    if args.only is not None:  # a subset: the table above is all there is
+        return _save(args, location, catalog, cfg, results)
     print(f"\nstage-only (differences): BC {by['bc']['wall_s'] - by['decode']['wall_s']:.1f} s, "
           f"augmentation {by['augment']['wall_s'] - by['bc']['wall_s']:.1f} s, features "
           f"{by['features']['wall_s'] - by['augment']['wall_s']:.1f} s")
@@ -237,11 +243,15 @@ def main(argv: list[str] | None = None) -> int:
           f"{'' if n == 1440 else ', extrapolated linearly'}); warm {by['warm']['wall_s']:.1f} s "
           f"(≤ 10); predict {by['predict_warm']['median_ms']:.1f} ms/clip (≤ 50) and cold "
           f"{by['predict_cold']['wall_s']:.1f} s (≤ 5)")
+    return _save(args, location, catalog, cfg, results)
+
+
+def _save(args, location, catalog, cfg, results) -> int:
     print(f"load average after: {os.getloadavg()[0]:.1f}")
     if args.json:
         Path(args.json).write_text(json.dumps({
             "data": data.describe(location, catalog, cfg), "mode": args.mode,
-            "recordings": n, "workers": args.workers, "cores": os.cpu_count(),
+            "recordings": len(catalog), "workers": args.workers, "cores": os.cpu_count(),
             "date": time.strftime("%Y-%m-%d"), "stages": results}, indent=1))
     return 0
 
