@@ -108,14 +108,19 @@ def run_stage(stage: str, plan: dict) -> dict:
         result["reopened_rows"] = len(cache)
     else:
         raise ValueError(f"unknown stage {stage!r}")
-    result |= {"wall_s": time.perf_counter() - began, "cpu_s": _cpu_s(),
-               "peak_self_mib": _peak_mib(resource.RUSAGE_SELF),
-               "peak_worker_mib": _peak_mib(resource.RUSAGE_CHILDREN)}
-    return result
+    return _measured(result, began)
 
 
-def _in_fresh_process(stage: str, plan_file: Path) -> dict:
-    done = subprocess.run([sys.executable, __file__, "--stage", stage, "--plan", str(plan_file)],
+def _measured(result: dict, began: float) -> dict:
+    """``result`` plus the stage's wall time (since ``began``), CPU time and peak memory."""
+    return result | {"wall_s": time.perf_counter() - began, "cpu_s": _cpu_s(),
+                     "peak_self_mib": _peak_mib(resource.RUSAGE_SELF),
+                     "peak_worker_mib": _peak_mib(resource.RUSAGE_CHILDREN)}
+
+
+def _in_fresh_process(stage: str, plan_file: Path, script: str = __file__) -> dict:
+    """Run ``script --stage STAGE --plan FILE`` in a new interpreter; its last line is JSON."""
+    done = subprocess.run([sys.executable, script, "--stage", stage, "--plan", str(plan_file)],
                           stdout=subprocess.PIPE, text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 

@@ -26,7 +26,6 @@ import argparse
 import json
 import os
 import pickle
-import resource
 import shutil
 import subprocess
 import sys
@@ -38,7 +37,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # a checkout, installed or not
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from prepare import _catalog, _cpu_s, _peak_mib, _subset  # noqa: E402
+from prepare import _catalog, _in_fresh_process, _measured, _subset  # noqa: E402
 
 from bcser_utils import augment, bc, config, data, dataset  # noqa: E402
 
@@ -148,16 +147,7 @@ def run_stage(stage: str, plan: dict) -> dict:
                    "max_ms": 1000 * float(np.max(times))}
     else:
         raise ValueError(f"unknown stage {stage!r}")
-    result |= {"wall_s": time.perf_counter() - began, "cpu_s": _cpu_s(),
-               "peak_self_mib": _peak_mib(resource.RUSAGE_SELF),
-               "peak_worker_mib": _peak_mib(resource.RUSAGE_CHILDREN)}
-    return result
-
-
-def _in_fresh_process(stage: str, plan_file: Path) -> dict:
-    done = subprocess.run([sys.executable, __file__, "--stage", stage, "--plan", str(plan_file)],
-                          stdout=subprocess.PIPE, text=True, check=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return _measured(result, began)
 
 
 def _predict_cold(clip: str) -> dict:
@@ -208,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for stage in STAGES:
             if args.only is None or stage in args.only:
-                results.append(_in_fresh_process(stage, plan_file))
+                results.append(_in_fresh_process(stage, plan_file, __file__))
                 print(f"  {stage:13s} {results[-1]['wall_s']:8.1f} s", file=sys.stderr,
                       flush=True)
         if args.only is None or "predict_cold" in args.only:
