@@ -25,13 +25,16 @@ import zipfile
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import soundfile as sf
 
 from . import config, synthetic
 from .names import BadNameError, expected_names, parse_name
+
+if TYPE_CHECKING:  # pandas is imported where a catalog is built: `predict` never needs it
+    import pandas as pd
 
 AUDIO_SUFFIXES = (".wav", ".flac")
 
@@ -208,6 +211,8 @@ def catalog(root: str | Path, actors=None, warn: bool = True) -> pd.DataFrame:
         })
     columns = ["path", "name", "actor", "sex", "emotion", "emotion_code", "intensity",
                "statement", "repetition", "duration", "sample_rate", "channels", "frames"]
+    import pandas as pd
+
     df = pd.DataFrame(rows, columns=columns).sort_values(["actor", "name"], ignore_index=True)
     df["duplicate_group"] = -1
     for group_id, group in enumerate(_duplicate_groups(list(df["path"]))):

@@ -82,3 +82,34 @@ def test_fix_length_plan_says_what_fix_length_does(n):
     np.testing.assert_array_equal(features.fix_length(x, 8), expected)
     assert plan.stop - plan.start + plan.pad_left + plan.pad_right == 8
     assert abs(plan.start - (n - plan.stop)) <= 1 and abs(plan.pad_left - plan.pad_right) <= 1
+
+
+def _librosa_logmel(audio, f):
+    import librosa
+
+    mel = librosa.feature.melspectrogram(y=audio, sr=f.sample_rate, n_fft=f.n_fft,
+                                         hop_length=f.hop_length, n_mels=f.n_mels)
+    return np.log(mel + 1e-10).T
+
+
+@pytest.mark.parametrize("n", [64000, 63999, 48000, 1000])
+def test_logmel_equals_librosa_bit_for_bit(n):
+    # features.power_spectrogram stands in for librosa.stft (to keep predict's cold start short);
+    # the cached tensors must not change by a single bit.
+    f = config.get_config().features
+    rng = np.random.default_rng(n)
+    audio = (0.1 * rng.standard_normal(n) + 0.3 * np.sin(np.arange(n) * 0.05)).astype(np.float32)
+    ours = features.logmel(audio, f)
+    assert ours.shape == (1 + n // f.hop_length, f.n_mels)
+    np.testing.assert_array_equal(ours, _librosa_logmel(audio, f))
+
+
+def test_logmel_equals_librosa_on_real_speech(ravdess_dir):
+    from bcser_utils import data
+
+    f = config.get_config().features
+    for path in sorted(ravdess_dir.glob("Actor_0[1-4]/*"))[::30]:
+        audio, rate = data.load_audio(path, sample_rate=f.sample_rate)
+        audio = features.fix_length(audio, features.n_samples(f))
+        np.testing.assert_array_equal(features.logmel(audio, f), _librosa_logmel(audio, f),
+                                      err_msg=str(path))
