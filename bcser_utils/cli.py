@@ -121,6 +121,25 @@ def _reproduce(args) -> int:
     return 0
 
 
+def _beyond(args) -> int:
+    from . import experiments
+
+    began = time.perf_counter()
+    overrides = {"augment.n_versions": args.versions} if args.versions else None
+    command = " ".join(["python -m bcser_utils beyond --mode", args.mode,
+                        *(["--folds", *map(str, args.folds)] if args.folds else []),
+                        *(["--epochs", str(args.epochs)] if args.epochs else []),
+                        *(["--versions", str(args.versions)] if args.versions else [])])
+    summary = experiments.beyond(args.mode, args.data, args.out, args.folds,
+                                 max_epochs=args.epochs, overrides=overrides, command=command)
+    print(summary["source"])
+    print(experiments.headline_table(summary).round(3).to_string())
+    folder = Path(args.out) if args.out else experiments.default_folder(summary["mode"])
+    print(f"this call: {time.perf_counter() - began:.0f} s; summary in "
+          f"{data.display_path(folder / 'summary.json')}")
+    return 0
+
+
 def _evaluate(args) -> int:
     from . import evaluation, pipeline
     from .predict import Predictor
@@ -209,6 +228,19 @@ def build_parser() -> argparse.ArgumentParser:
     again.add_argument("--data", default=None, help="corpus folder (default: found for you)")
     again.add_argument("--out", default=None, help="default: runs/reproduce-<mode>/")
     again.set_defaults(run=_reproduce)
+
+    beyond = commands.add_parser(
+        "beyond", help="notebook 08's grid: P1, P2, P3 folds × AC/BC, noise, calibration "
+                       "(resumable)")
+    beyond.add_argument("--mode", choices=("quick", "full"), default="full")
+    beyond.add_argument("--data", default=None, help="corpus folder (default: found for you)")
+    beyond.add_argument("--out", default=None, help="default: runs/beyond-<mode>/")
+    beyond.add_argument("--folds", type=int, nargs="+", default=None,
+                        help="P3 folds (0-based; default: all)")
+    beyond.add_argument("--epochs", type=int, default=None, help="cap on epochs")
+    beyond.add_argument("--versions", type=int, default=None,
+                        help="versions per recording (default: the paper's 15)")
+    beyond.set_defaults(run=_beyond)
 
     evaluate = commands.add_parser("evaluate", help="every metric for a trained run")
     evaluate.add_argument("folder", metavar="RUN", help="a run folder written by train")

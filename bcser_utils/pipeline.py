@@ -56,8 +56,7 @@ def make_split(prepared: Prepared, protocol: str, fold: int = 0, n_folds: int | 
     if protocol == "P2":
         return splits.p2(index, cfg.training.val_fraction, seed)
     if protocol == "P3":
-        n_actors = index["actor"].nunique()
-        return splits.p3(index, fold, n_folds or (5 if n_actors >= 10 else 3))
+        return splits.p3(index, fold, n_folds or splits.default_folds(index["actor"].nunique()))
     raise ValueError(f"protocol {protocol!r}: expected one of {', '.join(splits.PROTOCOLS)}")
 
 
@@ -95,16 +94,37 @@ def train(prepared: Prepared, split: splits.Split, seed: int | None = None,
 
 
 @torch.no_grad()
-def predict_rows(model: EmotionNet, cache: dataset.FeatureCache, rows,
-                 standardizer: features.Standardizer, batch: int = 256) -> np.ndarray:
-    """Class probabilities (N, 8) for cache rows."""
+def predict_features(model: EmotionNet, features_, standardizer: features.Standardizer,
+                     batch: int = 256) -> np.ndarray:
+    """Class probabilities (N, 8) for feature tensors (N, T, F): an array, or a lazy sequence
+    such as a memory-mapped cache, read ``batch`` at a time."""
     model.eval()
     device = next(model.parameters()).device
     out = []
-    for i in range(0, len(rows), batch):
-        x = standardizer.transform(cache.features[np.asarray(rows[i:i + batch])])
+    for i in range(0, len(features_), batch):
+        x = standardizer.transform(features_[i:i + batch])
         out.append(torch.softmax(model(torch.from_numpy(x).to(device)), 1).cpu().numpy())
-    return np.concatenate(out) if out else np.zeros((0, 8))
+    return np.concatenate(out) if out else np.zeros((0, model.classify[-1].out_features))
+
+
+def predict_rows(model: EmotionNet, cache: dataset.FeatureCache, rows,
+                 standardizer: features.Standardizer, batch: int = 256) -> np.ndarray:
+    """Class probabilities (N, 8) for cache rows."""
+    rows = np.asarray(rows)
+    return predict_features(model, _Rows(cache.features, rows), standardizer, batch)
+
+
+class _Rows:
+    """``cache.features[rows]`` read slice by slice, so a large evaluation never loads at once."""
+
+    def __init__(self, array, rows):
+        self.array, self.rows = array, rows
+
+    def __len__(self):
+        return len(self.rows)
+
+    def __getitem__(self, part: slice):
+        return self.array[self.rows[part]]
 
 
 def evaluate_rows(trained: Trained, prepared: Prepared, rows) -> dict:
@@ -133,7 +153,8 @@ def summary(trained: Trained, prepared: Prepared, split_name: str = "val") -> di
         "protocol": trained.split.protocol, "description": trained.split.description,
         "evaluated_on": split_name, "source": prepared.source, "mode": prepared.cfg.mode.name,
         "signal": prepared.cache.meta["signal"], "synthetic": prepared.corpus.synthetic,
-        "seed": prepared.cfg.mode.seed, "n_train": len(trained.split.train),
+        "seed": prepared.cfg.mode.seed, "label_smoothing": prepared.cfg.training.label_smoothing,
+        "n_train": len(trained.split.train),
         "n_evaluated": len(rows), "best_epoch": trained.fit.best_epoch,
         "stopped_epoch": trained.fit.stopped_epoch, "early_stopped": trained.fit.early_stopped,
         "seconds": trained.seconds,
@@ -178,7 +199,8 @@ def run_protocol(cfg: config.Config, protocol: str, fold: int = 0, signal: str =
         (run / "run.json").write_text(json.dumps({
             "protocol": protocol, "fold": fold, "signal": signal, "mode": cfg.mode.name,
             "seed": cfg.mode.seed, "data": None if corpus is None else str(corpus),
-            "epochs": max_epochs, "versions": cfg.augment.n_versions}, indent=1))
+            "epochs": max_epochs, "versions": cfg.augment.n_versions,
+            "label_smoothing": cfg.training.label_smoothing}, indent=1))
     trained = train(prepared, split, checkpoint=run / "checkpoint.pt", progress=progress,
                     max_epochs=max_epochs)
     if rank > 0:
@@ -203,7 +225,8 @@ def save_figures(result: dict, folder: Path, synthetic: bool = False) -> list[Pa
     m, name = result["metrics"], f"{result['protocol']} {result['signal'].upper()}"
     figures = {
         "curves": plots.training_curves(result["history"], result["best_epoch"],
-                                        training.smoothing_floor(), title=name),
+                                        training.smoothing_floor(label_smoothing=result.get(
+                                            "label_smoothing", 0.1)), title=name),
         "confusion": plots.confusion_heatmap(m["confusion_normalized"],
                                              title=f"{name}: {result['evaluated_on']}"),
         "roc": plots.roc_curves(m["roc"], m["auc"], title=name),

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
+import numpy as np
 
 from . import config
 
@@ -225,21 +226,51 @@ def reliability_diagram(calibration: dict, title: str | None = None) -> plt.Figu
     bins = calibration["bins"]
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(5.8, 6.4), sharex=True,
                                       gridspec_kw={"height_ratios": [3, 1]})
-    width = bins[0]["upper"] - bins[0]["lower"]
-    used = [b for b in bins if b["count"]]
-    lefts = [b["lower"] for b in used]
-    top.bar(lefts, [b["accuracy"] for b in used], width=width, align="edge", color="#1f77b4",
-            edgecolor="white", label="accuracy in the bin")
-    top.bar(lefts, [b["confidence"] - b["accuracy"] for b in used],
-            bottom=[b["accuracy"] for b in used], width=width, align="edge", color="#d62728",
-            alpha=0.35, edgecolor="#d62728", hatch="//", label="gap to mean confidence")
-    top.plot([0, 1], [0, 1], color="0.3", ls="--", lw=1, label="perfect calibration")
-    top.set(ylabel="accuracy", xlim=(0, 1), ylim=(0, 1),
-            title=title or f"Reliability diagram · ECE = {calibration['ece']:.3f}")
+    _reliability_bars(top, calibration)
+    top.set_title(title or f"Reliability diagram · ECE = {calibration['ece']:.3f}")
     top.legend(loc="upper left", fontsize=8)
+    width = bins[0]["upper"] - bins[0]["lower"]
     bottom.bar([b["lower"] for b in bins], [b["count"] for b in bins], width=width,
                align="edge", color="0.5", edgecolor="white")
     bottom.set(xlabel="confidence of the predicted class", ylabel="clips")
+    fig.tight_layout()
+    return fig
+
+
+def _reliability_bars(ax, calibration: dict) -> None:
+    """Accuracy per confidence bin, the gap to the bin's mean confidence, and the diagonal."""
+    bins = calibration["bins"]
+    width = bins[0]["upper"] - bins[0]["lower"]
+    used = [b for b in bins if b["count"]]
+    lefts = [b["lower"] for b in used]
+    ax.bar(lefts, [b["accuracy"] for b in used], width=width, align="edge", color="#1f77b4",
+           edgecolor="white", label="accuracy in the bin")
+    ax.bar(lefts, [b["confidence"] - b["accuracy"] for b in used],
+           bottom=[b["accuracy"] for b in used], width=width, align="edge", color="#d62728",
+           alpha=0.35, edgecolor="#d62728", hatch="//", label="gap to mean confidence")
+    ax.plot([0, 1], [0, 1], color="0.3", ls="--", lw=1, label="perfect calibration")
+    ax.set(ylabel="accuracy", xlim=(0, 1), ylim=(0, 1))
+
+
+def reliability_panels(calibrations: dict, title: str | None = None) -> plt.Figure:
+    """Several reliability diagrams side by side, e.g. one per protocol, each with its ECE and
+    the share of clips in each bin written under it. Notebook: 08_beyond_the_paper."""
+    fig, axes = plt.subplots(1, len(calibrations), figsize=(3.3 * len(calibrations), 3.6),
+                             sharey=True, squeeze=False)
+    for ax, (name, calibration) in zip(axes[0], calibrations.items(), strict=True):
+        _reliability_bars(ax, calibration)
+        total = sum(b["count"] for b in calibration["bins"])
+        for b in calibration["bins"]:
+            if b["count"]:
+                ax.text((b["lower"] + b["upper"]) / 2, 0.02, f"{b['count'] / total:.0%}",
+                        ha="center", fontsize=6, color="white" if b["accuracy"] > 0.1 else "k",
+                        rotation=90)
+        ax.set(title=f"{name}\nECE = {calibration['ece']:.3f}",
+               xlabel="confidence of the top class")
+        ax.label_outer()
+    axes[0, 0].legend(loc="upper left", fontsize=7)
+    if title:
+        fig.suptitle(title)
     fig.tight_layout()
     return fig
 
@@ -314,4 +345,137 @@ def separation_histograms(y_true, probabilities, auc: dict | None = None,
                mpl.patches.Patch(color="#d62728", alpha=0.2, label="overlap: AUC < 1")]
     fig.tight_layout(rect=(0, 0.07, 1, 1))
     fig.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.01, 0.0), ncol=5, fontsize=9)
+    return fig
+
+
+SIGNAL_COLORS = {"ac": "#1f77b4", "bc": "#ff7f0e"}  # as in notebooks 02 and 04
+
+
+def _interval(ax, x, value, ci, color, **kw):
+    if ci is not None:
+        ax.errorbar([x], [value], yerr=[[value - ci[0]], [ci[1] - value]], fmt="o",
+                    color=color, ms=8, capsize=5, lw=2, zorder=3, **kw)
+
+
+def protocol_ladder(summary: dict) -> plt.Figure:
+    """Left: how much of each protocol's evaluation set the model has (nearly) heard in training.
+    Right: the accuracy each protocol reports, with its 95% interval resampling actors, and one
+    dot per actor. Notebook: 08_beyond_the_paper."""
+    leak = {row["protocol"]: row for row in summary["leakage"]}
+    runs = {r["protocol"]: r for r in summary["runs"].values()
+            if r["signal"] == "bc" and r["label_smoothing"] == 0.1 and r["protocol"] != "P3"}
+    pooled = summary["p3"]["bc"]
+    protocols = ["P1", "P2", "P3"]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2),
+                                      gridspec_kw={"width_ratios": [1, 1.3]})
+    y = range(len(protocols))
+    for offset, key, label, color in ((-0.18, "sibling_fraction",
+                                       "another version of the same recording", "#d62728"),
+                                      (0.18, "actor_fraction", "the same actor", "#9467bd")):
+        values = [leak[p][key] for p in protocols]
+        left.barh([i + offset for i in y], values, height=0.34, color=color, label=label)
+        for i, v in zip(y, values, strict=True):
+            left.text(v + 0.02, i + offset, f"{v:.0%}", va="center", fontsize=9)
+    left.set(yticks=list(y), xlim=(0, 1.18), xlabel="share of the evaluated clips",
+             title="What training already heard")
+    left.set_yticklabels([f"{p}\n{leak[p]['clips']:,} {leak[p]['evaluated_on']} clips"
+                          for p in protocols])
+    left.invert_yaxis()
+    left.legend(loc="lower right", fontsize=8, title="training holds…", title_fontsize=8)
+    for x, protocol in enumerate(protocols):
+        r = pooled if protocol == "P3" else runs.get(protocol)
+        if r is None:
+            continue
+        per_actor = list(r["per_actor_accuracy"].values())
+        jitter = np.linspace(-0.12, 0.12, len(per_actor))
+        right.scatter(x + jitter, per_actor, s=14, color="0.6", zorder=2,
+                      label="one actor" if x == 0 else None)
+        _interval(right, x, r["accuracy"], r.get("ci95_by_actor") or r["ci95"], "#1f77b4")
+        right.annotate(f"{r['accuracy']:.1%}", (x + 0.16, r["accuracy"]), va="center",
+                       fontsize=10, weight="bold")
+    right.axhline(summary["paper"]["p1_accuracy"], color="#d62728", ls="--", lw=1)
+    right.text(2.45, summary["paper"]["p1_accuracy"], "paper (P1)", color="#d62728",
+               va="bottom", ha="right", fontsize=8)
+    right.axhline(1 / 8, color="0.4", ls=":", lw=1)
+    right.text(2.45, 1 / 8, "chance", color="0.4", va="bottom", ha="right", fontsize=8)
+    folds = f"{len(summary['folds'])} of {summary['n_folds']} folds"
+    right.set(xticks=range(3), ylim=(0, 1.02), ylabel="accuracy", xlim=(-0.5, 2.5),
+              title="Same model, same recipe, three protocols")
+    right.set_xticklabels(["P1 (paper)\naugment, then split", "P2\nsplit, then augment",
+                           f"P3\nunseen actors ({folds})"])
+    right.legend(loc="lower left", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def ac_bc_actors(summary: dict) -> plt.Figure:
+    """Each actor's P3 accuracy (as a test actor) with the AC-trained model against the
+    BC-trained one, and the paired BC − AC difference with its 95% interval.
+    Notebook: 08_beyond_the_paper."""
+    ac, bc = summary["p3"]["ac"], summary["p3"]["bc"]
+    actors = sorted(set(ac["per_actor_accuracy"]) & set(bc["per_actor_accuracy"]), key=int)
+    x = [ac["per_actor_accuracy"][a] for a in actors]
+    y = [bc["per_actor_accuracy"][a] for a in actors]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10.5, 4.3),
+                                      gridspec_kw={"width_ratios": [1, 1.2]})
+    left.plot([0, 1], [0, 1], color="0.5", ls="--", lw=1)
+    for a, xa, ya in zip(actors, x, y, strict=True):
+        left.scatter(xa, ya, color="#1f77b4" if int(a) % 2 else "#d62728", s=30, zorder=3)
+        left.annotate(f"{int(a):02d}", (xa, ya), xytext=(3, 3), textcoords="offset points",
+                      fontsize=7)
+    low = min(x + y) - 0.05
+    left.set(xlim=(low, 1), ylim=(low, 1), xlabel="accuracy, AC-trained model",
+             ylabel="accuracy, BC-trained model",
+             title="Each test actor (blue male, red female)")
+    left.text(0.97, low + 0.02, "above the line: BC better", ha="right", fontsize=8,
+              color="0.3")
+    rows = summary["ac_vs_bc"]
+    labels = [("clean" if r["kind"] == "clean" else
+               f"{r['kind'].replace('_', '-')} {r['snr_db']:g} dB") for r in rows]
+    for i, r in enumerate(rows):
+        low_, high_ = r["ci95_by_actor"]
+        right.errorbar([r["difference"]], [i], xerr=[[r["difference"] - low_],
+                                                     [high_ - r["difference"]]],
+                       fmt="o", color="#ff7f0e" if r["kind"] != "clean" else "k", capsize=4)
+    right.axvline(0, color="0.4", lw=1)
+    hosain = summary["paper"]["hosain_bc_accuracy"] - summary["paper"]["hosain_ac_accuracy"]
+    right.axvline(hosain, color="#2ca02c", ls="--", lw=1)
+    right.text(hosain, len(rows) - 0.4, " Hosain et al.", color="#2ca02c", fontsize=8)
+    right.set(yticks=range(len(rows)), xlabel="BC − AC accuracy (95% CI, resampling actors)",
+              title="Does synthetic BC help? Paired, same clips")
+    right.set_yticklabels(labels)
+    right.invert_yaxis()
+    fig.tight_layout()
+    return fig
+
+
+def snr_curves(summary: dict) -> plt.Figure:
+    """Accuracy against SNR for the AC- and BC-trained models, one panel per noise kind, with
+    95% intervals resampling actors; the clean accuracy sits at the left. Notebook: 08."""
+    rows = summary["ac_vs_bc"]
+    clean = next(r for r in rows if r["kind"] == "clean")
+    kinds = [k for k in dict.fromkeys(r["kind"] for r in rows) if k != "clean"]
+    fig, axes = plt.subplots(1, len(kinds), figsize=(5.2 * len(kinds), 4), sharey=True,
+                             squeeze=False)
+    for ax, kind in zip(axes[0], kinds, strict=True):
+        part = sorted((r for r in rows if r["kind"] == kind), key=lambda r: -r["snr_db"])
+        snrs = [r["snr_db"] for r in part]
+        clean_x = max(snrs) + 8
+        for signal in ("ac", "bc"):
+            xs = [clean_x, *snrs]
+            values = [clean[signal], *(r[signal] for r in part)]
+            cis = [clean[f"{signal}_ci95_by_actor"], *(r[f"{signal}_ci95_by_actor"]
+                                                      for r in part)]
+            color = SIGNAL_COLORS[signal]
+            ax.plot(xs, values, "o-", color=color, label=f"{signal.upper()}-trained model")
+            ax.fill_between(xs, [c[0] for c in cis], [c[1] for c in cis], color=color,
+                            alpha=0.15)
+        ax.axhline(1 / 8, color="0.4", ls=":", lw=1)
+        ax.set(xticks=[clean_x, *snrs], xlim=(clean_x + 3, min(snrs) - 3),
+               xlabel="SNR of the noise added to the microphone signal (dB)",
+               title=f"{kind.replace('_', '-')} noise", ylim=(0, None))
+        ax.set_xticklabels(["clean", *(f"{s:g}" for s in snrs)])
+    axes[0, 0].set_ylabel("P3 test accuracy")
+    axes[0, 0].legend(loc="lower left", fontsize=8)
+    fig.tight_layout()
     return fig

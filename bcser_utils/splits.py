@@ -85,11 +85,23 @@ def actor_folds(actors, n_folds: int) -> list[list[int]]:
     return [sorted(f) for f in folds]
 
 
+def default_folds(n_actors: int) -> int:
+    """P3's number of folds: 5 (4 actors each on the 20-actor development copy), or 3 for a
+    corpus of fewer than 10 actors (quick mode's 6)."""
+    return 5 if n_actors >= 10 else 3
+
+
+def p3_actors(actors, fold: int = 0, n_folds: int = 5) -> tuple[list, list, list]:
+    """P3 fold ``fold`` as (training actors, early-stopping actors, test actors)."""
+    folds = actor_folds([int(a) for a in actors], n_folds)
+    test, val = folds[fold], folds[(fold + 1) % n_folds]
+    return sorted(set(sum(folds, [])) - set(test) - set(val)), val, test
+
+
 def p3(index: pd.DataFrame, fold: int = 0, n_folds: int = 5) -> Split:
     """Speaker-independent fold ``fold``: test actors, separate early-stopping actors, the rest
     for training."""
-    folds = actor_folds([int(a) for a in index["actor"].unique()], n_folds)
-    test_actors, val_actors = folds[fold], folds[(fold + 1) % n_folds]
+    _, val_actors, test_actors = p3_actors(index["actor"].unique(), fold, n_folds)
     actor, original = index["actor"].to_numpy(), index["version"].to_numpy() == 0
     in_test, in_val = np.isin(actor, test_actors), np.isin(actor, val_actors)
     return Split("P3", np.flatnonzero(~in_test & ~in_val), np.flatnonzero(in_val & original),
