@@ -374,3 +374,115 @@ def headline_table(summary: dict) -> pd.DataFrame:
                  "95% CI (clips)": span(clean["ci95"]),
                  "95% CI (actors)": span(clean["ci95_by_actor"]), "ECE": np.nan})
     return pd.DataFrame(rows).set_index("result")
+
+
+def findings(summary: dict) -> str:
+    """The headline numbers of a summary in plain sentences, each with its interval."""
+    def pct(x):
+        return f"{x:.1%}"
+
+    def ci(pair):
+        return f"{pair[0]:.1%}–{pair[1]:.1%}"
+
+    runs, leak = summary["runs"], {row["protocol"]: row for row in summary["leakage"]}
+    folds = f"{len(summary['folds'])} of {summary['n_folds']} folds"
+    lines = []
+    for protocol in ("P1", "P2"):
+        r, heard = runs[f"{protocol.lower()}-bc-fold0"], leak[protocol]
+        by_actor = f", {ci(r['ci95_by_actor'])} by actor" if r["ci95_by_actor"] else ""
+        lines.append(
+            f"{protocol} BC: {pct(r['accuracy'])} (95% CI {ci(r['ci95'])} by clip{by_actor}) on"
+            f" {r['n']:,} {r['evaluated_on']} clips, of which {heard['sibling_fraction']:.0%}"
+            f" have a sibling in training and {heard['actor_fraction']:.0%} an actor heard in"
+            f" training;"
+            f" best epoch {r['best_epoch']} of {r['stopped_epoch']}.")
+    lines[0] += f" The paper reports {summary['paper']['p1_accuracy']:.2%} under P1."
+    for signal, r in summary["p3"].items():
+        per_actor, per_fold = r["per_actor_accuracy"].values(), r["per_fold_accuracy"].values()
+        lines.append(
+            f"P3 {signal.upper()} ({folds}, {r['n']:,} test clips of actors never heard in"
+            f" training): {pct(r['accuracy'])} (95% CI {ci(r['ci95_by_actor'])} resampling actors,"
+            f" {ci(r['ci95'])} by clip); per fold {min(per_fold):.1%}–{max(per_fold):.1%},"
+            f" per actor {min(per_actor):.1%}–{max(per_actor):.1%}.")
+    rows = summary["ac_vs_bc"]
+    clean = next(r for r in rows if r["kind"] == CLEAN)
+    paper = summary["paper"]
+    lines.append(
+        f"BC − AC under P3, paired on the same {clean['n']:,} clips: {clean['difference']:+.1%}"
+        f" (95% CI {clean['ci95_by_actor'][0]:+.1%} to {clean['ci95_by_actor'][1]:+.1%} resampling"
+        f" actors, {clean['ci95'][0]:+.1%} to {clean['ci95'][1]:+.1%} by clip); Hosain et al."
+        f" report {paper['hosain_bc_accuracy'] - paper['hosain_ac_accuracy']:+.2%}.")
+    for r in rows:
+        if r["kind"] != CLEAN and r["snr_db"] == min(x["snr_db"] for x in rows):
+            lines.append(
+                f"{r['kind'].replace('_', '-')} noise at {r['snr_db']:g} dB SNR: BC {pct(r['bc'])},"
+                f" AC {pct(r['ac'])} (clean: BC {pct(clean['bc'])}, AC {pct(clean['ac'])}); BC − AC"
+                f" {r['difference']:+.1%} (95% CI {r['ci95_by_actor'][0]:+.1%} to"
+                f" {r['ci95_by_actor'][1]:+.1%} resampling actors).")
+    fold = summary["folds"][0]
+    smoothed, plain = runs.get(f"p3-bc-fold{fold}"), runs.get(f"p3-bc-fold{fold}-ls0")
+    lines.append(
+        f"ECE: P1 {runs['p1-bc-fold0']['ece']:.3f}, P2 {runs['p2-bc-fold0']['ece']:.3f}, P3 BC"
+        f" pooled {summary['p3']['bc']['calibration']['ece']:.3f}.")
+    if smoothed and plain:
+        lines.append(
+            f"Label smoothing on P3 fold {fold + 1} (BC): ε = 0.1 gives accuracy"
+            f" {pct(smoothed['accuracy'])}, ECE {smoothed['ece']:.3f}, log loss"
+            f" {smoothed['log_loss']:.3f}; ε = 0 gives {pct(plain['accuracy'])}, ECE"
+            f" {plain['ece']:.3f}, log loss {plain['log_loss']:.3f}.")
+    return "\n".join(f"- {line}" for line in lines)
+
+
+def readme_table(summary: dict) -> str:
+    """The README's table of notebook 08's results (Markdown), made from a summary so that the
+    two cannot disagree (a test checks the README holds exactly these lines)."""
+    def ci(pair):
+        return f"{pair[0]:.1%} to {pair[1]:.1%}"
+
+    def points(x):  # a difference of accuracies, in percentage points
+        return f"{100 * x:+.1f} points"
+
+    def points_ci(pair):
+        return f"{100 * pair[0]:+.1f} to {100 * pair[1]:+.1f} points"
+
+    runs, p3, paper = summary["runs"], summary["p3"], summary["paper"]
+    where = f"{summary['mode']} · `{summary['command']}` · {summary['date']}"
+    folds = f"{len(summary['folds'])} of {summary['n_folds']} folds pooled"
+    clean = next(r for r in summary["ac_vs_bc"] if r["kind"] == CLEAN)
+    rows = []
+    for protocol, paper_value in (("P1", f"{paper['p1_accuracy']:.2%}"), ("P2", "—")):
+        r = runs[f"{protocol.lower()}-bc-fold0"]
+        rows.append((f"{protocol} BC, validation accuracy", paper_value,
+                     f"**{r['accuracy']:.1%}** (95% CI {ci(r['ci95'])}; by actor "
+                     f"{ci(r['ci95_by_actor'])}), {r['n']:,} clips", f"{protocol} · {where}"))
+    for signal in ("bc", "ac"):
+        r = p3[signal]
+        rows.append((f"P3 {signal.upper()}, test accuracy on unseen actors", "—",
+                     f"**{r['accuracy']:.1%}** (95% CI by actor {ci(r['ci95_by_actor'])}), "
+                     f"{r['n']:,} clips", f"P3, {folds} · {where}"))
+    rows.append(("P3 BC − AC, paired on the same clips",
+                 f"{points(paper['hosain_bc_accuracy'] - paper['hosain_ac_accuracy'])} "
+                 "(Hosain et al.)",
+                 f"**{points(clean['difference'])}** (95% CI by actor "
+                 f"{points_ci(clean['ci95_by_actor'])})", f"P3, {folds} · {where}"))
+    lowest = min(r["snr_db"] for r in summary["ac_vs_bc"])
+    for r in summary["ac_vs_bc"]:
+        if r["kind"] != CLEAN and r["snr_db"] == lowest:
+            rows.append((f"P3 accuracy, {r['kind'].replace('_', '-')} noise at {r['snr_db']:g} dB "
+                         "(added before BC)", "—",
+                         f"BC {r['bc']:.1%}, AC {r['ac']:.1%}; BC − AC "
+                         f"{points(r['difference'])} (95% CI by actor "
+                         f"{points_ci(r['ci95_by_actor'])})",
+                         f"P3, {folds} · {where}"))
+    rows.append(("ECE (10 bins)", "—", f"P1 {runs['p1-bc-fold0']['ece']:.3f}, P2 "
+                 f"{runs['p2-bc-fold0']['ece']:.3f}, P3 BC {p3['bc']['calibration']['ece']:.3f}",
+                 where))
+    fold = summary["folds"][0]
+    smoothed, plain = runs.get(f"p3-bc-fold{fold}"), runs.get(f"p3-bc-fold{fold}-ls0")
+    if smoothed and plain:
+        rows.append((f"label smoothing 0.1 vs 0, P3 fold {fold + 1} BC", "—",
+                     f"accuracy {smoothed['accuracy']:.1%} vs {plain['accuracy']:.1%}; ECE "
+                     f"{smoothed['ece']:.3f} vs {plain['ece']:.3f}; log loss "
+                     f"{smoothed['log_loss']:.3f} vs {plain['log_loss']:.3f}", where))
+    lines = ["| what | paper | ours | protocol · mode · command · date |", "|---|---|---|---|"]
+    return "\n".join(lines + [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows])

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import numpy as np
+import scipy.fft
 from scipy.signal import welch
 
 KINDS = ("white", "speech_shaped")
@@ -46,14 +47,15 @@ def make_noise(kind: str, n: int, rate: int, rng: int | np.random.Generator = 0,
     output of ``long_term_spectrum``), imposed on white noise in the frequency domain."""
     if kind not in KINDS:
         raise ValueError(f"noise kind {kind!r}: expected one of {', '.join(KINDS)}")
-    noise = np.random.default_rng(rng).standard_normal(n)
+    if kind == "speech_shaped" and spectrum is None:
+        raise ValueError("speech_shaped noise needs a spectrum (see long_term_spectrum)")
+    # Shaped over a length the FFT is fast for (a clip's length may be a large prime), then cut.
+    length = scipy.fft.next_fast_len(n, real=True) if kind == "speech_shaped" else n
+    noise = np.random.default_rng(rng).standard_normal(length)
     if kind == "speech_shaped":
-        if spectrum is None:
-            raise ValueError("speech_shaped noise needs a spectrum (see long_term_spectrum)")
         freqs, power = spectrum
-        bins = np.fft.rfftfreq(n, 1 / rate)
-        gain = np.sqrt(np.interp(bins, freqs, power))
-        noise = np.fft.irfft(np.fft.rfft(noise) * gain, n)
+        gain = np.sqrt(np.interp(scipy.fft.rfftfreq(length, 1 / rate), freqs, power))
+        noise = scipy.fft.irfft(scipy.fft.rfft(noise) * gain, length)[:n]
     return noise / np.sqrt(np.mean(noise**2))
 
 

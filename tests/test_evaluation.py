@@ -1,4 +1,5 @@
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -121,3 +122,26 @@ def test_paper_table_puts_the_papers_numbers_beside_ours(result):
     assert table.loc["validation accuracy", "paper"] == 0.9551
     assert table.loc["validation accuracy", "ours"] == 1.0
     assert table.loc["F1 neutral", "paper"] == 0.95
+
+
+@pytest.mark.parametrize("case", ["random", "one_class_predicted", "class_missing", "perfect"])
+def test_fast_bootstrap_scorers_equal_sklearn(case):
+    # The bootstrap's numpy scorers must give sklearn's numbers, degenerate draws included.
+    rng = np.random.default_rng(7)
+    y = rng.integers(0, 8, 300)
+    p = rng.random((300, 8))
+    if case == "one_class_predicted":
+        p[:, 3] += 10
+    elif case == "class_missing":
+        y[y == 5] = 4
+    elif case == "perfect":
+        p = np.eye(8)[y]
+    pred = p.argmax(1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # sklearn warns about classes absent from y_true
+        expected = {"accuracy": metrics.accuracy_score(y, pred),
+                    "balanced_accuracy": metrics.balanced_accuracy_score(y, pred),
+                    "mcc": metrics.matthews_corrcoef(y, pred)}
+    for name, value in expected.items():
+        assert evaluation._SCALAR[name](y, p) == pytest.approx(value, abs=1e-12), name
+

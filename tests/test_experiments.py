@@ -1,0 +1,163 @@
+"""Notebook 08's experiments, on 3 synthetic actors (originals only, 1 epoch per run)."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from bcser_utils import config, data, dataset, experiments, noise, pipeline, splits
+from bcser_utils.cli import main
+
+
+@pytest.fixture(scope="module")
+def grid(synthetic_dir, tmp_path_factory):
+    """`python -m bcser_utils beyond` on P3 fold 0; returns (out folder, summary)."""
+    out = tmp_path_factory.mktemp("beyond")
+    assert main(["beyond", "--mode", "quick", "--data", str(synthetic_dir), "--folds", "0",
+                 "--versions", "1", "--epochs", "1", "--out", str(out)]) == 0
+    return out, json.loads((out / "summary.json").read_text())
+
+
+def test_plan_is_the_grid_of_notebook_08():
+    names = [run.name for run in experiments.plan(range(5))]
+    assert names[:2] == ["p1-bc-fold0", "p2-bc-fold0"]
+    assert {f"p3-{s}-fold{k}" for s in ("ac", "bc") for k in range(5)} <= set(names)
+    assert names[-1] == "p3-bc-fold0-ls0" and len(names) == 13
+    assert experiments.Run("P3", "bc", 0, 0.0).config("quick").training.label_smoothing == 0.0
+    assert experiments.Run("P3").config("quick").training.label_smoothing == 0.1
+
+
+def test_every_run_is_trained_once_and_recorded(grid):
+    out, summary = grid
+    assert set(summary["runs"]) == {"p1-bc-fold0", "p2-bc-fold0", "p3-bc-fold0", "p3-ac-fold0",
+                                    "p3-bc-fold0-ls0"}
+    assert summary["runs"]["p3-bc-fold0-ls0"]["label_smoothing"] == 0.0
+    assert json.loads((out / "p3-bc-fold0-ls0" / "run.json").read_text())[
+        "label_smoothing"] == 0.0
+    assert summary["synthetic"] and "SYNTHETIC" in summary["source"]
+    assert summary["command"].startswith("python -m bcser_utils beyond --mode quick --folds 0")
+    # A second call reads everything back: no run is trained again.
+    stamps = {p: p.stat().st_mtime_ns for p in out.glob("*/model.pt")}
+    again = experiments.beyond("quick", summary_corpus(out), out, [0], max_epochs=1,
+                               overrides={"augment.n_versions": 1}, n_boot=50, progress=False)
+    assert {p: p.stat().st_mtime_ns for p in out.glob("*/model.pt")} == stamps
+    assert again["runs"]["p3-bc-fold0"]["accuracy"] == summary["runs"]["p3-bc-fold0"]["accuracy"]
+
+
+def summary_corpus(out):
+    return json.loads((out / "p3-bc-fold0" / "run.json").read_text())["data"]
+
+
+def test_leakage_is_total_under_p1_and_absent_under_p3(synthetic_dir):
+    cfg = config.get_config("quick")
+    catalog = data.catalog(synthetic_dir, warn=False)
+    index = experiments.version_index(catalog, 15)
+    leak = experiments.leakage(index, cfg)
+    # 15 versions: a P1 validation clip lacks a sibling in training only if all 14 others also
+    # went to validation (≈ 0.2^14).
+    assert leak.loc["P1", "sibling_fraction"] > 0.99
+    assert leak.loc["P1", "actor_fraction"] == leak.loc["P2", "actor_fraction"] == 1.0
+    assert leak.loc["P2", "sibling_in_training"] == 0
+    assert leak.loc["P3", ["sibling_in_training", "actor_in_training"]].sum() == 0
+    assert leak.loc["P3", "clips"] == (catalog["actor"] == 1).sum()  # fold 0 tests actor 1
+
+
+def test_version_index_is_the_cache_index(synthetic_dir, tmp_path):
+    cfg = config.get_config("quick")
+    recordings = data.catalog(synthetic_dir, warn=False).sample(6, random_state=0)
+    cache = dataset.build(recordings, cfg, signal="ac", n_versions=3, cache_dir=tmp_path,
+                          workers=1, progress=False)
+    made = experiments.version_index(recordings, 3)
+    pd.testing.assert_frame_equal(made, cache.index[made.columns], check_dtype=False)
+
+
+def test_clean_condition_reproduces_the_cached_test_predictions(grid, synthetic_dir):
+    # The noise test builds features from audio; with no noise they must be the cache's tensors,
+    # so the model's clean accuracy is exactly the run's test accuracy.
+    out, summary = grid
+    cfg = config.get_config("quick", overrides={"augment.n_versions": 1})
+    robust = pd.read_csv(out / "robustness-fold0.csv")
+    for signal in ("bc", "ac"):
+        prepared = pipeline.prepare(cfg, signal, synthetic_dir, progress=False)
+        split = pipeline.make_split(prepared, "P3", 0)
+        from bcser_utils.predict import Predictor
+
+        model = Predictor.load(out / f"p3-{signal}-fold0" / "model.pt")
+        cached = pipeline.predict_rows(model.model, prepared.cache, split.test, model.standardizer)
+        names = prepared.cache.index["name"].to_numpy()[split.test]
+        clean = robust[(robust["signal"] == signal) & (robust["kind"] == "clean")]
+        clean = clean.set_index("name").loc[names, list(cfg.emotions)].to_numpy()
+        np.testing.assert_allclose(clean, cached, rtol=1e-5, atol=1e-6)
+        assert summary["p3"][signal]["accuracy"] == pytest.approx(
+            summary["runs"][f"p3-{signal}-fold0"]["accuracy"])
+
+
+def test_noise_conditions_and_pairing(grid):
+    out, summary = grid
+    robust = pd.read_csv(out / "robustness-fold0.csv")
+    conditions = robust.groupby(["signal", "kind", "snr_db"]).size()
+    assert len(conditions) == 2 * (1 + len(noise.KINDS) * len(experiments.SNRS_DB))
+    assert conditions.nunique() == 1  # every model hears every test clip in every condition
+    assert set(robust["actor"]) == {1}
+    rows = {(r["kind"], r["snr_db"]): r for r in summary["ac_vs_bc"]}
+    for r in rows.values():
+        assert r["difference"] == pytest.approx(r["bc"] - r["ac"])
+        assert r["ci95"][0] <= r["difference"] <= r["ci95"][1]
+
+
+def test_noise_is_drawn_once_per_clip_and_condition():
+    a = experiments.noise_seed(0, "03-01-01-01-01-01-01", "white", 10)
+    assert a == experiments.noise_seed(0, "03-01-01-01-01-01-01", "white", 10)
+    others = [experiments.noise_seed(0, "03-01-01-01-01-01-02", "white", 10),
+              experiments.noise_seed(0, "03-01-01-01-01-01-01", "speech_shaped", 10),
+              experiments.noise_seed(0, "03-01-01-01-01-01-01", "white", 5),
+              experiments.noise_seed(1, "03-01-01-01-01-01-01", "white", 10)]
+    assert all(o != a for o in others)
+    audio = np.sin(np.arange(48_000) * 0.05).astype(np.float32)
+    noisy = noise.add_noise(audio, 48_000, 10, "white", a)
+    assert noise.measured_snr_db(audio, noisy) == pytest.approx(10, abs=0.01)
+
+
+def test_ac_vs_bc_is_bc_minus_ac_on_the_same_clips():
+    emotions = config.get_config().emotions
+    n = 40
+    y = np.arange(n) % 8
+    right, wrong = np.eye(8)[y], np.eye(8)[(y + 1) % 8]
+
+    def table(signal, proba):
+        t = pd.DataFrame(proba, columns=emotions)
+        return t.assign(signal=signal, kind="clean", snr_db=np.inf, name=[f"c{i:02d}" for i in
+                                                                         range(n)],
+                        actor=np.arange(n) % 4 + 1, y=y, fold=0)
+
+    bc_correct = np.arange(n) < 30  # BC right on 30 clips, AC on 10 of the same clips
+    ac_correct = np.arange(n) < 10
+    robust = pd.concat([table("bc", np.where(bc_correct[:, None], right, wrong)),
+                        table("ac", np.where(ac_correct[:, None], right, wrong))])
+    (clean,) = experiments.ac_vs_bc(robust, emotions, n_boot=200)
+    assert (clean["bc"], clean["ac"], clean["difference"]) == (0.75, 0.25, 0.5)
+    assert 0 < clean["ci95"][0] <= 0.5 <= clean["ci95"][1]
+    robust.loc[robust["signal"] == "ac", "y"] = (y + 1) % 8  # not the same clips any more
+    with pytest.raises(ValueError, match="same clips"):
+        experiments.ac_vs_bc(robust, emotions, n_boot=10)
+
+
+def test_p3_actors_are_disjoint_and_cover_the_corpus():
+    actors = list(range(1, 21))
+    tested = []
+    for fold in range(5):
+        train, val, test = splits.p3_actors(actors, fold, 5)
+        assert not (set(train) & set(val) or set(train) & set(test) or set(val) & set(test))
+        assert sorted(train + val + test) == actors and len(test) == 4
+        tested += test
+    assert sorted(tested) == actors  # every actor is a test actor exactly once
+
+
+def test_headline_table_has_every_result(grid):
+    _, summary = grid
+    table = experiments.headline_table(summary)
+    assert {"P1 BC", "P2 BC", "P3 BC, fold 0", "P3 AC, fold 0",
+            "P3 BC, fold 0, label smoothing 0"} <= set(table.index)
+    assert table.loc["P3 BC − AC (paired), 1 of 3 folds pooled", "accuracy"] == pytest.approx(
+        summary["p3"]["bc"]["accuracy"] - summary["p3"]["ac"]["accuracy"])
