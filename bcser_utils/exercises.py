@@ -473,3 +473,59 @@ def leak_one_actor(prepared, epochs: int = 6, show_solution: bool = False) -> di
     print("the leaked model has heard these very clips: that is recall of training data, not "
           "recognition of a new speaker")
     return out
+
+
+# ---------------------------------------------------------------- 08 · beyond the paper
+
+def p1_sibling_share(catalog: pd.DataFrame, n_versions=(2, 3, 5, 15),
+                     show_solution: bool = False) -> dict | None:
+    """Under P1, the share of validation clips with a sibling in training: predicted, counted.
+
+    A validation clip lacks a sibling in training only if the other n − 1 versions of its
+    recording all went to validation too, about f^(n−1) for a random split with validation share
+    f. Notebook: 08_beyond_the_paper.
+    """
+    if not show_solution:
+        return _hint("p1_sibling_share")
+    from . import experiments
+
+    cfg = config.get_config()
+    shares = {}
+    for n in n_versions:
+        leak = experiments.leakage(experiments.version_index(catalog, n), cfg)
+        predicted = 1 - cfg.training.val_fraction ** (n - 1)
+        counted = float(leak.loc["P1", "sibling_fraction"])
+        shares[n] = {"predicted": predicted, "counted": counted}
+        print(f"{n:>2} versions: predicted 1 − {cfg.training.val_fraction:g}^{n - 1} = "
+              f"{predicted:.2%}, counted {counted:.2%} of {leak.loc['P1', 'clips']:,} clips")
+    print("Even 2 versions leak 80% of the validation side; at the paper's 15 nothing is unseen.")
+    return {"shares": shares}
+
+
+def paired_or_separate(robust: pd.DataFrame, show_solution: bool = False) -> dict | None:
+    """BC − AC from two separate accuracy intervals, and from one paired interval.
+
+    Notebook: 08_beyond_the_paper.
+    """
+    if not show_solution:
+        return _hint("paired_or_separate")
+    from . import evaluation, experiments
+
+    emotions = config.get_config().emotions
+    clean = robust[robust["kind"] == experiments.CLEAN]
+    y, p_bc, _ = experiments._arrays(clean[clean["signal"] == "bc"], emotions)
+    _, p_ac, _ = experiments._arrays(clean[clean["signal"] == "ac"], emotions)
+    bc_ci, ac_ci = evaluation.bootstrap_ci(y, p_bc), evaluation.bootstrap_ci(y, p_ac)
+    separate = (bc_ci[0] - ac_ci[1], bc_ci[1] - ac_ci[0])  # all the two intervals allow
+    paired = evaluation.paired_difference(y, p_bc, p_ac)
+    agreement = float(np.mean(p_bc.argmax(1) == p_ac.argmax(1)))
+    print(f"BC {paired['a']:.1%} (95% CI {bc_ci[0]:.1%}–{bc_ci[1]:.1%}), AC {paired['b']:.1%} "
+          f"({ac_ci[0]:.1%}–{ac_ci[1]:.1%}) on the same {len(y)} clips")
+    print(f"what the two intervals allow for BC − AC: {separate[0]:+.1%} to {separate[1]:+.1%} "
+          f"(width {separate[1] - separate[0]:.1%})")
+    print(f"paired bootstrap: {paired['difference']:+.1%}, 95% CI {paired['ci95'][0]:+.1%} to "
+          f"{paired['ci95'][1]:+.1%} (width {paired['ci95'][1] - paired['ci95'][0]:.1%})")
+    print(f"The models give the same answer on {agreement:.0%} of the clips; a paired draw keeps "
+          "those clips together, so only the clips where they differ move the difference.")
+    return {"separate": separate, "paired": paired["ci95"], "difference": paired["difference"],
+            "agreement": agreement}

@@ -354,8 +354,8 @@ def headline_table(summary: dict) -> pd.DataFrame:
     rows = []
     for name, r in summary["runs"].items():
         what = f"{r['protocol']} {r['signal'].upper()}"
-        if r["protocol"] == "P3":
-            what += f", fold {name.split('fold')[1].split('-')[0]}"
+        if r["protocol"] == "P3":  # folds counted from 1 here, as in the split descriptions
+            what += f", fold {int(name.split('fold')[1].split('-')[0]) + 1}"
         if r["label_smoothing"] != 0.1:
             what += f", label smoothing {r['label_smoothing']:g}"
         rows.append({"result": what, "evaluated on": f"{r['n']:,} {r['evaluated_on']} clips",

@@ -52,7 +52,8 @@ def test_hidden_solutions_reveal_no_number_and_return_nothing(capsys, catalog, t
                  "versions_and_seeds": (np.zeros(16_000), 16_000),
                  "normalise_on_everything": (None, None), "siblings_by_protocol": (None,),
                  "without_class_weights": (tiny,), "accuracy_interval": ([0], [[1.0]]),
-                 "leak_one_actor": (tiny,)}
+                 "leak_one_actor": (tiny,), "p1_sibling_share": (catalog,),
+                 "paired_or_separate": (None,)}
     names = _every_exercise()
     assert len(names) >= 14
     for name in names:
@@ -194,3 +195,38 @@ def test_leaking_a_test_actor_raises_its_test_accuracy(tiny, capsys):
     result = exercises.leak_one_actor(tiny, epochs=8, show_solution=True)
     assert result["actor"] == 1
     assert result["leaked"] > result["honest"] + 0.1
+
+
+def test_p1_sibling_share_matches_its_prediction(catalog):
+    result = exercises.p1_sibling_share(catalog, (2, 3, 15), show_solution=True)
+    n_recordings = len(catalog)
+    for n, share in result["shares"].items():
+        p, clips = share["predicted"], 0.2 * n * n_recordings
+        # a binomial count over ~clips validation clips: within 4 standard deviations
+        assert share["counted"] == pytest.approx(p, abs=4 * np.sqrt(p * (1 - p) / clips) + 0.01)
+    counted = [result["shares"][n]["counted"] for n in (2, 3, 15)]
+    assert counted == sorted(counted) and counted[-1] > 0.99
+
+
+def test_paired_interval_is_narrower_than_two_separate_ones():
+    emotions = config.get_config().emotions
+    rng = np.random.default_rng(3)
+    n = 400
+    y = rng.integers(0, 8, n)
+    right = rng.random(n) < 0.5                     # the clips both models find easy
+    bc_right = right | (rng.random(n) < 0.10)       # BC gets a few more of the hard ones
+    ac_right = right
+    def proba(correct):
+        return np.eye(8)[np.where(correct, y, (y + 1) % 8)]
+
+    def table(signal, p):
+        return pd.DataFrame(p, columns=emotions).assign(
+            signal=signal, kind="clean", snr_db=np.inf, name=[f"c{i:03d}" for i in range(n)],
+            actor=np.arange(n) % 10 + 1, y=y)
+
+    robust = pd.concat([table("bc", proba(bc_right)), table("ac", proba(ac_right))])
+    result = exercises.paired_or_separate(robust, show_solution=True)
+    paired_width = result["paired"][1] - result["paired"][0]
+    separate_width = result["separate"][1] - result["separate"][0]
+    assert paired_width < separate_width / 2
+    assert result["paired"][0] > 0 > result["separate"][0]  # only the paired interval sees it
