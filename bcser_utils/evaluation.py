@@ -168,6 +168,11 @@ _SCALAR = {
 }
 
 
+def score(y_true, probabilities, metric: str = "accuracy") -> float:
+    """One scalar metric ("accuracy", "balanced_accuracy", "mcc", "macro_f1") of probabilities."""
+    return _SCALAR[metric](np.asarray(y_true), np.asarray(probabilities))
+
+
 def calibration(y_true, probabilities, n_bins: int = 10) -> dict:
     """Reliability-diagram bins (confidence vs accuracy of the top class) and the ECE."""
     p = np.asarray(probabilities)

@@ -232,8 +232,8 @@ def p3_pooled(robust: pd.DataFrame, signal: str, emotions, n_boot: int = 1000) -
     per_actor = pd.Series(proba.argmax(1) == y).groupby(actors).mean()
     per_fold = clean.assign(correct=clean[list(emotions)].to_numpy().argmax(1) == clean["y"])
     result.update(
-        balanced_accuracy=evaluation._SCALAR["balanced_accuracy"](y, proba),
-        mcc=evaluation._SCALAR["mcc"](y, proba),
+        balanced_accuracy=evaluation.score(y, proba, "balanced_accuracy"),
+        mcc=evaluation.score(y, proba, "mcc"),
         per_actor_accuracy={int(a): float(v) for a, v in per_actor.items()},
         per_fold_accuracy={int(k): float(v) for k, v in per_fold.groupby("fold")["correct"]
                            .mean().items()},

@@ -132,3 +132,16 @@ def test_clean_copies_have_no_outputs_no_solutions_and_every_exercise(tmp_path):
     headings = [c.source.splitlines()[0] for c in nb.cells if c.cell_type == "markdown"]
     assert [c.source.splitlines()[0] for c in clean.cells if c.cell_type == "markdown"] == headings
     assert sum(h.startswith("### Exercise") for h in headings) >= 2
+
+
+def test_readme_quotes_the_committed_full_mode_results_of_notebook_08():
+    # The README's notebook-08 table is made from results/beyond-full.json by
+    # experiments.readme_table, so a re-run that changes a number must change the README too.
+    import json
+
+    from bcser_utils import experiments
+
+    summary = json.loads((ROOT / "results" / "beyond-full.json").read_text())
+    assert summary["mode"] == "full" and not summary["synthetic"]
+    assert summary["command"].startswith("python -m bcser_utils beyond --mode full")
+    assert experiments.readme_table(summary) in README
