@@ -384,6 +384,9 @@ def findings(summary: dict) -> str:
     def ci(pair):
         return f"{pair[0]:.1%}–{pair[1]:.1%}"
 
+    def pts(x):  # a difference of accuracies, in percentage points
+        return f"{100 * x:+.1f}"
+
     runs, leak = summary["runs"], {row["protocol"]: row for row in summary["leakage"]}
     folds = f"{len(summary['folds'])} of {summary['n_folds']} folds"
     lines = []
@@ -408,17 +411,17 @@ def findings(summary: dict) -> str:
     clean = next(r for r in rows if r["kind"] == CLEAN)
     paper = summary["paper"]
     lines.append(
-        f"BC − AC under P3, paired on the same {clean['n']:,} clips: {clean['difference']:+.1%}"
-        f" (95% CI {clean['ci95_by_actor'][0]:+.1%} to {clean['ci95_by_actor'][1]:+.1%} resampling"
-        f" actors, {clean['ci95'][0]:+.1%} to {clean['ci95'][1]:+.1%} by clip); Hosain et al."
-        f" report {paper['hosain_bc_accuracy'] - paper['hosain_ac_accuracy']:+.2%}.")
+        f"BC − AC under P3, paired on the same {clean['n']:,} clips: {pts(clean['difference'])}"
+        f" points (95% CI {pts(clean['ci95_by_actor'][0])} to {pts(clean['ci95_by_actor'][1])}"
+        f" resampling actors, {pts(clean['ci95'][0])} to {pts(clean['ci95'][1])} by clip);"
+        f" Hosain et al. report {pts(paper['hosain_bc_accuracy'] - paper['hosain_ac_accuracy'])}.")
     for r in rows:
         if r["kind"] != CLEAN and r["snr_db"] == min(x["snr_db"] for x in rows):
             lines.append(
                 f"{r['kind'].replace('_', '-')} noise at {r['snr_db']:g} dB SNR: BC {pct(r['bc'])},"
                 f" AC {pct(r['ac'])} (clean: BC {pct(clean['bc'])}, AC {pct(clean['ac'])}); BC − AC"
-                f" {r['difference']:+.1%} (95% CI {r['ci95_by_actor'][0]:+.1%} to"
-                f" {r['ci95_by_actor'][1]:+.1%} resampling actors).")
+                f" {pts(r['difference'])} points (95% CI {pts(r['ci95_by_actor'][0])} to"
+                f" {pts(r['ci95_by_actor'][1])} resampling actors).")
     fold = summary["folds"][0]
     smoothed, plain = runs.get(f"p3-bc-fold{fold}"), runs.get(f"p3-bc-fold{fold}-ls0")
     lines.append(
