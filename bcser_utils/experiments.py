@@ -317,14 +317,9 @@ def beyond(mode: str = "full", corpus: str | Path | None = None, out: str | Path
     """Notebook 08 end to end: train (or read back) ``plan(folds)``, test every P3 fold's AC and
     BC models in noise, count the leaks, and write ``out/summary.json``. ``folds`` defaults to
     every P3 fold. Resumable: finished runs and noise tables are read back."""
-    import warnings
-
     cfg = config.get_config(mode, overrides=overrides)
     out = Path(out or default_folder(cfg.mode.name))
-    location = data.find_corpus(corpus, cfg=cfg, progress=progress)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # a partial corpus is normal (actors 21–24 may be absent)
-        catalog = data.catalog(location.root, actors=cfg.mode.actors)
+    location, catalog = pipeline.find_catalog(cfg, corpus, progress)
     n_folds = splits.default_folds(catalog["actor"].nunique())
     folds = list(range(n_folds) if folds is None else folds)
     results = run_all(cfg.mode.name, plan(folds), location.root, out, folders, progress,

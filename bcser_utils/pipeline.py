@@ -35,13 +35,19 @@ class Prepared:
         return data.describe(self.corpus, self.catalog, self.cfg)
 
 
-def prepare(cfg: config.Config, signal: str = "bc", corpus: str | Path | None = None,
-            progress: bool = True, cache_dir: str | Path | None = None) -> Prepared:
-    """Find the corpus, catalog the mode's actors, build (or reopen) their feature cache."""
+def find_catalog(cfg: config.Config, corpus: str | Path | None = None,
+                 progress: bool = True) -> tuple[data.CorpusLocation, pd.DataFrame]:
+    """Find the corpus and catalog the mode's actors."""
     location = data.find_corpus(corpus, cfg=cfg, progress=progress)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a partial corpus is normal (actors 21–24 may be absent)
-        catalog = data.catalog(location.root, actors=cfg.mode.actors)
+        return location, data.catalog(location.root, actors=cfg.mode.actors)
+
+
+def prepare(cfg: config.Config, signal: str = "bc", corpus: str | Path | None = None,
+            progress: bool = True, cache_dir: str | Path | None = None) -> Prepared:
+    """Find the corpus, catalog the mode's actors, build (or reopen) their feature cache."""
+    location, catalog = find_catalog(cfg, corpus, progress)
     cache = dataset.build(catalog, cfg, signal=signal, progress=progress, cache_dir=cache_dir)
     return Prepared(location, catalog, cache, cfg)
 
