@@ -5,6 +5,8 @@
     bc IN OUT                   convert one audio file (any rate, any channels) to synthetic BC
     train --protocol P1|P2|P3   train the model under a protocol; writes a run folder
     reproduce [--mode full]     P1 and P3 fold 0 at paper scale, end to end, resumable
+    beyond [--mode full]        notebook 08's grid (protocols, AC vs BC, noise, calibration);
+           [--seeds S ...]      the P3 AC/BC grid again with further seeds
     evaluate RUN [--json]       every metric of the paper for a trained run
     predict FILE... [--json]    the emotion of any audio file (default: the shipped model)
 """
@@ -129,9 +131,11 @@ def _beyond(args) -> int:
     command = " ".join(["python -m bcser_utils beyond --mode", args.mode,
                         *(["--folds", *map(str, args.folds)] if args.folds else []),
                         *(["--epochs", str(args.epochs)] if args.epochs else []),
-                        *(["--versions", str(args.versions)] if args.versions else [])])
+                        *(["--versions", str(args.versions)] if args.versions else []),
+                        *(["--seeds", *map(str, args.seeds)] if args.seeds else [])])
     summary = experiments.beyond(args.mode, args.data, args.out, args.folds,
-                                 max_epochs=args.epochs, overrides=overrides, command=command)
+                                 max_epochs=args.epochs, overrides=overrides, command=command,
+                                 seeds=args.seeds or ())
     print(summary["source"])
     print(experiments.headline_table(summary).round(3).to_string())
     folder = Path(args.out) if args.out else experiments.default_folder(summary["mode"])
@@ -240,6 +244,8 @@ def build_parser() -> argparse.ArgumentParser:
     beyond.add_argument("--epochs", type=int, default=None, help="cap on epochs")
     beyond.add_argument("--versions", type=int, default=None,
                         help="versions per recording (default: the paper's 15)")
+    beyond.add_argument("--seeds", type=int, nargs="+", default=None,
+                        help="train and test the P3 AC/BC grid again with these further seeds")
     beyond.set_defaults(run=_beyond)
 
     evaluate = commands.add_parser("evaluate", help="every metric for a trained run")

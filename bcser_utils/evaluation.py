@@ -188,6 +188,25 @@ def calibration(y_true, probabilities, n_bins: int = 10) -> dict:
     return {"bins": bins, "ece": float(ece)}
 
 
+def pooled_calibration(calibrations) -> dict:
+    """``calibration`` of several disjoint sets of clips (e.g. the test actors of every P3 fold)
+    taken together, from their bins alone: counts add, and each bin's confidence and accuracy are
+    the count-weighted means. Equal to ``calibration`` of the concatenated predictions."""
+    calibrations = list(calibrations)
+    bins = []
+    for parts in zip(*(c["bins"] for c in calibrations), strict=True):
+        count = sum(b["count"] for b in parts)
+
+        def mean(key, parts=parts, count=count):
+            return sum(b[key] * b["count"] for b in parts if b["count"]) / count if count else None
+
+        bins.append({"lower": parts[0]["lower"], "upper": parts[0]["upper"], "count": count,
+                     "confidence": mean("confidence"), "accuracy": mean("accuracy")})
+    total = sum(b["count"] for b in bins)
+    ece = sum(b["count"] / total * abs(b["accuracy"] - b["confidence"]) for b in bins if b["count"])
+    return {"bins": bins, "ece": float(ece)}
+
+
 def paper_table(result: dict, reported: Reported | None = None) -> pd.DataFrame:
     """Table IV (and Table III's F1 per class) of the paper beside ours. Notebook: 07."""
     r = reported or get_config().reported

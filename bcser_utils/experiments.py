@@ -3,9 +3,10 @@
 Every run here is a ``pipeline.run_protocol`` run folder, so a number in notebook 08, in
 ``python -m bcser_utils beyond`` and in the README comes from the same code:
 
-- ``plan`` and ``run_all``: P1 (the paper's), P2, P3 on every fold for BC and for AC, and P3 fold 0
-  once more without label smoothing, all with the paper's recipe and one seed, into
-  ``runs/beyond-<mode>/<protocol>-<signal>-fold<k>[-ls<ε>]/``.
+- ``plan`` and ``run_all``: P1 (the paper's), P2, P3 on every fold for BC and for AC, and P3 BC on
+  every fold once more without label smoothing, all with the paper's recipe and one seed, into
+  ``runs/beyond-<mode>/<protocol>-<signal>-fold<k>[-ls<ε>]/``; ``beyond(seeds=...)`` repeats the
+  P3 AC/BC grid with further seeds into ``runs/beyond-<mode>/seed<s>/``.
 - ``leakage``: for each protocol, how many evaluated clips have another version of their recording
   in training, and how many come from an actor heard in training.
 - ``robustness``: the P3 test recordings, clean and with white or speech-shaped noise at fixed SNRs
@@ -59,12 +60,17 @@ class Run:
 
 
 def plan(folds: Iterable[int]) -> list[Run]:
-    """The grid: P1, P2 (BC), P3 on each of ``folds`` for BC and AC, and P3 on the first fold
-    without label smoothing. Same features, model, recipe, seed and budget for every run."""
+    """The grid: P1, P2 (BC), P3 on each of ``folds`` for BC and AC, and P3 BC on each of them
+    again without label smoothing. Same features, model, recipe, seed and budget for every run."""
     folds = list(folds)
     runs = [Run("P1"), Run("P2")]
     runs += [Run("P3", signal, k) for k in folds for signal in SIGNALS]
-    return runs + [Run("P3", "bc", folds[0], label_smoothing=0.0)]
+    return runs + [Run("P3", "bc", k, label_smoothing=0.0) for k in folds]
+
+
+def p3_grid(folds: Iterable[int]) -> list[Run]:
+    """The P3 part of ``plan`` that ``beyond`` repeats with further seeds: AC and BC, every fold."""
+    return [Run("P3", signal, k) for k in folds for signal in SIGNALS]
 
 
 def default_folder(mode: str) -> Path:
@@ -262,6 +268,31 @@ def ac_vs_bc(robust: pd.DataFrame, emotions, n_boot: int = 1000) -> list[dict]:
     return rows
 
 
+def smoothing_effect(runs: dict[str, dict]) -> dict | None:
+    """P3 BC with the paper's label smoothing (ε = 0.1) against none (ε = 0), over every fold that
+    has both runs (``_run_line``s by name): accuracy and log loss over all their test clips, the ECE
+    of the pooled reliability bins, and each fold's pair. None if no fold has both."""
+    folds = sorted(int(name.removeprefix("p3-bc-fold").removesuffix("-ls0")) for name in runs
+                   if name.startswith("p3-bc-fold") and name.endswith("-ls0")
+                   and name.removesuffix("-ls0") in runs)
+    if not folds:
+        return None
+
+    def pooled(lines):
+        n = sum(line["n"] for line in lines)
+        return {"n": n, "accuracy": sum(line["accuracy"] * line["n"] for line in lines) / n,
+                "log_loss": sum(line["log_loss"] * line["n"] for line in lines) / n,
+                "calibration": evaluation.pooled_calibration(line["calibration"]
+                                                             for line in lines)}
+
+    smoothed = [runs[f"p3-bc-fold{k}"] for k in folds]
+    plain = [runs[f"p3-bc-fold{k}-ls0"] for k in folds]
+    return {"folds": folds, "smoothed": pooled(smoothed), "plain": pooled(plain),
+            "per_fold": [{"fold": k, **{key: [a[key], b[key]] for key in
+                                        ("accuracy", "ece", "log_loss", "best_epoch")}}
+                         for k, a, b in zip(folds, smoothed, plain, strict=True)]}
+
+
 def _run_line(summary: dict, leak: pd.DataFrame | None) -> dict:
     m = summary["metrics"]
     line = {"protocol": summary["protocol"], "signal": summary["signal"],
@@ -283,11 +314,13 @@ def _run_line(summary: dict, leak: pd.DataFrame | None) -> dict:
 
 
 def summarize(results: dict[str, dict], robust: pd.DataFrame, leak: pd.DataFrame,
-              cfg: config.Config, command: str, n_folds: int, n_boot: int = 1000) -> dict:
+              cfg: config.Config, command: str, n_folds: int, n_boot: int = 1000,
+              replicates: dict[int, pd.DataFrame] | None = None) -> dict:
     """The headline numbers of notebook 08 and the README, each with its 95% interval.
 
     ``results`` are ``run_all``'s summaries; ``robust`` the concatenated ``fold_robustness``
-    tables (every P3 fold that was run, out of ``n_folds``); ``leak`` is ``leakage``'s table.
+    tables (every P3 fold that was run, out of ``n_folds``); ``leak`` is ``leakage``'s table;
+    ``replicates`` maps a further seed to its own ``robust`` table (the P3 grid trained again).
     """
     any_run = next(iter(results.values()))
     runs = {name: _run_line(s, leak) for name, s in results.items()}
@@ -305,7 +338,13 @@ def summarize(results: dict[str, dict], robust: pd.DataFrame, leak: pd.DataFrame
         "runs": runs,
         "p3": {signal: p3_pooled(robust, signal, cfg.emotions, n_boot) for signal in SIGNALS
                if (robust["signal"] == signal).any()},
-        "ac_vs_bc": ac_vs_bc(robust, cfg.emotions, n_boot),
+        "ac_vs_bc": (paired := ac_vs_bc(robust, cfg.emotions, n_boot)),
+        "label_smoothing": smoothing_effect(runs),
+        "seeds": [{"seed": cfg.mode.seed, "folds": sorted(int(k) for k in robust["fold"].unique()),
+                   "ac_vs_bc": paired}] + [
+            {"seed": int(seed), "folds": sorted(int(k) for k in table["fold"].unique()),
+             "ac_vs_bc": ac_vs_bc(table, cfg.emotions, n_boot)}
+            for seed, table in (replicates or {}).items()],
     }
 
 
@@ -313,10 +352,12 @@ def beyond(mode: str = "full", corpus: str | Path | None = None, out: str | Path
            folds: Iterable[int] | None = None, folders: dict | None = None,
            progress: bool = True, max_epochs: int | None = None,
            overrides: dict | None = None, n_boot: int = 1000,
-           command: str | None = None) -> dict:
+           command: str | None = None, seeds: Iterable[int] = ()) -> dict:
     """Notebook 08 end to end: train (or read back) ``plan(folds)``, test every P3 fold's AC and
     BC models in noise, count the leaks, and write ``out/summary.json``. ``folds`` defaults to
-    every P3 fold. Resumable: finished runs and noise tables are read back."""
+    every P3 fold. ``seeds``: further seeds with which to train and test the P3 AC/BC grid again
+    (each its own augmentation draws, initial weights and batch order), in ``out/seed<s>/``.
+    Resumable: finished runs and noise tables are read back."""
     cfg = config.get_config(mode, overrides=overrides)
     out = Path(out or default_folder(cfg.mode.name))
     location, catalog = pipeline.find_catalog(cfg, corpus, progress)
@@ -326,9 +367,18 @@ def beyond(mode: str = "full", corpus: str | Path | None = None, out: str | Path
                       max_epochs, overrides)
     robust = pd.concat([fold_robustness(catalog, cfg, k, out, progress=progress) for k in folds],
                        ignore_index=True)
+    replicates = {}
+    for seed in (s for s in seeds if s != cfg.mode.seed):
+        more = {**(overrides or {}), "mode.seed": seed}
+        seed_cfg, folder = config.get_config(cfg.mode.name, overrides=more), out / f"seed{seed}"
+        run_all(cfg.mode.name, p3_grid(folds), location.root, folder, None, progress, max_epochs,
+                more)
+        replicates[seed] = pd.concat([fold_robustness(catalog, seed_cfg, k, folder,
+                                                      progress=progress) for k in folds],
+                                     ignore_index=True)
     leak = leakage(version_index(catalog, cfg.augment.n_versions), cfg, folds[0])
     command = command or f"python -m bcser_utils beyond --mode {cfg.mode.name}"
-    summary = summarize(results, robust, leak, cfg, command, n_folds, n_boot)
+    summary = summarize(results, robust, leak, cfg, command, n_folds, n_boot, replicates)
     evaluation.save_json(summary, out / "summary.json")
     return summary
 
@@ -368,7 +418,33 @@ def headline_table(summary: dict) -> pd.DataFrame:
                  "evaluated on": f"{clean['n']:,} test clips", "accuracy": clean["difference"],
                  "95% CI (clips)": span(clean["ci95"]),
                  "95% CI (actors)": span(clean["ci95_by_actor"]), "ECE": np.nan})
+    for replicate in summary.get("seeds", [])[1:]:
+        r = _clean(replicate["ac_vs_bc"])
+        rows.append({"result": f"P3 BC − AC (paired), {folds}, seed {replicate['seed']}",
+                     "evaluated on": f"{r['n']:,} test clips", "accuracy": r["difference"],
+                     "95% CI (clips)": span(r["ci95"]),
+                     "95% CI (actors)": span(r["ci95_by_actor"]), "ECE": np.nan})
+    if smoothing := summary.get("label_smoothing"):
+        for key, eps in (("smoothed", 0.1), ("plain", 0)):
+            r = smoothing[key]
+            rows.append({"result": f"P3 BC, label smoothing {eps:g}, {len(smoothing['folds'])}"
+                                   " fold(s) pooled",
+                         "evaluated on": f"{r['n']:,} test clips", "accuracy": r["accuracy"],
+                         "95% CI (clips)": "", "95% CI (actors)": "",
+                         "ECE": r["calibration"]["ece"]})
     return pd.DataFrame(rows).set_index("result")
+
+
+def _clean(rows: list[dict]) -> dict:
+    return next(r for r in rows if r["kind"] == CLEAN)
+
+
+def _condition(rows: list[dict], kind: str, snr_db: float) -> dict:
+    return next(r for r in rows if r["kind"] == kind and r["snr_db"] == snr_db)
+
+
+def _label(kind: str, snr_db: float) -> str:
+    return CLEAN if kind == CLEAN else f"{kind.replace('_', '-')} noise at {snr_db:g} dB"
 
 
 def findings(summary: dict) -> str:
@@ -402,33 +478,53 @@ def findings(summary: dict) -> str:
             f" training): {pct(r['accuracy'])} (95% CI {ci(r['ci95_by_actor'])} resampling actors,"
             f" {ci(r['ci95'])} by clip); per fold {min(per_fold):.1%}–{max(per_fold):.1%},"
             f" per actor {min(per_actor):.1%}–{max(per_actor):.1%}.")
-    rows = summary["ac_vs_bc"]
-    clean = next(r for r in rows if r["kind"] == CLEAN)
+    rows, seeds = summary["ac_vs_bc"], summary.get("seeds", [])[1:]
+    clean = _clean(rows)
     paper = summary["paper"]
+
+    def other_seeds(kind, snr_db):
+        if not seeds:
+            return ""
+        return "; with seed " + ", seed ".join(
+            f"{s['seed']}: {pts(_condition(s['ac_vs_bc'], kind, snr_db)['difference'])}"
+            for s in seeds)
+
     lines.append(
         f"BC − AC under P3, paired on the same {clean['n']:,} clips: {pts(clean['difference'])}"
         f" points (95% CI {pts(clean['ci95_by_actor'][0])} to {pts(clean['ci95_by_actor'][1])}"
-        f" resampling actors, {pts(clean['ci95'][0])} to {pts(clean['ci95'][1])} by clip);"
-        f" Hosain et al. report {pts(paper['hosain_bc_accuracy'] - paper['hosain_ac_accuracy'])}.")
-    for r in rows:
-        if r["kind"] != CLEAN and r["snr_db"] == min(x["snr_db"] for x in rows):
-            lines.append(
-                f"{r['kind'].replace('_', '-')} noise at {r['snr_db']:g} dB SNR: BC {pct(r['bc'])},"
-                f" AC {pct(r['ac'])} (clean: BC {pct(clean['bc'])}, AC {pct(clean['ac'])}); BC − AC"
-                f" {pts(r['difference'])} points (95% CI {pts(r['ci95_by_actor'][0])} to"
-                f" {pts(r['ci95_by_actor'][1])} resampling actors).")
-    fold = summary["folds"][0]
-    smoothed, plain = runs.get(f"p3-bc-fold{fold}"), runs.get(f"p3-bc-fold{fold}-ls0")
+        f" resampling actors, {pts(clean['ci95'][0])} to {pts(clean['ci95'][1])} by clip)"
+        f"{other_seeds(CLEAN, clean['snr_db'])}; Hosain et al. report"
+        f" {pts(paper['hosain_bc_accuracy'] - paper['hosain_ac_accuracy'])}.")
+    for kind, snr_db in _noise_rows(rows):
+        r = _condition(rows, kind, snr_db)
+        lines.append(
+            f"{_label(kind, snr_db)} SNR: BC {pct(r['bc'])}, AC {pct(r['ac'])} (clean: BC"
+            f" {pct(clean['bc'])}, AC {pct(clean['ac'])}); BC − AC {pts(r['difference'])} points"
+            f" (95% CI {pts(r['ci95_by_actor'][0])} to {pts(r['ci95_by_actor'][1])} resampling"
+            f" actors){other_seeds(kind, snr_db)}.")
     lines.append(
         f"ECE: P1 {runs['p1-bc-fold0']['ece']:.3f}, P2 {runs['p2-bc-fold0']['ece']:.3f}, P3 BC"
         f" pooled {summary['p3']['bc']['calibration']['ece']:.3f}.")
-    if smoothed and plain:
+    if smoothing := summary.get("label_smoothing"):
+        a, b = smoothing["smoothed"], smoothing["plain"]
+        lower = sum(f["ece"][0] < f["ece"][1] for f in smoothing["per_fold"])
         lines.append(
-            f"Label smoothing on P3 fold {fold + 1} (BC): ε = 0.1 gives accuracy"
-            f" {pct(smoothed['accuracy'])}, ECE {smoothed['ece']:.3f}, log loss"
-            f" {smoothed['log_loss']:.3f}; ε = 0 gives {pct(plain['accuracy'])}, ECE"
-            f" {plain['ece']:.3f}, log loss {plain['log_loss']:.3f}.")
+            f"Label smoothing, P3 BC over {len(smoothing['folds'])} fold(s), {a['n']:,} test clips:"
+            f" ε = 0.1 gives accuracy {pct(a['accuracy'])}, ECE {a['calibration']['ece']:.3f},"
+            f" log loss {a['log_loss']:.3f}; ε = 0 gives {pct(b['accuracy'])}, ECE"
+            f" {b['calibration']['ece']:.3f}, log loss {b['log_loss']:.3f}; the ECE is lower with"
+            f" smoothing on {lower} of {len(smoothing['folds'])} folds.")
     return "\n".join(f"- {line}" for line in lines)
+
+
+def _noise_rows(rows: list[dict]) -> list[tuple[str, float]]:
+    """The noise conditions the README and ``findings`` quote: each kind at its highest and its
+    lowest SNR (the first cost of noise, and the floor)."""
+    chosen = []
+    for kind in dict.fromkeys(r["kind"] for r in rows if r["kind"] != CLEAN):
+        snrs = sorted({r["snr_db"] for r in rows if r["kind"] == kind}, reverse=True)
+        chosen += [(kind, snr) for snr in dict.fromkeys((snrs[0], snrs[-1]))]
+    return chosen
 
 
 def readme_table(summary: dict) -> str:
@@ -444,43 +540,54 @@ def readme_table(summary: dict) -> str:
         return f"{100 * pair[0]:+.1f} to {100 * pair[1]:+.1f} points"
 
     runs, p3, paper = summary["runs"], summary["p3"], summary["paper"]
+    seeds = summary.get("seeds", [])[1:]
     where = f"{summary['mode']} · `{summary['command']}` · {summary['date']}"
     folds = f"{len(summary['folds'])} of {summary['n_folds']} folds pooled"
-    clean = next(r for r in summary["ac_vs_bc"] if r["kind"] == CLEAN)
+    seed = f"seed {summary['seed']}"
+
+    def other_seeds(kind, snr_db):
+        return "".join(f"; seed {s['seed']}: "
+                       f"{points(_condition(s['ac_vs_bc'], kind, snr_db)['difference'])} (95% CI "
+                       f"{points_ci(_condition(s['ac_vs_bc'], kind, snr_db)['ci95_by_actor'])})"
+                       for s in seeds)
+
+    clean = _clean(summary["ac_vs_bc"])
     rows = []
     for protocol, paper_value in (("P1", f"{paper['p1_accuracy']:.2%}"), ("P2", "—")):
         r = runs[f"{protocol.lower()}-bc-fold0"]
         rows.append((f"{protocol} BC, validation accuracy", paper_value,
                      f"**{r['accuracy']:.1%}** (95% CI {ci(r['ci95'])}; by actor "
-                     f"{ci(r['ci95_by_actor'])}), {r['n']:,} clips", f"{protocol} · {where}"))
+                     f"{ci(r['ci95_by_actor'])}), {r['n']:,} clips",
+                     f"{protocol}, {seed} · {where}"))
     for signal in ("bc", "ac"):
         r = p3[signal]
         rows.append((f"P3 {signal.upper()}, test accuracy on unseen actors", "—",
                      f"**{r['accuracy']:.1%}** (95% CI by actor {ci(r['ci95_by_actor'])}), "
-                     f"{r['n']:,} clips", f"P3, {folds} · {where}"))
+                     f"{r['n']:,} clips", f"P3, {folds}, {seed} · {where}"))
     rows.append(("P3 BC − AC, paired on the same clips",
                  f"{points(paper['hosain_bc_accuracy'] - paper['hosain_ac_accuracy'])} "
                  "(Hosain et al.)",
                  f"**{points(clean['difference'])}** (95% CI by actor "
-                 f"{points_ci(clean['ci95_by_actor'])})", f"P3, {folds} · {where}"))
-    lowest = min(r["snr_db"] for r in summary["ac_vs_bc"])
-    for r in summary["ac_vs_bc"]:
-        if r["kind"] != CLEAN and r["snr_db"] == lowest:
-            rows.append((f"P3 accuracy, {r['kind'].replace('_', '-')} noise at {r['snr_db']:g} dB "
-                         "(added before BC)", "—",
-                         f"BC {r['bc']:.1%}, AC {r['ac']:.1%}; BC − AC "
-                         f"{points(r['difference'])} (95% CI by actor "
-                         f"{points_ci(r['ci95_by_actor'])})",
-                         f"P3, {folds} · {where}"))
+                 f"{points_ci(clean['ci95_by_actor'])}){other_seeds(CLEAN, clean['snr_db'])}",
+                 f"P3, {folds}, {seed}" + (" and further seeds" if seeds else "") + f" · {where}"))
+    for kind, snr_db in _noise_rows(summary["ac_vs_bc"]):
+        r = _condition(summary["ac_vs_bc"], kind, snr_db)
+        rows.append((f"P3 accuracy, {_label(kind, snr_db)} (added before BC)", "—",
+                     f"BC {r['bc']:.1%}, AC {r['ac']:.1%}; BC − AC {points(r['difference'])} "
+                     f"(95% CI by actor {points_ci(r['ci95_by_actor'])})"
+                     f"{other_seeds(kind, snr_db)}",
+                     f"P3, {folds}, {seed}" + (" and further seeds" if seeds else "")
+                     + f" · {where}"))
     rows.append(("ECE (10 bins)", "—", f"P1 {runs['p1-bc-fold0']['ece']:.3f}, P2 "
                  f"{runs['p2-bc-fold0']['ece']:.3f}, P3 BC {p3['bc']['calibration']['ece']:.3f}",
-                 where))
-    fold = summary["folds"][0]
-    smoothed, plain = runs.get(f"p3-bc-fold{fold}"), runs.get(f"p3-bc-fold{fold}-ls0")
-    if smoothed and plain:
-        rows.append((f"label smoothing 0.1 vs 0, P3 fold {fold + 1} BC", "—",
-                     f"accuracy {smoothed['accuracy']:.1%} vs {plain['accuracy']:.1%}; ECE "
-                     f"{smoothed['ece']:.3f} vs {plain['ece']:.3f}; log loss "
-                     f"{smoothed['log_loss']:.3f} vs {plain['log_loss']:.3f}", where))
+                 f"{seed} · {where}"))
+    if smoothing := summary.get("label_smoothing"):
+        a, b = smoothing["smoothed"], smoothing["plain"]
+        rows.append((f"label smoothing 0.1 vs 0, P3 BC ({len(smoothing['folds'])} fold(s) "
+                     "pooled)", "—",
+                     f"accuracy {a['accuracy']:.1%} vs {b['accuracy']:.1%}; ECE "
+                     f"{a['calibration']['ece']:.3f} vs {b['calibration']['ece']:.3f}; log loss "
+                     f"{a['log_loss']:.3f} vs {b['log_loss']:.3f}; {a['n']:,} clips",
+                     f"P3, {seed} · {where}"))
     lines = ["| what | paper | ours | protocol · mode · command · date |", "|---|---|---|---|"]
     return "\n".join(lines + [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows])

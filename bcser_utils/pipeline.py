@@ -206,7 +206,10 @@ def run_protocol(cfg: config.Config, protocol: str, fold: int = 0, signal: str =
             "protocol": protocol, "fold": fold, "signal": signal, "mode": cfg.mode.name,
             "seed": cfg.mode.seed, "data": None if corpus is None else str(corpus),
             "epochs": max_epochs, "versions": cfg.augment.n_versions,
-            "label_smoothing": cfg.training.label_smoothing}, indent=1))
+            "label_smoothing": cfg.training.label_smoothing,
+            "device": str(training.pick_device()), "torch": torch.__version__,
+            "gpu": torch.cuda.get_device_name() if torch.cuda.is_available() else None},
+            indent=1))
     trained = train(prepared, split, checkpoint=run / "checkpoint.pt", progress=progress,
                     max_epochs=max_epochs)
     if rank > 0:

@@ -449,6 +449,41 @@ def ac_bc_actors(summary: dict) -> plt.Figure:
     return fig
 
 
+def seed_differences(summary: dict) -> plt.Figure:
+    """BC − AC under P3 (paired, 95% interval resampling actors) in every condition, once per seed
+    of the grid: a difference that changes sign from seed to seed is not a finding.
+    Notebook: 08_beyond_the_paper."""
+    replicates = summary["seeds"]
+    conditions = [(r["kind"], r["snr_db"]) for r in replicates[0]["ac_vs_bc"]]
+    colors = ("#1f77b4", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")  # no green
+    offsets = np.linspace(-0.25, 0.25, len(replicates)) if len(replicates) > 1 else [0.0]
+    fig, ax = plt.subplots(figsize=(7.5, 0.45 * len(conditions) + 1.4))
+    for offset, replicate, color in zip(offsets, replicates, colors, strict=False):
+        rows = {(r["kind"], r["snr_db"]): r for r in replicate["ac_vs_bc"]}
+        for i, key in enumerate(conditions):
+            r = rows[key]
+            low, high = r["ci95_by_actor"]
+            ax.errorbar([r["difference"]], [i + offset], xerr=[[r["difference"] - low],
+                                                              [high - r["difference"]]],
+                        fmt="o", ms=4, color=color, capsize=3,
+                        label=f"seed {replicate['seed']}" if i == 0 else None)
+    ax.axvline(0, color="0.4", lw=1)
+    hosain = summary["paper"]["hosain_bc_accuracy"] - summary["paper"]["hosain_ac_accuracy"]
+    ax.axvline(hosain, color="#2ca02c", ls="--", lw=1)
+    ax.text(hosain, len(conditions) - 0.55, " Hosain et al. (clean)", color="#2ca02c",
+            fontsize=8)
+    ax.set(yticks=range(len(conditions)),
+           xlabel="BC − AC accuracy, paired (95% CI, resampling actors)",
+           title=f"P3, {len(replicates[0]['folds'])} fold(s) pooled: the same grid "
+                 f"with {len(replicates)} seed(s)")
+    ax.set_yticklabels([kind if kind == "clean" else f"{kind.replace('_', '-')} {snr:g} dB"
+                        for kind, snr in conditions])
+    ax.invert_yaxis()
+    ax.legend(fontsize=8, loc="lower left")
+    fig.tight_layout()
+    return fig
+
+
 def snr_curves(summary: dict) -> plt.Figure:
     """Accuracy against SNR for the AC- and BC-trained models, one panel per noise kind, with
     95% intervals resampling actors; the clean accuracy sits at the left. Notebook: 08."""

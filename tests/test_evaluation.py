@@ -116,6 +116,24 @@ def test_calibration_of_a_perfectly_calibrated_model_has_small_ece():
     assert evaluation.calibration(y, overconfident)["ece"] > 0.2
 
 
+def test_pooled_calibration_equals_calibration_of_the_pooled_clips():
+    # P3 pools its folds from each run's bins; that must be the calibration of all clips at once.
+    rng = np.random.default_rng(3)
+    p = rng.dirichlet(np.full(8, 0.5), 900)
+    y = rng.integers(0, 8, 900)
+    parts = [slice(0, 240), slice(240, 250), slice(250, 900)]  # unequal, one nearly empty
+    pooled = evaluation.pooled_calibration(evaluation.calibration(y[s], p[s]) for s in parts)
+    whole = evaluation.calibration(y, p)
+    assert pooled["ece"] == pytest.approx(whole["ece"], abs=1e-12)
+    for a, b in zip(pooled["bins"], whole["bins"], strict=True):
+        assert a["count"] == b["count"]
+        if b["count"]:
+            assert a["confidence"] == pytest.approx(b["confidence"])
+            assert a["accuracy"] == pytest.approx(b["accuracy"])
+        else:
+            assert a["confidence"] is None and a["accuracy"] is None
+
+
 def test_paper_table_puts_the_papers_numbers_beside_ours(result):
     table = evaluation.paper_table(evaluation.evaluate(
         np.arange(8).repeat(3), np.eye(8).repeat(3, axis=0) * 0.9 + 0.1 / 8))

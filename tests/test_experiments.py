@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bcser_utils import config, data, dataset, experiments, noise, pipeline, splits
+from bcser_utils import config, data, dataset, evaluation, experiments, noise, pipeline, splits
 from bcser_utils.cli import main
 
 
@@ -23,7 +23,7 @@ def test_plan_is_the_grid_of_notebook_08():
     names = [run.name for run in experiments.plan(range(5))]
     assert names[:2] == ["p1-bc-fold0", "p2-bc-fold0"]
     assert {f"p3-{s}-fold{k}" for s in ("ac", "bc") for k in range(5)} <= set(names)
-    assert names[-1] == "p3-bc-fold0-ls0" and len(names) == 13
+    assert names[-5:] == [f"p3-bc-fold{k}-ls0" for k in range(5)] and len(names) == 17
     assert experiments.Run("P3", "bc", 0, 0.0).config("quick").training.label_smoothing == 0.0
     assert experiments.Run("P3").config("quick").training.label_smoothing == 0.1
 
@@ -43,6 +43,46 @@ def test_every_run_is_trained_once_and_recorded(grid):
                                overrides={"augment.n_versions": 1}, n_boot=50, progress=False)
     assert {p: p.stat().st_mtime_ns for p in out.glob("*/model.pt")} == stamps
     assert again["runs"]["p3-bc-fold0"]["accuracy"] == summary["runs"]["p3-bc-fold0"]["accuracy"]
+
+
+def test_further_seeds_train_the_p3_grid_again(grid):
+    out, summary = grid
+    again = experiments.beyond("quick", summary_corpus(out), out, [0], max_epochs=1,
+                               overrides={"augment.n_versions": 1}, n_boot=50, progress=False,
+                               seeds=[0, 1])
+    assert [s["seed"] for s in again["seeds"]] == [0, 1]
+    assert again["seeds"][0]["ac_vs_bc"] == again["ac_vs_bc"]  # seed 0 is the main grid
+    for signal in ("bc", "ac"):
+        run = json.loads((out / "seed1" / f"p3-{signal}-fold0" / "run.json").read_text())
+        assert run["seed"] == 1 and run["fold"] == 0 and run["signal"] == signal
+    # Another seed is another model (own augmentations, weights, batch order): other outputs.
+    seed0 = pd.read_csv(out / "robustness-fold0.csv")
+    seed1 = pd.read_csv(out / "seed1" / "robustness-fold0.csv")
+    assert (seed0["name"] == seed1["name"]).all()
+    assert not np.allclose(seed0[list(config.get_config().emotions)],
+                           seed1[list(config.get_config().emotions)])
+
+
+def test_smoothing_effect_pools_the_folds_test_clips():
+    rng = np.random.default_rng(5)
+    runs = {}
+    for k, n in ((0, 240), (1, 60)):
+        for name in (f"p3-bc-fold{k}", f"p3-bc-fold{k}-ls0"):
+            p, y = rng.dirichlet(np.ones(8), n), rng.integers(0, 8, n)
+            runs[name] = {"n": n, "accuracy": float((p.argmax(1) == y).mean()), "y": y, "p": p,
+                          "log_loss": float(rng.uniform(1, 2)), "best_epoch": 1,
+                          "ece": 0.0, "calibration": evaluation.calibration(y, p)}
+    runs["p3-bc-fold2"] = runs["p3-bc-fold0"]  # no ε = 0 partner: left out
+    effect = experiments.smoothing_effect(runs)
+    assert effect["folds"] == [0, 1]
+    for key, tail in (("smoothed", ""), ("plain", "-ls0")):
+        y = np.concatenate([runs[f"p3-bc-fold{k}{tail}"]["y"] for k in (0, 1)])
+        p = np.concatenate([runs[f"p3-bc-fold{k}{tail}"]["p"] for k in (0, 1)])
+        assert effect[key]["n"] == 300
+        assert effect[key]["accuracy"] == pytest.approx((p.argmax(1) == y).mean())
+        assert effect[key]["calibration"]["ece"] == pytest.approx(
+            evaluation.calibration(y, p)["ece"])
+    assert experiments.smoothing_effect({"p3-bc-fold0": runs["p3-bc-fold0"]}) is None
 
 
 def summary_corpus(out):

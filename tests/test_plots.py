@@ -133,3 +133,21 @@ def test_separation_histograms_shade_the_overlap_only_where_a_ranking_is_broken(
     assert fig.axes[1].get_title() == "calm\nlowest calm 0.86 · highest other 0.90"
     assert lines["neutral"] == [0.01, 0.02]  # lowest neutral clip, highest other clip
     assert lines["calm"] == [0.86, 0.90]
+
+
+def test_seed_differences_draws_every_seed_in_every_condition():
+    def rows(d):
+        return [{"kind": "clean", "snr_db": float("inf"), "difference": d,
+                 "ci95_by_actor": [d - 0.1, d + 0.1]},
+                {"kind": "white", "snr_db": 0.0, "difference": d / 2,
+                 "ci95_by_actor": [d / 2 - 0.1, d / 2 + 0.1]}]
+
+    summary = {"paper": {"hosain_bc_accuracy": 0.725, "hosain_ac_accuracy": 0.6983},
+               "seeds": [{"seed": 0, "folds": [0, 1], "ac_vs_bc": rows(0.02)},
+                         {"seed": 1, "folds": [0, 1], "ac_vs_bc": rows(-0.04)}]}
+    ax = plots.seed_differences(summary).axes[0]
+    drawn = sorted(float(c.lines[0].get_xdata()[0]) for c in ax.containers)
+    assert drawn == pytest.approx(sorted([0.02, 0.01, -0.04, -0.02]))
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["clean", "white 0 dB"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["seed 0", "seed 1"]
+    plt.close("all")
