@@ -427,12 +427,16 @@ def headline_table(summary: dict) -> pd.DataFrame:
     if smoothing := summary.get("label_smoothing"):
         for key, eps in (("smoothed", 0.1), ("plain", 0)):
             r = smoothing[key]
-            rows.append({"result": f"P3 BC, label smoothing {eps:g}, {len(smoothing['folds'])}"
-                                   " fold(s) pooled",
+            rows.append({"result": f"P3 BC, label smoothing {eps:g}, "
+                                   f"{_folds(smoothing['folds'])} pooled",
                          "evaluated on": f"{r['n']:,} test clips", "accuracy": r["accuracy"],
                          "95% CI (clips)": "", "95% CI (actors)": "",
                          "ECE": r["calibration"]["ece"]})
     return pd.DataFrame(rows).set_index("result")
+
+
+def _folds(folds) -> str:
+    return f"{len(folds)} fold" + ("" if len(folds) == 1 else "s")
 
 
 def _clean(rows: list[dict]) -> dict:
@@ -509,7 +513,7 @@ def findings(summary: dict) -> str:
         a, b = smoothing["smoothed"], smoothing["plain"]
         lower = sum(f["ece"][0] < f["ece"][1] for f in smoothing["per_fold"])
         lines.append(
-            f"Label smoothing, P3 BC over {len(smoothing['folds'])} fold(s), {a['n']:,} test clips:"
+            f"Label smoothing, P3 BC over {_folds(smoothing['folds'])}, {a['n']:,} test clips:"
             f" ε = 0.1 gives accuracy {pct(a['accuracy'])}, ECE {a['calibration']['ece']:.3f},"
             f" log loss {a['log_loss']:.3f}; ε = 0 gives {pct(b['accuracy'])}, ECE"
             f" {b['calibration']['ece']:.3f}, log loss {b['log_loss']:.3f}; the ECE is lower with"
@@ -583,8 +587,8 @@ def readme_table(summary: dict) -> str:
                  f"{seed} · {where}"))
     if smoothing := summary.get("label_smoothing"):
         a, b = smoothing["smoothed"], smoothing["plain"]
-        rows.append((f"label smoothing 0.1 vs 0, P3 BC ({len(smoothing['folds'])} fold(s) "
-                     "pooled)", "—",
+        rows.append((f"label smoothing 0.1 vs 0, P3 BC ({_folds(smoothing['folds'])} pooled)",
+                     "—",
                      f"accuracy {a['accuracy']:.1%} vs {b['accuracy']:.1%}; ECE "
                      f"{a['calibration']['ece']:.3f} vs {b['calibration']['ece']:.3f}; log loss "
                      f"{a['log_loss']:.3f} vs {b['log_loss']:.3f}; {a['n']:,} clips",

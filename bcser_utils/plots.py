@@ -472,10 +472,11 @@ def seed_differences(summary: dict) -> plt.Figure:
     ax.axvline(hosain, color="#2ca02c", ls="--", lw=1)
     ax.text(hosain, len(conditions) - 0.55, " Hosain et al. (clean)", color="#2ca02c",
             fontsize=8)
+    n_folds, n_seeds = len(replicates[0]["folds"]), len(replicates)
     ax.set(yticks=range(len(conditions)),
            xlabel="BC − AC accuracy, paired (95% CI, resampling actors)",
-           title=f"P3, {len(replicates[0]['folds'])} fold(s) pooled: the same grid "
-                 f"with {len(replicates)} seed(s)")
+           title=f"P3, {n_folds} fold{'s' * (n_folds > 1)} pooled: the same grid with "
+                 f"{n_seeds} seed{'s' * (n_seeds > 1)}")
     ax.set_yticklabels([kind if kind == "clean" else f"{kind.replace('_', '-')} {snr:g} dB"
                         for kind, snr in conditions])
     ax.invert_yaxis()
