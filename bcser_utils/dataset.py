@@ -14,6 +14,9 @@ memory-mapped, plus an index table (recording, version, label, emotion, actor, â
 - **Resumable:** each recording's tensor is written to its own shard file, atomically, so an
   interrupted build continues where it stopped.
 - **Parallel:** recordings are spread over all cores, with a progress bar.
+- **One builder at a time:** a lock file per cache (``filelock``) makes a second process that asks
+  for the same cache (two notebooks, a notebook and the CLI) wait, then reopen what the first
+  built, instead of racing it for the same shard files.
 - **Splits come later:** version 0 is always the untouched original and each recording's versions
   depend only on the seed and its own name, so a protocol that splits recordings before
   augmenting simply uses version 0 of its validation and test recordings.
@@ -117,7 +120,7 @@ def build(recordings: pd.DataFrame, cfg: config.Config | None = None, signal: st
     ``signal`` is "bc" (the paper) or "ac" (the original recordings). Returns a FeatureCache.
     Notebook: 04_features.
     """
-    from tqdm.auto import tqdm
+    from filelock import FileLock
 
     cfg = cfg or config.get_config()
     if signal not in ("ac", "bc"):
@@ -127,8 +130,22 @@ def build(recordings: pd.DataFrame, cfg: config.Config | None = None, signal: st
     recordings = recordings.sort_values("name", ignore_index=True)
     key = cache_key(recordings, cfg, signal, n_versions, seed)
     folder = Path(cache_dir or data.data_dir() / "cache") / f"features-{signal}-{key}"
-    if (folder / "features.npy").exists() and (folder / "meta.json").exists():
+    if _complete(folder):
         return FeatureCache(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    with FileLock(folder / "build.lock"):
+        if _complete(folder):  # another process built it while this one waited
+            return FeatureCache(folder)
+        return _build(recordings, cfg, signal, n_versions, seed, key, folder, workers, progress)
+
+
+def _complete(folder: Path) -> bool:
+    return (folder / "features.npy").exists() and (folder / "meta.json").exists()
+
+
+def _build(recordings, cfg, signal, n_versions, seed, key, folder, workers, progress):
+    """Make the missing shards (one per recording), then assemble features.npy and the index."""
+    from tqdm.auto import tqdm
 
     shards = folder / "shards"
     shards.mkdir(parents=True, exist_ok=True)

@@ -108,3 +108,30 @@ def test_a_change_of_code_changes_the_key(recordings, monkeypatch):
     before = dataset.cache_key(recordings, CFG, "bc", 3, 0)
     monkeypatch.setattr(dataset, "code_fingerprint", lambda: "edited")
     assert dataset.cache_key(recordings, CFG, "bc", 3, 0) != before
+
+
+BUILD_IN_A_PROCESS = """
+import sys
+from bcser_utils import config, data, dataset
+recordings = data.catalog(sys.argv[1], actors=(1,), warn=False).head(8)
+cache = dataset.build(recordings, config.get_config("quick"), n_versions=3, workers=1,
+                      progress=False, cache_dir=sys.argv[2])
+print(cache.folder.name, float(cache.features[:].astype("float64").sum()))
+"""
+
+
+def test_two_processes_building_the_same_cache_do_not_collide(synthetic_dir, tmp_path):
+    # Two notebooks (or a notebook and the CLI) asking for one cache at once: the second waits
+    # for the first and reopens its cache, instead of racing it for the same shard files.
+    import subprocess
+    import sys
+
+    started = [subprocess.Popen([sys.executable, "-c", BUILD_IN_A_PROCESS, str(synthetic_dir),
+                                 str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True) for _ in range(2)]
+    results = [p.communicate(timeout=300) for p in started]
+    for p, (_, err) in zip(started, results, strict=True):
+        assert p.returncode == 0, err
+    assert results[0][0] == results[1][0]  # the same folder, the same tensors
+    folder = tmp_path / results[0][0].split()[0]
+    assert not (folder / "shards").exists()
