@@ -183,9 +183,14 @@ def calibration(y_true, probabilities, n_bins: int = 10) -> dict:
              "confidence": float(confidence[which == b].mean()) if (which == b).any() else None,
              "accuracy": float(correct[which == b].mean()) if (which == b).any() else None}
             for b in range(n_bins)]
-    ece = sum(b["count"] / len(p) * abs(b["accuracy"] - b["confidence"])
-              for b in bins if b["count"])
-    return {"bins": bins, "ece": float(ece)}
+    return {"bins": bins, "ece": _ece(bins)}
+
+
+def _ece(bins: list[dict]) -> float:
+    """The count-weighted mean gap between accuracy and confidence over the non-empty bins."""
+    total = sum(b["count"] for b in bins)
+    return float(sum(b["count"] / total * abs(b["accuracy"] - b["confidence"])
+                     for b in bins if b["count"]))
 
 
 def pooled_calibration(calibrations) -> dict:
@@ -202,9 +207,7 @@ def pooled_calibration(calibrations) -> dict:
 
         bins.append({"lower": parts[0]["lower"], "upper": parts[0]["upper"], "count": count,
                      "confidence": mean("confidence"), "accuracy": mean("accuracy")})
-    total = sum(b["count"] for b in bins)
-    ece = sum(b["count"] / total * abs(b["accuracy"] - b["confidence"]) for b in bins if b["count"])
-    return {"bins": bins, "ece": float(ece)}
+    return {"bins": bins, "ece": _ece(bins)}
 
 
 def paper_table(result: dict, reported: Reported | None = None) -> pd.DataFrame:

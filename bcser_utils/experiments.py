@@ -63,9 +63,8 @@ def plan(folds: Iterable[int]) -> list[Run]:
     """The grid: P1, P2 (BC), P3 on each of ``folds`` for BC and AC, and P3 BC on each of them
     again without label smoothing. Same features, model, recipe, seed and budget for every run."""
     folds = list(folds)
-    runs = [Run("P1"), Run("P2")]
-    runs += [Run("P3", signal, k) for k in folds for signal in SIGNALS]
-    return runs + [Run("P3", "bc", k, label_smoothing=0.0) for k in folds]
+    return [Run("P1"), Run("P2"), *p3_grid(folds),
+            *(Run("P3", "bc", k, label_smoothing=0.0) for k in folds)]
 
 
 def p3_grid(folds: Iterable[int]) -> list[Run]:
@@ -323,6 +322,7 @@ def summarize(results: dict[str, dict], robust: pd.DataFrame, leak: pd.DataFrame
     ``replicates`` maps a further seed to its own ``robust`` table (the P3 grid trained again).
     """
     any_run = next(iter(results.values()))
+    folds = sorted(int(k) for k in robust["fold"].unique())
     runs = {name: _run_line(s, leak) for name, s in results.items()}
     for name, line in runs.items():  # runs made before run.json recorded ε: the name says it
         if line["label_smoothing"] is None:
@@ -330,7 +330,7 @@ def summarize(results: dict[str, dict], robust: pd.DataFrame, leak: pd.DataFrame
     return {
         "date": time.strftime("%Y-%m-%d"), "command": command, "mode": cfg.mode.name,
         "seed": cfg.mode.seed, "source": any_run["source"], "synthetic": any_run["synthetic"],
-        "folds": sorted(int(k) for k in robust["fold"].unique()), "n_folds": n_folds,
+        "folds": folds, "n_folds": n_folds,
         "paper": {"p1_accuracy": cfg.reported.val_accuracy,
                   "hosain_bc_accuracy": cfg.reported.hosain_bc_accuracy,
                   "hosain_ac_accuracy": cfg.reported.hosain_ac_accuracy},
@@ -340,8 +340,7 @@ def summarize(results: dict[str, dict], robust: pd.DataFrame, leak: pd.DataFrame
                if (robust["signal"] == signal).any()},
         "ac_vs_bc": (paired := ac_vs_bc(robust, cfg.emotions, n_boot)),
         "label_smoothing": smoothing_effect(runs),
-        "seeds": [{"seed": cfg.mode.seed, "folds": sorted(int(k) for k in robust["fold"].unique()),
-                   "ac_vs_bc": paired}] + [
+        "seeds": [{"seed": cfg.mode.seed, "folds": folds, "ac_vs_bc": paired}] + [
             {"seed": int(seed), "folds": sorted(int(k) for k in table["fold"].unique()),
              "ac_vs_bc": ac_vs_bc(table, cfg.emotions, n_boot)}
             for seed, table in (replicates or {}).items()],
@@ -413,7 +412,7 @@ def headline_table(summary: dict) -> pd.DataFrame:
                      "95% CI (clips)": span(r["ci95"]),
                      "95% CI (actors)": span(r["ci95_by_actor"]),
                      "ECE": r["calibration"]["ece"]})
-    clean = next(r for r in summary["ac_vs_bc"] if r["kind"] == CLEAN)
+    clean = _clean(summary["ac_vs_bc"])
     rows.append({"result": f"P3 BC − AC (paired), {folds}",
                  "evaluated on": f"{clean['n']:,} test clips", "accuracy": clean["difference"],
                  "95% CI (clips)": span(clean["ci95"]),
@@ -548,6 +547,7 @@ def readme_table(summary: dict) -> str:
     where = f"{summary['mode']} · `{summary['command']}` · {summary['date']}"
     folds = f"{len(summary['folds'])} of {summary['n_folds']} folds pooled"
     seed = f"seed {summary['seed']}"
+    grid = f"P3, {folds}, {seed}" + (" and further seeds" if seeds else "") + f" · {where}"
 
     def other_seeds(kind, snr_db):
         return "".join(f"; seed {s['seed']}: "
@@ -573,15 +573,13 @@ def readme_table(summary: dict) -> str:
                  "(Hosain et al.)",
                  f"**{points(clean['difference'])}** (95% CI by actor "
                  f"{points_ci(clean['ci95_by_actor'])}){other_seeds(CLEAN, clean['snr_db'])}",
-                 f"P3, {folds}, {seed}" + (" and further seeds" if seeds else "") + f" · {where}"))
+                 grid))
     for kind, snr_db in _noise_rows(summary["ac_vs_bc"]):
         r = _condition(summary["ac_vs_bc"], kind, snr_db)
         rows.append((f"P3 accuracy, {_label(kind, snr_db)} (added before BC)", "—",
                      f"BC {r['bc']:.1%}, AC {r['ac']:.1%}; BC − AC {points(r['difference'])} "
                      f"(95% CI by actor {points_ci(r['ci95_by_actor'])})"
-                     f"{other_seeds(kind, snr_db)}",
-                     f"P3, {folds}, {seed}" + (" and further seeds" if seeds else "")
-                     + f" · {where}"))
+                     f"{other_seeds(kind, snr_db)}", grid))
     rows.append(("ECE (10 bins)", "—", f"P1 {runs['p1-bc-fold0']['ece']:.3f}, P2 "
                  f"{runs['p2-bc-fold0']['ece']:.3f}, P3 BC {p3['bc']['calibration']['ece']:.3f}",
                  f"{seed} · {where}"))

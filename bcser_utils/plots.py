@@ -430,8 +430,7 @@ def ac_bc_actors(summary: dict) -> plt.Figure:
     left.text(0.97, low + 0.02, "above the line: BC better", ha="right", fontsize=8,
               color="0.3")
     rows = summary["ac_vs_bc"]
-    labels = [("clean" if r["kind"] == "clean" else
-               f"{r['kind'].replace('_', '-')} {r['snr_db']:g} dB") for r in rows]
+    labels = [_condition_label(r["kind"], r["snr_db"]) for r in rows]
     for i, r in enumerate(rows):
         low_, high_ = r["ci95_by_actor"]
         right.errorbar([r["difference"]], [i], xerr=[[r["difference"] - low_],
@@ -447,6 +446,10 @@ def ac_bc_actors(summary: dict) -> plt.Figure:
     right.invert_yaxis()
     fig.tight_layout()
     return fig
+
+
+def _condition_label(kind: str, snr_db: float) -> str:
+    return "clean" if kind == "clean" else f"{kind.replace('_', '-')} {snr_db:g} dB"
 
 
 def seed_differences(summary: dict) -> plt.Figure:
@@ -477,8 +480,7 @@ def seed_differences(summary: dict) -> plt.Figure:
            xlabel="BC − AC accuracy, paired (95% CI, resampling actors)",
            title=f"P3, {n_folds} fold{'s' * (n_folds > 1)} pooled: the same grid with "
                  f"{n_seeds} seed{'s' * (n_seeds > 1)}")
-    ax.set_yticklabels([kind if kind == "clean" else f"{kind.replace('_', '-')} {snr:g} dB"
-                        for kind, snr in conditions])
+    ax.set_yticklabels([_condition_label(kind, snr) for kind, snr in conditions])
     ax.invert_yaxis()
     ax.legend(fontsize=8, loc="lower left")
     fig.tight_layout()
