@@ -134,6 +134,11 @@ class Model:
     n_heads: int = _c(4, "ours")
     n_layers: int = _c(2, "ours")
     dropout: float = _c(0.1, "ours")
+    block: str = _c("strided-conv-bn-relu",
+                    "ours: the paper fixes neither a block's order nor how it downsamples. A "
+                    "stride-2 convolution (no pooling) trains a full P1 epoch 3.5× faster than "
+                    "conv → BatchNorm → ReLU → max-pool on 2 CPU cores (benchmarks/training.py, "
+                    "model.conv_block). Runs before 2026-11-29 used 'conv-bn-relu-pool'")
 
 
 @dataclass(frozen=True)

@@ -43,12 +43,17 @@ INDEX_COLUMNS = ["name", "actor", "sex", "emotion", "emotion_code", "intensity",
 
 
 def code_fingerprint() -> str:
-    """A hash of the source of every module that shapes the cached tensors, so that a change of
-    code (not only of parameters) never reuses tensors the old code made."""
-    sources = (Path(module.__file__).read_bytes() for module in (bc, augment, features, data))
+    """A hash of the source that shapes the cached tensors, so that a change of code (not only
+    of parameters) never reuses tensors the old code made: the modules bc, augment, features and
+    data whole, and this module's builder functions (not the readers below them, such as
+    ``FeatureDataset``, whose edits do not change a tensor)."""
+    import inspect
+
     digest = hashlib.sha256()
-    for source in (*sources, Path(__file__).read_bytes()):
-        digest.update(source)
+    for module in (bc, augment, features, data):
+        digest.update(Path(module.__file__).read_bytes())
+    for builder in _BUILDERS:
+        digest.update(inspect.getsource(builder).encode())
     return digest.hexdigest()[:12]
 
 
@@ -197,6 +202,9 @@ def _build(recordings, cfg, signal, n_versions, seed, key, folder, workers, prog
     return FeatureCache(folder)
 
 
+_BUILDERS = (recording_features, _build_shard, _build)  # the code ``code_fingerprint`` hashes
+
+
 def _quiet_worker() -> None:
     """Each worker process uses one thread: two processes on two cores, not two threads each.
 
@@ -237,3 +245,17 @@ class FeatureDataset:
 
         x = self.standardizer.transform(self.cache.features[self.rows[i]])
         return torch.from_numpy(x), int(self.labels[i])
+
+    def batch(self, positions):
+        """Items ``positions`` as one (B, T, F) float32 tensor and (B,) labels: the rows are read
+        from the memory-mapped cache in file order (one pass, no per-clip Python) and
+        normalised together. Equal to stacking ``self[i]`` for each position."""
+        import torch
+
+        positions = np.asarray(positions)
+        rows = self.rows[positions]
+        order = np.argsort(rows, kind="stable")
+        x = np.empty((len(rows), *self.cache.features.shape[1:]), dtype=np.float16)
+        x[order] = self.cache.features[rows[order]]
+        return (torch.from_numpy(self.standardizer.transform(x)),
+                torch.from_numpy(self.labels[positions].astype(np.int64)))

@@ -99,7 +99,7 @@ def train(prepared: Prepared, split: splits.Split, seed: int | None = None,
     return Trained(result.model, scaler, result, split, time.perf_counter() - began)
 
 
-@torch.no_grad()
+@torch.inference_mode()
 def predict_features(model: EmotionNet, features_, standardizer: features.Standardizer,
                      batch: int = 256) -> np.ndarray:
     """Class probabilities (N, 8) for feature tensors (N, T, F): an array, or a lazy sequence

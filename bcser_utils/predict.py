@@ -40,7 +40,9 @@ class Predictor:
         if not path.is_file():
             raise FileNotFoundError(f"{path}: no such checkpoint")
         state = torch.load(path, map_location="cpu", weights_only=True)
-        model = EmotionNet(state["n_features"], config.Model(**_tuples(state["model_config"])))
+        # checkpoints saved before ``block`` existed pooled last
+        settings = {"block": "conv-bn-relu-pool"} | _tuples(state["model_config"])
+        model = EmotionNet(state["n_features"], config.Model(**settings))
         model.load_state_dict(state["model"])
         scaler = features.Standardizer(state["standardizer"]["mean"].numpy(),
                                        state["standardizer"]["std"].numpy())

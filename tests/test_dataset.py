@@ -99,6 +99,17 @@ def test_dataset_yields_standardized_float_tensors_and_labels(recordings, tmp_pa
     assert stacked.mean().abs() < 1e-2 and (stacked.std() - 1).abs() < 0.05
 
 
+def test_a_batch_equals_its_items_stacked_in_the_order_asked(recordings, tmp_path):
+    cache = build(recordings, tmp_path)
+    rows = cache.rows()[::-1]  # the dataset's rows need not be in file order
+    scaler = features.Standardizer().fit(cache.features[rows])
+    items = dataset.FeatureDataset(cache, rows, scaler)
+    positions = [5, 0, 11, 3, 3]  # unsorted, with a repeat
+    x, y = items.batch(positions)
+    torch.testing.assert_close(x, torch.stack([items[i][0] for i in positions]), rtol=0, atol=0)
+    assert y.dtype == torch.int64 and y.tolist() == [items[i][1] for i in positions]
+
+
 def test_bad_signal_is_refused(recordings, tmp_path):
     with pytest.raises(ValueError, match="'xc'"):
         build(recordings, tmp_path, signal="xc")
@@ -135,3 +146,12 @@ def test_two_processes_building_the_same_cache_do_not_collide(synthetic_dir, tmp
     assert results[0][0] == results[1][0]  # the same folder, the same tensors
     folder = tmp_path / results[0][0].split()[0]
     assert not (folder / "shards").exists()
+
+
+def test_the_fingerprint_follows_the_builders_not_the_readers(monkeypatch):
+    before = dataset.code_fingerprint()
+    assert dataset.code_fingerprint() == before  # stable
+    monkeypatch.setattr(dataset, "FeatureDataset", type("Edited", (), {}))
+    assert dataset.code_fingerprint() == before  # a reader's edit keeps every cache
+    monkeypatch.setattr(dataset, "_BUILDERS", (*dataset._BUILDERS[:-1], lambda *args: None))
+    assert dataset.code_fingerprint() != before  # a builder's edit does not

@@ -14,7 +14,7 @@ def test_output_shape_and_attention_over_time():
     logits = net(torch.randn(5, T, F))
     assert logits.shape == (5, 8)
     weights = net.last_attention
-    assert weights.shape == (5, T // 2 ** len(CFG.conv_channels))
+    assert weights.shape == (5, model.conv_output_size(T, CFG))
     torch.testing.assert_close(weights.sum(dim=1), torch.ones(5))
     assert (weights >= 0).all()
 
@@ -78,13 +78,14 @@ def test_shape_trace_follows_every_layer_in_order():
     trace = model.shape_trace(net, torch.zeros(1, T, F))
     by_layer = trace.set_index("layer")
     c1, c2 = CFG.conv_channels
-    t1, f1, t2, f2 = T // 2, F // 2, T // 4, F // 4
+    assert CFG.block == "strided-conv-bn-relu"  # the default: each convolution halves (rounding up)
+    t1, f1, t2, f2 = (T + 1) // 2, F // 2, (T + 3) // 4, F // 4
     assert by_layer.loc["conv", "input"] == (1, 1, T, F)  # the unsqueeze before the convolutions
-    assert by_layer.loc["conv.0.0", "output"] == (1, c1, T, F)
-    assert by_layer.loc["conv.0.3", "output"] == (1, c1, t1, f1)
+    assert by_layer.loc["conv.0.0", "output"] == (1, c1, t1, f1)
+    assert by_layer.loc["conv.0", "output"] == (1, c1, t1, f1)
     assert by_layer.loc["project", "input"] == (1, t2, c2 * f2)  # permute + flatten
-    assert by_layer.loc["encoder.layers.0.self_attn", "output"] == (1, t2, CFG.d_model)
-    assert by_layer.loc["encoder.layers.1.linear1", "output"] == (1, t2, 2 * CFG.d_model)
+    assert by_layer.loc["encoder.0.qkv", "output"] == (1, t2, 3 * CFG.d_model)
+    assert by_layer.loc["encoder.1.linear1", "output"] == (1, t2, 2 * CFG.d_model)
     assert by_layer.loc["pool", "output"] == ((1, CFG.d_model), (1, t2))
     assert by_layer.loc["classify", "output"] == (1, CFG.n_classes)
     top = trace[trace.depth == 1]
@@ -102,8 +103,13 @@ def test_shape_trace_follows_every_layer_in_order():
 def test_flops_by_block_matches_a_count_by_hand():
     net = model.EmotionNet(F)
     blocks = model.flops_by_block(net, T, F)
-    c, d, t2 = (1, *CFG.conv_channels), CFG.d_model, T // 2 ** len(CFG.conv_channels)
-    conv = sum(2 * 9 * c[i] * c[i + 1] * (T // 2 ** i) * (F // 2 ** i) for i in range(len(c) - 1))
+    c, d = (1, *CFG.conv_channels), CFG.d_model
+    sizes = [(T, F)]  # each stride-2 convolution halves time and frequency, rounding up
+    for _ in CFG.conv_channels:
+        sizes.append(((sizes[-1][0] + 1) // 2, (sizes[-1][1] + 1) // 2))
+    t2 = sizes[-1][0]
+    conv = sum(2 * 9 * c[i] * c[i + 1] * sizes[i + 1][0] * sizes[i + 1][1]  # per output step
+               for i in range(len(c) - 1))
     layer = 2 * t2 * d * (3 * d + d + 2 * d + 2 * d) + 2 * 2 * t2 * t2 * d  # linears + QKᵀ and AV
     expected = {"conv": conv, "project": 2 * t2 * c[-1] * (F // 2 ** (len(c) - 1)) * d,
                 "position": 0, "encoder": CFG.n_layers * layer,
@@ -111,3 +117,58 @@ def test_flops_by_block_matches_a_count_by_hand():
     assert blocks == expected | {"total": sum(expected.values())}
     assert blocks["total"] >= model.flops_per_clip(net, T, F)
     assert net.training
+
+
+def test_our_encoder_layer_computes_what_torchs_does():
+    torch.manual_seed(0)
+    d, heads = 16, 4
+    ours = model.EncoderLayer(d, heads, 2 * d, dropout=0.1).eval()
+    theirs = torch.nn.TransformerEncoderLayer(d, heads, 2 * d, 0.1, batch_first=True,
+                                              norm_first=True).eval()
+    with torch.no_grad():
+        theirs.self_attn.in_proj_weight.copy_(ours.qkv.weight)
+        theirs.self_attn.in_proj_bias.copy_(ours.qkv.bias)
+        theirs.self_attn.out_proj.load_state_dict(ours.out.state_dict())
+        for name in ("norm1", "norm2", "linear1", "linear2"):
+            getattr(theirs, name).load_state_dict(getattr(ours, name).state_dict())
+        x = torch.randn(3, 7, d)
+        torch.testing.assert_close(ours(x), theirs(x), rtol=1e-5, atol=1e-5)
+    assert ours.last_weights.shape == (3, heads, 7, 7)
+    torch.testing.assert_close(ours.last_weights.sum(-1), torch.ones(3, heads, 7))
+
+
+def test_dropout_drops_a_fraction_p_keeps_the_mean_and_is_seeded():
+    drop = model.Dropout(0.1).train()
+    x = torch.ones(200_000, 5)
+    torch.manual_seed(3)
+    y = drop(x)
+    dropped = (y == 0).float().mean().item()
+    assert dropped == pytest.approx(0.1, abs=0.003)  # 1e6 values: σ ≈ 0.0003
+    assert y.mean().item() == pytest.approx(1.0, abs=0.005)  # kept values are scaled up
+    torch.testing.assert_close(y.unique(), torch.tensor([0.0, 1 / (1 - 6554 / 65536)]))
+    torch.manual_seed(3)
+    torch.testing.assert_close(drop(x), y, rtol=0, atol=0)  # same seed, same mask
+    columns = (y == 0).float().mean(0)  # every position is dropped alike: no bias by position
+    assert (columns - 0.1).abs().max() < 0.005
+    x.requires_grad_(True)
+    drop(x).sum().backward()
+    assert ((x.grad == 0) | (x.grad == y.max())).all()  # the gradient goes through the mask
+    assert torch.equal(drop.eval()(x), x)  # evaluation: identity
+    assert torch.equal(model.Dropout(0.0).train()(x), x)
+    with pytest.raises(ValueError, match="outside"):
+        model.Dropout(1.0)
+
+
+def test_every_block_halves_time_and_frequency_and_a_bad_one_is_refused():
+    for block in model.BLOCKS:
+        net = model.EmotionNet(F, dataclasses.replace(CFG, block=block)).eval()
+        assert net(torch.randn(2, T, F)).shape == (2, 8)
+        assert net.last_attention.shape == (2, T // 4 + (block == "strided-conv-bn-relu"))
+        assert model.conv_output_size(T, net_cfg := dataclasses.replace(CFG, block=block)) == \
+            net.last_attention.shape[1]
+        odd = model.EmotionNet(67, net_cfg)  # an odd width, e.g. log-mel + prosody
+        assert odd.project.in_features == CFG.conv_channels[-1] * model.conv_output_size(67,
+                                                                                        net_cfg)
+        assert odd(torch.randn(1, T, 67)).shape == (1, 8)
+    with pytest.raises(ValueError, match="model.block 'pool'"):
+        model.conv_block(1, 4, "pool")

@@ -15,10 +15,10 @@ EMOTIONS = config.get_config().emotions
 
 @pytest.fixture(scope="module")
 def run(synthetic_dir, tmp_path_factory):
-    """`python -m bcser_utils train` on 3 synthetic actors, 2 versions each, 2 epochs."""
+    """`python -m bcser_utils train` on 3 synthetic actors, 2 versions each, 6 epochs (≈ 5 s)."""
     folder = tmp_path_factory.mktemp("run")
     assert main(["train", "--protocol", "P2", "--mode", "quick", "--data", str(synthetic_dir),
-                 "--versions", "2", "--epochs", "2", "--out", str(folder)]) == 0
+                 "--versions", "2", "--epochs", "6", "--out", str(folder)]) == 0
     return folder
 
 
@@ -26,10 +26,10 @@ def test_train_writes_a_complete_run_folder(run):
     summary = json.loads((run / "metrics.json").read_text())
     assert summary["protocol"] == "P2" and summary["synthetic"] and summary["mode"] == "quick"
     assert "SYNTHETIC" in summary["source"]
-    assert len(summary["history"]["val_loss"]) == 2
+    assert len(summary["history"]["val_loss"]) == 6
     low, high = summary["metrics"]["ci95"]["accuracy"]
     assert low <= summary["metrics"]["accuracy"] <= high
-    assert summary["metrics"]["accuracy"] > 0.2  # chance is 0.125 on this learnable corpus
+    assert summary["metrics"]["accuracy"] > 0.3  # chance is 0.125 on this learnable corpus
 
 
 def test_evaluate_reproduces_the_training_runs_metrics(run, capsys):

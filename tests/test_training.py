@@ -141,3 +141,37 @@ def test_class_weight_none_weighs_every_class_alike_and_bad_values_are_refused()
         training.fit(make_model(), Toy(64, 0), Toy(32, 1),
                      config.dataclasses.replace(small_cfg(), class_weight="inverse"),
                      max_epochs=1, progress=False)
+
+
+def test_batches_read_whole_batches_when_the_dataset_can_and_items_otherwise():
+    class Batched(Toy):
+        def batch(self, indices):
+            self.calls += 1
+            return self.x[indices], torch.as_tensor(self.labels[indices])
+
+    data = Batched(20, 0)
+    data.calls = 0
+    sampler = [[3, 1, 4], [15, 9]]
+    for (x, y), (x2, y2), indices in zip(training.batches(data, sampler),
+                                         training.batches(Toy(20, 0), sampler), sampler,
+                                         strict=True):
+        torch.testing.assert_close(x, x2, rtol=0, atol=0)
+        assert y.tolist() == y2.tolist() == [int(data.labels[i]) for i in indices]
+    assert data.calls == 2
+
+
+def test_the_epoch_loss_does_not_depend_on_the_batch_size():
+    torch.manual_seed(0)
+    net = EmotionNet(16).eval()
+    val = Toy(48, 1)
+    weights = torch.linspace(0.5, 2.0, 8)
+    loss_fn = training.make_loss(weights, 0.1)
+    cpu = torch.device("cpu")
+    losses = [training._run_epoch(net, training.batches(val, training.GlobalBatches(48, size)),
+                                  loss_fn, weights, cpu)
+              for size in (5, 16, 48)]
+    with torch.no_grad():
+        whole = loss_fn(net(val.x), torch.as_tensor(val.labels)).item()
+    for loss, accuracy in losses:
+        assert loss == pytest.approx(whole, rel=1e-5)  # Σ w·ℓ / Σ w over all clips
+        assert accuracy == losses[0][1]
