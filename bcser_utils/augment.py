@@ -98,12 +98,14 @@ def _time_stretch(audio, sample_rate, rng, params):
     "been sampled at speed_factor * sample_rate and resampled to sample_rate.",
 )
 def _speed_perturbation(audio, sample_rate, rng, params):
-    """Speed perturbation: resample so that tempo and pitch both go up by ``speed_factor``.
+    """Speed perturbation: resample so that tempo and pitch both go up by ``speed_factor``
+    (or by a factor drawn from 2 − speed_factor … speed_factor, if ``params.two_sided``).
 
     ``soxr.resample(audio, in_rate=factor * sr, out_rate=sr)``: N samples become N / factor, and
     every frequency goes up by the factor. Notebook: 03_augmentation_gallery.
     """
-    return soxr.resample(audio, params.speed_factor * sample_rate, sample_rate, quality="HQ")
+    factor = _two_sided(params.speed_factor, rng) if params.two_sided else params.speed_factor
+    return soxr.resample(audio, factor * sample_rate, sample_rate, quality="HQ")
 
 
 @_register(
@@ -157,11 +159,13 @@ def _time_mask(audio, sample_rate, rng, params):
     "(measured x1.12), unlike vtlp.",
 )
 def _pitch_shift(audio, sample_rate, rng, params):
-    """Shift pitch by ``pitch_semitones`` keeping the duration (audiomentations PitchShift).
+    """Shift pitch by ``pitch_semitones`` (or a draw from ±that, if ``params.two_sided``),
+    keeping the duration (audiomentations PitchShift).
 
     Notebook: 03_augmentation_gallery.
     """
-    st = params.pitch_semitones
+    st = rng.uniform(-params.pitch_semitones, params.pitch_semitones) if params.two_sided \
+        else params.pitch_semitones
     shift = am.PitchShift(min_semitones=st, max_semitones=st, method="signalsmith_stretch", p=1.0)
     return _run(shift, audio, sample_rate, num_semitones=st)
 
@@ -325,7 +329,8 @@ def _vtlp(audio, sample_rate, rng, params):
        E'(f) = E(w^-1(f)), with w = ``vtlp_warp``, so a formant at f moves to w(f), which is
        alpha * f below the boundary. 4. Y = X * exp(E' - E): the harmonic fine structure and
        the phase stay the original ones, so F0 is untouched. 5. Inverse STFT to the input
-       length. Deterministic (rng unused). Notebook: 03_augmentation_gallery.
+       length. Deterministic (rng unused) unless ``params.two_sided`` draws α.
+       Notebook: 03_augmentation_gallery.
     """
     if not np.any(audio):
         return audio.copy()
@@ -343,11 +348,19 @@ def _vtlp(audio, sample_rate, rng, params):
 
     log_env = _log_envelope(log_mag, n_lifter)
     freqs = librosa.fft_frequencies(sr=sample_rate, n_fft=n_fft)
-    source = np.interp(freqs, vtlp_warp(freqs, params.vtlp_alpha, sample_rate,
-                                                params.vtlp_boundary_hz), freqs)  # w^-1
+    alpha = _two_sided(params.vtlp_alpha, rng) if params.two_sided else params.vtlp_alpha
+    source = np.interp(freqs, vtlp_warp(freqs, alpha, sample_rate,
+                                        params.vtlp_boundary_hz), freqs)  # w^-1
     warped = interp1d(freqs, log_env, axis=1, assume_sorted=True)(source)
     return librosa.istft((spec * np.exp(warped - log_env)).T, hop_length=hop,
                          length=audio.shape[-1])
+
+
+def _two_sided(factor: float, rng: np.random.Generator) -> float:
+    """A factor drawn uniformly between 2 − ``factor`` and ``factor`` (1.1 → 0.9 … 1.1): the
+    two-sided range ``Augment.two_sided`` asks for in place of Table II's fixed point."""
+    low, high = sorted((2 - factor, factor))
+    return float(rng.uniform(low, high))
 
 
 def _check(audio) -> np.ndarray:

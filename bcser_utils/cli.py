@@ -92,8 +92,12 @@ def _train(args) -> int:
     cfg = _run_config(args.mode, args.seed, args.versions)
     run = Path(args.out) if args.out else pipeline.run_folder(args.protocol, args.signal, cfg,
                                                               args.fold)
-    summary = pipeline.run_protocol(cfg, args.protocol, args.fold, args.signal, args.data, run,
-                                    max_epochs=args.epochs)
+    try:
+        summary = pipeline.run_protocol(cfg, args.protocol, args.fold, args.signal, args.data,
+                                        run, max_epochs=args.epochs)
+    except pipeline.RunFolderMismatch as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
     if not summary:  # a helper process under torchrun: rank 0 reports
         return 0
     m = summary["metrics"]
@@ -109,7 +113,11 @@ def _reproduce(args) -> int:
     from . import pipeline
 
     began = time.perf_counter()
-    result = pipeline.reproduce(args.mode, args.signal, args.data, args.out)
+    try:
+        result = pipeline.reproduce(args.mode, args.signal, args.data, args.out)
+    except pipeline.RunFolderMismatch as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
     if not result:  # a helper process under torchrun: rank 0 reports
         return 0
     print(result["source"])
@@ -133,9 +141,13 @@ def _beyond(args) -> int:
                         *(["--epochs", str(args.epochs)] if args.epochs else []),
                         *(["--versions", str(args.versions)] if args.versions else []),
                         *(["--seeds", *map(str, args.seeds)] if args.seeds else [])])
-    summary = experiments.beyond(args.mode, args.data, args.out, args.folds,
-                                 max_epochs=args.epochs, overrides=overrides, command=command,
-                                 seeds=args.seeds or ())
+    try:
+        summary = experiments.beyond(args.mode, args.data, args.out, args.folds,
+                                     max_epochs=args.epochs, overrides=overrides,
+                                     command=command, seeds=args.seeds or ())
+    except experiments.pipeline.RunFolderMismatch as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
     print(summary["source"])
     print(experiments.headline_table(summary).round(3).to_string())
     folder = Path(args.out) if args.out else experiments.default_folder(summary["mode"])
@@ -158,7 +170,7 @@ def _evaluate(args) -> int:
     cfg = _run_config(spec["mode"], spec["seed"], spec["versions"])
     prepared = pipeline.prepare(cfg, spec["signal"], spec["data"], progress=False)
     split = pipeline.make_split(prepared, spec["protocol"], spec["fold"])
-    trained = pipeline.Trained(predictor.model, predictor.standardizer, None, split, 0.0)
+    trained = pipeline.Trained(predictor.model, predictor.normalizer, None, split, 0.0)
     rows = split.test if spec["protocol"] == "P3" else split.val
     result = pipeline.evaluate_rows(trained, prepared, rows)
     if args.json:

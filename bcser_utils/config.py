@@ -104,6 +104,10 @@ class Augment:
                                          "hands over")
     shift_rollover: bool = _c(False, "ours: zero-fill, since a later or earlier onset is the "
                                      "real-world variation (audiomentations defaults to rollover)")
+    two_sided: bool = _c(False, "ours, for notebook 09's ablation: True draws speed from "
+                                "2 − speed_factor … speed_factor (0.9–1.1), pitch from "
+                                "±pitch_semitones and VTLP α from 2 − vtlp_alpha … vtlp_alpha "
+                                "(0.9–1.1) for each version, instead of Table II's fixed points")
     sample_rate: int = _c(48_000, "paper: augment the recordings, then resample to 16 kHz. Note "
                                   "white noise of std 0.005 added at 48 kHz keeps std ≈ 0.0029 "
                                   "after resampling to 16 kHz")
@@ -151,8 +155,30 @@ class Training:
                            "paper: inverse-frequency class weights (sklearn 'balanced')")
     label_smoothing: float = _c(0.1, "paper")
     patience: int = _c(5, "paper: early stopping on validation loss, patience 5")
+    weight_decay: float = _c(0.0, "paper: plain Adam. > 0 uses AdamW's decoupled weight decay "
+                                  "(notebook 09's ablation)")
+    lr_schedule: str = _c("constant", "paper: none given. 'plateau' halves the learning rate "
+                                      "after 2 epochs without a lower validation loss "
+                                      "(notebook 09)")
+    spec_augment: bool = _c(False, "ours (notebook 09): SpecAugment's time and band masks on "
+                                   "each training batch (Park et al. 2019); 2 + 2 masks of "
+                                   "≤ 20 frames and ≤ 8 bands")
+    mixup_alpha: float = _c(0.0, "ours (notebook 09): > 0 blends training clips and their "
+                                 "labels, λ ~ Beta(α, α) (Zhang et al. 2018)")
     max_epochs: int = _c(100, "ours: an upper bound; the paper stopped at epoch 22")
     paper_stop_epoch: int = _c(22, "paper")
+
+
+@dataclass(frozen=True)
+class Normalize:
+    """Between the cache and the model (``normalize``). Not from the paper."""
+
+    mode: str = _c("global", "ours: the paper does not say; 'global' = one mean and std per "
+                             "band from the training clips. 'speaker' and 'utterance': "
+                             "notebook 09")
+    top_db: float | None = _c(None, "ours: None keeps the cache's ln(power + 1e-10); a number "
+                                    "floors each clip that many dB below its maximum, as "
+                                    "librosa.power_to_db(top_db=…) (notebook 09)")
 
 
 @dataclass(frozen=True)
@@ -204,6 +230,7 @@ class Config:
     features: Features = field(default_factory=Features)
     model: Model = field(default_factory=Model)
     training: Training = field(default_factory=Training)
+    normalize: Normalize = field(default_factory=Normalize)
     reported: Reported = field(default_factory=Reported)
     mode: Mode = field(default_factory=Mode)
 

@@ -230,12 +230,19 @@ _LIMITS = None
 class FeatureDataset:
     """A torch-style Dataset over rows of a FeatureCache: (float32 tensor (T, F), label index).
 
-    Notebook: 06_training.
+    ``normalizer`` is a ``normalize.Normalizer`` (or a ``features.Standardizer``, for the global
+    statistics alone); each clip is normalised with its speaker's statistics when it asks for
+    them. Notebook: 06_training.
     """
 
-    def __init__(self, cache: FeatureCache, rows, standardizer: features.Standardizer):
-        self.cache, self.rows, self.standardizer = cache, np.asarray(rows), standardizer
+    def __init__(self, cache: FeatureCache, rows, normalizer):
+        from .normalize import Normalizer
+
+        if isinstance(normalizer, features.Standardizer):
+            normalizer = Normalizer(standardizer=normalizer)
+        self.cache, self.rows, self.normalizer = cache, np.asarray(rows), normalizer
         self.labels = cache.index["emotion_code"].to_numpy()[self.rows] - 1
+        self.speakers = cache.index["actor"].to_numpy()[self.rows]
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -243,7 +250,7 @@ class FeatureDataset:
     def __getitem__(self, i):
         import torch
 
-        x = self.standardizer.transform(self.cache.features[self.rows[i]])
+        x = self.normalizer.transform(self.cache.features[self.rows[i]], self.speakers[[i]])
         return torch.from_numpy(x), int(self.labels[i])
 
     def batch(self, positions):
@@ -257,5 +264,5 @@ class FeatureDataset:
         order = np.argsort(rows, kind="stable")
         x = np.empty((len(rows), *self.cache.features.shape[1:]), dtype=np.float16)
         x[order] = self.cache.features[rows[order]]
-        return (torch.from_numpy(self.standardizer.transform(x)),
+        return (torch.from_numpy(self.normalizer.transform(x, self.speakers[positions])),
                 torch.from_numpy(self.labels[positions].astype(np.int64)))

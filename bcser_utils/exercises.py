@@ -357,7 +357,7 @@ def _originals(prepared, split: splits.Split) -> splits.Split:
 def _recall(trained, prepared, rows) -> dict:
     from . import evaluation, pipeline
 
-    proba = pipeline.predict_rows(trained.model, prepared.cache, rows, trained.standardizer)
+    proba = pipeline.predict_rows(trained.model, prepared.cache, rows, trained.normalizer)
     y = prepared.cache.index["emotion_code"].to_numpy()[np.asarray(rows)] - 1
     result = evaluation.evaluate(y, proba, prepared.cfg.emotions)
     predicted_share = np.bincount(proba.argmax(1), minlength=len(prepared.cfg.emotions)) / len(y)

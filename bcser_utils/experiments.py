@@ -183,7 +183,7 @@ def robustness(models: dict[str, str | Path], recordings: pd.DataFrame, cfg: con
     for (signal, kind, snr), tensors in made.items():
         predictor = predictors[signal]
         proba = pipeline.predict_features(predictor.model, np.stack(tensors),
-                                          predictor.standardizer)
+                                          predictor.normalizer.single_clip())
         table = pd.DataFrame(proba, columns=predictor.emotions)
         table.insert(0, "y", rows["emotion_code"].to_numpy() - 1)
         table.insert(0, "actor", rows["actor"].to_numpy())

@@ -6,6 +6,8 @@ The paper says only "local spectral and prosodic features", so we offer four kin
 - ``mfcc``: ``n_mfcc`` cepstral coefficients with their Δ and ΔΔ (F = 60).
 - ``prosody``: log energy, zero-crossing rate and log F0 (YIN, a cheap pitch track) (F = 3).
 - ``logmel+prosody``: both side by side (F = 67).
+- ``egemaps``: the 88 eGeMAPS v02 functionals of the whole 4 s window (Eyben et al., 2016), from
+  the ``opensmile`` package: one row, T = 1. The classical baseline of notebook 09.
 
 **Fixed length.** The model takes a fixed T, so every clip is cut or padded to ``max_duration_s``
 (4 s → 64,000 samples → T = 201 frames of 20 ms) *on the waveform, at 16 kHz*: a longer clip
@@ -32,7 +34,8 @@ import soxr
 
 from .config import Features, get_config
 
-KINDS = ("logmel", "mfcc", "prosody", "logmel+prosody")
+KINDS = ("logmel", "mfcc", "prosody", "logmel+prosody", "egemaps")
+N_EGEMAPS = 88  # eGeMAPS v02 functionals
 _EPS = 1e-10
 
 
@@ -40,15 +43,16 @@ def n_samples(f: Features) -> int:
     return int(round(f.max_duration_s * f.sample_rate))
 
 
-def n_frames(f: Features) -> int:
-    """T: the number of frames of every feature tensor (centred STFT frames)."""
-    return 1 + n_samples(f) // f.hop_length
+def n_frames(f: Features, kind: str | None = None) -> int:
+    """T: the number of frames of every feature tensor (centred STFT frames); 1 for the
+    functionals of ``egemaps``, which summarise the whole window."""
+    return 1 if (kind or f.kind) == "egemaps" else 1 + n_samples(f) // f.hop_length
 
 
 def n_features(kind: str, f: Features) -> int:
     """F: the width of a feature tensor of this kind."""
     return {"logmel": f.n_mels, "mfcc": 3 * f.n_mfcc, "prosody": 3,
-            "logmel+prosody": f.n_mels + 3}[_checked_kind(kind)]
+            "logmel+prosody": f.n_mels + 3, "egemaps": N_EGEMAPS}[_checked_kind(kind)]
 
 
 def _checked_kind(kind: str) -> str:
@@ -139,6 +143,24 @@ def prosody(audio: np.ndarray, f: Features) -> np.ndarray:
     return np.stack([np.log(energy + _EPS), zcr, np.log(f0)], axis=1)
 
 
+@lru_cache(maxsize=1)
+def _smile():
+    import opensmile  # imported here: only the baseline needs it, and it takes a second
+
+    return opensmile.Smile(feature_set=opensmile.FeatureSet.eGeMAPSv02,
+                           feature_level=opensmile.FeatureLevel.Functionals)
+
+
+def egemaps(audio: np.ndarray, f: Features) -> np.ndarray:
+    """The 88 eGeMAPS v02 functionals of a clip at ``f.sample_rate``, as a (1, 88) row."""
+    return _smile().process_signal(audio, f.sample_rate).to_numpy(dtype=np.float32)
+
+
+def egemaps_names() -> list[str]:
+    """The names of the 88 functionals, in ``egemaps``'s order (e.g. "F0semitoneFrom27.5Hz_sma3nz_amean")."""
+    return list(_smile().feature_names)
+
+
 def extract(audio: np.ndarray, sample_rate: int, kind: str | None = None,
             f: Features | None = None) -> np.ndarray:
     """One clip → a (T, F) float32 feature tensor: resample to 16 kHz, fix the length, compute.
@@ -153,7 +175,8 @@ def extract(audio: np.ndarray, sample_rate: int, kind: str | None = None,
     if kind == "logmel+prosody":
         out = np.concatenate([logmel(audio, f), prosody(audio, f)], axis=1)
     else:
-        out = {"logmel": logmel, "mfcc": mfcc, "prosody": prosody}[kind](audio, f)
+        out = {"logmel": logmel, "mfcc": mfcc, "prosody": prosody,
+               "egemaps": egemaps}[kind](audio, f)
     return out.astype(np.float32)
 
 

@@ -20,6 +20,7 @@ import torch
 
 from . import config, data, dataset, evaluation, features, splits, training
 from .model import EmotionNet
+from .normalize import Normalizer
 
 
 @dataclass
@@ -67,15 +68,36 @@ def make_split(prepared: Prepared, protocol: str, fold: int = 0, n_folds: int | 
 
 
 def fit_standardizer(cache: dataset.FeatureCache, rows, chunk: int = 1024):
+    """One mean and standard deviation per band from ``rows`` (the training side)."""
+    return features.Standardizer().fit(_chunks(cache, rows, chunk))
+
+
+def _chunks(cache: dataset.FeatureCache, rows, chunk: int = 1024):
     rows = np.sort(rows)
-    return features.Standardizer().fit(cache.features[rows[i:i + chunk]]
-                                       for i in range(0, len(rows), chunk))
+    return (cache.features[rows[i:i + chunk]] for i in range(0, len(rows), chunk))
+
+
+def fit_normalizer(prepared: Prepared, split: splits.Split) -> Normalizer:
+    """The configured normalisation (``cfg.normalize``), fitted for ``split``: global statistics
+    from the training rows; in mode "speaker" also every actor's own, from that actor's original
+    recordings (version 0), unlabelled, for the training, validation and test actors alike (for
+    the last two: transductive adaptation). Notebook: 09_towards_unseen_speakers."""
+    cfg, cache = prepared.cfg.normalize, prepared.cache
+    normalizer = Normalizer(cfg.mode, cfg.top_db).fit(_chunks(cache, split.train))
+    if cfg.mode == "speaker":
+        index = cache.index
+        rows = np.concatenate([split.train, split.val, split.test]).astype(int)
+        for actor in np.unique(index["actor"].to_numpy()[rows]):
+            own = np.flatnonzero((index["actor"] == actor).to_numpy()
+                                 & (index["version"] == 0).to_numpy())
+            normalizer.add_speaker(actor, _chunks(cache, own))
+    return normalizer
 
 
 @dataclass
 class Trained:
     model: EmotionNet
-    standardizer: features.Standardizer
+    normalizer: Normalizer
     fit: training.FitResult
     split: splits.Split
     seconds: float
@@ -88,7 +110,7 @@ def train(prepared: Prepared, split: splits.Split, seed: int | None = None,
     cfg = prepared.cfg
     seed = cfg.mode.seed if seed is None else seed
     began = time.perf_counter()
-    scaler = fit_standardizer(prepared.cache, split.train)  # training side only
+    scaler = fit_normalizer(prepared, split)  # labels of the training side only
     train_set = dataset.FeatureDataset(prepared.cache, split.train, scaler)
     val_set = dataset.FeatureDataset(prepared.cache, split.val, scaler)
     torch.manual_seed(seed)
@@ -100,24 +122,30 @@ def train(prepared: Prepared, split: splits.Split, seed: int | None = None,
 
 
 @torch.inference_mode()
-def predict_features(model: EmotionNet, features_, standardizer: features.Standardizer,
+def predict_features(model: EmotionNet, features_, normalizer, speakers=None,
                      batch: int = 256) -> np.ndarray:
     """Class probabilities (N, 8) for feature tensors (N, T, F): an array, or a lazy sequence
-    such as a memory-mapped cache, read ``batch`` at a time."""
+    such as a memory-mapped cache, read ``batch`` at a time. ``normalizer``: a
+    ``normalize.Normalizer`` (``speakers``, one per clip, in its mode "speaker") or a
+    ``features.Standardizer``."""
+    if isinstance(normalizer, features.Standardizer):
+        normalizer = Normalizer(standardizer=normalizer)
     model.eval()
     device = next(model.parameters()).device
     out = []
     for i in range(0, len(features_), batch):
-        x = standardizer.transform(features_[i:i + batch])
+        who = None if speakers is None else np.asarray(speakers)[i:i + batch]
+        x = normalizer.transform(features_[i:i + batch], who)
         out.append(torch.softmax(model(torch.from_numpy(x).to(device)), 1).cpu().numpy())
     return np.concatenate(out) if out else np.zeros((0, model.classify[-1].out_features))
 
 
-def predict_rows(model: EmotionNet, cache: dataset.FeatureCache, rows,
-                 standardizer: features.Standardizer, batch: int = 256) -> np.ndarray:
+def predict_rows(model: EmotionNet, cache: dataset.FeatureCache, rows, normalizer,
+                 batch: int = 256) -> np.ndarray:
     """Class probabilities (N, 8) for cache rows."""
     rows = np.asarray(rows)
-    return predict_features(model, _Rows(cache.features, rows), standardizer, batch)
+    speakers = cache.index["actor"].to_numpy()[rows]
+    return predict_features(model, _Rows(cache.features, rows), normalizer, speakers, batch)
 
 
 class _Rows:
@@ -135,7 +163,7 @@ class _Rows:
 
 def evaluate_rows(trained: Trained, prepared: Prepared, rows) -> dict:
     """Every metric on ``rows``, plus bootstrap intervals (by clip and by actor) and calibration."""
-    proba = predict_rows(trained.model, prepared.cache, rows, trained.standardizer)
+    proba = predict_rows(trained.model, prepared.cache, rows, trained.normalizer)
     index = prepared.cache.index.iloc[np.asarray(rows)]
     y = index["emotion_code"].to_numpy() - 1
     result = evaluation.evaluate(y, proba, prepared.cfg.emotions)
@@ -149,6 +177,26 @@ def evaluate_rows(trained: Trained, prepared: Prepared, rows) -> dict:
     result["per_actor_accuracy"] = {int(a): float(v) for a, v in correct.items()}
     result["calibration"] = evaluation.calibration(y, proba)
     return result
+
+
+def predictions(trained: Trained, prepared: Prepared) -> pd.DataFrame:
+    """The model's probabilities on every original clip of the validation and test sides: one
+    row per clip with its ``part`` ("val", "test"), name, actor, label ``y`` and a column per
+    emotion. What notebook 09 pools over folds, averages over seeds and fuses with the baseline.
+    """
+    tables = []
+    for part in ("val", "test"):
+        rows = np.asarray(getattr(trained.split, part), dtype=int)
+        index = prepared.cache.index.iloc[rows]
+        rows, index = rows[index["version"].to_numpy() == 0], index[index["version"] == 0]
+        table = pd.DataFrame(predict_rows(trained.model, prepared.cache, rows,
+                                          trained.normalizer), columns=prepared.cfg.emotions)
+        table.insert(0, "y", index["emotion_code"].to_numpy() - 1)
+        table.insert(0, "actor", index["actor"].to_numpy())
+        table.insert(0, "name", index["name"].to_numpy())
+        table.insert(0, "part", part)
+        tables.append(table)
+    return pd.concat(tables, ignore_index=True)
 
 
 def summary(trained: Trained, prepared: Prepared, split_name: str = "val") -> dict:
@@ -176,6 +224,55 @@ def run_folder(protocol: str, signal: str, cfg: config.Config, fold: int = 0) ->
             f"{protocol.lower()}-{signal}-{cfg.mode.name}-fold{fold}-seed{cfg.mode.seed}")
 
 
+class RunFolderMismatch(ValueError):
+    """A run folder made with other settings than the ones asked for now."""
+
+
+RUN_SECTIONS = ("mode", "bc", "augment", "features", "model", "training", "normalize")
+
+
+def run_settings(cfg: config.Config, protocol: str, fold: int, signal: str,
+                 location: data.CorpusLocation, max_epochs: int | None) -> dict:
+    """Everything that shapes a run: what its run.json records, and what a later call with the
+    same folder must ask for again. JSON-ready (tuples become lists)."""
+    settings = {"protocol": protocol, "fold": fold, "signal": signal, "mode": cfg.mode.name,
+                "seed": cfg.mode.seed, "data": str(Path(location.root).resolve()),
+                "synthetic": bool(location.synthetic), "epochs": max_epochs,
+                "versions": cfg.augment.n_versions,
+                "label_smoothing": cfg.training.label_smoothing,
+                "config": {section: asdict(getattr(cfg, section)) for section in RUN_SECTIONS}}
+    return json.loads(json.dumps(settings, default=str))
+
+
+def check_run_folder(run: Path, settings: dict) -> None:
+    """Refuse a run folder that another configuration made (its run.json says so), so that two
+    configurations never mix weights or results in one folder."""
+    saved_file = Path(run) / "run.json"
+    if not saved_file.exists():
+        return
+    try:
+        saved = json.loads(saved_file.read_text())
+    except json.JSONDecodeError as err:
+        raise RunFolderMismatch(f"{run}: its run.json is unreadable ({err.msg}); use another "
+                                "--out, or delete the folder") from None
+    differ = [key for key in settings if key in saved and saved[key] != settings[key]]
+    if "config" in differ:  # name the setting, not the whole section
+        differ.remove("config")
+        differ += [f"{section}.{name}" for section, values in settings["config"].items()
+                   for name, value in values.items()
+                   if saved["config"].get(section, {}).get(name) != value]
+    if differ:
+        shown = ", ".join(f"{key} = {_setting(saved, key)!r} there, {_setting(settings, key)!r} "
+                          "now" for key in differ[:3]) + (" …" if len(differ) > 3 else "")
+        raise RunFolderMismatch(f"{run}: made by another run ({shown}); use another --out, or "
+                                "delete the folder to start again")
+
+
+def _setting(settings: dict, key: str):
+    section, _, name = key.partition(".")
+    return settings[section][name] if name else settings[key]
+
+
 def run_protocol(cfg: config.Config, protocol: str, fold: int = 0, signal: str = "bc",
                  corpus: str | Path | None = None, out: str | Path | None = None,
                  max_epochs: int | None = None, progress: bool = True) -> dict:
@@ -189,6 +286,9 @@ def run_protocol(cfg: config.Config, protocol: str, fold: int = 0, signal: str =
     return an empty dict.
     """
     run = Path(out) if out else run_folder(protocol, signal, cfg, fold)
+    location = data.find_corpus(corpus, cfg=cfg, progress=False)
+    settings = run_settings(cfg, protocol, fold, signal, location, max_epochs)
+    check_run_folder(run, settings)
     if (run / "metrics.json").exists():
         return json.loads((run / "metrics.json").read_text())
     rank, _ = training.init_distributed()  # (0, 1) unless started by torchrun
@@ -202,19 +302,16 @@ def run_protocol(cfg: config.Config, protocol: str, fold: int = 0, signal: str =
     split = make_split(prepared, protocol, fold)
     run.mkdir(parents=True, exist_ok=True)
     if rank == 0:
-        (run / "run.json").write_text(json.dumps({
-            "protocol": protocol, "fold": fold, "signal": signal, "mode": cfg.mode.name,
-            "seed": cfg.mode.seed, "data": None if corpus is None else str(corpus),
-            "epochs": max_epochs, "versions": cfg.augment.n_versions,
-            "label_smoothing": cfg.training.label_smoothing,
+        (run / "run.json").write_text(json.dumps(settings | {"machine": {
             "device": str(training.pick_device()), "torch": torch.__version__,
-            "gpu": torch.cuda.get_device_name() if torch.cuda.is_available() else None},
+            "gpu": torch.cuda.get_device_name() if torch.cuda.is_available() else None}},
             indent=1))
     trained = train(prepared, split, checkpoint=run / "checkpoint.pt", progress=progress,
                     max_epochs=max_epochs)
     if rank > 0:
         return {}  # the other processes only helped train; rank 0 evaluates and writes
     save_model(run / "model.pt", trained, prepared)
+    predictions(trained, prepared).to_csv(run / "predictions.csv", index=False)
     began = time.perf_counter()
     result = summary(trained, prepared, "test" if protocol == "P3" else "val")
     result["timing"] = {"prepare_s": prepare_s, "train_s": float(sum(trained.fit.history.seconds)),
@@ -293,8 +390,7 @@ def save_model(path: str | Path, trained: Trained, prepared: Prepared, card: dic
     cfg = prepared.cfg
     state = {
         "model": {k: v.cpu() for k, v in trained.model.state_dict().items()},
-        "standardizer": {"mean": torch.from_numpy(trained.standardizer.mean),
-                         "std": torch.from_numpy(trained.standardizer.std)},
+        "normalizer": trained.normalizer.to_dict(),
         "features": asdict(cfg.features), "model_config": asdict(cfg.model),
         "bc": asdict(cfg.bc), "signal": prepared.cache.meta["signal"],
         "emotions": list(cfg.emotions), "n_features": int(prepared.cache.features.shape[-1]),

@@ -19,6 +19,7 @@ import torch
 
 from . import bc, config, data, features
 from .model import EmotionNet
+from .normalize import Normalizer
 
 DEFAULT_CHECKPOINT = config.REPO_ROOT / "models" / "bcser_p3.pt"  # the shipped model
 
@@ -26,7 +27,7 @@ DEFAULT_CHECKPOINT = config.REPO_ROOT / "models" / "bcser_p3.pt"  # the shipped 
 @dataclass
 class Predictor:
     model: EmotionNet
-    standardizer: features.Standardizer
+    normalizer: Normalizer
     features: config.Features
     bc: config.BCFilter
     signal: str
@@ -44,8 +45,11 @@ class Predictor:
         settings = {"block": "conv-bn-relu-pool"} | _tuples(state["model_config"])
         model = EmotionNet(state["n_features"], config.Model(**settings))
         model.load_state_dict(state["model"])
-        scaler = features.Standardizer(state["standardizer"]["mean"].numpy(),
-                                       state["standardizer"]["std"].numpy())
+        if "normalizer" in state:
+            scaler = Normalizer.from_dict(state["normalizer"])
+        else:  # checkpoints saved before normalize existed: global statistics as tensors
+            scaler = Normalizer(standardizer=features.Standardizer(
+                state["standardizer"]["mean"].numpy(), state["standardizer"]["std"].numpy()))
         return cls(model.eval(), scaler, config.Features(**state["features"]),
                    config.BCFilter(**state["bc"]), state["signal"], list(state["emotions"]),
                    state.get("card", {}))
@@ -53,8 +57,8 @@ class Predictor:
     def features_of(self, audio: np.ndarray, rate: int) -> np.ndarray:
         if self.signal == "bc":
             audio = bc.to_bc(audio, rate, self.bc.alpha, self.bc.beta, self.bc.reference_rate)
-        return self.standardizer.transform(features.extract(audio, rate, self.features.kind,
-                                                            self.features))
+        return self.normalizer.single_clip().transform(
+            features.extract(audio, rate, self.features.kind, self.features))
 
     @torch.no_grad()
     def probabilities(self, audio: np.ndarray, rate: int) -> dict[str, float]:

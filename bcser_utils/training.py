@@ -205,7 +205,35 @@ def batches(data, sampler):
             yield torch.stack([torch.as_tensor(x) for x in xs]), torch.tensor(ys)
 
 
-def _run_epoch(model, loader, loss_fn, weights, device, optimizer=None) -> tuple[float, float]:
+def spec_augment(x: torch.Tensor, max_time: int = 20, max_bands: int = 8,
+                 n_masks: int = 2) -> torch.Tensor:
+    """SpecAugment's masking (Park et al., 2019) on standardised features (B, T, F): in every
+    clip, ``n_masks`` time masks of 0–``max_time`` frames and ``n_masks`` band masks of
+    0–``max_bands`` bands, each at a random place, set to 0 (the training mean). A new tensor;
+    the draws come from torch's seeded generator. Notebook: 09_towards_unseen_speakers.
+    """
+    b, t, f = x.shape
+    keep = torch.ones(b, t, f, dtype=torch.bool, device=x.device)
+    for axis, size, most in ((1, t, max_time), (2, f, max_bands)):
+        width = torch.randint(0, most + 1, (b, n_masks, 1))
+        start = (torch.rand(b, n_masks, 1) * (size - width + 1)).long()
+        steps = torch.arange(size).view(1, 1, size)
+        masked = ((steps >= start) & (steps < start + width)).any(1).to(x.device)  # (B, size)
+        keep &= ~(masked.unsqueeze(2) if axis == 1 else masked.unsqueeze(1))
+    return x * keep
+
+
+def mixup(x: torch.Tensor, alpha: float) -> tuple[torch.Tensor, torch.Tensor, float]:
+    """mixup (Zhang et al., 2018): each clip blended with another of the batch,
+    λ·x + (1 − λ)·x[partner], λ ~ Beta(α, α) once per batch. Returns the blend, the partners and
+    λ; the loss is blended alike. Notebook: 09_towards_unseen_speakers."""
+    lam = float(torch.distributions.Beta(alpha, alpha).sample())
+    partner = torch.randperm(len(x)).to(x.device)
+    return lam * x + (1 - lam) * x[partner], partner, lam
+
+
+def _run_epoch(model, loader, loss_fn, weights, device, optimizer=None,
+               cfg: Training | None = None) -> tuple[float, float]:
     """One pass; trains if an optimizer is given. Returns (loss, accuracy over clips).
 
     The loss of the pass is the class-weighted mean over all its clips, Σ w·ℓ / Σ w, the quantity
@@ -222,8 +250,16 @@ def _run_epoch(model, loader, loss_fn, weights, device, optimizer=None) -> tuple
     with torch.enable_grad() if optimizer is not None else torch.inference_mode():
         for x, y in loader:
             x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+            partner, lam = None, 1.0
+            if optimizer is not None and cfg is not None:  # training-time augmentation
+                if cfg.spec_augment:
+                    x = spec_augment(x)
+                if cfg.mixup_alpha > 0:
+                    x, partner, lam = mixup(x, cfg.mixup_alpha)
             logits = model(x)
             loss = loss_fn(logits, y)  # weighted mean over this process's clips
+            if partner is not None:
+                loss = lam * loss + (1 - lam) * loss_fn(logits, y[partner])
             weight = weights[y].sum()
             if optimizer is not None:
                 step_loss = loss
@@ -268,7 +304,15 @@ def fit(model: nn.Module, train_set, val_set, cfg: Training, *, max_epochs: int 
     loss_fn = make_loss(weights, cfg.label_smoothing)
     model.to(device)
     net = _wrap(model, device) if world > 1 else model  # what the steps run; model = the weights
-    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.learning_rate)
+    optimizer = (torch.optim.AdamW(model.parameters(), lr=cfg.learning_rate,
+                                   weight_decay=cfg.weight_decay) if cfg.weight_decay
+                 else torch.optim.Adam(model.parameters(), lr=cfg.learning_rate))
+    if cfg.lr_schedule not in ("constant", "plateau"):
+        raise ValueError(f"training.lr_schedule {cfg.lr_schedule!r}: expected 'constant' or "
+                         "'plateau'")
+    # "plateau": halve the learning rate after 2 epochs without a lower validation loss
+    schedule = (torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=0.5, patience=2)
+                if cfg.lr_schedule == "plateau" else None)
     stopper, history, start = EarlyStopping(cfg.patience), History(), 1
     best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
     torch.manual_seed(seed + 1000 * rank)  # dropout's random stream, its own in each process
@@ -278,6 +322,8 @@ def fit(model: nn.Module, train_set, val_set, cfg: Training, *, max_epochs: int 
         state = torch.load(checkpoint, map_location=device, weights_only=True)
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
+        if schedule is not None:
+            schedule.load_state_dict(state["schedule"])
         best_state = state["best_model"]
         stopper = EarlyStopping(**state["early_stopping"])
         history = History(**state["history"])
@@ -295,7 +341,7 @@ def fit(model: nn.Module, train_set, val_set, cfg: Training, *, max_epochs: int 
         order = torch.Generator().manual_seed(seed * 100_003 + epoch)  # same order if resumed
         train_batches = GlobalBatches(len(train_set), cfg.batch_size, order, rank, world)
         train_loss, train_acc = _run_epoch(net, batches(train_set, train_batches), loss_fn,
-                                           weights, device, optimizer)
+                                           weights, device, optimizer, cfg)
         val_loss, val_acc = _run_epoch(net, batches(val_set, val_batches), loss_fn, weights,
                                        device)
         for key, value in zip(asdict(history), (epoch, train_loss, train_acc, val_loss, val_acc,
@@ -303,13 +349,16 @@ def fit(model: nn.Module, train_set, val_set, cfg: Training, *, max_epochs: int 
             getattr(history, key).append(value)
         if stopper.step(epoch, val_loss):
             best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        if schedule is not None:
+            schedule.step(val_loss)
         bar.set_postfix(train_loss=f"{train_loss:.3f}", val_loss=f"{val_loss:.3f}",
                         val_acc=f"{val_acc:.3f}", best=stopper.best_epoch)
         if checkpoint and rank == 0:
             _save(checkpoint, {
                 "epoch": epoch, "model": model.state_dict(), "optimizer": optimizer.state_dict(),
                 "best_model": best_state, "early_stopping": asdict(stopper),
-                "history": asdict(history), "rng": torch.get_rng_state()})
+                "history": asdict(history), "rng": torch.get_rng_state(),
+                "schedule": schedule.state_dict() if schedule is not None else {}})
         if stopper.should_stop:
             break
     bar.close()

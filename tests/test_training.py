@@ -175,3 +175,45 @@ def test_the_epoch_loss_does_not_depend_on_the_batch_size():
     for loss, accuracy in losses:
         assert loss == pytest.approx(whole, rel=1e-5)  # Σ w·ℓ / Σ w over all clips
         assert accuracy == losses[0][1]
+
+
+def test_spec_augment_masks_whole_frames_and_bands_within_their_limits():
+    torch.manual_seed(0)
+    x = torch.ones(64, 201, 64)
+    y = training.spec_augment(x, max_time=20, max_bands=8, n_masks=2)
+    assert set(y.unique().tolist()) <= {0.0, 1.0} and torch.equal(x, torch.ones(64, 201, 64))
+    for clip in y:
+        zero = clip == 0
+        frames = zero.all(1)  # a time mask zeroes whole frames
+        bands = zero.all(0)
+        assert frames.sum() <= 40 and bands.sum() <= 16
+        assert torch.equal(zero, frames[:, None] | bands[None, :])  # nothing else is touched
+    assert (y == 0).any(2).any(1).float().mean() > 0.8  # most clips lose something
+    torch.manual_seed(0)
+    assert torch.equal(training.spec_augment(x), y)  # seeded
+
+
+def test_mixup_blends_pairs_of_clips_with_one_lambda():
+    torch.manual_seed(1)
+    x = torch.arange(8.0).view(8, 1, 1).expand(8, 3, 2).clone()
+    mixed, partner, lam = training.mixup(x, 0.4)
+    assert 0 <= lam <= 1 and sorted(partner.tolist()) == list(range(8))
+    torch.testing.assert_close(mixed, lam * x + (1 - lam) * x[partner])
+
+
+def test_recipe_options_train_and_resume_like_the_plain_recipe(tmp_path):
+    cfg = small_cfg(weight_decay=1e-3, lr_schedule="plateau", spec_augment=True, mixup_alpha=0.2)
+    whole = training.fit(make_model(), Toy(96, 0), Toy(32, 1), cfg, max_epochs=4, seed=3,
+                         progress=False, device=torch.device("cpu"))
+    assert whole.history.train_loss[-1] < whole.history.train_loss[0]
+    checkpoint = tmp_path / "run.pt"
+    with pytest.raises(KeyboardInterrupt):
+        training.fit(make_model(), Toy(96, 0, fail_at=[96 * 2 + 40]), Toy(32, 1), cfg,
+                     max_epochs=4, seed=3, checkpoint=checkpoint, progress=False,
+                     device=torch.device("cpu"))
+    resumed = training.fit(make_model(), Toy(96, 0), Toy(32, 1), cfg, max_epochs=4, seed=3,
+                           checkpoint=checkpoint, progress=False, device=torch.device("cpu"))
+    assert resumed.history.val_loss == whole.history.val_loss  # schedule and masks resume too
+    with pytest.raises(ValueError, match="lr_schedule 'cosine'"):
+        training.fit(make_model(), Toy(32, 0), Toy(16, 1), small_cfg(lr_schedule="cosine"),
+                     max_epochs=1, progress=False)

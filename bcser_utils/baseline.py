@@ -1,0 +1,85 @@
+"""The field's classical baseline: eGeMAPS v02 functionals and a linear model.
+
+What speech-emotion papers compare against (Eyben et al., 2016; Pepino et al., 2021): the 88
+eGeMAPS functionals of each clip (``features.extract(kind="egemaps")``, from openSMILE), a
+standardisation, and a logistic regression or an SVM from scikit-learn. Here it runs on the same
+protocols, folds and clips as the deep model:
+
+- the functionals are a feature cache like the log-mel one (``dataset.build`` with
+  ``features.kind = "egemaps"``): keyed, resumable, one row per version of each recording;
+- the split is ``pipeline.make_split``'s, so P3's test and early-stopping actors are the deep
+  model's;
+- the model is trained on the originals of the training side (the field's practice) unless the
+  cache holds more versions (P1, which splits versions, needs them);
+- the standardisation is ``pipeline.fit_normalizer``'s: "global" (training statistics) or
+  "speaker" (each speaker's own, unlabelled; transductive for held-out speakers).
+
+``run`` returns the same predictions table as a deep run's ``predictions.csv``, so pooling,
+intervals and fusion treat both alike.
+
+Notebook: 09_towards_unseen_speakers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import config, pipeline
+
+CLASSIFIERS = ("logreg", "svm")
+
+
+def config_for(mode: str = "full", normalisation: str = "global", versions: int = 1,
+               overrides: dict | None = None) -> config.Config:
+    """The configuration of a baseline run: eGeMAPS features, ``versions`` per recording (1: the
+    originals only), and the standardisation ``normalisation``."""
+    return config.get_config(mode, overrides={
+        "features.kind": "egemaps", "augment.n_versions": versions,
+        "normalize.mode": normalisation, **(overrides or {})})
+
+
+def make_classifier(name: str, seed: int = 0):
+    """A scikit-learn classifier with its defaults, classes weighted by inverse frequency (as
+    the deep model's loss is): "logreg" (multinomial logistic regression, C = 1) or "svm" (RBF
+    kernel, C = 1, gamma "scale", Platt-scaled probabilities)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.svm import SVC
+
+    if name == "logreg":
+        return LogisticRegression(C=1.0, class_weight="balanced", max_iter=5000)
+    if name == "svm":
+        return SVC(C=1.0, kernel="rbf", gamma="scale", class_weight="balanced",
+                   probability=True, random_state=seed)
+    raise ValueError(f"classifier {name!r}: expected one of {', '.join(CLASSIFIERS)}")
+
+
+def run(prepared: pipeline.Prepared, protocol: str, fold: int = 0,
+        classifier: str = "logreg") -> pd.DataFrame:
+    """Fit the baseline on ``protocol``'s training side and predict its validation and test
+    sides' original clips: a table like ``pipeline.predictions`` (part, name, actor, y, one
+    column per emotion). The standardisation is ``prepared.cfg.normalize.mode``."""
+    split = pipeline.make_split(prepared, protocol, fold)
+    normalizer = pipeline.fit_normalizer(prepared, split)
+    index, values = prepared.cache.index, prepared.cache.features
+
+    def inputs(rows):
+        return normalizer.transform(values[rows], index["actor"].to_numpy()[rows])[:, 0, :]
+
+    model = make_classifier(classifier, prepared.cfg.mode.seed)
+    model.fit(inputs(split.train), index["emotion_code"].to_numpy()[split.train] - 1)
+    tables = []
+    for part in ("val", "test"):
+        rows = np.asarray(getattr(split, part), dtype=int)
+        rows = rows[index["version"].to_numpy()[rows] == 0]
+        if not len(rows):
+            continue
+        proba = np.zeros((len(rows), len(prepared.cfg.emotions)))
+        proba[:, model.classes_] = model.predict_proba(inputs(rows))
+        table = pd.DataFrame(proba, columns=prepared.cfg.emotions)
+        table.insert(0, "y", index["emotion_code"].to_numpy()[rows] - 1)
+        table.insert(0, "actor", index["actor"].to_numpy()[rows])
+        table.insert(0, "name", index["name"].to_numpy()[rows])
+        table.insert(0, "part", part)
+        tables.append(table)
+    return pd.concat(tables, ignore_index=True)

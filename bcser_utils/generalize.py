@@ -1,0 +1,228 @@
+"""Notebook 09: emotion in a voice never heard. The classical baseline, an ablation of what helps
+under P3, AC against BC under the best recipe, and the final model.
+
+Every deep run is a ``pipeline.run_protocol`` folder with a ``predictions.csv`` (the validation
+and test clips of its fold), and every baseline run is a table of the same shape, so all of them
+are pooled, averaged over seeds and fused the same way:
+
+- ``RECIPES``: the paper's recipe, and each single change against it (``Recipe.overrides`` are
+  ordinary ``config.get_config`` overrides).
+- ``run_recipe``: a recipe on every P3 fold and seed, into
+  ``runs/generalize-<mode>/<recipe>/<signal>-fold<k>-seed<s>/``.
+- ``baseline_tables``: eGeMAPS + logistic regression or SVM, global or per-speaker
+  standardisation, under P1, P2 and every P3 fold.
+- ``score``: pooled accuracy, balanced accuracy and macro-F1 with intervals that resample whole
+  actors; ``paired`` a difference on the same clips; ``ensemble`` and ``fuse`` average
+  probabilities.
+- ``select``: the selection rule, applied to the early-stopping actors only.
+
+Notebook: 09_towards_unseen_speakers.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import baseline, config, evaluation, pipeline, splits
+
+EMOTIONS = config.Corpus().emotions
+METRICS = ("accuracy", "balanced_accuracy", "macro_f1")
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """A training recipe: the paper's, changed by ``overrides`` (config keys → values)."""
+
+    name: str
+    overrides: dict = field(default_factory=dict, hash=False)
+    description: str = ""
+    knob: str = ""  # changes that turn the same knob compete; the selection keeps one of them
+
+
+PAPER = Recipe("paper", {}, "the paper's recipe: Table II's 15 versions, global per-band "
+                            "standardisation, Adam, patience 5", "baseline")
+RECIPES = {r.name: r for r in (
+    PAPER,
+    Recipe("speaker-norm", {"normalize.mode": "speaker"},
+           "each speaker's log-mel standardised with that speaker's own mean and std per band",
+           "normalisation"),
+    Recipe("utterance-norm", {"normalize.mode": "utterance"},
+           "each clip standardised with its own mean and std per band", "normalisation"),
+    Recipe("no-augmentation", {"augment.n_versions": 1},
+           "the originals only, no Table II versions", "augmentation"),
+    Recipe("specaugment-mixup", {"augment.n_versions": 1, "training.spec_augment": True,
+                                 "training.mixup_alpha": 0.2},
+           "the originals, with SpecAugment masks and mixup (α = 0.2) instead of Table II",
+           "augmentation"),
+    Recipe("two-sided", {"augment.two_sided": True},
+           "Table II with two-sided ranges: speed 0.9–1.1, pitch ±2 semitones, VTLP α 0.9–1.1",
+           "augmentation"),
+    Recipe("log-floor", {"normalize.top_db": 80.0},
+           "log-mel floored 80 dB below each clip's maximum (no digital-silence cue)",
+           "log floor"),
+    Recipe("weight-decay", {"training.weight_decay": 0.05}, "AdamW, weight decay 0.05",
+           "weight decay"),
+    Recipe("plateau", {"training.lr_schedule": "plateau"},
+           "learning rate halved after 2 epochs without a lower validation loss", "schedule"),
+    Recipe("patience-10", {"training.patience": 10}, "early stopping with patience 10",
+           "patience"),
+    Recipe("narrow", {"model.d_model": 32, "model.conv_channels": (8, 16)},
+           "half the width: channels 8, 16; d_model 32", "width"),
+    Recipe("wide", {"model.d_model": 128, "model.conv_channels": (32, 64)},
+           "twice the width: channels 32, 64; d_model 128", "width"),
+)}
+ABLATION = tuple(RECIPES)
+
+SELECTION_RULE = (
+    "A change joins the final recipe if, averaged over its seeds, it raises the pooled accuracy "
+    "on the early-stopping actors (every fold's validation actors: each actor once, 1,200 "
+    "original clips) by at least 1 point over the paper's recipe with the same seeds. Of "
+    "changes that turn the same knob (normalisation, augmentation, width), only the best on "
+    "those actors joins. The combined recipe replaces the best single change only if it is "
+    "better on the same actors; an ensemble of the seeds' models, and a fusion with the "
+    "classical baseline, are kept only if they are better there too. Test actors are looked "
+    "at after the choice, never before.")
+
+
+# --- runs ----------------------------------------------------------------------------------------
+
+def default_folder(mode: str) -> Path:
+    return config.REPO_ROOT / "runs" / f"generalize-{mode}"
+
+
+def recipe_config(recipe: Recipe, mode: str, seed: int = 0,
+                  overrides: dict | None = None) -> config.Config:
+    return config.get_config(mode, overrides={**recipe.overrides, "mode.seed": seed,
+                                              **(overrides or {})})
+
+
+def run_folder(out: Path, recipe: Recipe, signal: str, fold: int, seed: int) -> Path:
+    return Path(out) / recipe.name / f"{signal}-fold{fold}-seed{seed}"
+
+
+def run_recipe(recipe: Recipe, mode: str = "full", signal: str = "bc", folds=None,
+               seeds: Iterable[int] = (0,), out: str | Path | None = None,
+               corpus: str | Path | None = None, max_epochs: int | None = None,
+               overrides: dict | None = None, progress: bool = True) -> dict[tuple, pd.DataFrame]:
+    """Train (or read back) ``recipe`` on every P3 fold and seed; {(fold, seed): predictions}."""
+    out = Path(out or default_folder(mode))
+    made = {}
+    for seed in seeds:
+        cfg = recipe_config(recipe, mode, seed, overrides)
+        for fold in _folds(cfg, corpus, folds):
+            folder = run_folder(out, recipe, signal, fold, seed)
+            pipeline.run_protocol(cfg, "P3", fold, signal, corpus, folder, max_epochs, progress)
+            made[fold, seed] = pd.read_csv(folder / "predictions.csv").assign(fold=fold,
+                                                                              seed=seed)
+    return made
+
+
+def _folds(cfg: config.Config, corpus, folds) -> list[int]:
+    if folds is not None:
+        return list(folds)
+    _, catalog = pipeline.find_catalog(cfg, corpus, progress=False)
+    return list(range(splits.default_folds(catalog["actor"].nunique())))
+
+
+def pooled(made: dict[tuple, pd.DataFrame], seed: int | None = None) -> pd.DataFrame:
+    """One seed's predictions of every fold, stacked (each actor appears in one fold's test)."""
+    seeds = sorted({s for _, s in made})
+    seed = seeds[0] if seed is None else seed
+    return pd.concat([t for (_, s), t in sorted(made.items()) if s == seed],
+                     ignore_index=True)
+
+
+def baseline_tables(mode: str = "full", signal: str = "bc", classifier: str = "logreg",
+                    normalisation: str = "global", protocols=("P3",), folds=None,
+                    corpus: str | Path | None = None, versions: int = 1,
+                    out: str | Path | None = None, progress: bool = True) -> pd.DataFrame:
+    """The eGeMAPS baseline under each protocol (and every P3 fold): the stacked predictions
+    tables with ``protocol`` and ``fold`` columns, saved to (and read back from) ``out``."""
+    out = Path(out or default_folder(mode)) / "baseline"
+    saved = out / f"{signal}-{classifier}-{normalisation}-v{versions}-" \
+                  f"{'-'.join(protocols)}.csv"
+    if saved.exists():
+        return pd.read_csv(saved)
+    cfg = baseline.config_for(mode, normalisation, versions)
+    prepared = pipeline.prepare(cfg, signal, corpus, progress)
+    tables = []
+    for protocol in protocols:
+        for fold in (_folds(cfg, corpus, folds) if protocol == "P3" else [0]):
+            tables.append(baseline.run(prepared, protocol, fold, classifier)
+                          .assign(protocol=protocol, fold=fold))
+    table = pd.concat(tables, ignore_index=True)
+    saved.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(saved, index=False)
+    return table
+
+
+# --- numbers -------------------------------------------------------------------------------------
+
+def arrays(table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(labels, probabilities, actors) of a predictions table, sorted by clip name."""
+    table = table.sort_values("name")
+    return (table["y"].to_numpy(), table[list(EMOTIONS)].to_numpy(dtype=float),
+            table["actor"].to_numpy())
+
+
+def score(table: pd.DataFrame, n_boot: int = 1000) -> dict:
+    """Accuracy, balanced accuracy and macro-F1 over the table's clips, each with a 95% interval
+    that resamples whole actors (a speaker's clips are not independent)."""
+    y, proba, actors = arrays(table)
+    out = {"n": int(len(y)), "actors": int(len(np.unique(actors)))}
+    for metric in METRICS:
+        out[metric] = evaluation.score(y, proba, metric)
+        out[f"{metric}_ci95_by_actor"] = evaluation.bootstrap_ci(
+            y, proba, metric, n_boot, groups=actors) if out["actors"] > 1 else None
+    return out
+
+
+def paired(a: pd.DataFrame, b: pd.DataFrame, n_boot: int = 1000) -> dict:
+    """Accuracy of A minus B on the same clips, with a paired interval by actor."""
+    y, p_a, actors = arrays(a)
+    y_b, p_b, _ = arrays(b)
+    if not np.array_equal(y, y_b) or len(y) != len(y_b):
+        raise ValueError("paired needs both on the same clips")
+    return evaluation.paired_difference(y, p_a, p_b, n_boot=n_boot, groups=actors)
+
+
+def ensemble(tables: Iterable[pd.DataFrame]) -> pd.DataFrame:
+    """The mean probabilities of several models on the same clips (e.g. one per seed)."""
+    tables = [t.sort_values("name", ignore_index=True) for t in tables]
+    for t in tables[1:]:
+        if not t["name"].equals(tables[0]["name"]):
+            raise ValueError("ensemble needs every model on the same clips")
+    out = tables[0].copy()
+    out[list(EMOTIONS)] = np.mean([t[list(EMOTIONS)].to_numpy(dtype=float) for t in tables], 0)
+    return out
+
+
+def fuse(deep: pd.DataFrame, classical: pd.DataFrame, weight: float) -> pd.DataFrame:
+    """Late fusion: ``weight`` × the deep model's probabilities + (1 − weight) × the baseline's,
+    clip by clip."""
+    deep = deep.sort_values("name", ignore_index=True)
+    classical = classical.sort_values("name", ignore_index=True)
+    if not deep["name"].equals(classical["name"]):
+        raise ValueError("fuse needs both on the same clips")
+    out = deep.copy()
+    out[list(EMOTIONS)] = (weight * deep[list(EMOTIONS)].to_numpy(dtype=float)
+                           + (1 - weight) * classical[list(EMOTIONS)].to_numpy(dtype=float))
+    return out
+
+
+def part(table: pd.DataFrame, name: str) -> pd.DataFrame:
+    """The validation ("val": early-stopping actors) or "test" rows of a predictions table."""
+    return table[table["part"] == name]
+
+
+def save_json(summary: dict, path: str | Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(evaluation._plain(summary), indent=1))
+    return path
