@@ -44,15 +44,16 @@ INDEX_COLUMNS = ["name", "actor", "sex", "emotion", "emotion_code", "intensity",
 
 def code_fingerprint() -> str:
     """A hash of the source that shapes the cached tensors, so that a change of code (not only
-    of parameters) never reuses tensors the old code made: the modules bc, augment, features and
-    data whole, and this module's builder functions (not the readers below them, such as
-    ``FeatureDataset``, whose edits do not change a tensor)."""
+    of parameters) never reuses tensors the old code made: the modules bc, augment and features
+    whole; from data, the loader (``load_audio`` and its helper), not the catalog, validation or
+    download code around it; and this module's builder functions (not the readers below them,
+    such as ``FeatureDataset``, whose edits do not change a tensor)."""
     import inspect
 
     digest = hashlib.sha256()
-    for module in (bc, augment, features, data):
+    for module in (bc, augment, features):
         digest.update(Path(module.__file__).read_bytes())
-    for builder in _BUILDERS:
+    for builder in (data.load_audio, data._wav_declared_data_bytes, *_BUILDERS):
         digest.update(inspect.getsource(builder).encode())
     return digest.hexdigest()[:12]
 
