@@ -156,6 +156,36 @@ def _beyond(args) -> int:
     return 0
 
 
+def _generalize(args) -> int:
+    from . import generalize, pipeline
+
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    began = time.perf_counter()
+    unknown = sorted(set(args.recipes or ()) - set(generalize.RECIPES))
+    if unknown:
+        print(f"error: unknown recipe(s) {', '.join(unknown)}; known: "
+              f"{', '.join(generalize.RECIPES)}", file=sys.stderr)
+        return 2
+    try:
+        for name in args.recipes or ():
+            made = generalize.run_recipe(generalize.RECIPES[name], args.mode, args.signal,
+                                         args.folds, args.seeds, args.out, args.data,
+                                         progress=False)
+            for seed in args.seeds:
+                test = generalize.part(generalize.pooled(made, seed), "test")
+                print(f"{name} {args.signal} seed {seed}: P3 test accuracy "
+                      f"{(test[list(generalize.EMOTIONS)].to_numpy().argmax(1) == test.y).mean():.3f}"
+                      f" over {len(test)} clips ({time.perf_counter() - began:.0f} s so far)",
+                      flush=True)
+    except pipeline.RunFolderMismatch as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def _evaluate(args) -> int:
     from . import evaluation, pipeline
     from .predict import Predictor
@@ -259,6 +289,21 @@ def build_parser() -> argparse.ArgumentParser:
     beyond.add_argument("--seeds", type=int, nargs="+", default=None,
                         help="train and test the P3 AC/BC grid again with these further seeds")
     beyond.set_defaults(run=_beyond)
+
+    study = commands.add_parser(
+        "generalize", help="notebook 09: train recipes on every P3 fold (resumable)")
+    study.add_argument("--mode", choices=("quick", "full"), default="full")
+    study.add_argument("--recipes", nargs="+", default=None, metavar="NAME",
+                       help="recipes of generalize.RECIPES to train")
+    study.add_argument("--signal", choices=("bc", "ac"), default="bc")
+    study.add_argument("--seeds", type=int, nargs="+", default=[0])
+    study.add_argument("--folds", type=int, nargs="+", default=None,
+                       help="P3 folds (0-based; default: all)")
+    study.add_argument("--threads", type=int, default=None,
+                       help="torch threads (default: one per core)")
+    study.add_argument("--data", default=None, help="corpus folder (default: found for you)")
+    study.add_argument("--out", default=None, help="default: runs/generalize-<mode>/")
+    study.set_defaults(run=_generalize)
 
     evaluate = commands.add_parser("evaluate", help="every metric for a trained run")
     evaluate.add_argument("folder", metavar="RUN", help="a run folder written by train")

@@ -4,7 +4,8 @@
 its ``n_versions`` versions (``augment.versions``: the original, 12 single augmentations, random
 chains) and their feature tensors, in the paper's order: the BC filter on the original recording,
 augmentation at ``cfg.augment.sample_rate`` (48 kHz), then resampling to 16 kHz inside
-``features.extract``. The result is one float16 array of shape (recordings × versions, T, F),
+``features.extract``. The result is one float16 array of shape (recordings × versions, T, F)
+(float32 for the eGeMAPS functionals, whose ratios can exceed float16's 65,504),
 memory-mapped, plus an index table (recording, version, label, emotion, actor, …).
 
 - **Keyed by every parameter that shapes it:** the folder name is a hash of the BC, augmentation
@@ -71,7 +72,8 @@ def cache_key(recordings: pd.DataFrame, cfg: config.Config, signal: str, n_versi
 
 def recording_features(path: str | Path, name: str, cfg: config.Config, signal: str,
                        n_versions: int, seed: int) -> tuple[np.ndarray, list[str]]:
-    """All versions of one recording as a (n_versions, T, F) float16 array, and their labels."""
+    """All versions of one recording as a (n_versions, T, F) array (``cache_dtype``), and their
+    labels."""
     audio, rate = data.load_audio(path, sample_rate=cfg.augment.sample_rate, cfg=cfg)
     if signal == "bc":
         audio = bc.to_bc(audio, rate, cfg.bc.alpha, cfg.bc.beta, cfg.bc.reference_rate)
@@ -79,7 +81,13 @@ def recording_features(path: str | Path, name: str, cfg: config.Config, signal: 
                             params=cfg.augment)
     tensors = [features.extract(version, rate, cfg.features.kind, cfg.features)
                for _, version in made]
-    return np.stack(tensors).astype(np.float16), [label for label, _ in made]
+    return np.stack(tensors).astype(cache_dtype(cfg.features.kind)), [label for label, _ in made]
+
+
+def cache_dtype(kind: str) -> type:
+    """float16 halves the memory of frame-level features at no cost to the model; the eGeMAPS
+    functionals stay float32 (a coefficient of variation can exceed float16's 65,504)."""
+    return np.float32 if kind == "egemaps" else np.float16
 
 
 def _build_shard(job) -> tuple[str, list[str]]:
@@ -92,7 +100,7 @@ def _build_shard(job) -> tuple[str, list[str]]:
 
 
 class FeatureCache:
-    """A built cache: ``features`` (memory-mapped float16, (N, T, F)) and ``index`` (N rows)."""
+    """A built cache: ``features`` (memory-mapped, (N, T, F)) and ``index`` (N rows)."""
 
     def __init__(self, folder: Path):
         self.folder = Path(folder)
@@ -179,7 +187,7 @@ def _build(recordings, cfg, signal, n_versions, seed, key, folder, workers, prog
         labels_file.write_text(json.dumps(labels))  # keep what was done, for a resumed build
 
     first = np.load(shards / f"{recordings.name[0]}.npy", mmap_mode="r")
-    out = np.lib.format.open_memmap(folder / "features.tmp.npy", mode="w+", dtype=np.float16,
+    out = np.lib.format.open_memmap(folder / "features.tmp.npy", mode="w+", dtype=first.dtype,
                                     shape=(len(recordings) * n_versions, *first.shape[1:]))
     rows = []
     for i, row in enumerate(recordings.itertuples(index=False)):
@@ -203,7 +211,7 @@ def _build(recordings, cfg, signal, n_versions, seed, key, folder, workers, prog
     return FeatureCache(folder)
 
 
-_BUILDERS = (recording_features, _build_shard, _build)  # the code ``code_fingerprint`` hashes
+_BUILDERS = (recording_features, cache_dtype, _build_shard, _build)  # the code ``code_fingerprint`` hashes
 
 
 def _quiet_worker() -> None:
@@ -263,7 +271,8 @@ class FeatureDataset:
         positions = np.asarray(positions)
         rows = self.rows[positions]
         order = np.argsort(rows, kind="stable")
-        x = np.empty((len(rows), *self.cache.features.shape[1:]), dtype=np.float16)
+        x = np.empty((len(rows), *self.cache.features.shape[1:]),
+                      dtype=self.cache.features.dtype)
         x[order] = self.cache.features[rows[order]]
         return (torch.from_numpy(self.normalizer.transform(x, self.speakers[positions])),
                 torch.from_numpy(self.labels[positions].astype(np.int64)))

@@ -16,6 +16,9 @@ and a gain on the whole clip shifts every value alike (floor included).
   training (validation, test, a user of ``predict --same-speaker``) this is *transductive
   adaptation*: their statistics come from their unlabelled test clips.
 - ``"utterance"``: from the clip's own frames, so a single clip needs nobody else's.
+- ``"scalar"``: one mean and one standard deviation for all bands together, from the training
+  clips: the spectrum's shape (its tilt, a filter's per-band offset) survives. Notebook 09 uses
+  it to ask how much of the BC filter per-band standardisation removes.
 
 The same functions serve the 88 eGeMAPS functionals of the classical baseline
 (``baseline``), where a "band" is one functional and a clip is one row.
@@ -31,7 +34,7 @@ import numpy as np
 
 from .features import Standardizer
 
-MODES = ("global", "speaker", "utterance")
+MODES = ("global", "speaker", "utterance", "scalar")
 DB_PER_LN = 10 / np.log(10)  # 10·log10(p) = DB_PER_LN · ln(p)
 _EPS = np.float32(1e-5)  # added to every standard deviation, as features.Standardizer does
 
@@ -94,6 +97,12 @@ class Normalizer:
         if isinstance(batches, np.ndarray):
             batches = [batches]
         self.standardizer = Standardizer().fit(self._floored(batches))
+        if self.mode == "scalar":  # the bands' pooled mean and std, the same for every band
+            mean, std = self.standardizer.mean, self.standardizer.std - _EPS
+            pooled = np.float32(mean.mean())
+            spread = np.sqrt(np.mean(std.astype(np.float64) ** 2 + (mean - pooled) ** 2))
+            self.standardizer = Standardizer(np.full_like(mean, pooled),
+                                             np.full_like(std, spread) + _EPS)
         return self
 
     def add_speaker(self, speaker: int, batches) -> Normalizer:
@@ -107,7 +116,7 @@ class Normalizer:
         """Clips (N, T, F) or one clip (T, F) → float32, ready for the model. ``speakers``
         (one id per clip) is needed in mode "speaker" only."""
         x = floor_db(np.asarray(x, dtype=np.float32), self.top_db)
-        if self.mode == "global":
+        if self.mode in ("global", "scalar"):
             return self.standardizer.transform(x)
         if self.mode == "utterance":
             return standardize_utterances(x)

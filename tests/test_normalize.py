@@ -95,3 +95,16 @@ def test_global_mode_is_the_plain_standardizer_and_survives_a_round_trip():
     np.testing.assert_array_equal(again.transform(x), norm.transform(x))
     with pytest.raises(ValueError, match="'per-clip'"):
         normalize.Normalizer("per-clip")
+
+
+def test_scalar_mode_keeps_the_spectral_shape_that_per_band_standardisation_removes():
+    rng = np.random.default_rng(5)
+    tilt = np.linspace(0, -12, 8)  # a filter's per-band offset (ln units)
+    x = (rng.normal(size=(30, 40, 8)) + tilt).astype(np.float32)
+    scalar = normalize.Normalizer("scalar").fit(x)
+    per_band = normalize.Normalizer("global").fit(x)
+    z = scalar.transform(x)
+    assert abs(z.mean()) < 1e-4 and abs(z.std() - 1) < 1e-3  # standardised as a whole
+    np.testing.assert_allclose(z.mean(axis=(0, 1)) - z.mean(axis=(0, 1))[0],
+                               (tilt - tilt[0]) / x.std(), atol=0.05)  # the tilt survives
+    np.testing.assert_allclose(per_band.transform(x).mean(axis=(0, 1)), 0, atol=1e-4)
