@@ -1,6 +1,7 @@
 """Command line: ``python -m bcser_utils <command>``.
 
-    data check DIR [--json]     validate a RAVDESS folder (exit 1 if it holds no usable file)
+    data check DIR [--json]     validate a RAVDESS folder, decoding every file (exit 1 if a
+                                file is bad or none is usable)
     data download [--dir D]     fetch and verify the official archive from Zenodo
     bc IN OUT                   convert one audio file (any rate, any channels) to synthetic BC
     train --protocol P1|P2|P3   train the model under a protocol; writes a run folder
@@ -35,7 +36,9 @@ def _data_check(args) -> int:
     if not report.usable:
         print(f"error: {args.dir} holds no usable RAVDESS speech file", file=sys.stderr)
         return 1
-    return 0
+    for path, cause in report.unreadable:
+        print(f"error: {path}: {cause}", file=sys.stderr)
+    return 1 if report.unreadable else 0
 
 
 def _data_download(args) -> int:
@@ -175,11 +178,11 @@ def _generalize(args) -> int:
                                          args.folds, args.seeds, args.out, args.data,
                                          progress=False)
             for seed in args.seeds:
-                test = generalize.part(generalize.pooled(made, seed), "test")
+                test = generalize.score(generalize.part(generalize.pooled(made, seed), "test"),
+                                        n_boot=200)
                 print(f"{name} {args.signal} seed {seed}: P3 test accuracy "
-                      f"{(test[list(generalize.EMOTIONS)].to_numpy().argmax(1) == test.y).mean():.3f}"
-                      f" over {len(test)} clips ({time.perf_counter() - began:.0f} s so far)",
-                      flush=True)
+                      f"{test['accuracy']:.3f} over {test['n']} clips "
+                      f"({time.perf_counter() - began:.0f} s so far)", flush=True)
     except pipeline.RunFolderMismatch as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
@@ -320,4 +323,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except data.AudioError as err:  # a bad file met while building features: stop, name it
+        print(f"error: {err}; `python -m bcser_utils data check <corpus>` lists every bad file",
+              file=sys.stderr)
+        return 1

@@ -211,7 +211,8 @@ def _build(recordings, cfg, signal, n_versions, seed, key, folder, workers, prog
     return FeatureCache(folder)
 
 
-_BUILDERS = (recording_features, cache_dtype, _build_shard, _build)  # the code ``code_fingerprint`` hashes
+# the builder code that ``code_fingerprint`` hashes
+_BUILDERS = (recording_features, cache_dtype, _build_shard, _build)
 
 
 def _quiet_worker() -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import time
-import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -38,11 +37,11 @@ class Prepared:
 
 def find_catalog(cfg: config.Config, corpus: str | Path | None = None,
                  progress: bool = True) -> tuple[data.CorpusLocation, pd.DataFrame]:
-    """Find the corpus and catalog the mode's actors."""
+    """Find the corpus and catalog the mode's actors. A partial corpus is normal (the
+    development copy has actors 01–20), and said once: a ``data.PartialCorpusWarning`` names the
+    missing actors and every skipped file."""
     location = data.find_corpus(corpus, cfg=cfg, progress=progress)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # a partial corpus is normal (actors 21–24 may be absent)
-        return location, data.catalog(location.root, actors=cfg.mode.actors)
+    return location, data.catalog(location.root, actors=cfg.mode.actors)
 
 
 def prepare(cfg: config.Config, signal: str = "bc", corpus: str | Path | None = None,
