@@ -269,7 +269,7 @@ def check_run_folder(run: Path, settings: dict) -> None:
 
 def _setting(settings: dict, key: str):
     section, _, name = key.partition(".")
-    return settings[section][name] if name else settings[key]
+    return settings["config"][section][name] if name else settings[key]
 
 
 def run_protocol(cfg: config.Config, protocol: str, fold: int = 0, signal: str = "bc",

@@ -95,3 +95,40 @@ def test_bc_never_overwrites_its_input(tmp_path, capsys):
     before = source.read_bytes()
     assert main(["bc", str(source), str(source)]) == 1
     assert "refusing to overwrite" in capsys.readouterr().err and source.read_bytes() == before
+
+
+def test_a_bad_file_stops_train_with_one_line_naming_it(synthetic_dir, tmp_path, capsys):
+    import shutil
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(synthetic_dir, corpus)
+    bad = next((corpus / "Actor_02").glob("03-01-05-*"))
+    bad.unlink()
+    bad = bad.with_suffix(".wav")
+    sf.write(bad, np.full(16_000, np.nan), 16_000, subtype="FLOAT")
+    code = main(["train", "--protocol", "P2", "--mode", "quick", "--data", str(corpus),
+                 "--versions", "1", "--epochs", "1", "--out", str(tmp_path / "run")])
+    err = capsys.readouterr().err
+    errors = [line for line in err.splitlines() if line.startswith("error")]  # not progress bars
+    assert code == 1 and len(errors) == 1 and "Traceback" not in err
+    assert errors[0].startswith(f"error: {bad}: contains 16000 NaN or inf samples")
+    assert main(["data", "check", str(corpus)]) == 1
+    assert f"error: {bad}: contains 16000 NaN" in capsys.readouterr().err
+
+
+def test_a_run_folder_refuses_other_settings_and_reads_back_its_own(synthetic_dir, tmp_path,
+                                                                    capsys):
+    run = tmp_path / "run"
+    args = ["train", "--protocol", "P3", "--mode", "quick", "--data", str(synthetic_dir),
+            "--versions", "1", "--epochs", "1", "--out", str(run)]
+    assert main(args) == 0
+    first = capsys.readouterr().out
+    assert main(args) == 0 and capsys.readouterr().out == first  # the same run, read back
+    for changed, said in ((["--protocol", "P1"], "protocol = 'P3' there, 'P1' now"),
+                          (["--seed", "1"], "seed = 0 there, 1 now"),
+                          (["--versions", "2"], "versions = 1 there, 2 now")):
+        assert main(args + changed) == 1
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and said in err[0] and str(run) in err[0]
+    saved = json.loads((run / "run.json").read_text())
+    assert saved["config"]["training"]["batch_size"] == 64 and saved["versions"] == 1

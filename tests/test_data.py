@@ -1,5 +1,6 @@
 import shutil
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -256,3 +257,48 @@ def test_mono_false_keeps_every_channel(write_wav):
     six = np.stack([tone(freq=100 * (k + 1)) for k in range(6)], axis=1)
     audio, rate = load_audio(write_wav(six), mono=False, sample_rate=8000)
     assert audio.shape == (6, 8000) and rate == 8000 and audio.dtype == np.float32
+
+
+def test_data_check_decodes_every_file_and_names_each_bad_one(synthetic_dir, tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(synthetic_dir / "Actor_02", corpus / "Actor_02")
+    folder, rate = corpus / "Actor_02", 16_000
+    tone = 0.1 * np.sin(np.arange(rate) / 5.0)
+    broken = {  # name → (audio, rate): each passes the header check but cannot be used
+        "03-01-02-01-01-01-02.wav": (np.where(np.arange(rate) == 9, np.nan, tone), rate),
+        "03-01-02-01-01-02-02.wav": (np.zeros(rate), rate),
+        "03-01-02-01-02-01-02.wav": (np.tile(tone[:, None], (1, 6)), rate),
+        "03-01-02-01-02-02-02.wav": (tone[:1600], rate),
+        "03-01-02-02-01-01-02.wav": (tone[:4000], 4000),
+    }
+    for name, (audio, sr) in broken.items():
+        for old in folder.glob(name[:-4] + ".*"):
+            old.unlink()
+        sf.write(folder / name, audio, sr, subtype="FLOAT")
+    report = data.validate(corpus, workers=2)
+    causes = {Path(p).name: cause for p, cause in report.unreadable}
+    assert set(causes) == set(broken) and report.n_files == 60 - len(broken)
+    assert "NaN" in causes["03-01-02-01-01-01-02.wav"]
+    assert "silent" in causes["03-01-02-01-01-02-02.wav"]
+    assert "6 channels" in causes["03-01-02-01-02-01-02.wav"]
+    assert "too short" in causes["03-01-02-01-02-02-02.wav"]
+    assert "4000 Hz" in causes["03-01-02-02-01-01-02.wav"]
+    assert data.validate(corpus, decode=False).n_files == 60  # headers alone look fine
+
+
+def test_an_audio_error_survives_a_worker_process():
+    import pickle
+    from concurrent.futures import ProcessPoolExecutor
+
+    err = pickle.loads(pickle.dumps(AudioError("a/b.wav", "silent")))
+    assert (err.path, err.cause, str(err)) == (Path("a/b.wav"), "silent", "a/b.wav: silent")
+    with ProcessPoolExecutor(1) as pool, pytest.raises(AudioError, match="no such file") as got:
+        pool.submit(load_audio, "/nowhere/03-01-01-01-01-01-01.wav").result()
+    assert got.value.path == Path("/nowhere/03-01-01-01-01-01-01.wav")
+
+
+def test_a_partial_corpus_is_said_once_by_the_pipeline(synthetic_dir):
+    from bcser_utils import config, pipeline
+
+    with pytest.warns(data.PartialCorpusWarning, match=r"no files for actor\(s\) 04, 05, 06"):
+        pipeline.find_catalog(config.get_config("quick"), synthetic_dir, progress=False)
