@@ -194,13 +194,16 @@ def _evaluate(args) -> int:
     from .predict import Predictor
 
     run = Path(args.folder)
+    from .predict import CheckpointError
+
     try:
         spec = json.loads((run / "run.json").read_text())
         predictor = Predictor.load(run / "model.pt")
-    except (FileNotFoundError, json.JSONDecodeError) as err:
+    except (FileNotFoundError, json.JSONDecodeError, CheckpointError) as err:
         print(f"error: {run}: not a finished run folder ({err})", file=sys.stderr)
         return 1
-    cfg = _run_config(spec["mode"], spec["seed"], spec["versions"])
+    cfg = (config.from_dict(spec["config"], spec["mode"]) if "config" in spec  # every setting
+           else _run_config(spec["mode"], spec["seed"], spec["versions"]))  # older run folders
     prepared = pipeline.prepare(cfg, spec["signal"], spec["data"], progress=False)
     split = pipeline.make_split(prepared, spec["protocol"], spec["fold"])
     trained = pipeline.Trained(predictor.model, predictor.normalizer, None, split, 0.0)
@@ -215,11 +218,11 @@ def _evaluate(args) -> int:
 
 
 def _predict(args) -> int:
-    from .predict import predict_files
+    from .predict import CheckpointError, predict_files
 
     try:
         results, errors = predict_files(args.files, args.checkpoint)
-    except FileNotFoundError as err:
+    except (FileNotFoundError, CheckpointError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     for message in errors:

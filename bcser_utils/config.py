@@ -155,6 +155,10 @@ class Training:
                            "paper: inverse-frequency class weights (sklearn 'balanced')")
     label_smoothing: float = _c(0.1, "paper")
     patience: int = _c(5, "paper: early stopping on validation loss, patience 5")
+    epoch_repeats: int = _c(1, "ours (notebook 09): an epoch passes over the training clips this "
+                               "many times (reshuffled); 15 makes an epoch of the originals alone "
+                               "as long as the paper's epoch of 15 versions, so that patience "
+                               "means the same number of steps")
     weight_decay: float = _c(0.0, "paper: plain Adam. > 0 uses AdamW's decoupled weight decay "
                                   "(notebook 09's ablation)")
     lr_schedule: str = _c("constant", "paper: none given. 'plateau' halves the learning rate "
@@ -263,6 +267,20 @@ def get_config(mode: str | None = None, overrides: dict | None = None) -> Config
         }:
             raise KeyError(f"unknown config key {key!r}")
         cfg = dataclasses.replace(cfg, **{section: dataclasses.replace(part, **{name: value})})
+    return cfg
+
+
+def from_dict(sections: dict, mode: str = "quick") -> Config:
+    """The configuration that ``asdict``-style ``sections`` (as a run.json records them, lists
+    for tuples) describe; a section not given keeps its defaults."""
+    def tuples(value):
+        return tuple(tuples(v) for v in value) if isinstance(value, list) else value
+
+    cfg = get_config(mode)
+    for f in dataclasses.fields(cfg):
+        if f.name in sections:
+            values = {k: tuples(v) for k, v in sections[f.name].items()}
+            cfg = dataclasses.replace(cfg, **{f.name: type(getattr(cfg, f.name))(**values)})
     return cfg
 
 

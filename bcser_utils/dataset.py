@@ -15,6 +15,9 @@ memory-mapped, plus an index table (recording, version, label, emotion, actor, â
 - **Resumable:** each recording's tensor is written to its own shard file, atomically, so an
   interrupted build continues where it stopped.
 - **Parallel:** recordings are spread over all cores, with a progress bar.
+- **Self-healing:** a finished cache whose files disagree (a truncated ``features.npy``, an
+  unreadable ``meta.json``, an index of the wrong length) is rebuilt, with a ``CacheWarning``
+  that names it.
 - **One builder at a time:** a lock file per cache (``filelock``) makes a second process that asks
   for the same cache (two notebooks, a notebook and the CLI) wait, then reopen what the first
   built, instead of racing it for the same shard files.
@@ -30,6 +33,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import warnings
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
@@ -144,17 +148,49 @@ def build(recordings: pd.DataFrame, cfg: config.Config | None = None, signal: st
     recordings = recordings.sort_values("name", ignore_index=True)
     key = cache_key(recordings, cfg, signal, n_versions, seed)
     folder = Path(cache_dir or data.data_dir() / "cache") / f"features-{signal}-{key}"
-    if _complete(folder):
+    if _complete(folder) and _damage(folder) is None:
         return FeatureCache(folder)
     folder.mkdir(parents=True, exist_ok=True)
     with FileLock(folder / "build.lock"):
-        if _complete(folder):  # another process built it while this one waited
-            return FeatureCache(folder)
+        if _complete(folder):  # built before, or by another process while this one waited
+            if (problem := _damage(folder)) is None:
+                return FeatureCache(folder)
+            warnings.warn(f"{folder}: {problem}; rebuilding it", CacheWarning, stacklevel=2)
+            for name in ("features.npy", "meta.json", "index.csv"):
+                (folder / name).unlink(missing_ok=True)
         return _build(recordings, cfg, signal, n_versions, seed, key, folder, workers, progress)
+
+
+class CacheWarning(UserWarning):
+    """A damaged feature cache that is being rebuilt; the message names it and the damage."""
 
 
 def _complete(folder: Path) -> bool:
     return (folder / "features.npy").exists() and (folder / "meta.json").exists()
+
+
+def _damage(folder: Path) -> str | None:
+    """What is wrong with a finished cache (a truncated array, unreadable metadata, an index of
+    the wrong length), or None if its three files agree with each other."""
+    try:
+        meta = json.loads((folder / "meta.json").read_text())
+        shape = list(meta["shape"])
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        return f"meta.json is unreadable ({type(err).__name__})"
+    try:
+        stored = np.load(folder / "features.npy", mmap_mode="r")
+    except (OSError, ValueError) as err:
+        return f"features.npy is unreadable or truncated ({str(err)[:80]})"
+    if list(stored.shape) != shape:
+        return f"features.npy holds {list(stored.shape)}, meta.json says {shape}"
+    try:
+        with open(folder / "index.csv", "rb") as f:
+            rows = sum(1 for _ in f) - 1
+    except OSError:
+        return "index.csv is missing"
+    if rows != shape[0]:
+        return f"index.csv has {rows} rows for {shape[0]} tensors"
+    return None
 
 
 def _build(recordings, cfg, signal, n_versions, seed, key, folder, workers, progress):

@@ -24,6 +24,42 @@ from .normalize import Normalizer
 DEFAULT_CHECKPOINT = config.REPO_ROOT / "models" / "bcser_p3.pt"  # the shipped model
 
 
+class CheckpointError(ValueError):
+    """A file that is not a bcser model checkpoint; the message names it and says why."""
+
+
+def _load_state(path: Path) -> dict:
+    """The checkpoint's dict, or a CheckpointError naming the file and the cause (never torch's
+    advice to drop ``weights_only``: a file that needs it is not ours, and may be hostile)."""
+    import pickle
+    import warnings
+
+    if path.stat().st_size == 0:
+        raise CheckpointError(f"{path}: empty file (0 bytes), not a model checkpoint")
+    try:
+        with warnings.catch_warnings():  # torch's remarks on pickle protocols: not the user's
+            warnings.simplefilter("ignore")
+            state = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError:  # random bytes, or objects that weights_only refuses
+        raise CheckpointError(f"{path}: not a bcser checkpoint (corrupt, or holding objects other "
+                              "than tensors and plain values, as ours never do); refused unread"
+                              ) from None
+    except (EOFError, RuntimeError, ValueError, OSError) as err:
+        cause = str(err).splitlines()[0][:120] if str(err) else type(err).__name__
+        raise CheckpointError(f"{path}: not a readable torch checkpoint, truncated or corrupt "
+                              f"({cause})") from None
+    if not isinstance(state, dict):
+        raise CheckpointError(f"{path}: not a bcser model checkpoint (a {type(state).__name__})")
+    if "early_stopping" in state and "n_features" not in state:
+        raise CheckpointError(f"{path}: a training checkpoint, not a model: use the model.pt "
+                              "beside it")
+    missing = [k for k in ("model", "model_config", "n_features", "features", "signal")
+               if k not in state]
+    if missing:
+        raise CheckpointError(f"{path}: not a bcser model checkpoint (no {', '.join(missing)})")
+    return state
+
+
 @dataclass
 class Predictor:
     model: EmotionNet
@@ -40,11 +76,16 @@ class Predictor:
         path = Path(path or DEFAULT_CHECKPOINT)
         if not path.is_file():
             raise FileNotFoundError(f"{path}: no such checkpoint")
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        state = _load_state(path)
         # checkpoints saved before ``block`` existed pooled last
         settings = {"block": "conv-bn-relu-pool"} | _tuples(state["model_config"])
-        model = EmotionNet(state["n_features"], config.Model(**settings))
-        model.load_state_dict(state["model"])
+        try:
+            model = EmotionNet(state["n_features"], config.Model(**settings))
+            model.load_state_dict(state["model"])
+        except (RuntimeError, TypeError, ValueError) as err:
+            first = str(err).strip().splitlines()[0][:120]
+            raise CheckpointError(f"{path}: its weights do not fit this version's model, saved "
+                                  f"by another version of bcser? ({first})") from None
         if "normalizer" in state:
             scaler = Normalizer.from_dict(state["normalizer"])
         else:  # checkpoints saved before normalize existed: global statistics as tensors

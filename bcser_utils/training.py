@@ -82,20 +82,21 @@ class GlobalBatches(torch.utils.data.Sampler):
     """
 
     def __init__(self, n: int, batch_size: int, generator: torch.Generator | None = None,
-                 rank: int = 0, world: int = 1):
+                 rank: int = 0, world: int = 1, repeats: int = 1):
         self.n, self.batch_size, self.generator = n, batch_size, generator
-        self.rank, self.world = rank, world
+        self.rank, self.world, self.repeats = rank, world, repeats
 
     def __iter__(self):
-        order = (torch.randperm(self.n, generator=self.generator).tolist()
-                 if self.generator is not None else list(range(self.n)))
-        for start in range(0, self.n, self.batch_size):
+        total = self.n * self.repeats  # with repeats, every item comes that many times, shuffled
+        order = ((torch.randperm(total, generator=self.generator) % self.n).tolist()
+                 if self.generator is not None else [i % self.n for i in range(total)])
+        for start in range(0, total, self.batch_size):
             batch = order[start:start + self.batch_size]
             if len(batch) >= self.world:
                 yield batch[self.rank::self.world]
 
     def __len__(self) -> int:
-        full, last = divmod(self.n, self.batch_size)
+        full, last = divmod(self.n * self.repeats, self.batch_size)
         return full + (last >= self.world if last else 0)
 
 
@@ -339,7 +340,8 @@ def fit(model: nn.Module, train_set, val_set, cfg: Training, *, max_epochs: int 
     for epoch in bar:
         began = time.perf_counter()
         order = torch.Generator().manual_seed(seed * 100_003 + epoch)  # same order if resumed
-        train_batches = GlobalBatches(len(train_set), cfg.batch_size, order, rank, world)
+        train_batches = GlobalBatches(len(train_set), cfg.batch_size, order, rank, world,
+                                      cfg.epoch_repeats)
         train_loss, train_acc = _run_epoch(net, batches(train_set, train_batches), loss_fn,
                                            weights, device, optimizer, cfg)
         val_loss, val_acc = _run_epoch(net, batches(val_set, val_batches), loss_fn, weights,

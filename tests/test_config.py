@@ -41,3 +41,16 @@ def test_overrides_change_one_value_and_reject_unknown_keys():
     assert config.get_config("quick").bc.alpha == 0.755  # defaults untouched
     with pytest.raises(KeyError, match="bc.gamma"):
         config.get_config(overrides={"bc.gamma": 1})
+
+
+def test_a_config_written_as_json_comes_back_equal():
+    import dataclasses
+    import json
+
+    cfg = config.get_config("full", overrides={"model.conv_channels": (8, 16),
+                                               "normalize.mode": "speaker",
+                                               "training.weight_decay": 0.05})
+    sections = json.loads(json.dumps({f.name: dataclasses.asdict(getattr(cfg, f.name))
+                                      for f in dataclasses.fields(cfg)}))
+    assert config.from_dict(sections, "full") == cfg
+    assert config.from_dict({}, "quick") == config.get_config("quick")

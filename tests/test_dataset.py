@@ -155,3 +155,24 @@ def test_the_fingerprint_follows_the_builders_not_the_readers(monkeypatch):
     assert dataset.code_fingerprint() == before  # a reader's edit keeps every cache
     monkeypatch.setattr(dataset, "_BUILDERS", (*dataset._BUILDERS[:-1], lambda *args: None))
     assert dataset.code_fingerprint() != before  # a builder's edit does not
+
+
+@pytest.mark.parametrize("damage", ["truncate", "meta", "index"])
+def test_a_damaged_cache_is_rebuilt_with_a_warning(recordings, tmp_path, damage):
+    first = build(recordings, tmp_path)
+    expected = np.array(first.features)
+    folder = first.folder
+    del first  # release the memory map before damaging the file
+    if damage == "truncate":
+        with open(folder / "features.npy", "r+b") as f:
+            f.truncate((folder / "features.npy").stat().st_size // 2)
+    elif damage == "meta":
+        (folder / "meta.json").write_text("{not json")
+    else:
+        lines = (folder / "index.csv").read_text().splitlines()
+        (folder / "index.csv").write_text("\n".join(lines[:-2]) + "\n")
+    with pytest.warns(dataset.CacheWarning, match=f"{folder.name}: .*; rebuilding it"):
+        again = build(recordings, tmp_path)
+    assert again.folder == folder
+    np.testing.assert_array_equal(again.features, expected)
+    assert len(again.index) == len(expected)

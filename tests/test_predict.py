@@ -115,3 +115,39 @@ def test_reproduce_runs_p1_and_p3_and_reads_finished_runs_back(synthetic_dir, tm
     again = pipeline.reproduce("quick", corpus=synthetic_dir, out=out, versions=2, max_epochs=1,
                                progress=False)
     assert again["runs"]["p1-bc-fold0"]["accuracy"] == pytest.approx(p1["accuracy"])
+
+
+def test_checkpoints_that_are_not_ours_get_one_line_naming_them(run, synthetic_dir, tmp_path,
+                                                               capsys):
+    import pickle
+
+    import torch
+
+    from bcser_utils import model as model_module
+
+    clip = str(next(synthetic_dir.rglob("*.wav")))
+    good = (run / "model.pt").read_bytes()
+    other = model_module.EmotionNet(20).state_dict()  # another model's weights
+    state = torch.load(run / "model.pt", weights_only=True)
+
+    class Hostile:
+        def __reduce__(self):
+            return (print, ("pwned",))
+
+    cases = {
+        "empty.pt": (b"", "empty file"),
+        "cut.pt": (good[: len(good) // 2], "truncated or corrupt"),
+        "noise.pt": (np.random.default_rng(0).bytes(4096), "refused unread"),
+        "hostile.pt": (pickle.dumps({"model": Hostile()}), "refused unread"),
+        "training.pt": ((run / "checkpoint.pt").read_bytes(), "a training checkpoint"),
+    }
+    torch.save(state | {"model": other}, tmp_path / "other.pt")
+    cases["other.pt"] = ((tmp_path / "other.pt").read_bytes(), "do not fit this version")
+    for name, (content, said) in cases.items():
+        path = tmp_path / name
+        path.write_bytes(content)
+        assert main(["predict", clip, "--checkpoint", str(path)]) == 1, name
+        out = capsys.readouterr()
+        lines = out.err.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(f"error: {path}: ") and said in lines[0]
+        assert "weights_only=False" not in out.err and "pwned" not in out.out + out.err

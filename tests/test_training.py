@@ -217,3 +217,12 @@ def test_recipe_options_train_and_resume_like_the_plain_recipe(tmp_path):
     with pytest.raises(ValueError, match="lr_schedule 'cosine'"):
         training.fit(make_model(), Toy(32, 0), Toy(16, 1), small_cfg(lr_schedule="cosine"),
                      max_epochs=1, progress=False)
+
+
+def test_repeats_pass_over_every_item_that_many_times_per_epoch():
+    order = torch.Generator().manual_seed(0)
+    batches = list(training.GlobalBatches(10, 4, order, repeats=3))
+    seen = sorted(i for batch in batches for i in batch)
+    assert seen == sorted(list(range(10)) * 3) and len(batches) == 8
+    assert len(training.GlobalBatches(10, 4, repeats=3)) == 8
+    assert list(training.GlobalBatches(5, 5)) == [[0, 1, 2, 3, 4]]  # no generator: in order
