@@ -227,3 +227,78 @@ def save_json(summary: dict, path: str | Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(evaluation._plain(summary), indent=1))
     return path
+
+
+# --- the study --------------------------------------------------------------------------------
+
+def recipe_tables(out: str | Path, recipe: str, signal: str = "bc") -> dict[int, pd.DataFrame]:
+    """Every finished seed of ``recipe`` whose runs cover all its folds: {seed: predictions of
+    every fold, stacked}. A seed with a fold still training is left out."""
+    folder = Path(out) / recipe
+    found: dict[int, list[pd.DataFrame]] = {}
+    folds: set[int] = set()
+    for run in sorted(folder.glob(f"{signal}-fold*-seed*")):
+        fold, seed = (int(x) for x in run.name.removeprefix(f"{signal}-fold").split("-seed"))
+        folds.add(fold)
+        if (run / "predictions.csv").exists():
+            found.setdefault(seed, []).append(pd.read_csv(run / "predictions.csv")
+                                              .assign(fold=fold, seed=seed))
+    n_folds = max(folds, default=-1) + 1
+    return {seed: pd.concat(tables, ignore_index=True) for seed, tables in sorted(found.items())
+            if len(tables) == n_folds and n_folds >= 3}
+
+
+def recipe_summary(tables: dict[int, pd.DataFrame], paper: dict[int, pd.DataFrame] | None,
+                   n_boot: int = 1000) -> dict:
+    """A recipe's numbers: per seed, on the early-stopping actors ("val", what the selection
+    reads) and on the test actors; the mean over seeds; the ensemble of the seeds' models; and
+    the difference from the paper's recipe with the same seed on the same clips."""
+    out = {"seeds": sorted(tables), "val": {}, "test": {}, "vs_paper": {}}
+    for seed, table in tables.items():
+        out["val"][seed] = score(part(table, "val"), n_boot)
+        out["test"][seed] = score(part(table, "test"), n_boot)
+        if paper and seed in paper:
+            out["vs_paper"][seed] = {
+                "val": paired(part(table, "val"), part(paper[seed], "val"), n_boot),
+                "test": paired(part(table, "test"), part(paper[seed], "test"), n_boot)}
+    for side in ("val", "test"):
+        out[f"{side}_mean_accuracy"] = float(np.mean([s["accuracy"]
+                                                      for s in out[side].values()]))
+    if len(tables) > 1:
+        out["ensemble"] = {side: score(part(ensemble(tables.values()), side), n_boot)
+                           for side in ("val", "test")}
+    if out["vs_paper"]:
+        out["val_gain"] = float(np.mean([d["val"]["difference"]
+                                         for d in out["vs_paper"].values()]))
+        out["test_gain"] = float(np.mean([d["test"]["difference"]
+                                          for d in out["vs_paper"].values()]))
+    return out
+
+
+def select(recipes: dict[str, dict], threshold: float = 0.01) -> dict:
+    """``SELECTION_RULE`` applied to ``recipe_summary``s: read on the early-stopping actors only.
+    Returns the changes that join, and for every knob the best change and its gain."""
+    by_knob: dict[str, tuple[str, float]] = {}
+    for name, summary in recipes.items():
+        recipe = RECIPES.get(name)
+        if recipe is None or name == PAPER.name or "val_gain" not in summary:
+            continue
+        best = by_knob.get(recipe.knob)
+        if best is None or summary["val_gain"] > best[1]:
+            by_knob[recipe.knob] = (name, summary["val_gain"])
+    chosen = sorted(name for name, gain in by_knob.values() if gain >= threshold)
+    return {"rule": SELECTION_RULE, "threshold": threshold,
+            "best_per_knob": {k: {"recipe": n, "val_gain": g} for k, (n, g) in by_knob.items()},
+            "chosen": chosen}
+
+
+def baseline_summary(table: pd.DataFrame, n_boot: int = 1000) -> dict:
+    """A baseline table's numbers: P1 and P2 on their validation clips, P3 on the early-stopping
+    and the test actors of every fold, pooled."""
+    out = {}
+    for protocol, rows in table.groupby("protocol"):
+        if protocol == "P3":
+            out[protocol] = {side: score(part(rows, side), n_boot) for side in ("val", "test")}
+        else:
+            out[protocol] = {"val": score(part(rows, "val"), n_boot)}
+    return out
