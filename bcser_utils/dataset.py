@@ -52,14 +52,19 @@ def code_fingerprint() -> str:
     of parameters) never reuses tensors the old code made: the modules bc, augment and features
     whole; from data, the loader (``load_audio`` and its helper), not the catalog, validation or
     download code around it; and this module's builder functions (not the readers below them,
-    such as ``FeatureDataset``, whose edits do not change a tensor)."""
+    such as ``FeatureDataset``, whose edits do not change a tensor). Taken when this module is
+    imported, so it describes the code this process runs even if a file is edited later."""
+    return _CODE_FINGERPRINT
+
+
+def _fingerprint_of(modules, functions) -> str:
     import inspect
 
     digest = hashlib.sha256()
-    for module in (bc, augment, features):
+    for module in modules:
         digest.update(Path(module.__file__).read_bytes())
-    for builder in (data.load_audio, data._wav_declared_data_bytes, *_BUILDERS):
-        digest.update(inspect.getsource(builder).encode())
+    for function in functions:
+        digest.update(inspect.getsource(function).encode())
     return digest.hexdigest()[:12]
 
 
@@ -249,6 +254,8 @@ def _build(recordings, cfg, signal, n_versions, seed, key, folder, workers, prog
 
 # the builder code that ``code_fingerprint`` hashes
 _BUILDERS = (recording_features, cache_dtype, _build_shard, _build)
+_CODE_FINGERPRINT = _fingerprint_of((bc, augment, features),
+                                    (data.load_audio, data._wav_declared_data_bytes, *_BUILDERS))
 
 
 def _quiet_worker() -> None:

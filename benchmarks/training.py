@@ -88,7 +88,8 @@ def child(code: str, plan_file: str, overrides: dict) -> dict:
     result["flops_per_clip"] = model.flops_per_clip(trained.model, n_frames, n_features)
 
     began = time.perf_counter()
-    pipeline.predict_rows(trained.model, cache, split.val, trained.standardizer)
+    normalizer = getattr(trained, "normalizer", None) or trained.standardizer  # older checkouts
+    pipeline.predict_rows(trained.model, cache, split.val, normalizer)
     result["inference_s"] = time.perf_counter() - began
     began = time.perf_counter()
     pipeline.evaluate_rows(trained, prepared, split.val)

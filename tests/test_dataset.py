@@ -148,13 +148,15 @@ def test_two_processes_building_the_same_cache_do_not_collide(synthetic_dir, tmp
     assert not (folder / "shards").exists()
 
 
-def test_the_fingerprint_follows_the_builders_not_the_readers(monkeypatch):
-    before = dataset.code_fingerprint()
-    assert dataset.code_fingerprint() == before  # stable
-    monkeypatch.setattr(dataset, "FeatureDataset", type("Edited", (), {}))
-    assert dataset.code_fingerprint() == before  # a reader's edit keeps every cache
-    monkeypatch.setattr(dataset, "_BUILDERS", (*dataset._BUILDERS[:-1], lambda *args: None))
-    assert dataset.code_fingerprint() != before  # a builder's edit does not
+def test_the_fingerprint_follows_the_builders_not_the_readers():
+    modules = (dataset.bc, dataset.augment, dataset.features)
+    loader = (dataset.data.load_audio, dataset.data._wav_declared_data_bytes)
+    before = dataset._fingerprint_of(modules, (*loader, *dataset._BUILDERS))
+    assert dataset.code_fingerprint() == before  # what this process runs
+    with_a_reader = (*loader, *dataset._BUILDERS, dataset.FeatureDataset.batch)
+    assert dataset._fingerprint_of(modules, with_a_reader) != before  # it sees every function…
+    edited = (*loader, *dataset._BUILDERS[:-1], dataset.FeatureDataset.batch)
+    assert dataset._fingerprint_of(modules, edited) != before  # …so a builder's edit shows
 
 
 @pytest.mark.parametrize("damage", ["truncate", "meta", "index"])
