@@ -9,7 +9,8 @@
     beyond [--mode full]        notebook 08's grid (protocols, AC vs BC, noise, calibration);
            [--seeds S ...]      the P3 AC/BC grid again with further seeds
     evaluate RUN [--json]       every metric of the paper for a trained run
-    predict FILE... [--json]    the emotion of any audio file (default: the shipped model)
+    predict FILE... [--json]    the emotion of any audio file (default: the shipped model);
+            [--same-speaker]    the files are one speaker's: adapt to that speaker first
 """
 
 from __future__ import annotations
@@ -218,11 +219,13 @@ def _evaluate(args) -> int:
 
 
 def _predict(args) -> int:
-    from .predict import CheckpointError, predict_files
+    from .predict import CheckpointError, SpeakerError, predict_files
 
     try:
-        results, errors = predict_files(args.files, args.checkpoint)
-    except (FileNotFoundError, CheckpointError) as err:
+        results, errors = predict_files(args.files, args.checkpoint, args.same_speaker)
+    except (FileNotFoundError, CheckpointError, SpeakerError) as err:
+        for message in getattr(err, "errors", []):  # bad files met before giving up
+            print(f"error: {message}", file=sys.stderr)
         print(f"error: {err}", file=sys.stderr)
         return 1
     for message in errors:
@@ -319,6 +322,9 @@ def build_parser() -> argparse.ArgumentParser:
     predict = commands.add_parser("predict", help="the emotion of audio files")
     predict.add_argument("files", nargs="+", help="any files soundfile reads")
     predict.add_argument("--checkpoint", default=None, help="default: models/bcser_p3.pt")
+    predict.add_argument("--same-speaker", action="store_true",
+                         help="the files are clips of one speaker: adapt to that speaker "
+                              "(no labels needed) before predicting each")
     predict.add_argument("--json", action="store_true")
     predict.set_defaults(run=_predict)
     return parser

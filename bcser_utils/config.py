@@ -183,6 +183,9 @@ class Normalize:
     top_db: float | None = _c(None, "ours: None keeps the cache's ln(power + 1e-10); a number "
                                     "floors each clip that many dB below its maximum, as "
                                     "librosa.power_to_db(top_db=…) (notebook 09)")
+    min_speaker_clips: int = _c(4, "ours: predict --same-speaker needs this many clips of the "
+                                   "speaker for its statistics (notebook 09 measures accuracy "
+                                   "against the number of clips)")
 
 
 @dataclass(frozen=True)

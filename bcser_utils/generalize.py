@@ -180,7 +180,7 @@ def score(table: pd.DataFrame, n_boot: int = 1000) -> dict:
     for metric in METRICS:
         out[metric] = evaluation.score(y, proba, metric)
         out[f"{metric}_ci95_by_actor"] = evaluation.bootstrap_ci(
-            y, proba, metric, n_boot, groups=actors) if out["actors"] > 1 else None
+            y, proba, metric, n_boot, groups=actors) if out["actors"] > 1 and n_boot else None
     return out
 
 
@@ -302,3 +302,97 @@ def baseline_summary(table: pd.DataFrame, n_boot: int = 1000) -> dict:
         else:
             out[protocol] = {"val": score(part(rows, "val"), n_boot)}
     return out
+
+
+# --- AC against BC: what the features keep of the filter -----------------------------------------
+
+def bc_survival(ac: np.ndarray, bc_: np.ndarray, cfg: config.Config) -> tuple[pd.DataFrame, dict]:
+    """How much of the BC filter survives the features, from the same clips' AC and BC log-mel
+    tensors (N, T, F), natural log of power, as the caches hold them.
+
+    Per band: the mean offset BC − AC in dB (over clips and frames), the filter's own gain at the
+    band's centre frequency (``bc.analytic_gain_db`` at 48 kHz: a linear filter is close to a
+    constant offset per band), and how much the offset varies from clip to clip. Overall: the
+    root-mean-square difference between BC and AC features, relative to the spread of the AC
+    features, three ways: as cached, standardised per band (each signal with its own statistics,
+    as ``Normalizer("global")`` does), and standardised by one scalar (``"scalar"``).
+    """
+    import librosa
+
+    from . import bc as bc_module
+    from .normalize import DB_PER_LN, Normalizer
+
+    ac, bc_ = np.asarray(ac, dtype=np.float32), np.asarray(bc_, dtype=np.float32)
+    f = cfg.features
+    centres = librosa.mel_frequencies(f.n_mels + 2, fmin=0.0, fmax=f.sample_rate / 2)[1:-1]
+    per_clip = (bc_ - ac).mean(axis=1) * DB_PER_LN  # (N, F) mean offset of each clip, dB
+    bands = pd.DataFrame({
+        "centre_hz": centres, "offset_db": per_clip.mean(0), "clip_spread_db": per_clip.std(0),
+        "filter_gain_db": bc_module.analytic_gain_db(centres, cfg.bc.reference_rate,
+                                                     cfg.bc.alpha, cfg.bc.beta)})
+
+    def relative_rms(a, b):
+        return float(np.sqrt(np.mean((b - a) ** 2)) / np.std(a))
+
+    standardised = {}
+    for mode in ("global", "scalar"):
+        za = Normalizer(mode).fit(ac).transform(ac)
+        zb = Normalizer(mode).fit(bc_).transform(bc_)
+        standardised[mode] = relative_rms(za, zb)
+    overall = {"clips": int(len(ac)), "as_cached": relative_rms(ac, bc_),
+               "per_band_standardised": standardised["global"],
+               "scalar_standardised": standardised["scalar"],
+               "offset_vs_filter_rms_db": float(np.sqrt(np.mean(
+                   (bands.offset_db - bands.filter_gain_db) ** 2)))}
+    return bands, overall
+
+
+# --- adapting to a speaker: how many clips -----------------------------------------------------
+
+def adaptation_curve(model_path: str | Path, prepared: pipeline.Prepared, rows,
+                     sizes=(1, 2, 4, 8, 16, 32), draws: int = 5, seed: int = 0) -> pd.DataFrame:
+    """Accuracy of a speaker-normalised model when each test speaker's statistics come from
+    only ``k`` of that speaker's clips (drawn ``draws`` times at random), for each k in
+    ``sizes`` and for all of them: how many clips ``predict --same-speaker`` needs. Every clip of
+    the speaker is then predicted with those statistics. One row per (k, draw)."""
+    from .normalize import Normalizer
+    from .predict import Predictor
+
+    predictor = Predictor.load(model_path)
+    rows = np.asarray(rows)
+    index = prepared.cache.index.iloc[rows]
+    actors, y = index["actor"].to_numpy(), index["emotion_code"].to_numpy() - 1
+    features_ = np.asarray(prepared.cache.features[np.sort(rows)], dtype=np.float32)
+    features_ = features_[np.argsort(np.argsort(rows))]  # back in the order of ``rows``
+    rng = np.random.default_rng(seed)
+    out = []
+    for k in (*sizes, None):
+        for draw in range(1 if k is None else draws):
+            normalizer = Normalizer("speaker", predictor.normalizer.top_db,
+                                    predictor.normalizer.standardizer)
+            for actor in np.unique(actors):
+                own = np.flatnonzero(actors == actor)
+                chosen = own if k is None else rng.choice(own, min(k, len(own)), replace=False)
+                normalizer.add_speaker(actor, features_[chosen])
+            proba = predictor._probabilities(normalizer.transform(features_, actors))
+            out.append({"clips": len(rows) // len(np.unique(actors)) if k is None else k,
+                        "all": k is None, "draw": draw,
+                        "accuracy": float((proba.argmax(1) == y).mean())})
+    return pd.DataFrame(out)
+
+
+def combined(names: Iterable[str], name: str = "combined") -> Recipe:
+    """One recipe with every change of ``names`` at once (their overrides merged)."""
+    names = list(names)
+    overrides: dict = {}
+    for n in names:
+        overrides.update(RECIPES[n].overrides)
+    return Recipe(name, overrides, " + ".join(RECIPES[n].description for n in names)
+                  or PAPER.description, "combined")
+
+
+def fusion_weights(deep_val: pd.DataFrame, classical_val: pd.DataFrame,
+                   weights=(0.0, 0.25, 0.5, 0.75, 1.0)) -> dict[float, float]:
+    """Accuracy on the early-stopping actors of each late-fusion weight (1 = the deep model
+    alone, 0 = the baseline alone): what picks the weight, never the test actors."""
+    return {w: score(fuse(deep_val, classical_val, w), n_boot=0)["accuracy"] for w in weights}

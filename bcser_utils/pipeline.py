@@ -258,8 +258,9 @@ def check_run_folder(run: Path, settings: dict) -> None:
     if "config" in differ:  # name the setting, not the whole section
         differ.remove("config")
         differ += [f"{section}.{name}" for section, values in settings["config"].items()
-                   for name, value in values.items()
-                   if saved["config"].get(section, {}).get(name) != value]
+                   for name, value in values.items()  # a setting added since: not compared
+                   if name in saved["config"].get(section, {})
+                   and saved["config"][section][name] != value]
     if differ:
         shown = ", ".join(f"{key} = {_setting(saved, key)!r} there, {_setting(settings, key)!r} "
                           "now" for key in differ[:3]) + (" …" if len(differ) > 3 else "")

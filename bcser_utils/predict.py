@@ -95,33 +95,88 @@ class Predictor:
                    config.BCFilter(**state["bc"]), state["signal"], list(state["emotions"]),
                    state.get("card", {}))
 
-    def features_of(self, audio: np.ndarray, rate: int) -> np.ndarray:
+    def clip_features(self, audio: np.ndarray, rate: int) -> np.ndarray:
+        """One clip's features as training computed them, not yet normalised: (T, F)."""
         if self.signal == "bc":
             audio = bc.to_bc(audio, rate, self.bc.alpha, self.bc.beta, self.bc.reference_rate)
-        return self.normalizer.single_clip().transform(
-            features.extract(audio, rate, self.features.kind, self.features))
+        return features.extract(audio, rate, self.features.kind, self.features)
 
-    @torch.no_grad()
+    def features_of(self, audio: np.ndarray, rate: int) -> np.ndarray:
+        """One clip, normalised as a clip of an unknown speaker (``Normalizer.single_clip``)."""
+        return self.normalizer.single_clip().transform(self.clip_features(audio, rate))
+
+    @torch.inference_mode()
+    def _probabilities(self, x: np.ndarray) -> np.ndarray:
+        return torch.softmax(self.model(torch.from_numpy(x)), 1).numpy()
+
     def probabilities(self, audio: np.ndarray, rate: int) -> dict[str, float]:
-        x = torch.from_numpy(self.features_of(audio, rate)).unsqueeze(0)
-        p = torch.softmax(self.model(x), 1)[0].numpy()
-        return {e: float(v) for e, v in zip(self.emotions, p, strict=True)}
+        p = self._probabilities(self.features_of(audio, rate)[None])[0]
+        return dict(zip(self.emotions, map(float, p), strict=True))
+
+    def _result(self, path, p: np.ndarray) -> dict:
+        probabilities = dict(zip(self.emotions, map(float, p), strict=True))
+        return {"file": str(path), "emotion": max(probabilities, key=probabilities.get),
+                "probabilities": probabilities}
 
     def predict_file(self, path: str | Path) -> dict:
         """{"file", "emotion", "probabilities"}; raises data.AudioError for a bad file."""
         audio, rate = data.load_audio(path)
-        probabilities = self.probabilities(audio, rate)
-        return {"file": str(path), "emotion": max(probabilities, key=probabilities.get),
-                "probabilities": probabilities}
+        return self._result(path, self._probabilities(self.features_of(audio, rate)[None])[0])
+
+    def predict_speaker(self, paths) -> tuple[list[dict], list[str]]:
+        """Clips of ONE speaker: the model adapts to that speaker, without labels, before it
+        predicts each clip. Each clip is normalised with the statistics of all the usable clips
+        together (``Normalizer.add_speaker``), as every speaker's clips were in training; this
+        is transductive adaptation. Needs a speaker-normalised checkpoint and at least
+        ``min_clips`` usable clips (``config.Normalize.min_speaker_clips``); a bad file gets an
+        error message and the others are still used. Returns (results, errors) like
+        ``predict_files``."""
+        if self.normalizer.mode != "speaker":
+            raise SpeakerError(f"this checkpoint was trained with {self.normalizer.mode!r} "
+                               "normalisation; adapting to one speaker needs a "
+                               "speaker-normalised one (the default model is)")
+        clips, names, errors = [], [], []
+        for path in paths:
+            try:
+                audio, rate = data.load_audio(path)
+            except data.AudioError as err:
+                errors.append(str(err))
+                continue
+            clips.append(self.clip_features(audio, rate))
+            names.append(path)
+        least = config.Normalize().min_speaker_clips
+        if len(clips) < least:
+            raise SpeakerError(f"{len(clips)} usable clip(s) of the speaker; adapting to a speaker "
+                               f"needs at least {least} for stable statistics (or predict each "
+                               "file on its own, without --same-speaker)", errors)
+        clips = np.stack(clips)
+        speaker = Normalizer("speaker", self.normalizer.top_db, self.normalizer.standardizer)
+        speaker.add_speaker(0, clips)
+        proba = self._probabilities(speaker.transform(clips, np.zeros(len(clips), dtype=int)))
+        return [self._result(path, p) for path, p in zip(names, proba, strict=True)], errors
 
 
 def _tuples(d: dict) -> dict:
     return {k: tuple(v) if isinstance(v, list) else v for k, v in d.items()}
 
 
-def predict_files(paths, checkpoint=None) -> tuple[list[dict], list[str]]:
-    """Predict every file; a bad file gets an error message and the rest are still predicted."""
+class SpeakerError(ValueError):
+    """``--same-speaker`` cannot adapt: too few usable clips, or a checkpoint that was not
+    trained with speaker normalisation. ``errors``: the bad files met on the way."""
+
+    def __init__(self, message: str, errors: list[str] | None = None):
+        super().__init__(message)
+        self.errors = errors or []
+
+
+def predict_files(paths, checkpoint=None,
+                  same_speaker: bool = False) -> tuple[list[dict], list[str]]:
+    """Predict every file; a bad file gets an error message and the rest are still predicted.
+    ``same_speaker``: the files are clips of one speaker, adapted to first
+    (``Predictor.predict_speaker``)."""
     predictor = Predictor.load(checkpoint)
+    if same_speaker:
+        return predictor.predict_speaker(paths)
     results, errors = [], []
     for path in paths:
         try:

@@ -151,3 +151,57 @@ def test_checkpoints_that_are_not_ours_get_one_line_naming_them(run, synthetic_d
         lines = out.err.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith(f"error: {path}: ") and said in lines[0]
         assert "weights_only=False" not in out.err and "pwned" not in out.out + out.err
+
+
+@pytest.fixture(scope="module")
+def speaker_model(synthetic_dir, tmp_path_factory):
+    """A speaker-normalised model (log floor 80 dB), trained briefly on the synthetic corpus."""
+    from bcser_utils import pipeline
+
+    cfg = config.get_config("quick", overrides={"augment.n_versions": 1,
+                                                "normalize.mode": "speaker",
+                                                "normalize.top_db": 80.0})
+    folder = tmp_path_factory.mktemp("speaker-run")
+    pipeline.run_protocol(cfg, "P2", 0, "bc", synthetic_dir, folder, max_epochs=2,
+                          progress=False)
+    return folder / "model.pt"
+
+
+def test_same_speaker_adapts_to_the_speaker_and_ignores_a_gain_on_all_of_them(
+        speaker_model, synthetic_dir, tmp_path, capsys):
+    clips = sorted((synthetic_dir / "Actor_02").glob("*.wav"))[:6]
+    quiet = []
+    for clip in clips:  # the same speaker recorded 12 dB lower
+        audio, rate = sf.read(clip)
+        sf.write(tmp_path / clip.name, audio / 4, rate)
+        quiet.append(str(tmp_path / clip.name))
+    args = ["predict", "--same-speaker", "--json", "--checkpoint", str(speaker_model)]
+    assert main([*args, *map(str, clips)]) == 0
+    loud = json.loads(capsys.readouterr().out)
+    assert main([*args, *quiet]) == 0
+    soft = json.loads(capsys.readouterr().out)
+    assert [r["file"] for r in loud] == list(map(str, clips))
+    assert set(loud[0]) == {"file", "emotion", "probabilities"}
+    for a, b in zip(loud, soft, strict=True):
+        assert a["emotion"] == b["emotion"]
+        np.testing.assert_allclose(list(a["probabilities"].values()),
+                                   list(b["probabilities"].values()), atol=0.02)
+    assert main(["predict", "--json", "--checkpoint", str(speaker_model), str(clips[0])]) == 0
+    alone = json.loads(capsys.readouterr().out)[0]  # one clip, its own statistics
+    assert alone["file"] == str(clips[0]) and abs(sum(alone["probabilities"].values()) - 1) < 1e-5
+
+
+def test_same_speaker_with_too_few_clips_or_a_global_model_is_one_clear_line(
+        speaker_model, run, synthetic_dir, tmp_path, capsys):
+    clips = sorted((synthetic_dir / "Actor_03").glob("*.wav"))[:3]
+    bad = tmp_path / "bad.wav"
+    bad.write_text("not audio")
+    assert main(["predict", "--same-speaker", "--checkpoint", str(speaker_model),
+                 *map(str, clips), str(bad)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[0].startswith(f"error: {bad}") or any(str(bad) in line for line in err)
+    assert any("3 usable clip(s)" in line and "at least 4" in line for line in err)
+    assert main(["predict", "--same-speaker", "--checkpoint", str(run / "model.pt"),
+                 *map(str, sorted((synthetic_dir / "Actor_03").glob("*.wav"))[:5])]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "'global' normalisation" in err[0]

@@ -1,0 +1,105 @@
+"""Notebook 09's study: pooling, pairing, ensembles, fusion, the selection rule, and the BC filter
+as the features see it."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from bcser_utils import bc, config, generalize
+
+EMOTIONS = list(generalize.EMOTIONS)
+
+
+def table(proba, y, actors, part="test", names=None):
+    proba = np.asarray(proba, dtype=float)
+    out = pd.DataFrame(proba, columns=EMOTIONS)
+    out.insert(0, "y", y)
+    out.insert(0, "actor", actors)
+    out.insert(0, "name", names if names is not None else [f"clip{i:03d}" for i in range(len(y))])
+    out.insert(0, "part", part)
+    return out
+
+
+def random_table(seed, n=80, skill=0.6, part="test"):
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % 8
+    proba = rng.dirichlet(np.ones(8), n)
+    right = rng.random(n) < skill
+    proba[right, y[right]] += 2  # right on about ``skill`` of the clips
+    return table(proba / proba.sum(1, keepdims=True), y, np.arange(n) // 20 + 1, part)
+
+
+def test_scores_match_the_predictions_and_intervals_resample_actors():
+    t = random_table(0)
+    s = generalize.score(t, n_boot=300)
+    correct = t[EMOTIONS].to_numpy().argmax(1) == t.y
+    assert s["accuracy"] == pytest.approx(correct.mean()) and s["n"] == 80 and s["actors"] == 4
+    low, high = s["accuracy_ci95_by_actor"]
+    assert low <= s["accuracy"] <= high
+    assert 0 <= s["balanced_accuracy"] <= 1 and 0 <= s["macro_f1"] <= 1
+    assert generalize.score(t, n_boot=0)["accuracy_ci95_by_actor"] is None
+
+
+def test_ensemble_and_fusion_average_probabilities_clip_by_clip():
+    a, b = random_table(1), random_table(2)
+    shuffled = b.sample(frac=1, random_state=0)  # order does not matter: clips are matched
+    mean = generalize.ensemble([a, shuffled])
+    expected = (a[EMOTIONS].to_numpy() + b[EMOTIONS].to_numpy()) / 2
+    np.testing.assert_allclose(mean.sort_values("name")[EMOTIONS].to_numpy(), expected)
+    fused = generalize.fuse(a, shuffled, 0.25)
+    np.testing.assert_allclose(fused[EMOTIONS].to_numpy(),
+                               0.25 * a[EMOTIONS].to_numpy() + 0.75 * b[EMOTIONS].to_numpy())
+    assert generalize.fusion_weights(a, b, (0.0, 1.0)) == {
+        0.0: generalize.score(b, 0)["accuracy"], 1.0: generalize.score(a, 0)["accuracy"]}
+    with pytest.raises(ValueError, match="same clips"):
+        generalize.ensemble([a, a.iloc[:-1]])
+
+
+def test_paired_difference_is_zero_for_the_same_model_and_signed():
+    good, bad = random_table(3, skill=0.9), random_table(3, skill=0.2)
+    same = generalize.paired(good, good, n_boot=200)
+    assert same["difference"] == 0 and same["ci95"] == (0.0, 0.0)
+    d = generalize.paired(good, bad, n_boot=200)
+    assert d["difference"] > 0.4 and d["ci95"][0] > 0
+
+
+def test_the_selection_reads_validation_gains_and_keeps_one_change_per_knob():
+    summaries = {"paper": {}, "speaker-norm": {"val_gain": 0.03},
+                 "utterance-norm": {"val_gain": 0.05}, "log-floor": {"val_gain": 0.004},
+                 "weight-decay": {"val_gain": 0.011, "test_gain": -0.2},
+                 "wide": {"val_gain": -0.02}}
+    chosen = generalize.select(summaries)
+    assert chosen["chosen"] == ["utterance-norm", "weight-decay"]  # test gains play no part
+    assert chosen["best_per_knob"]["normalisation"]["recipe"] == "utterance-norm"
+    assert "early-stopping actors" in chosen["rule"]
+    merged = generalize.combined(chosen["chosen"])
+    assert merged.overrides == {"normalize.mode": "utterance", "training.weight_decay": 0.05}
+
+
+def test_recipe_summary_pairs_each_seed_with_the_papers_and_ensembles_the_seeds():
+    paper = {0: pd.concat([random_table(10, part="val"), random_table(11)]),
+             1: pd.concat([random_table(12, part="val"), random_table(13)])}
+    better = {s: t.assign(**{e: t[e] for e in EMOTIONS}) for s, t in paper.items()}
+    for t in better.values():  # the right class gets a boost: strictly better
+        t[EMOTIONS] = t[EMOTIONS].to_numpy() + 3 * np.eye(8)[t.y.to_numpy()]
+    summary = generalize.recipe_summary(better, paper, n_boot=100)
+    assert summary["seeds"] == [0, 1] and summary["val_gain"] > 0 and summary["test_gain"] > 0
+    assert summary["test"][0]["accuracy"] == 1.0 and summary["ensemble"]["test"]["n"] == 80
+
+
+def test_the_bc_filter_is_a_per_band_offset_that_standardisation_removes():
+    cfg = config.get_config("quick")
+    from bcser_utils.normalize import DB_PER_LN
+
+    rng = np.random.default_rng(0)
+    ac = rng.normal(-8, 2, (40, 30, cfg.features.n_mels)).astype(np.float32)
+    bands, _ = generalize.bc_survival(ac, ac, cfg)
+    filter_gain = bands.filter_gain_db.to_numpy()
+    bc_like = ac + (filter_gain / DB_PER_LN).astype(np.float32)  # exactly a per-band offset
+    bands, overall = generalize.bc_survival(ac, bc_like, cfg)
+    np.testing.assert_allclose(bands.offset_db, filter_gain, atol=1e-3)
+    assert overall["offset_vs_filter_rms_db"] < 1e-3
+    assert overall["as_cached"] > 0.5 and overall["per_band_standardised"] < 1e-3
+    assert overall["scalar_standardised"] > 0.3  # one number for all bands keeps the tilt
+    assert filter_gain[0] > filter_gain[-1] + 10  # a low-pass: the top bands lose most
+    assert filter_gain[-1] == pytest.approx(bc.analytic_gain_db(bands.centre_hz.iloc[-1], 48_000))
