@@ -396,3 +396,64 @@ def fusion_weights(deep_val: pd.DataFrame, classical_val: pd.DataFrame,
     """Accuracy on the early-stopping actors of each late-fusion weight (1 = the deep model
     alone, 0 = the baseline alone): what picks the weight, never the test actors."""
     return {w: score(fuse(deep_val, classical_val, w), n_boot=0)["accuracy"] for w in weights}
+
+
+# --- everything, for notebook 09 and the README ----------------------------------------------
+
+def summarize(out: str | Path, mode: str = "full", command: str = "", n_boot: int = 1000,
+              final: Recipe | None = None) -> dict:
+    """Every number of notebook 09 from the run folders in ``out`` (what has finished): the
+    baselines, each recipe against the paper's, the selection, the ``final`` (combined) recipe on
+    BC and AC with their paired difference, the ensemble and the fusion with the baseline."""
+    import time
+
+    out = Path(out)
+    paper = recipe_tables(out, PAPER.name)
+    recipes = {}
+    for name, recipe in RECIPES.items():
+        tables = recipe_tables(out, name)
+        if tables:
+            recipes[name] = {"description": recipe.description, "knob": recipe.knob,
+                             "overrides": recipe.overrides,
+                             **recipe_summary(tables, None if name == PAPER.name else paper,
+                                              n_boot)}
+    baselines = {csv.stem: baseline_summary(pd.read_csv(csv), n_boot)
+                 for csv in sorted((out / "baseline").glob("*.csv"))}
+    summary = {"mode": mode, "date": time.strftime("%Y-%m-%d"), "command": command,
+               "selection": select(recipes), "recipes": recipes, "baselines": baselines}
+    if final is not None:
+        summary["final"] = final_summary(out, final, paper, n_boot)
+    return summary
+
+
+def final_summary(out: Path, final: Recipe, paper: dict, n_boot: int = 1000) -> dict:
+    """The final recipe on BC and AC (each against the paper's recipe, and BC − AC on the same
+    clips per seed), the ensemble of its seeds, and the late fusion with the speaker-normalised
+    eGeMAPS baseline at the weight the early-stopping actors pick."""
+    result = {"recipe": {"name": final.name, "description": final.description,
+                         "overrides": final.overrides}}
+    signals = {s: recipe_tables(out, final.name, s) for s in ("bc", "ac")}
+    papers = {"bc": paper, "ac": recipe_tables(out, PAPER.name, "ac")}
+    for signal, tables in signals.items():
+        if tables:
+            result[signal] = recipe_summary(tables, papers[signal] or None, n_boot)
+    for name, tables in (("paper", papers), ("final", signals)):
+        seeds = sorted(set(tables["bc"]) & set(tables["ac"]))
+        if seeds:
+            result[f"bc_minus_ac_{name}"] = {
+                seed: paired(part(tables["bc"][seed], "test"), part(tables["ac"][seed], "test"),
+                             n_boot) for seed in seeds}
+    bc_tables = signals["bc"]
+    classical = out / "baseline" / "bc-logreg-speaker-v1-P2-P3.csv"
+    if bc_tables and classical.exists():
+        deep = ensemble(bc_tables.values()) if len(bc_tables) > 1 else next(iter(bc_tables.values()))
+        base = pd.read_csv(classical)
+        base = base[base["protocol"] == "P3"]
+        weights = fusion_weights(part(deep, "val"), part(base, "val"))
+        best = max(weights, key=lambda w: (weights[w], w))  # ties: the more deep weight
+        result["fusion"] = {"baseline": classical.stem, "val_accuracy_by_weight": weights,
+                            "weight": best,
+                            "test": score(part(fuse(deep, base, best), "test"), n_boot),
+                            "deep_test": score(part(deep, "test"), n_boot),
+                            "baseline_test": score(part(base, "test"), n_boot)}
+    return result
