@@ -8,6 +8,8 @@
     reproduce [--mode full]     P1 and P3 fold 0 at paper scale, end to end, resumable
     beyond [--mode full]        notebook 08's grid (protocols, AC vs BC, noise, calibration);
            [--seeds S ...]      the P3 AC/BC grid again with further seeds
+    generalize [--recipes R …]  notebook 09: recipes on every P3 fold; --final trains the
+               [--final] [--refit] [--summary]   chosen one, --refit it on every actor
     evaluate RUN [--json]       every metric of the paper for a trained run
     predict FILE... [--json]    the emotion of any audio file (default: the shipped model);
             [--same-speaker]    the files are one speaker's: adapt to that speaker first
@@ -173,18 +175,38 @@ def _generalize(args) -> int:
         print(f"error: unknown recipe(s) {', '.join(unknown)}; known: "
               f"{', '.join(generalize.RECIPES)}", file=sys.stderr)
         return 2
+    out = Path(args.out) if args.out else generalize.default_folder(args.mode)
+    recipes = [generalize.RECIPES[name] for name in args.recipes or ()]
     try:
-        for name in args.recipes or ():
-            made = generalize.run_recipe(generalize.RECIPES[name], args.mode, args.signal,
-                                         args.folds, args.seeds, args.out, args.data,
-                                         progress=False)
+        if args.final or args.refit or args.summary:  # the selection, from the finished runs
+            final = generalize.final_recipe(out, args.selection_seeds)
+            print(f"final recipe: {final.description} ({final.overrides})", flush=True)
+            recipes += [final] if args.final else []
+        for recipe in recipes:
+            name = recipe.name
+            made = generalize.run_recipe(recipe, args.mode, args.signal, args.folds, args.seeds,
+                                         out, args.data, progress=False)
             for seed in args.seeds:
                 test = generalize.score(generalize.part(generalize.pooled(made, seed), "test"),
                                         n_boot=200)
                 print(f"{name} {args.signal} seed {seed}: P3 test accuracy "
                       f"{test['accuracy']:.3f} over {test['n']} clips "
                       f"({time.perf_counter() - began:.0f} s so far)", flush=True)
-    except pipeline.RunFolderMismatch as err:
+        if args.refit:
+            epochs = generalize.refit_epochs(out, final, args.signal)
+            for seed in args.seeds:
+                cfg = generalize.recipe_config(final, args.mode, seed)
+                folder = out / "final-refit" / f"{args.signal}-seed{seed}"
+                pipeline.run_protocol(cfg, "ALL", 0, args.signal, args.data, folder, epochs,
+                                      progress=False)
+                print(f"refit on every actor, seed {seed}, {epochs} epochs: "
+                      f"{data.display_path(folder / 'model.pt')}", flush=True)
+        if args.summary:
+            command = "python -m bcser_utils generalize --mode " + args.mode + " --summary"
+            summary = generalize.summarize(out, args.mode, command, final=final)
+            generalize.save_json(summary, out / "summary.json")
+            print(f"summary: {data.display_path(out / 'summary.json')}")
+    except (pipeline.RunFolderMismatch, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     return 0
@@ -308,6 +330,15 @@ def build_parser() -> argparse.ArgumentParser:
     study.add_argument("--seeds", type=int, nargs="+", default=[0])
     study.add_argument("--folds", type=int, nargs="+", default=None,
                        help="P3 folds (0-based; default: all)")
+    study.add_argument("--final", action="store_true",
+                       help="also train the recipe the selection rule builds from the "
+                            "finished ablation runs")
+    study.add_argument("--refit", action="store_true",
+                       help="train that recipe on every actor, for the CV's median best epoch")
+    study.add_argument("--summary", action="store_true",
+                       help="write runs/generalize-<mode>/summary.json from what has finished")
+    study.add_argument("--selection-seeds", type=int, nargs="+", default=[0, 1],
+                       help="the seeds every ablation recipe must have finished (default 0 1)")
     study.add_argument("--threads", type=int, default=None,
                        help="torch threads (default: one per core)")
     study.add_argument("--data", default=None, help="corpus folder (default: found for you)")

@@ -446,7 +446,7 @@ def final_summary(out: Path, final: Recipe, paper: dict, n_boot: int = 1000) -> 
     bc_tables = signals["bc"]
     classical = out / "baseline" / "bc-logreg-speaker-v1-P2-P3.csv"
     if bc_tables and classical.exists():
-        deep = ensemble(bc_tables.values()) if len(bc_tables) > 1 else next(iter(bc_tables.values()))
+        deep = ensemble(bc_tables.values())  # one seed: its own predictions
         base = pd.read_csv(classical)
         base = base[base["protocol"] == "P3"]
         weights = fusion_weights(part(deep, "val"), part(base, "val"))
@@ -457,3 +457,35 @@ def final_summary(out: Path, final: Recipe, paper: dict, n_boot: int = 1000) -> 
                             "deep_test": score(part(deep, "test"), n_boot),
                             "baseline_test": score(part(base, "test"), n_boot)}
     return result
+
+
+def val_gains(out: str | Path, seeds: Iterable[int], signal: str = "bc") -> dict[str, dict]:
+    """Each ablation recipe's mean gain in accuracy over the paper's recipe on the early-stopping
+    actors, over ``seeds`` (which every recipe must have finished): what ``select`` reads."""
+    seeds = list(seeds)
+    tables = {name: recipe_tables(out, name, signal) for name in ABLATION}
+    missing = sorted(name for name, t in tables.items() if not set(seeds) <= set(t))
+    if missing:
+        raise ValueError(f"recipes without every seed {seeds} finished: {', '.join(missing)}")
+
+    def val_accuracy(table):
+        return score(part(table, "val"), n_boot=0)["accuracy"]
+
+    paper = {s: val_accuracy(tables[PAPER.name][s]) for s in seeds}
+    return {name: {"val_gain": float(np.mean([val_accuracy(t[s]) - paper[s] for s in seeds]))}
+            for name, t in tables.items() if name != PAPER.name}
+
+
+def final_recipe(out: str | Path, seeds: Iterable[int]) -> Recipe:
+    """The recipe ``SELECTION_RULE`` builds from the finished ablation runs in ``out``."""
+    return combined(select(val_gains(out, seeds))["chosen"], name="final")
+
+
+def refit_epochs(out: str | Path, recipe: Recipe, signal: str = "bc") -> int:
+    """How long the refit on every actor trains: the median best epoch of ``recipe``'s P3 runs
+    (every fold and seed), rounded up."""
+    best = [json.loads(m.read_text())["best_epoch"]
+            for m in sorted((Path(out) / recipe.name).glob(f"{signal}-fold*-seed*/metrics.json"))]
+    if not best:
+        raise ValueError(f"no finished P3 runs of {recipe.name!r} in {out}")
+    return int(np.ceil(np.median(best)))

@@ -63,6 +63,8 @@ def make_split(prepared: Prepared, protocol: str, fold: int = 0, n_folds: int | 
         return splits.p2(index, cfg.training.val_fraction, seed)
     if protocol == "P3":
         return splits.p3(index, fold, n_folds or splits.default_folds(index["actor"].nunique()))
+    if protocol == "ALL":
+        return splits.everything(index)
     raise ValueError(f"protocol {protocol!r}: expected one of {', '.join(splits.PROTOCOLS)}")
 
 
@@ -186,6 +188,8 @@ def predictions(trained: Trained, prepared: Prepared) -> pd.DataFrame:
     tables = []
     for part in ("val", "test"):
         rows = np.asarray(getattr(trained.split, part), dtype=int)
+        if not len(rows):
+            continue
         index = prepared.cache.index.iloc[rows]
         rows, index = rows[index["version"].to_numpy() == 0], index[index["version"] == 0]
         table = pd.DataFrame(predict_rows(trained.model, prepared.cache, rows,
@@ -195,7 +199,8 @@ def predictions(trained: Trained, prepared: Prepared) -> pd.DataFrame:
         table.insert(0, "name", index["name"].to_numpy())
         table.insert(0, "part", part)
         tables.append(table)
-    return pd.concat(tables, ignore_index=True)
+    columns = ["part", "name", "actor", "y", *prepared.cfg.emotions]
+    return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=columns)
 
 
 def summary(trained: Trained, prepared: Prepared, split_name: str = "val") -> dict:
@@ -213,7 +218,7 @@ def summary(trained: Trained, prepared: Prepared, split_name: str = "val") -> di
         "seconds": trained.seconds,
         "seconds_per_epoch": float(np.mean(h.seconds)) if h.seconds else None,
         "history": asdict(h), "class_weights": trained.fit.class_weights,
-        "metrics": evaluate_rows(trained, prepared, rows),
+        "metrics": evaluate_rows(trained, prepared, rows) if len(rows) else None,
     }
 
 
@@ -316,7 +321,8 @@ def run_protocol(cfg: config.Config, protocol: str, fold: int = 0, signal: str =
     result = summary(trained, prepared, "test" if protocol == "P3" else "val")
     result["timing"] = {"prepare_s": prepare_s, "train_s": float(sum(trained.fit.history.seconds)),
                         "evaluate_s": time.perf_counter() - began}
-    save_figures(result, run / "figures", prepared.corpus.synthetic)
+    if result["metrics"] is not None:  # a refit on everything has nothing to evaluate
+        save_figures(result, run / "figures", prepared.corpus.synthetic)
     evaluation.save_json(result, run / "metrics.json")
     return result
 

@@ -8,6 +8,8 @@ returns a ``Split`` of row numbers:
   it trained on. Faithful, and leaky; notebook 08 measures how much.
 - **P2:** a stratified 80:20 split of the *recordings*, then augmentation of the training side
   only: training gets every version of its recordings, validation only the originals.
+- **ALL:** every recording and version in training, nothing held out: the final refit of
+  notebook 09, whose epoch count comes from P3's cross-validation.
 - **P3, speaker-independent:** actor-disjoint folds. For fold k the test actors are fold k, the
   early-stopping (validation) actors are fold k+1, and training uses the rest, so nothing about
   the test speakers ever steers training. Validation and test use originals only.
@@ -27,7 +29,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-PROTOCOLS = ("P1", "P2", "P3")
+PROTOCOLS = ("P1", "P2", "P3", "ALL")
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,12 @@ def p3(index: pd.DataFrame, fold: int = 0, n_folds: int = 5) -> Split:
                  np.flatnonzero(in_test & original), fold=fold,
                  description=f"actor-disjoint fold {fold + 1}/{n_folds}: test actors "
                              f"{test_actors}, early-stopping actors {val_actors}")
+
+
+def everything(index: pd.DataFrame) -> Split:
+    """Every row for training, none held out (a refit with a fixed number of epochs)."""
+    return Split("ALL", np.arange(len(index)), np.array([], dtype=int),
+                 description="every actor in training, nothing held out (a refit)")
 
 
 def siblings_in_training(index: pd.DataFrame, split: Split) -> np.ndarray:

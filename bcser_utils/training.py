@@ -285,7 +285,9 @@ def fit(model: nn.Module, train_set, val_set, cfg: Training, *, max_epochs: int 
         progress: bool = True) -> FitResult:
     """Train ``model`` with the paper's recipe; resume from ``checkpoint`` if it exists.
 
-    ``train_set`` / ``val_set`` yield (features, label) and have a ``labels`` array (as
+    An empty ``val_set`` trains all ``max_epochs`` and keeps the last epoch's weights (a refit
+    whose epoch count was chosen by cross-validation). ``train_set`` / ``val_set`` yield
+    (features, label) and have a ``labels`` array (as
     ``dataset.FeatureDataset`` does). Under ``torchrun`` (after ``init_distributed``) it trains
     with DistributedDataParallel; only rank 0 writes the checkpoint. Notebook: 06_training.
     """
@@ -344,15 +346,19 @@ def fit(model: nn.Module, train_set, val_set, cfg: Training, *, max_epochs: int 
                                       cfg.epoch_repeats)
         train_loss, train_acc = _run_epoch(net, batches(train_set, train_batches), loss_fn,
                                            weights, device, optimizer, cfg)
-        val_loss, val_acc = _run_epoch(net, batches(val_set, val_batches), loss_fn, weights,
-                                       device)
+        if len(val_set):
+            val_loss, val_acc = _run_epoch(net, batches(val_set, val_batches), loss_fn, weights,
+                                           device)
+        else:  # a refit on every speaker: no early stopping, the last epoch's weights are kept
+            val_loss = val_acc = math.nan
         for key, value in zip(asdict(history), (epoch, train_loss, train_acc, val_loss, val_acc,
                                                 time.perf_counter() - began), strict=True):
             getattr(history, key).append(value)
-        if stopper.step(epoch, val_loss):
+        if not len(val_set) or stopper.step(epoch, val_loss):
             best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+            stopper.best_epoch = epoch if not len(val_set) else stopper.best_epoch
         if schedule is not None:
-            schedule.step(val_loss)
+            schedule.step(val_loss if len(val_set) else train_loss)
         bar.set_postfix(train_loss=f"{train_loss:.3f}", val_loss=f"{val_loss:.3f}",
                         val_acc=f"{val_acc:.3f}", best=stopper.best_epoch)
         if checkpoint and rank == 0:

@@ -86,3 +86,10 @@ def test_splits_are_reproducible_and_seeded(index):
 def test_too_few_actors_for_p3_is_a_clear_error(index):
     with pytest.raises(ValueError, match="3 ≤ folds ≤ actors"):
         splits.p3(index[index.actor <= 2], n_folds=3)
+
+
+def test_everything_trains_on_every_row_and_holds_nothing_out():
+    index = pd.DataFrame({"actor": [1, 1, 2], "version": [0, 1, 0]})
+    split = splits.everything(index)
+    assert list(split.train) == [0, 1, 2] and len(split.val) == len(split.test) == 0
+    assert split.protocol == "ALL" and "ALL" in splits.PROTOCOLS

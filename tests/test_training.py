@@ -226,3 +226,13 @@ def test_repeats_pass_over_every_item_that_many_times_per_epoch():
     assert seen == sorted(list(range(10)) * 3) and len(batches) == 8
     assert len(training.GlobalBatches(10, 4, repeats=3)) == 8
     assert list(training.GlobalBatches(5, 5)) == [[0, 1, 2, 3, 4]]  # no generator: in order
+
+
+def test_a_refit_without_validation_trains_every_epoch_and_keeps_the_last():
+    empty = Toy(8, 1)
+    empty.labels, empty.x = empty.labels[:0], empty.x[:0]
+    result = training.fit(make_model(), Toy(64, 0), empty, small_cfg(), max_epochs=3,
+                          progress=False, device=torch.device("cpu"))
+    assert result.best_epoch == result.stopped_epoch == 3 and not result.early_stopped
+    assert all(math.isnan(v) for v in result.history.val_loss)
+    assert result.history.train_loss[-1] < result.history.train_loss[0]
