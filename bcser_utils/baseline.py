@@ -39,11 +39,12 @@ def config_for(mode: str = "full", normalisation: str = "global", versions: int 
         "normalize.mode": normalisation, **(overrides or {})})
 
 
-def make_classifier(name: str, seed: int = 0):
+def make_classifier(name: str, seed: int = 0, smallest_class: int = 5):
     """A scikit-learn classifier with its defaults, classes weighted by inverse frequency (as
     the deep model's loss is): "logreg" (multinomial logistic regression, C = 1) or "svm" (RBF
     kernel, C = 1, gamma "scale", probabilities by Platt's sigmoid fitted with 5-fold
-    cross-validation on the training side, ``CalibratedClassifierCV``)."""
+    cross-validation on the training side, ``CalibratedClassifierCV``; fewer folds if the
+    ``smallest_class`` has fewer than 5 clips, as in a tiny synthetic corpus)."""
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold
@@ -53,7 +54,7 @@ def make_classifier(name: str, seed: int = 0):
         return LogisticRegression(C=1.0, class_weight="balanced", max_iter=5000)
     if name == "svm":
         svm = SVC(C=1.0, kernel="rbf", gamma="scale", class_weight="balanced")
-        folds = StratifiedKFold(5, shuffle=True, random_state=seed)
+        folds = StratifiedKFold(max(2, min(5, smallest_class)), shuffle=True, random_state=seed)
         return CalibratedClassifierCV(svm, method="sigmoid", cv=folds, ensemble=False)
     raise ValueError(f"classifier {name!r}: expected one of {', '.join(CLASSIFIERS)}")
 
@@ -70,8 +71,9 @@ def run(prepared: pipeline.Prepared, protocol: str, fold: int = 0,
     def inputs(rows):
         return normalizer.transform(values[rows], index["actor"].to_numpy()[rows])[:, 0, :]
 
-    model = make_classifier(classifier, prepared.cfg.mode.seed)
-    model.fit(inputs(split.train), index["emotion_code"].to_numpy()[split.train] - 1)
+    labels = index["emotion_code"].to_numpy()[split.train] - 1
+    model = make_classifier(classifier, prepared.cfg.mode.seed, int(np.bincount(labels).min()))
+    model.fit(inputs(split.train), labels)
     tables = []
     for part in ("val", "test"):
         rows = np.asarray(getattr(split, part), dtype=int)

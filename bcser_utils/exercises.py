@@ -529,3 +529,63 @@ def paired_or_separate(robust: pd.DataFrame, show_solution: bool = False) -> dic
           "those clips together, so only the clips where they differ move the difference.")
     return {"separate": separate, "paired": paired["ci95"], "difference": paired["difference"],
             "agreement": agreement}
+
+
+# ---------------------------------------------------------------- 09 · towards unseen speakers
+
+def speaker_zscores(values: pd.DataFrame, names: list[str],
+                    show_solution: bool = False) -> dict | None:
+    """Per-speaker standardisation with pandas alone equals ``normalize.standardize_groups``,
+    and a constant factor on one speaker's loudness functionals leaves their z-scores as they
+    were. Notebook: 09_towards_unseen_speakers."""
+    if not show_solution:
+        return _hint("speaker_zscores")
+    from . import normalize
+
+    by_hand = values.groupby("speaker")[names].transform(
+        lambda v: (v - v.mean()) / (v.std(ddof=0) + 1e-5))
+    package = normalize.standardize_groups(values[names].to_numpy(), values["speaker"])
+    loud = [n for n in names if n.startswith("loudness") and "stddevNorm" not in n
+            and "Rising" not in n and "Falling" not in n and "Peaks" not in n]
+    farther = values.copy()
+    speaker = farther["speaker"].iloc[0]
+    farther.loc[farther.speaker == speaker, loud] *= 0.66
+    after = normalize.standardize_groups(farther[names].to_numpy(), farther["speaker"])
+    own = (values["speaker"] == speaker).to_numpy()
+    columns = [names.index(n) for n in loud]
+    result = {"max_difference_pandas_vs_package": float(np.abs(by_hand.to_numpy() - package).max()),
+              "loudness_functionals": loud,
+              "raw_change": float(np.abs(farther.loc[own, loud].to_numpy()
+                                         - values.loc[own, loud].to_numpy()).max()),
+              "standardised_change": float(np.abs(after[own][:, columns]
+                                                  - package[own][:, columns]).max())}
+    print(f"pandas against standardize_groups: largest difference "
+          f"{result['max_difference_pandas_vs_package']:.2g}")
+    print(f"speaker {speaker}, {len(loud)} loudness functionals × 0.66: raw values move by up to "
+          f"{result['raw_change']:.3g}, standardised ones by {result['standardised_change']:.2g} "
+          "(a factor on every clip of a speaker changes their mean and spread alike)")
+    return result
+
+
+def fusion_on_validation(deep: pd.DataFrame, classical: pd.DataFrame,
+                         weights=(0.0, 0.25, 0.5, 0.75, 1.0),
+                         show_solution: bool = False) -> dict | None:
+    """Late fusion of two predictions tables, its weight chosen on the early-stopping actors
+    ("val") and only then scored on the test actors. Notebook: 09_towards_unseen_speakers."""
+    if not show_solution:
+        return _hint("fusion_on_validation")
+    from . import generalize
+
+    val = generalize.fusion_weights(generalize.part(deep, "val"),
+                                    generalize.part(classical, "val"), weights)
+    best = max(val, key=lambda w: (val[w], w))
+    test = {name: generalize.score(generalize.part(t, "test"), n_boot=0)["accuracy"]
+            for name, t in (("deep", deep), ("baseline", classical),
+                            ("fusion", generalize.fuse(deep, classical, best)))}
+    print("accuracy on the early-stopping actors by weight: "
+          + ", ".join(f"w = {w:g}: {a:.1%}" for w, a in val.items()))
+    print(f"chosen w = {best:g}; on the test actors: deep {test['deep']:.1%}, baseline "
+          f"{test['baseline']:.1%}, fusion {test['fusion']:.1%}. Choosing w on the test actors "
+          "would make the fusion's test number a maximum over five tries: optimistic by "
+          "construction (exercise 7.2).")
+    return {"val_by_weight": val, "weight": best, "test": test}

@@ -419,8 +419,14 @@ def summarize(out: str | Path, mode: str = "full", command: str = "", n_boot: in
                                               n_boot)}
     baselines = {csv.stem: baseline_summary(pd.read_csv(csv), n_boot)
                  for csv in sorted((out / "baseline").glob("*.csv"))}
+    from . import data
+
+    cfg = config.get_config(mode)
+    location, catalog = pipeline.find_catalog(cfg, progress=False)
     summary = {"mode": mode, "date": time.strftime("%Y-%m-%d"), "command": command,
-               "selection": select(recipes), "recipes": recipes, "baselines": baselines}
+               "source": data.describe(location, catalog, cfg),
+               "selection": select(recipes), "recipes": recipes, "baselines": baselines,
+               "not_run": [name for name in RECIPES if name not in recipes]}
     if final is not None:
         summary["final"] = final_summary(out, final, paper, n_boot)
     return summary
@@ -461,12 +467,13 @@ def final_summary(out: Path, final: Recipe, paper: dict, n_boot: int = 1000) -> 
 
 def val_gains(out: str | Path, seeds: Iterable[int], signal: str = "bc") -> dict[str, dict]:
     """Each ablation recipe's mean gain in accuracy over the paper's recipe on the early-stopping
-    actors, over ``seeds`` (which every recipe must have finished): what ``select`` reads."""
+    actors, over ``seeds``: what ``select`` reads. A recipe that has not finished every seed is
+    left out (it cannot join); the paper's recipe must have finished them."""
     seeds = list(seeds)
     tables = {name: recipe_tables(out, name, signal) for name in ABLATION}
-    missing = sorted(name for name, t in tables.items() if not set(seeds) <= set(t))
-    if missing:
-        raise ValueError(f"recipes without every seed {seeds} finished: {', '.join(missing)}")
+    tables = {name: t for name, t in tables.items() if set(seeds) <= set(t)}
+    if PAPER.name not in tables:
+        raise ValueError(f"the paper's recipe has not finished seeds {seeds} in {out}")
 
     def val_accuracy(table):
         return score(part(table, "val"), n_boot=0)["accuracy"]
@@ -477,8 +484,13 @@ def val_gains(out: str | Path, seeds: Iterable[int], signal: str = "bc") -> dict
 
 
 def final_recipe(out: str | Path, seeds: Iterable[int]) -> Recipe:
-    """The recipe ``SELECTION_RULE`` builds from the finished ablation runs in ``out``."""
-    return combined(select(val_gains(out, seeds))["chosen"], name="final")
+    """The recipe ``SELECTION_RULE`` builds from the finished ablation runs in ``out``: the
+    paper's if no change joins, the one change itself if one does (its runs are already there),
+    else every chosen change at once, as a new recipe "final"."""
+    chosen = select(val_gains(out, seeds))["chosen"]
+    if len(chosen) <= 1:
+        return RECIPES[chosen[0]] if chosen else PAPER
+    return combined(chosen, name="final")
 
 
 def refit_epochs(out: str | Path, recipe: Recipe, signal: str = "bc") -> int:

@@ -53,7 +53,8 @@ def test_hidden_solutions_reveal_no_number_and_return_nothing(capsys, catalog, t
                  "normalise_on_everything": (None, None), "siblings_by_protocol": (None,),
                  "without_class_weights": (tiny,), "accuracy_interval": ([0], [[1.0]]),
                  "leak_one_actor": (tiny,), "p1_sibling_share": (catalog,),
-                 "paired_or_separate": (None,)}
+                 "paired_or_separate": (None,), "speaker_zscores": (None, None),
+                 "fusion_on_validation": (None, None)}
     names = _every_exercise()
     assert len(names) >= 14
     for name in names:
@@ -146,7 +147,11 @@ def test_doubling_the_width_quadruples_the_encoder_only(capsys):
 def test_any_length_gives_eight_logits_and_a_quarter_as_many_steps(capsys):
     result = exercises.any_length_clip(64, (51, 201, 401), show_solution=True)
     assert set(result["logit_shapes"].values()) == {(1, 8)}
-    assert result["attention_steps"] == {51: 12, 201: 50, 401: 100}
+    from bcser_utils import model
+
+    cfg = config.get_config().model  # each of the two blocks halves the frames, rounding up
+    assert result["attention_steps"] == {n: model.conv_output_size(n, cfg) for n in (51, 201, 401)}
+    assert result["attention_steps"] == {51: 13, 201: 51, 401: 101}
 
 
 def test_p1_validation_clips_almost_all_have_siblings_and_p2_none(catalog, capsys):
@@ -230,3 +235,44 @@ def test_paired_interval_is_narrower_than_two_separate_ones():
     separate_width = result["separate"][1] - result["separate"][0]
     assert paired_width < separate_width / 2
     assert result["paired"][0] > 0 > result["separate"][0]  # only the paired interval sees it
+
+
+def test_speaker_zscores_by_hand_match_the_package_and_ignore_a_speakers_loudness_factor(capsys):
+    rng = np.random.default_rng(0)
+    names = ["loudness_sma3_amean", "loudness_sma3_percentile50.0", "loudness_sma3_stddevNorm",
+             "F0semitoneFrom27.5Hz_sma3nz_amean"]
+    values = pd.DataFrame(rng.gamma(2.0, 1.0, (40, 4)), columns=names)
+    values.insert(0, "speaker", np.repeat([1, 2, 3, 4], 10))
+    result = exercises.speaker_zscores(values, names, show_solution=True)
+    assert result["max_difference_pandas_vs_package"] < 1e-4
+    assert result["loudness_functionals"] == names[:2]  # a ratio (stddevNorm) has no unit to scale
+    assert result["raw_change"] > 0.1 and result["standardised_change"] < 1e-4
+
+
+def test_fusion_weight_is_chosen_on_validation_and_scored_once_on_test(capsys):
+    emotions = list(config.get_config().emotions)
+
+    def predictions(right_share, seed):
+        rows = []
+        for part, actors in (("val", (1, 2)), ("test", (3, 4))):
+            for actor in actors:
+                for i in range(40):
+                    y = i % 8
+                    p = np.random.default_rng([seed, actor, i]).dirichlet(np.ones(8))
+                    if (i * 7919 + seed) % 100 < 100 * right_share:
+                        p[y] += 1.5
+                    rows.append({"part": part, "name": f"a{actor}-{i}", "actor": actor, "y": y,
+                                 **dict(zip(emotions, p / p.sum(), strict=True))})
+        return pd.DataFrame(rows)
+
+    deep, classical = predictions(0.9, 1), predictions(0.1, 2)
+    result = exercises.fusion_on_validation(deep, classical, show_solution=True)
+    assert result["weight"] == max(result["val_by_weight"],
+                                   key=lambda w: (result["val_by_weight"][w], w))
+    assert result["weight"] >= 0.75  # the far better model carries most of the weight
+    from bcser_utils import generalize
+
+    fused = generalize.fuse(deep, classical, result["weight"])
+    assert result["test"]["fusion"] == generalize.score(generalize.part(fused, "test"),
+                                                         n_boot=0)["accuracy"]
+    assert result["test"]["deep"] > result["test"]["baseline"]

@@ -171,9 +171,9 @@ def test_same_speaker_adapts_to_the_speaker_and_ignores_a_gain_on_all_of_them(
         speaker_model, synthetic_dir, tmp_path, capsys):
     clips = sorted((synthetic_dir / "Actor_02").glob("*.wav"))[:6]
     quiet = []
-    for clip in clips:  # the same speaker recorded 12 dB lower
+    for clip in clips:  # the same speaker recorded 12 dB lower (float: no new rounding noise)
         audio, rate = sf.read(clip)
-        sf.write(tmp_path / clip.name, audio / 4, rate)
+        sf.write(tmp_path / clip.name, audio / 4, rate, subtype="FLOAT")
         quiet.append(str(tmp_path / clip.name))
     args = ["predict", "--same-speaker", "--json", "--checkpoint", str(speaker_model)]
     assert main([*args, *map(str, clips)]) == 0
@@ -183,9 +183,10 @@ def test_same_speaker_adapts_to_the_speaker_and_ignores_a_gain_on_all_of_them(
     assert [r["file"] for r in loud] == list(map(str, clips))
     assert set(loud[0]) == {"file", "emotion", "probabilities"}
     for a, b in zip(loud, soft, strict=True):
-        assert a["emotion"] == b["emotion"]
         np.testing.assert_allclose(list(a["probabilities"].values()),
-                                   list(b["probabilities"].values()), atol=0.02)
+                                   list(b["probabilities"].values()), atol=0.01)
+        top, second = sorted(a["probabilities"].values())[:-3:-1]
+        assert a["emotion"] == b["emotion"] or top - second < 0.02  # a near-tie may flip
     assert main(["predict", "--json", "--checkpoint", str(speaker_model), str(clips[0])]) == 0
     alone = json.loads(capsys.readouterr().out)[0]  # one clip, its own statistics
     assert alone["file"] == str(clips[0]) and abs(sum(alone["probabilities"].values()) - 1) < 1e-5
