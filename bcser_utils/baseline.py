@@ -22,6 +22,9 @@ Notebook: 09_towards_unseen_speakers.
 
 from __future__ import annotations
 
+from dataclasses import asdict
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -65,15 +68,12 @@ def run(prepared: pipeline.Prepared, protocol: str, fold: int = 0,
     sides' original clips: a table like ``pipeline.predictions`` (part, name, actor, y, one
     column per emotion). The standardisation is ``prepared.cfg.normalize.mode``."""
     split = pipeline.make_split(prepared, protocol, fold)
-    normalizer = pipeline.fit_normalizer(prepared, split)
+    model, normalizer = fit(prepared, split, classifier)
     index, values = prepared.cache.index, prepared.cache.features
 
     def inputs(rows):
         return normalizer.transform(values[rows], index["actor"].to_numpy()[rows])[:, 0, :]
 
-    labels = index["emotion_code"].to_numpy()[split.train] - 1
-    model = make_classifier(classifier, prepared.cfg.mode.seed, int(np.bincount(labels).min()))
-    model.fit(inputs(split.train), labels)
     tables = []
     for part in ("val", "test"):
         rows = np.asarray(getattr(split, part), dtype=int)
@@ -89,3 +89,65 @@ def run(prepared: pipeline.Prepared, protocol: str, fold: int = 0,
         table.insert(0, "part", part)
         tables.append(table)
     return pd.concat(tables, ignore_index=True)
+
+
+def fit(prepared: pipeline.Prepared, split, classifier: str = "logreg"):
+    """(the classifier fitted on ``split``'s training rows, the fitted ``Normalizer``)."""
+    normalizer = pipeline.fit_normalizer(prepared, split)
+    index, values = prepared.cache.index, prepared.cache.features
+    rows = np.asarray(split.train, dtype=int)
+    labels = index["emotion_code"].to_numpy()[rows] - 1
+    model = make_classifier(classifier, prepared.cfg.mode.seed, int(np.bincount(labels).min()))
+    model.fit(normalizer.transform(values[rows], index["actor"].to_numpy()[rows])[:, 0, :], labels)
+    return model, normalizer
+
+
+# --- the fitted baseline as a file that predict reads --------------------------------------------
+
+# what a saved baseline may hold: skops refuses to load any other type (no arbitrary pickle)
+TRUSTED_TYPES = [
+    "sklearn.calibration.CalibratedClassifierCV", "sklearn.calibration._CalibratedClassifier",
+    "sklearn.calibration._SigmoidCalibration", "sklearn.svm._classes.SVC",
+    "sklearn.linear_model._logistic.LogisticRegression",
+    "sklearn.model_selection._split.StratifiedKFold", "numpy.ndarray", "numpy.dtype",
+    "builtins.float", "builtins.int", "builtins.str", "builtins.list", "builtins.dict",
+    "builtins.tuple", "builtins.NoneType", "builtins.bool",
+]
+
+
+def save(path: str | Path, model, normalizer, prepared: pipeline.Prepared,
+         card: dict | None = None) -> Path:
+    """The fitted baseline and everything ``predict`` needs to use it, as a skops file (a
+    format that loads only the types it is told to trust, unlike a pickle)."""
+    import skops.io as sio
+
+    cfg = prepared.cfg
+    state = {"model": model, "normalizer": normalizer.to_dict(),
+             "features": asdict(cfg.features), "bc": asdict(cfg.bc),
+             "signal": prepared.cache.meta["signal"], "emotions": list(cfg.emotions),
+             "card": card or {}}
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sio.dump(state, path)
+    return path
+
+
+def load(path: str | Path) -> dict:
+    """A file written by ``save``; ValueError naming the file if it is not one (or holds types
+    a baseline never does)."""
+    import skops.io as sio
+
+    path = Path(path)
+    try:
+        untrusted = sorted(set(sio.get_untrusted_types(file=path)) - set(TRUSTED_TYPES))
+        if untrusted:
+            raise ValueError(f"{path}: holds types a bcser baseline never does "
+                             f"({', '.join(untrusted[:3])}); refused unread")
+        state = sio.load(path, trusted=TRUSTED_TYPES)
+    except ValueError:
+        raise
+    except Exception as err:  # a zip that is not skops, truncated, or not a zip at all
+        raise ValueError(f"{path}: not a readable bcser baseline ({type(err).__name__})") from None
+    if not isinstance(state, dict) or "model" not in state or "normalizer" not in state:
+        raise ValueError(f"{path}: not a bcser baseline (no model and normaliser)")
+    return state

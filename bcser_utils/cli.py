@@ -202,7 +202,8 @@ def _generalize(args) -> int:
                 print(f"refit on every actor, seed {seed}, {epochs} epochs: "
                       f"{data.display_path(folder / 'model.pt')}", flush=True)
         if args.summary:
-            command = "python -m bcser_utils generalize --mode " + args.mode + " --summary"
+            command = (f"python -m bcser_utils generalize --mode {args.mode} --summary "
+                       f"--selection-seeds {' '.join(map(str, args.selection_seeds))}")
             summary = generalize.summarize(out, args.mode, command, final=final)
             generalize.save_json(summary, out / "summary.json")
             print(f"summary: {data.display_path(out / 'summary.json')}")
@@ -352,7 +353,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     predict = commands.add_parser("predict", help="the emotion of audio files")
     predict.add_argument("files", nargs="+", help="any files soundfile reads")
-    predict.add_argument("--checkpoint", default=None, help="default: models/bcser_p3.pt")
+    predict.add_argument("--checkpoint", default=None, help="a model.pt; default: the model "
+                         "models/default.json names (else models/bcser_p3.pt)")
     predict.add_argument("--same-speaker", action="store_true",
                          help="the files are clips of one speaker: adapt to that speaker "
                               "(no labels needed) before predicting each")

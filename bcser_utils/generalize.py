@@ -450,11 +450,10 @@ def final_summary(out: Path, final: Recipe, paper: dict, n_boot: int = 1000) -> 
                 seed: paired(part(tables["bc"][seed], "test"), part(tables["ac"][seed], "test"),
                              n_boot) for seed in seeds}
     bc_tables = signals["bc"]
-    classical = out / "baseline" / "bc-logreg-speaker-v1-P2-P3.csv"
-    if bc_tables and classical.exists():
+    classical = best_baseline(out, "bc")
+    if bc_tables and classical is not None:
         deep = ensemble(bc_tables.values())  # one seed: its own predictions
-        base = pd.read_csv(classical)
-        base = base[base["protocol"] == "P3"]
+        base = _p3(classical)
         weights = fusion_weights(part(deep, "val"), part(base, "val"))
         best = max(weights, key=lambda w: (weights[w], w))  # ties: the more deep weight
         result["fusion"] = {"baseline": classical.stem, "val_accuracy_by_weight": weights,
@@ -462,7 +461,25 @@ def final_summary(out: Path, final: Recipe, paper: dict, n_boot: int = 1000) -> 
                             "test": score(part(fuse(deep, base, best), "test"), n_boot),
                             "deep_test": score(part(deep, "test"), n_boot),
                             "baseline_test": score(part(base, "test"), n_boot)}
+        # the default model: weight 0 is the baseline alone, 1 the deep model alone
+        result["default"] = {"model": {0.0: "classical baseline", 1.0: "deep model"}.get(
+            best, "fusion"), "weight": best, "val_accuracy": weights[best],
+            "baseline": classical.stem, "deep_recipe": final.name}
     return result
+
+
+def _p3(csv: Path) -> pd.DataFrame:
+    table = pd.read_csv(csv)
+    return table[table["protocol"] == "P3"]
+
+
+def best_baseline(out: str | Path, signal: str = "bc") -> Path | None:
+    """The classical baseline table (classifier and standardisation) with the highest pooled
+    P3 accuracy on the early-stopping actors; None if there is none."""
+    tables = sorted((Path(out) / "baseline").glob(f"{signal}-*-v1-*P3*.csv"))
+    if not tables:
+        return None
+    return max(tables, key=lambda csv: score(part(_p3(csv), "val"), n_boot=0)["accuracy"])
 
 
 def val_gains(out: str | Path, seeds: Iterable[int], signal: str = "bc") -> dict[str, dict]:
@@ -486,11 +503,22 @@ def val_gains(out: str | Path, seeds: Iterable[int], signal: str = "bc") -> dict
 def final_recipe(out: str | Path, seeds: Iterable[int]) -> Recipe:
     """The recipe ``SELECTION_RULE`` builds from the finished ablation runs in ``out``: the
     paper's if no change joins, the one change itself if one does (its runs are already there),
-    else every chosen change at once, as a new recipe "final"."""
-    chosen = select(val_gains(out, seeds))["chosen"]
+    else every chosen change at once, as a new recipe "final", once trained kept only if it beats
+    the best single change on the early-stopping actors."""
+    seeds = list(seeds)
+    gains = val_gains(out, seeds)
+    chosen = select(gains)["chosen"]
     if len(chosen) <= 1:
         return RECIPES[chosen[0]] if chosen else PAPER
-    return combined(chosen, name="final")
+    merged = combined(chosen, name="final")
+    tables = recipe_tables(out, merged.name)
+    if set(seeds) <= set(tables):
+        best = max(chosen, key=lambda name: gains[name]["val_gain"])
+        mine, theirs = (np.mean([score(part(t[s], "val"), n_boot=0)["accuracy"] for s in seeds])
+                        for t in (tables, recipe_tables(out, best)))
+        if mine < theirs:
+            return RECIPES[best]
+    return merged
 
 
 def refit_epochs(out: str | Path, recipe: Recipe, signal: str = "bc") -> int:

@@ -1,16 +1,25 @@
 """Predict the emotion of any audio file with a saved model (by default the shipped one).
 
     python -m bcser_utils predict my_recording.wav [--checkpoint C] [--json]
+    python -m bcser_utils predict --same-speaker a.wav b.wav c.wav d.wav …
 
 Any file soundfile reads, at any sample rate (≥ 8 kHz), mono or stereo, goes through exactly the
 training path: mix to mono → BC filter (defined at 48 kHz, whatever the input rate) → 16 kHz →
 features → the training side's normalisation → model → probabilities for the 8 emotions.
 
-Notebook: 07_evaluation (the upload cell).
+The default model is what ``models/default.json`` names: the deep model notebook 09's study chose,
+and, for ``--same-speaker``, its late fusion with the classical baseline (eGeMAPS functionals
+standardised per speaker, ``baseline.save``) at the weight the early-stopping actors chose. Each
+file on its own (no ``--same-speaker``) has no speaker to standardise against, so the deep model
+alone predicts it, with the clip's own statistics. Without ``models/default.json``, the P3
+checkpoint of the paper's recipe is the default.
+
+Notebooks: 07_evaluation (the upload cell), 09_towards_unseen_speakers.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +30,8 @@ from . import bc, config, data, features
 from .model import EmotionNet
 from .normalize import Normalizer
 
-DEFAULT_CHECKPOINT = config.REPO_ROOT / "models" / "bcser_p3.pt"  # the shipped model
+P3_CHECKPOINT = config.REPO_ROOT / "models" / "bcser_p3.pt"  # the paper's recipe, P3 fold 1
+DEFAULT_MODEL = config.REPO_ROOT / "models" / "default.json"  # what predict uses by default
 
 
 class CheckpointError(ValueError):
@@ -73,7 +83,7 @@ class Predictor:
     @classmethod
     def load(cls, path: str | Path | None = None) -> Predictor:
         """Load a checkpoint written by ``pipeline.save_model`` (``weights_only=True``)."""
-        path = Path(path or DEFAULT_CHECKPOINT)
+        path = Path(path or P3_CHECKPOINT)
         if not path.is_file():
             raise FileNotFoundError(f"{path}: no such checkpoint")
         state = _load_state(path)
@@ -97,9 +107,7 @@ class Predictor:
 
     def clip_features(self, audio: np.ndarray, rate: int) -> np.ndarray:
         """One clip's features as training computed them, not yet normalised: (T, F)."""
-        if self.signal == "bc":
-            audio = bc.to_bc(audio, rate, self.bc.alpha, self.bc.beta, self.bc.reference_rate)
-        return features.extract(audio, rate, self.features.kind, self.features)
+        return _clip_features(audio, rate, self.signal, self.bc, self.features)
 
     def features_of(self, audio: np.ndarray, rate: int) -> np.ndarray:
         """One clip, normalised as a clip of an unknown speaker (``Normalizer.single_clip``)."""
@@ -123,19 +131,21 @@ class Predictor:
         audio, rate = data.load_audio(path)
         return self._result(path, self._probabilities(self.features_of(audio, rate)[None])[0])
 
-    def predict_speaker(self, paths) -> tuple[list[dict], list[str]]:
+    def predict_speaker(self, paths, classical: Classical | None = None,
+                        weight: float = 1.0) -> tuple[list[dict], list[str]]:
         """Clips of ONE speaker: the model adapts to that speaker, without labels, before it
         predicts each clip. Each clip is normalised with the statistics of all the usable clips
         together (``Normalizer.add_speaker``), as every speaker's clips were in training; this
         is transductive adaptation. Needs a speaker-normalised checkpoint and at least
         ``min_clips`` usable clips (``config.Normalize.min_speaker_clips``); a bad file gets an
-        error message and the others are still used. Returns (results, errors) like
-        ``predict_files``."""
+        error message and the others are still used. With a ``classical`` baseline, the
+        probabilities are ``weight`` × the model's + (1 − weight) × the baseline's (late
+        fusion). Returns (results, errors) like ``predict_files``."""
         if self.normalizer.mode != "speaker":
             raise SpeakerError(f"this checkpoint was trained with {self.normalizer.mode!r} "
                                "normalisation; adapting to one speaker needs a "
                                "speaker-normalised one (the default model is)")
-        clips, names, errors = [], [], []
+        clips, functionals, names, errors = [], [], [], []
         for path in paths:
             try:
                 audio, rate = data.load_audio(path)
@@ -143,6 +153,8 @@ class Predictor:
                 errors.append(str(err))
                 continue
             clips.append(self.clip_features(audio, rate))
+            if classical is not None:
+                functionals.append(classical.clip_features(audio, rate))
             names.append(path)
         least = config.Normalize().min_speaker_clips
         if len(clips) < least:
@@ -153,7 +165,67 @@ class Predictor:
         speaker = Normalizer("speaker", self.normalizer.top_db, self.normalizer.standardizer)
         speaker.add_speaker(0, clips)
         proba = self._probabilities(speaker.transform(clips, np.zeros(len(clips), dtype=int)))
+        if classical is not None:
+            proba = weight * proba + (1 - weight) * classical.speaker_probabilities(
+                np.stack(functionals))
         return [self._result(path, p) for path, p in zip(names, proba, strict=True)], errors
+
+
+def _clip_features(audio, rate, signal: str, bc_cfg: config.BCFilter,
+                   f: config.Features) -> np.ndarray:
+    if signal == "bc":
+        audio = bc.to_bc(audio, rate, bc_cfg.alpha, bc_cfg.beta, bc_cfg.reference_rate)
+    return features.extract(audio, rate, f.kind, f)
+
+
+@dataclass
+class Classical:
+    """The classical baseline saved by ``baseline.save``: eGeMAPS functionals, standardised
+    with the speaker's own statistics, and a scikit-learn classifier."""
+    model: object
+    normalizer: Normalizer
+    features: config.Features
+    bc: config.BCFilter
+    signal: str
+    emotions: list
+
+    @classmethod
+    def load(cls, path: str | Path) -> Classical:
+        from . import baseline
+
+        try:
+            state = baseline.load(path)
+        except ValueError as err:
+            raise CheckpointError(str(err)) from None
+        return cls(state["model"], Normalizer.from_dict(state["normalizer"]),
+                   config.Features(**_tuples(state["features"])),
+                   config.BCFilter(**state["bc"]), state["signal"], list(state["emotions"]))
+
+    def clip_features(self, audio: np.ndarray, rate: int) -> np.ndarray:
+        return _clip_features(audio, rate, self.signal, self.bc, self.features)
+
+    def speaker_probabilities(self, functionals: np.ndarray) -> np.ndarray:
+        """(N, 8) probabilities for N clips (N, 1, 88) of one speaker, standardised together."""
+        normalizer = Normalizer(self.normalizer.mode, self.normalizer.top_db,
+                                self.normalizer.standardizer)
+        if normalizer.mode == "speaker":
+            normalizer.add_speaker(0, functionals)
+        x = normalizer.transform(functionals, np.zeros(len(functionals), dtype=int))[:, 0, :]
+        proba = np.zeros((len(x), len(self.emotions)))
+        proba[:, self.model.classes_] = self.model.predict_proba(x)
+        return proba
+
+
+def load_default(path: str | Path | None = None) -> tuple[Predictor, Classical | None, float]:
+    """The default model: (deep predictor, classical baseline or None, fusion weight), from
+    ``models/default.json`` (file names relative to it), or the P3 checkpoint alone."""
+    path = Path(path or DEFAULT_MODEL)
+    if not path.is_file():
+        return Predictor.load(P3_CHECKPOINT), None, 1.0
+    chosen = json.loads(path.read_text())
+    classical = Classical.load(path.parent / chosen["classical"]) if chosen.get("classical") \
+        else None
+    return Predictor.load(path.parent / chosen["deep"]), classical, float(chosen["weight"])
 
 
 def _tuples(d: dict) -> dict:
@@ -173,10 +245,14 @@ def predict_files(paths, checkpoint=None,
                   same_speaker: bool = False) -> tuple[list[dict], list[str]]:
     """Predict every file; a bad file gets an error message and the rest are still predicted.
     ``same_speaker``: the files are clips of one speaker, adapted to first
-    (``Predictor.predict_speaker``)."""
-    predictor = Predictor.load(checkpoint)
+    (``Predictor.predict_speaker``; with the default model, fused with the classical baseline).
+    ``checkpoint``: a model.pt instead of the default model."""
+    if checkpoint is None:
+        predictor, classical, weight = load_default()
+    else:
+        predictor, classical, weight = Predictor.load(checkpoint), None, 1.0
     if same_speaker:
-        return predictor.predict_speaker(paths)
+        return predictor.predict_speaker(paths, classical, weight)
     results, errors = [], []
     for path in paths:
         try:

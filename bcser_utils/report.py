@@ -115,4 +115,7 @@ def final_table(summary: dict) -> pd.DataFrame:
         rows.append((f"fusion with {f['baseline']}, weight {f['weight']:g} (chosen on the "
                      "early-stopping actors)", _percent(f["test"]["accuracy"]),
                      _interval(f["test"]["accuracy_ci95_by_actor"])))
+    if not rows:
+        return pd.DataFrame({"what": [f"the final recipe ({final['recipe']['name']}) has not "
+                                      "finished in this file"]})
     return pd.DataFrame(rows, columns=["what", "test", "95% CI (by actor)"]).set_index("what")

@@ -66,3 +66,35 @@ def test_per_speaker_standardisation_removes_a_speakers_gain(prepared):
 def test_an_unknown_classifier_is_refused():
     with pytest.raises(ValueError, match="'tree'"):
         baseline.make_classifier("tree")
+
+
+@pytest.mark.parametrize("classifier", baseline.CLASSIFIERS)
+def test_a_saved_baseline_predicts_a_speakers_clips_as_the_fitted_one(prepared, classifier,
+                                                                       tmp_path):
+    from bcser_utils.predict import Classical
+
+    model, normalizer = baseline.fit(prepared, splits.everything(prepared.cache.index), classifier)
+    path = baseline.save(tmp_path / "baseline.skops", model, normalizer, prepared)
+    loaded = Classical.load(path)
+    assert loaded.signal == "bc" and loaded.features.kind == "egemaps"
+    index, values = prepared.cache.index, prepared.cache.features
+    own = np.flatnonzero((index.actor == index.actor.iloc[0]).to_numpy())
+    proba = loaded.speaker_probabilities(np.asarray(values[own], dtype=np.float32))
+    by_hand = normalizer.transform(values[own], index.actor.to_numpy()[own])[:, 0, :]
+    np.testing.assert_allclose(proba[:, model.classes_], model.predict_proba(by_hand), atol=1e-5)
+    np.testing.assert_allclose(proba.sum(1), 1, atol=1e-6)
+
+
+def test_a_baseline_file_with_foreign_types_or_garbage_is_refused_unread(tmp_path):
+    import collections
+
+    import skops.io as sio
+
+    from bcser_utils.predict import CheckpointError, Classical
+
+    sio.dump({"model": collections.Counter(), "normalizer": {}}, tmp_path / "odd.skops")
+    with pytest.raises(CheckpointError, match=r"odd\.skops: holds types .*refused unread"):
+        Classical.load(tmp_path / "odd.skops")
+    (tmp_path / "noise.skops").write_bytes(np.random.default_rng(0).bytes(500))
+    with pytest.raises(CheckpointError, match=r"noise\.skops: not a readable bcser baseline"):
+        Classical.load(tmp_path / "noise.skops")

@@ -103,3 +103,35 @@ def test_the_bc_filter_is_a_per_band_offset_that_standardisation_removes():
     assert overall["scalar_standardised"] > 0.3  # one number for all bands keeps the tilt
     assert filter_gain[0] > filter_gain[-1] + 10  # a low-pass: the top bands lose most
     assert filter_gain[-1] == pytest.approx(bc.analytic_gain_db(bands.centre_hz.iloc[-1], 48_000))
+
+
+def _write_recipe(out, name, val_skill, seed=0, folds=3):
+    for fold in range(folds):
+        run = out / name / f"bc-fold{fold}-seed{seed}"
+        run.mkdir(parents=True)
+        pd.concat([random_table(100 * fold + 1, skill=val_skill, part="val"),
+                   random_table(100 * fold + 2, skill=0.5)]).to_csv(run / "predictions.csv")
+
+
+def test_the_final_recipe_is_the_single_winner_or_the_combination_only_if_it_wins(tmp_path):
+    _write_recipe(tmp_path, "paper", 0.3)
+    _write_recipe(tmp_path, "speaker-norm", 0.6)
+    _write_recipe(tmp_path, "wide", 0.1)
+    assert generalize.final_recipe(tmp_path, [0]).name == "speaker-norm"  # its runs are reused
+    _write_recipe(tmp_path, "log-floor", 0.5)  # another knob, also over the threshold
+    final = generalize.final_recipe(tmp_path, [0])
+    assert final.name == "final" and final.overrides == {"normalize.mode": "speaker",
+                                                         "normalize.top_db": 80.0}
+    _write_recipe(tmp_path, "final", 0.45)  # trained, and worse than speaker-norm alone
+    assert generalize.final_recipe(tmp_path, [0]).name == "speaker-norm"
+
+
+def test_the_best_baseline_is_read_on_the_early_stopping_actors(tmp_path):
+    (tmp_path / "baseline").mkdir()
+    for name, val_skill, test_skill in (("bc-logreg-speaker", 0.7, 0.2),
+                                        ("bc-svm-speaker", 0.4, 0.9)):
+        table = pd.concat([random_table(1, skill=val_skill, part="val"),
+                           random_table(2, skill=test_skill)]).assign(protocol="P3", fold=0)
+        table.to_csv(tmp_path / "baseline" / f"{name}-v1-P2-P3.csv", index=False)
+    assert generalize.best_baseline(tmp_path, "bc").stem == "bc-logreg-speaker-v1-P2-P3"
+    assert generalize.best_baseline(tmp_path, "ac") is None

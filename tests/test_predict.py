@@ -206,3 +206,27 @@ def test_same_speaker_with_too_few_clips_or_a_global_model_is_one_clear_line(
                  *map(str, sorted((synthetic_dir / "Actor_03").glob("*.wav"))[:5])]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "'global' normalisation" in err[0]
+
+
+def test_the_default_fuses_deep_and_classical_with_the_saved_weight(speaker_model, synthetic_dir,
+                                                                    tmp_path):
+    from bcser_utils import baseline, pipeline, predict, splits
+
+    cfg = baseline.config_for("quick", "speaker", versions=1)
+    prepared = pipeline.prepare(cfg, "bc", synthetic_dir, progress=False,
+                                cache_dir=tmp_path / "cache")
+    model, normalizer = baseline.fit(prepared, splits.everything(prepared.cache.index), "logreg")
+    baseline.save(tmp_path / "classical.skops", model, normalizer, prepared)
+    (tmp_path / "default.json").write_text(json.dumps(
+        {"deep": str(speaker_model), "classical": "classical.skops", "weight": 0.25}))
+    deep, classical, weight = predict.load_default(tmp_path / "default.json")
+    assert weight == 0.25 and classical.normalizer.mode == "speaker"
+    clips = [str(p) for p in sorted((synthetic_dir / "Actor_03").glob("*.wav"))[:5]]
+    alone, _ = deep.predict_speaker(clips)
+    fused, errors = deep.predict_speaker(clips, classical, weight)
+    only_classical, _ = deep.predict_speaker(clips, classical, 0.0)
+    assert not errors and [r["file"] for r in fused] == clips
+    for a, f, c in zip(alone, fused, only_classical, strict=True):
+        a, f, c = (np.array(list(r["probabilities"].values())) for r in (a, f, c))
+        np.testing.assert_allclose(f, 0.25 * a + 0.75 * c, atol=1e-6)
+        assert abs(f.sum() - 1) < 1e-5
