@@ -178,7 +178,7 @@ def _generalize(args) -> int:
     out = Path(args.out) if args.out else generalize.default_folder(args.mode)
     recipes = [generalize.RECIPES[name] for name in args.recipes or ()]
     try:
-        if args.final or args.refit or args.summary:  # the selection, from the finished runs
+        if args.final or args.refit or args.refit_single or args.summary:  # the selection
             final = generalize.final_recipe(out, args.selection_seeds)
             print(f"final recipe: {final.description} ({final.overrides})", flush=True)
             recipes += [final] if args.final else []
@@ -192,14 +192,18 @@ def _generalize(args) -> int:
                 print(f"{name} {args.signal} seed {seed}: P3 test accuracy "
                       f"{test['accuracy']:.3f} over {test['n']} clips "
                       f"({time.perf_counter() - began:.0f} s so far)", flush=True)
-        if args.refit:
-            epochs = generalize.refit_epochs(out, final, args.signal)
+        refits = [("final-refit", final)] if args.refit else []
+        if args.refit_single:  # the model for one clip at a time, chosen on validation
+            name = generalize.single_clip_choice(out, final, n_boot=0)["recipe"]
+            refits += [("single-refit", generalize.RECIPES[name])] if name != final.name else []
+        for where, recipe in refits:
+            epochs = generalize.refit_epochs(out, recipe, args.signal)
             for seed in args.seeds:
-                cfg = generalize.recipe_config(final, args.mode, seed)
-                folder = out / "final-refit" / f"{args.signal}-seed{seed}"
+                cfg = generalize.recipe_config(recipe, args.mode, seed)
+                folder = out / where / f"{args.signal}-seed{seed}"
                 pipeline.run_protocol(cfg, "ALL", 0, args.signal, args.data, folder, epochs,
                                       progress=False)
-                print(f"refit on every actor, seed {seed}, {epochs} epochs: "
+                print(f"{recipe.name} refitted on every actor, seed {seed}, {epochs} epochs: "
                       f"{data.display_path(folder / 'model.pt')}", flush=True)
         if args.summary:
             command = (f"python -m bcser_utils generalize --mode {args.mode} --summary "
@@ -336,6 +340,9 @@ def build_parser() -> argparse.ArgumentParser:
                             "finished ablation runs")
     study.add_argument("--refit", action="store_true",
                        help="train that recipe on every actor, for the CV's median best epoch")
+    study.add_argument("--refit-single", action="store_true",
+                       help="likewise for the model that predicts one clip at a time (the best "
+                            "recipe without speaker statistics on the early-stopping actors)")
     study.add_argument("--summary", action="store_true",
                        help="write runs/generalize-<mode>/summary.json from what has finished")
     study.add_argument("--selection-seeds", type=int, nargs="+", default=[0, 1],

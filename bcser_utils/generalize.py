@@ -381,6 +381,83 @@ def adaptation_curve(model_path: str | Path, prepared: pipeline.Prepared, rows,
     return pd.DataFrame(out)
 
 
+def single_clip_tables(out: str | Path, recipe: Recipe, mode: str = "full", seed: int = 0,
+                       corpus: str | Path | None = None) -> pd.DataFrame:
+    """A speaker-normalised recipe used one clip at a time, measured: each P3 fold's model
+    predicts its early-stopping and test actors' original clips, each clip normalised as
+    ``Normalizer.single_clip`` does. A predictions table pooled over the folds."""
+    from .predict import Predictor
+
+    cfg = recipe_config(recipe, mode, seed)
+    prepared = pipeline.prepare(cfg, "bc", corpus, progress=False)
+    index = prepared.cache.index
+    tables = []
+    for fold in _folds(cfg, corpus, None):
+        split = pipeline.make_split(prepared, "P3", fold)
+        predictor = Predictor.load(run_folder(out, recipe, "bc", fold, seed) / "model.pt")
+        for side in ("val", "test"):
+            rows = np.sort(np.asarray(getattr(split, side), dtype=int))
+            rows = rows[index["version"].to_numpy()[rows] == 0]
+            x = predictor.normalizer.single_clip().transform(prepared.cache.features[rows])
+            table = pd.DataFrame(predictor._probabilities(x), columns=list(cfg.emotions))
+            table.insert(0, "y", index["emotion_code"].to_numpy()[rows] - 1)
+            table.insert(0, "actor", index["actor"].to_numpy()[rows])
+            table.insert(0, "name", index["name"].to_numpy()[rows])
+            table.insert(0, "part", side)
+            tables.append(table.assign(fold=fold))
+    return pd.concat(tables, ignore_index=True)
+
+
+def single_clip_choice(out: str | Path, final: Recipe, n_boot: int = 1000) -> dict:
+    """The model for ``predict`` without ``--same-speaker``, where no speaker statistics exist:
+    of the recipes that need none (seed 0) and the ``final`` recipe's models with the training
+    statistics (``Normalizer.single_clip``), the best on the early-stopping actors."""
+    candidates = {name: tables[0] for name, recipe in RECIPES.items()
+                  if recipe.overrides.get("normalize.mode") != "speaker"
+                  and 0 in (tables := recipe_tables(out, name))}
+    if final.overrides.get("normalize.mode") == "speaker":
+        candidates[final.name] = single_clip_tables(out, final)
+    val = {name: score(part(t, "val"), n_boot=0)["accuracy"] for name, t in candidates.items()}
+    chosen = max(val, key=val.get)
+    return {"val_accuracy": val, "recipe": chosen,
+            "test": score(part(candidates[chosen], "test"), n_boot)}
+
+
+def ship_default(out: str | Path, summary: dict, models: str | Path | None = None,
+                 mode: str = "full", corpus: str | Path | None = None) -> Path:
+    """Make the study's choice ``predict``'s default: the refitted deep model (seed 0), the
+    classical baseline refitted on every actor, and ``default.json`` naming both with the
+    fusion weight the early-stopping actors chose. Returns the json's path."""
+    chosen = summary["final"]["default"]
+    models = Path(models or config.REPO_ROOT / "models")
+    models.mkdir(parents=True, exist_ok=True)
+    refit = Path(out) / "final-refit" / "bc-seed0" / "model.pt"
+    deep = models / "bcser_default.pt"
+    deep.write_bytes(refit.read_bytes())
+    single = deep
+    if summary["final"]["single_clip"]["recipe"] != summary["final"]["recipe"]["name"]:
+        single = models / "bcser_default_single.pt"
+        single.write_bytes((Path(out) / "single-refit" / "bc-seed0" / "model.pt").read_bytes())
+    signal, classifier, normalisation = chosen["baseline"].split("-")[:3]
+    prepared = pipeline.prepare(baseline.config_for(mode, normalisation), signal, corpus,
+                                progress=False)
+    model, normalizer = baseline.fit(prepared, splits.everything(prepared.cache.index),
+                                     classifier)
+    classical = baseline.save(models / "bcser_default_egemaps.skops", model, normalizer,
+                              prepared, card={"baseline": chosen["baseline"]})
+    path = models / "default.json"
+    path.write_text(json.dumps({
+        "deep": deep.name, "classical": classical.name if chosen["weight"] < 1 else None,
+        "single": single.name, "single_recipe": summary["final"]["single_clip"]["recipe"],
+        "weight": chosen["weight"], "chosen": chosen["model"],
+        "deep_recipe": chosen["deep_recipe"], "baseline": chosen["baseline"],
+        "how": "fusion weight, and the model for one clip at a time, chosen on the "
+               "early-stopping actors of every P3 fold (results/generalize-full.json); every "
+               "model refitted on every development actor"},
+        indent=2) + "\n")
+    return path
+
+
 def combined(names: Iterable[str], name: str = "combined") -> Recipe:
     """One recipe with every change of ``names`` at once (their overrides merged)."""
     names = list(names)
@@ -462,6 +539,12 @@ def final_summary(out: Path, final: Recipe, paper: dict, n_boot: int = 1000) -> 
                             "deep_test": score(part(deep, "test"), n_boot),
                             "baseline_test": score(part(base, "test"), n_boot)}
         # the default model: weight 0 is the baseline alone, 1 the deep model alone
+        twin = classical.with_name(classical.name.replace("bc-", "ac-", 1))
+        if twin.exists():  # the same baseline on AC: BC − AC on the same clips
+            result["bc_minus_ac_baseline"] = {"baseline": classical.stem, **paired(
+                part(base, "test"), part(_p3(twin), "test"), n_boot)}
+        result["single_clip"] = single_clip_choice(out, final, n_boot)
+        result["refit_epochs"] = refit_epochs(out, final)
         result["default"] = {"model": {0.0: "classical baseline", 1.0: "deep model"}.get(
             best, "fusion"), "weight": best, "val_accuracy": weights[best],
             "baseline": classical.stem, "deep_recipe": final.name}

@@ -136,10 +136,13 @@ class Normalizer:
 
     def single_clip(self) -> Normalizer:
         """What one clip of an unknown speaker gets: this normalisation, except that a
-        speaker-normalised model falls back to the clip's own statistics (mode "utterance")."""
+        speaker-normalised model falls back to the training side's statistics (mode "global").
+        Measured on the early-stopping actors of notebook 09's study, that fallback kept 43.8%
+        of the speaker-normalised model's clips right, the clip's own statistics 27.1%: one
+        clip's mean per band is mostly the clip's emotion, not its speaker."""
         if self.mode != "speaker":
             return self
-        return Normalizer("utterance", self.top_db, self.standardizer)
+        return Normalizer("global", self.top_db, self.standardizer)
 
     def to_dict(self) -> dict:
         """The fitted state (numbers and lists only). Speaker statistics are not kept: a

@@ -10,9 +10,10 @@ features → the training side's normalisation → model → probabilities for t
 The default model is what ``models/default.json`` names: the deep model notebook 09's study chose,
 and, for ``--same-speaker``, its late fusion with the classical baseline (eGeMAPS functionals
 standardised per speaker, ``baseline.save``) at the weight the early-stopping actors chose. Each
-file on its own (no ``--same-speaker``) has no speaker to standardise against, so the deep model
-alone predicts it, with the clip's own statistics. Without ``models/default.json``, the P3
-checkpoint of the paper's recipe is the default.
+file on its own (no ``--same-speaker``) has no speaker to standardise against, so the model
+chosen for single clips predicts it (the best on the early-stopping actors among models
+that need no speaker statistics). Without ``models/default.json``, the P3 checkpoint of the
+paper's recipe is the default.
 
 Notebooks: 07_evaluation (the upload cell), 09_towards_unseen_speakers.
 """
@@ -216,16 +217,30 @@ class Classical:
         return proba
 
 
-def load_default(path: str | Path | None = None) -> tuple[Predictor, Classical | None, float]:
-    """The default model: (deep predictor, classical baseline or None, fusion weight), from
-    ``models/default.json`` (file names relative to it), or the P3 checkpoint alone."""
+@dataclass
+class DefaultModel:
+    """``predict``'s default: ``deep`` fused with ``classical`` at ``weight`` for clips of one
+    speaker, and ``single`` for a clip on its own (no speaker statistics)."""
+    deep: Predictor
+    classical: Classical | None
+    weight: float
+    single: Predictor
+
+
+def load_default(path: str | Path | None = None) -> DefaultModel:
+    """The default model that ``models/default.json`` names (file names relative to it), or the
+    P3 checkpoint alone where there is none."""
     path = Path(path or DEFAULT_MODEL)
     if not path.is_file():
-        return Predictor.load(P3_CHECKPOINT), None, 1.0
+        p3 = Predictor.load(P3_CHECKPOINT)
+        return DefaultModel(p3, None, 1.0, p3)
     chosen = json.loads(path.read_text())
+    deep = Predictor.load(path.parent / chosen["deep"])
     classical = Classical.load(path.parent / chosen["classical"]) if chosen.get("classical") \
         else None
-    return Predictor.load(path.parent / chosen["deep"]), classical, float(chosen["weight"])
+    single = deep if chosen.get("single", chosen["deep"]) == chosen["deep"] \
+        else Predictor.load(path.parent / chosen["single"])
+    return DefaultModel(deep, classical, float(chosen["weight"]), single)
 
 
 def _tuples(d: dict) -> dict:
@@ -248,11 +263,13 @@ def predict_files(paths, checkpoint=None,
     (``Predictor.predict_speaker``; with the default model, fused with the classical baseline).
     ``checkpoint``: a model.pt instead of the default model."""
     if checkpoint is None:
-        predictor, classical, weight = load_default()
+        default = load_default()
     else:
-        predictor, classical, weight = Predictor.load(checkpoint), None, 1.0
+        predictor = Predictor.load(checkpoint)
+        default = DefaultModel(predictor, None, 1.0, predictor)
     if same_speaker:
-        return predictor.predict_speaker(paths, classical, weight)
+        return default.deep.predict_speaker(paths, default.classical, default.weight)
+    predictor = default.single
     results, errors = [], []
     for path in paths:
         try:

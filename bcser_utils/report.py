@@ -110,6 +110,16 @@ def final_table(summary: dict) -> pd.DataFrame:
             rows.append((f"BC − AC, {name} recipe, seed {seed} (same clips)",
                          f"{100 * d['difference']:+.1f} points",
                          f"{100 * d['ci95'][0]:+.1f} to {100 * d['ci95'][1]:+.1f}"))
+    if "bc_minus_ac_baseline" in final:
+        d = final["bc_minus_ac_baseline"]
+        rows.append((f"BC − AC, classical baseline {d['baseline']} (same clips)",
+                     f"{100 * d['difference']:+.1f} points",
+                     f"{100 * d['ci95'][0]:+.1f} to {100 * d['ci95'][1]:+.1f}"))
+    if "single_clip" in final:
+        s = final["single_clip"]
+        rows.append((f"one clip at a time (no speaker statistics): {s['recipe']}, chosen on the "
+                     "early-stopping actors", _percent(s["test"]["accuracy"]),
+                     _interval(s["test"]["accuracy_ci95_by_actor"])))
     if "fusion" in final:
         f = final["fusion"]
         rows.append((f"fusion with {f['baseline']}, weight {f['weight']:g} (chosen on the "
@@ -119,3 +129,56 @@ def final_table(summary: dict) -> pd.DataFrame:
         return pd.DataFrame({"what": [f"the final recipe ({final['recipe']['name']}) has not "
                                       "finished in this file"]})
     return pd.DataFrame(rows, columns=["what", "test", "95% CI (by actor)"]).set_index("what")
+
+
+def default_card(summary: dict) -> str:
+    """The model card of ``predict``'s default model (Markdown), from the study's summary."""
+    final, source = summary["final"], summary["source"]
+    chosen, fusion = final["default"], final["fusion"]
+
+    def line(what, s):
+        return (f"| {what} | {_percent(s['accuracy'])} | "
+                f"{_interval(s['accuracy_ci95_by_actor'])} | {_percent(s['balanced_accuracy'])} | "
+                f"{_percent(s['macro_f1'])} |")
+
+    return f"""# Model card: `predict`'s default model
+
+**What it is.** The {chosen['model']} that notebook 09's study chose on the early-stopping actors:
+late fusion, weight {chosen['weight']:g} on the deep model ({final['recipe']['description']}) and
+{1 - chosen['weight']:g} on the classical baseline ({chosen['baseline']}: eGeMAPS v02 functionals,
+standardised per speaker, scikit-learn). Both were refitted on every development actor: the deep
+model for {final.get('refit_epochs', '?')} epochs (the median best epoch of its P3 folds), the
+baseline on every original clip. Files: `bcser_default.pt`, `bcser_default_egemaps.skops`,
+`default.json`.
+
+**How to use it.** `python -m bcser_utils predict --same-speaker a.wav b.wav c.wav d.wav …`: clips
+of ONE speaker (at least 4; more is better, notebook 09 section 6). Both models standardise the
+speaker's features with that speaker's own statistics, without labels (transductive adaptation),
+then their probabilities are averaged with the weight above. `predict` on files one by one has no
+speaker statistics: it uses the model that did best on the early-stopping actors one clip at a
+time ({final['single_clip']['recipe']}; `default.json` names the file).
+
+**Expected accuracy on a speaker never heard** (8 emotions, chance 12.5%), estimated under P3:
+5 actor-disjoint folds of {source}; the fold models (trained without the test actors) predicted
+their test actors' original clips, pooled over the folds; 95% intervals resample whole actors.
+
+| what | accuracy | 95% CI (by actor) | balanced accuracy | macro-F1 |
+|---|---|---|---|---|
+{line("fusion, `--same-speaker` (the default)", fusion["test"])}
+{line("deep model alone, `--same-speaker`", fusion["deep_test"])}
+{line("classical baseline alone, `--same-speaker`", fusion["baseline_test"])}
+{line(f"one clip at a time: {final['single_clip']['recipe']} recipe", final["single_clip"]["test"])}
+
+The refitted models saw all 20 actors, so these numbers estimate them; they are not measured on
+them. Seeds: {", ".join(map(str, sorted(final.get("bc", {}).get("test", {0: 0}))))}. Produced by
+`{summary['command']}` ({summary['date']}); every number is in `results/generalize-full.json`.
+
+**Known limits.** Acted speech of 20 North-American actors (two sentences), read in a studio: real
+conversations, other languages and other microphones will do worse. The BC signal is synthetic (a
+first-order IIR filter on air-conducted speech), not a bone-conduction sensor. Speaker statistics
+from fewer than about 8 clips are noisy. A recording level far below the training clips' can still
+shift the padded frames of short clips (notebook 09 section 2).
+
+**Data licence.** RAVDESS (Livingstone & Russo, 2018), CC BY-NC-SA 4.0: non-commercial use, with
+attribution; the weights derive from it.
+"""

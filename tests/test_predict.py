@@ -219,8 +219,9 @@ def test_the_default_fuses_deep_and_classical_with_the_saved_weight(speaker_mode
     baseline.save(tmp_path / "classical.skops", model, normalizer, prepared)
     (tmp_path / "default.json").write_text(json.dumps(
         {"deep": str(speaker_model), "classical": "classical.skops", "weight": 0.25}))
-    deep, classical, weight = predict.load_default(tmp_path / "default.json")
-    assert weight == 0.25 and classical.normalizer.mode == "speaker"
+    default = predict.load_default(tmp_path / "default.json")
+    deep, classical, weight = default.deep, default.classical, default.weight
+    assert weight == 0.25 and classical.normalizer.mode == "speaker" and default.single is deep
     clips = [str(p) for p in sorted((synthetic_dir / "Actor_03").glob("*.wav"))[:5]]
     alone, _ = deep.predict_speaker(clips)
     fused, errors = deep.predict_speaker(clips, classical, weight)

@@ -27,6 +27,16 @@ def test_requirements_never_pin_a_cuda_torch():
     assert "torch==2.13.0" in (ROOT / "Makefile").read_text()
 
 
+def test_binder_and_make_install_get_the_cpu_torch_and_ci_never_tries_its_index():
+    cpu_index = "https://download.pytorch.org/whl/cpu"
+    binder = (ROOT / "binder" / "requirements.txt").read_text().splitlines()
+    assert f"--extra-index-url {cpu_index}" in binder and "-r ../requirements.txt" in binder
+    assert [line for line in binder if line.startswith("torch")] == ["torch==2.13.0+cpu"]
+    assert f"TORCH_INDEX ?= {cpu_index}" in (ROOT / "Makefile").read_text()
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert ci.index("export TORCH_INDEX=\n") < ci.index("make test")  # CI: no unreachable host
+
+
 def test_every_badge_url_is_well_formed_and_points_at_an_existing_notebook():
     # a badge is [![name](image)](target): check every image and every target
     badges = re.findall(r"\[!\[\w+\]\((\S+?)\)\]\((\S+?)\)", README)
