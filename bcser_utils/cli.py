@@ -9,9 +9,10 @@
     beyond [--mode full]        notebook 08's grid (protocols, AC vs BC, noise, calibration);
            [--seeds S ...]      the P3 AC/BC grid again with further seeds
     generalize [--recipes R …]  notebook 09: recipes on every P3 fold; --final trains the
-               [--final] [--refit] [--summary]   chosen one, --refit it on every actor
+               [--final] [--refit] [--refit-single]   chosen one, --refit it on every actor,
+               [--summary] [--ship]   --summary writes the numbers, --ship the default model
     evaluate RUN [--json]       every metric of the paper for a trained run
-    predict FILE... [--json]    the emotion of any audio file (default: the shipped model);
+    predict FILE... [--json]    the emotion of any audio file (default: models/default.json);
             [--same-speaker]    the files are one speaker's: adapt to that speaker first
 """
 
@@ -177,7 +178,16 @@ def _generalize(args) -> int:
         return 2
     out = Path(args.out) if args.out else generalize.default_folder(args.mode)
     recipes = [generalize.RECIPES[name] for name in args.recipes or ()]
+    scale = {"augment.n_versions": args.versions} if args.versions else None
     try:
+        if args.baselines:  # every classical baseline on P2 and on every P3 fold
+            for signal in ("bc", "ac"):
+                for classifier in ("logreg", "svm"):
+                    for normalisation in ("global", "speaker"):
+                        generalize.baseline_tables(args.mode, signal, classifier, normalisation,
+                                                   ("P2", "P3"), corpus=args.data, out=out,
+                                                   progress=False)
+            print(f"baselines: {data.display_path(out / 'baseline')}", flush=True)
         if args.final or args.refit or args.refit_single or args.summary:  # the selection
             final = generalize.final_recipe(out, args.selection_seeds)
             print(f"final recipe: {final.description} ({final.overrides})", flush=True)
@@ -185,7 +195,7 @@ def _generalize(args) -> int:
         for recipe in recipes:
             name = recipe.name
             made = generalize.run_recipe(recipe, args.mode, args.signal, args.folds, args.seeds,
-                                         out, args.data, progress=False)
+                                         out, args.data, overrides=scale, progress=False)
             for seed in args.seeds:
                 test = generalize.score(generalize.part(generalize.pooled(made, seed), "test"),
                                         n_boot=200)
@@ -194,12 +204,13 @@ def _generalize(args) -> int:
                       f"({time.perf_counter() - began:.0f} s so far)", flush=True)
         refits = [("final-refit", final)] if args.refit else []
         if args.refit_single:  # the model for one clip at a time, chosen on validation
-            name = generalize.single_clip_choice(out, final, n_boot=0)["recipe"]
+            name = generalize.single_clip_choice(out, final, 0, args.mode, args.data,
+                                                 scale)["recipe"]
             refits += [("single-refit", generalize.RECIPES[name])] if name != final.name else []
         for where, recipe in refits:
             epochs = generalize.refit_epochs(out, recipe, args.signal)
             for seed in args.seeds:
-                cfg = generalize.recipe_config(recipe, args.mode, seed)
+                cfg = generalize.recipe_config(recipe, args.mode, seed, scale)
                 folder = out / where / f"{args.signal}-seed{seed}"
                 pipeline.run_protocol(cfg, "ALL", 0, args.signal, args.data, folder, epochs,
                                       progress=False)
@@ -208,9 +219,19 @@ def _generalize(args) -> int:
         if args.summary:
             command = (f"python -m bcser_utils generalize --mode {args.mode} --summary "
                        f"--selection-seeds {' '.join(map(str, args.selection_seeds))}")
-            summary = generalize.summarize(out, args.mode, command, final=final)
+            summary = generalize.summarize(out, args.mode, command, final=final,
+                                           corpus=args.data, overrides=scale)
             generalize.save_json(summary, out / "summary.json")
             print(f"summary: {data.display_path(out / 'summary.json')}")
+        if args.ship:  # the summary's choice becomes predict's default
+            from . import report
+
+            summary = report.load_summary(out / "summary.json")
+            chosen = generalize.ship_default(out, summary, args.models, args.mode, args.data)
+            card = chosen.parent / "DEFAULT_MODEL_CARD.md"
+            card.write_text(report.default_card(summary))
+            print(f"predict's default: {data.display_path(chosen)}, card "
+                  f"{data.display_path(card)}")
     except (pipeline.RunFolderMismatch, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
@@ -343,6 +364,16 @@ def build_parser() -> argparse.ArgumentParser:
     study.add_argument("--refit-single", action="store_true",
                        help="likewise for the model that predicts one clip at a time (the best "
                             "recipe without speaker statistics on the early-stopping actors)")
+    study.add_argument("--ship", action="store_true",
+                       help="make the summary's choice predict's default (models/default.json, "
+                            "its files and DEFAULT_MODEL_CARD.md)")
+    study.add_argument("--baselines", action="store_true",
+                       help="the classical baseline (eGeMAPS; logistic regression and SVM; "
+                            "global and per-speaker standardisation; BC and AC) on P2 and P3")
+    study.add_argument("--versions", type=int, default=None,
+                       help="Table II versions per recording for the recipes that use them "
+                            "(default: the paper's 15); a smaller study, e.g. for a test")
+    study.add_argument("--models", default=None, help="where --ship writes (default: models/)")
     study.add_argument("--summary", action="store_true",
                        help="write runs/generalize-<mode>/summary.json from what has finished")
     study.add_argument("--selection-seeds", type=int, nargs="+", default=[0, 1],

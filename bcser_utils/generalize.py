@@ -99,8 +99,10 @@ def default_folder(mode: str) -> Path:
 
 def recipe_config(recipe: Recipe, mode: str, seed: int = 0,
                   overrides: dict | None = None) -> config.Config:
-    return config.get_config(mode, overrides={**recipe.overrides, "mode.seed": seed,
-                                              **(overrides or {})})
+    """``recipe``'s configuration; ``overrides`` set the study's scale (e.g. fewer versions for
+    a test), but never undo the recipe's own change."""
+    scale = {k: v for k, v in (overrides or {}).items() if k not in recipe.overrides}
+    return config.get_config(mode, overrides={**scale, **recipe.overrides, "mode.seed": seed})
 
 
 def run_folder(out: Path, recipe: Recipe, signal: str, fold: int, seed: int) -> Path:
@@ -382,13 +384,14 @@ def adaptation_curve(model_path: str | Path, prepared: pipeline.Prepared, rows,
 
 
 def single_clip_tables(out: str | Path, recipe: Recipe, mode: str = "full", seed: int = 0,
-                       corpus: str | Path | None = None) -> pd.DataFrame:
+                       corpus: str | Path | None = None,
+                       overrides: dict | None = None) -> pd.DataFrame:
     """A speaker-normalised recipe used one clip at a time, measured: each P3 fold's model
     predicts its early-stopping and test actors' original clips, each clip normalised as
     ``Normalizer.single_clip`` does. A predictions table pooled over the folds."""
     from .predict import Predictor
 
-    cfg = recipe_config(recipe, mode, seed)
+    cfg = recipe_config(recipe, mode, seed, overrides)
     prepared = pipeline.prepare(cfg, "bc", corpus, progress=False)
     index = prepared.cache.index
     tables = []
@@ -408,7 +411,8 @@ def single_clip_tables(out: str | Path, recipe: Recipe, mode: str = "full", seed
     return pd.concat(tables, ignore_index=True)
 
 
-def single_clip_choice(out: str | Path, final: Recipe, n_boot: int = 1000) -> dict:
+def single_clip_choice(out: str | Path, final: Recipe, n_boot: int = 1000, mode: str = "full",
+                       corpus: str | Path | None = None, overrides: dict | None = None) -> dict:
     """The model for ``predict`` without ``--same-speaker``, where no speaker statistics exist:
     of the recipes that need none (seed 0) and the ``final`` recipe's models with the training
     statistics (``Normalizer.single_clip``), the best on the early-stopping actors."""
@@ -416,7 +420,7 @@ def single_clip_choice(out: str | Path, final: Recipe, n_boot: int = 1000) -> di
                   if recipe.overrides.get("normalize.mode") != "speaker"
                   and 0 in (tables := recipe_tables(out, name))}
     if final.overrides.get("normalize.mode") == "speaker":
-        candidates[final.name] = single_clip_tables(out, final)
+        candidates[final.name] = single_clip_tables(out, final, mode, 0, corpus, overrides)
     val = {name: score(part(t, "val"), n_boot=0)["accuracy"] for name, t in candidates.items()}
     chosen = max(val, key=val.get)
     return {"val_accuracy": val, "recipe": chosen,
@@ -478,7 +482,8 @@ def fusion_weights(deep_val: pd.DataFrame, classical_val: pd.DataFrame,
 # --- everything, for notebook 09 and the README ----------------------------------------------
 
 def summarize(out: str | Path, mode: str = "full", command: str = "", n_boot: int = 1000,
-              final: Recipe | None = None) -> dict:
+              final: Recipe | None = None, corpus: str | Path | None = None,
+              overrides: dict | None = None) -> dict:
     """Every number of notebook 09 from the run folders in ``out`` (what has finished): the
     baselines, each recipe against the paper's, the selection, the ``final`` (combined) recipe on
     BC and AC with their paired difference, the ensemble and the fusion with the baseline."""
@@ -499,17 +504,18 @@ def summarize(out: str | Path, mode: str = "full", command: str = "", n_boot: in
     from . import data
 
     cfg = config.get_config(mode)
-    location, catalog = pipeline.find_catalog(cfg, progress=False)
+    location, catalog = pipeline.find_catalog(cfg, corpus, progress=False)
     summary = {"mode": mode, "date": time.strftime("%Y-%m-%d"), "command": command,
                "source": data.describe(location, catalog, cfg),
                "selection": select(recipes), "recipes": recipes, "baselines": baselines,
                "not_run": [name for name in RECIPES if name not in recipes]}
     if final is not None:
-        summary["final"] = final_summary(out, final, paper, n_boot)
+        summary["final"] = final_summary(out, final, paper, n_boot, mode, corpus, overrides)
     return summary
 
 
-def final_summary(out: Path, final: Recipe, paper: dict, n_boot: int = 1000) -> dict:
+def final_summary(out: Path, final: Recipe, paper: dict, n_boot: int = 1000, mode: str = "full",
+                  corpus: str | Path | None = None, overrides: dict | None = None) -> dict:
     """The final recipe on BC and AC (each against the paper's recipe, and BC − AC on the same
     clips per seed), the ensemble of its seeds, and the late fusion with the speaker-normalised
     eGeMAPS baseline at the weight the early-stopping actors pick."""
@@ -543,7 +549,7 @@ def final_summary(out: Path, final: Recipe, paper: dict, n_boot: int = 1000) -> 
         if twin.exists():  # the same baseline on AC: BC − AC on the same clips
             result["bc_minus_ac_baseline"] = {"baseline": classical.stem, **paired(
                 part(base, "test"), part(_p3(twin), "test"), n_boot)}
-        result["single_clip"] = single_clip_choice(out, final, n_boot)
+        result["single_clip"] = single_clip_choice(out, final, n_boot, mode, corpus, overrides)
         result["refit_epochs"] = refit_epochs(out, final)
         result["default"] = {"model": {0.0: "classical baseline", 1.0: "deep model"}.get(
             best, "fusion"), "weight": best, "val_accuracy": weights[best],

@@ -142,7 +142,7 @@ class Predictor:
         error message and the others are still used. With a ``classical`` baseline, the
         probabilities are ``weight`` × the model's + (1 − weight) × the baseline's (late
         fusion). Returns (results, errors) like ``predict_files``."""
-        if self.normalizer.mode != "speaker":
+        if self.normalizer.mode != "speaker" and classical is None:
             raise SpeakerError(f"this checkpoint was trained with {self.normalizer.mode!r} "
                                "normalisation; adapting to one speaker needs a "
                                "speaker-normalised one (the default model is)")
@@ -163,9 +163,12 @@ class Predictor:
                                f"needs at least {least} for stable statistics (or predict each "
                                "file on its own, without --same-speaker)", errors)
         clips = np.stack(clips)
-        speaker = Normalizer("speaker", self.normalizer.top_db, self.normalizer.standardizer)
-        speaker.add_speaker(0, clips)
-        proba = self._probabilities(speaker.transform(clips, np.zeros(len(clips), dtype=int)))
+        if self.normalizer.mode == "speaker":
+            speaker = Normalizer("speaker", self.normalizer.top_db, self.normalizer.standardizer)
+            proba = self._probabilities(speaker.add_speaker(0, clips).transform(
+                clips, np.zeros(len(clips), dtype=int)))
+        else:  # a model without speaker statistics; the classical baseline adapts alone
+            proba = self._probabilities(self.normalizer.transform(clips))
         if classical is not None:
             proba = weight * proba + (1 - weight) * classical.speaker_probabilities(
                 np.stack(functionals))

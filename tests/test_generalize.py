@@ -135,3 +135,39 @@ def test_the_best_baseline_is_read_on_the_early_stopping_actors(tmp_path):
         table.to_csv(tmp_path / "baseline" / f"{name}-v1-P2-P3.csv", index=False)
     assert generalize.best_baseline(tmp_path, "bc").stem == "bc-logreg-speaker-v1-P2-P3"
     assert generalize.best_baseline(tmp_path, "ac") is None
+
+
+def test_the_study_from_the_command_line_chooses_on_validation_and_ships_a_default(
+        synthetic_dir, tmp_path, capsys):
+    """The whole study on 3 synthetic actors (3 P3 folds, quick mode): recipes and baselines,
+    then the selection, refits, summary and the default model that predict loads."""
+    import json
+
+    from bcser_utils import predict
+    from bcser_utils.cli import main
+
+    common = ["generalize", "--mode", "quick", "--data", str(synthetic_dir), "--out",
+              str(tmp_path / "study"), "--threads", "1", "--versions", "2"]
+    assert main([*common, "--recipes", "paper", "speaker-norm", "--baselines"]) == 0
+    models = tmp_path / "models"
+    assert main([*common, "--final", "--refit", "--refit-single", "--summary", "--ship",
+                 "--selection-seeds", "0", "--models", str(models)]) == 0
+    summary = json.loads((tmp_path / "study" / "summary.json").read_text())
+    assert "SYNTHETIC" in summary["source"] and len(summary["baselines"]) == 8
+    final = summary["final"]
+    by_weight = {float(w): a for w, a in final["fusion"]["val_accuracy_by_weight"].items()}
+    assert final["default"]["weight"] == max(by_weight, key=lambda w: (by_weight[w], w))
+    single = final["single_clip"]
+    assert single["val_accuracy"][single["recipe"]] == max(single["val_accuracy"].values())
+    assert "speaker-norm" not in single["val_accuracy"] or \
+        final["recipe"]["name"] == "speaker-norm"  # a speaker recipe only as the final one
+    chosen = json.loads((models / "default.json").read_text())
+    assert chosen["weight"] == final["default"]["weight"]
+    default = predict.load_default(models / "default.json")
+    assert default.deep.normalizer.mode == final["recipe"]["overrides"].get("normalize.mode",
+                                                                          "global")
+    clips = [str(p) for p in sorted((synthetic_dir / "Actor_02").glob("*.wav"))[:6]]
+    results, errors = default.deep.predict_speaker(clips, default.classical, default.weight)
+    assert not errors and len(results) == 6
+    card = (models / "DEFAULT_MODEL_CARD.md").read_text()
+    assert f"{100 * final['fusion']['test']['accuracy']:.1f}%" in card and "CC BY-NC-SA" in card
