@@ -411,6 +411,23 @@ def single_clip_tables(out: str | Path, recipe: Recipe, mode: str = "full", seed
     return pd.concat(tables, ignore_index=True)
 
 
+def adaptation_table(out: str | Path, recipe: Recipe, mode: str = "full", seed: int = 0,
+                     corpus: str | Path | None = None, overrides: dict | None = None,
+                     sizes=(4, 8, 16, 32), draws: int = 5) -> pd.DataFrame:
+    """``adaptation_curve`` for every P3 fold model of a speaker-normalised ``recipe`` on its
+    own test actors, averaged over the folds (equal-sized: every actor has 60 clips)."""
+    cfg = recipe_config(recipe, mode, seed, overrides)
+    prepared = pipeline.prepare(cfg, "bc", corpus, progress=False)
+    version = prepared.cache.index["version"].to_numpy()
+    curves = []
+    for fold in _folds(cfg, corpus, None):
+        rows = np.asarray(pipeline.make_split(prepared, "P3", fold).test, dtype=int)
+        curves.append(adaptation_curve(run_folder(out, recipe, "bc", fold, seed) / "model.pt",
+                                       prepared, np.sort(rows[version[rows] == 0]), sizes,
+                                       draws, seed=fold))
+    return pd.concat(curves).groupby(["clips", "all", "draw"], as_index=False)["accuracy"].mean()
+
+
 def single_clip_choice(out: str | Path, final: Recipe, n_boot: int = 1000, mode: str = "full",
                        corpus: str | Path | None = None, overrides: dict | None = None) -> dict:
     """The model for ``predict`` without ``--same-speaker``, where no speaker statistics exist:
@@ -550,6 +567,9 @@ def final_summary(out: Path, final: Recipe, paper: dict, n_boot: int = 1000, mod
             result["bc_minus_ac_baseline"] = {"baseline": classical.stem, **paired(
                 part(base, "test"), part(_p3(twin), "test"), n_boot)}
         result["single_clip"] = single_clip_choice(out, final, n_boot, mode, corpus, overrides)
+        if final.overrides.get("normalize.mode") == "speaker":
+            result["adaptation"] = adaptation_table(out, final, mode, 0, corpus,
+                                                    overrides).to_dict("records")
         result["refit_epochs"] = refit_epochs(out, final)
         result["default"] = {"model": {0.0: "classical baseline", 1.0: "deep model"}.get(
             best, "fusion"), "weight": best, "val_accuracy": weights[best],

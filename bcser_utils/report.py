@@ -77,13 +77,19 @@ def ablation_table(summary: dict) -> pd.DataFrame:
 
 def reference_lines(summary: dict) -> dict[str, float]:
     """The accuracies the ablation figure marks: the best classical baseline on P3's test
-    actors."""
+    actors, and the default model (the fusion) once the final recipe is in."""
     rows = baseline_rows(summary)
     p3 = rows[(rows.protocol == "P3") & (rows.signal == "bc")]
     if not len(p3):
         return {}
     best = p3.loc[p3.accuracy.idxmax()]
-    return {f"eGeMAPS + {best.classifier}, {best.standardised}": float(best.accuracy)}
+    lines = {f"eGeMAPS + {BASELINE_LABELS[best.classifier]}, {best.standardised} standardised "
+             "(the classical baseline)": float(best.accuracy)}
+    fusion = summary.get("final", {}).get("fusion")
+    if fusion:
+        lines[f"the default: deep + baseline fused, weight {fusion['weight']:g}"] = \
+            float(fusion["test"]["accuracy"])
+    return lines
 
 
 def final_table(summary: dict) -> pd.DataFrame:
@@ -182,3 +188,51 @@ shift the padded frames of short clips (notebook 09 section 2).
 **Data licence.** RAVDESS (Livingstone & Russo, 2018), CC BY-NC-SA 4.0: non-commercial use, with
 attribution; the weights derive from it.
 """
+
+
+def readme_table(summary: dict) -> str:
+    """The README's table of notebook 09's results (Markdown), made from the summary so that the
+    two cannot disagree (a test checks the README holds exactly these lines)."""
+    where = f"{summary['mode']} · `{summary['command']}` · {summary['date']}"
+    pooled = "P3, 5 folds pooled (test actors), seed 0"
+
+    def accuracy(s, bold=False):
+        text = _percent(s["accuracy"])
+        return (f"**{text}**" if bold else text) + \
+            f" (95% CI by actor {_interval(s['accuracy_ci95_by_actor'])}), {s['n']:,} clips"
+
+    rows = []
+    for key in ("bc-logreg-global", "bc-logreg-speaker", "bc-svm-global", "bc-svm-speaker"):
+        tables = [t for name, t in summary["baselines"].items() if name.startswith(key + "-")]
+        if tables:
+            _, classifier, norm = key.split("-")
+            rows.append((f"classical baseline: eGeMAPS + {BASELINE_LABELS[classifier]}, "
+                         f"{'each speaker standardised' if norm == 'speaker' else 'global'}",
+                         "—", accuracy(tables[0]["P3"]["test"]), f"{pooled} · BC · {where}"))
+    paper = summary["recipes"]["paper"]
+    rows.append(("deep model, the paper's recipe (strided model)", "—",
+                 accuracy(paper["test"][min(paper["test"])]), f"{pooled} · BC · {where}"))
+    final = summary.get("final")
+    if final and "fusion" in final:
+        name = final["recipe"]["name"]
+        rows.append((f"deep model, the chosen recipe ({final['recipe']['description']})", "—",
+                     accuracy(final["fusion"]["deep_test"]), f"{pooled} · BC · {where}"))
+        f, chosen = final["fusion"], final["default"]
+        rows.append((f"**`predict --same-speaker`'s default**: the {chosen['model']}, weight "
+                     f"{chosen['weight']:g} on the deep model ({name}) and "
+                     f"{1 - chosen['weight']:g} on {f['baseline']}, chosen on the early-stopping "
+                     "actors", "—", accuracy(f["test"], bold=True), f"{pooled} · BC · {where}"))
+        s = final["single_clip"]
+        rows.append((f"`predict` one clip at a time (no speaker statistics): the {s['recipe']} "
+                     "recipe, chosen on the early-stopping actors", "—", accuracy(s["test"]),
+                     f"{pooled} · BC · {where}"))
+        if "bc_minus_ac_baseline" in final:
+            d = final["bc_minus_ac_baseline"]
+            rows.append((f"BC − AC, classical baseline ({d['baseline']}), paired on the same "
+                         "clips", "+2.7 points (Hosain et al.)",
+                         f"{100 * d['difference']:+.1f} points (95% CI by actor "
+                         f"{100 * d['ci95'][0]:+.1f} to {100 * d['ci95'][1]:+.1f})",
+                         f"{pooled} · {where}"))
+    lines = ["| what | paper | ours | protocol · mode · command · date |", "|---|---|---|---|"]
+    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
+    return "\n".join(lines)

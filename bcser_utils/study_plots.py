@@ -54,6 +54,7 @@ def baselines(rows: pd.DataFrame, chance: float = 1 / 8) -> plt.Figure:
     ax.set_yticks(range(len(rows)))
     ax.set_yticklabels(rows["label"])
     ax.axvline(chance, color=GREY, ls=":", lw=1)
+    ax.text(chance, -0.6, " chance", color=GREY, fontsize=8, va="bottom")
     ax.invert_yaxis()
     ax.set(xlim=(0, 1), xlabel="P3 test accuracy, all folds pooled (95% CI by actor)",
            title="The classical baseline on unseen actors: eGeMAPS functionals + a linear model")
@@ -74,7 +75,7 @@ def ablation(summary: dict, references: dict[str, float] | None = None) -> plt.F
                                       gridspec_kw={"width_ratios": [1, 1.25]})
     for i, name in enumerate(names):
         r = recipes[name]
-        gains = [d["val"]["difference"] for d in r.get("vs_paper", {}).values()]
+        gains = [100 * d["val"]["difference"] for d in r.get("vs_paper", {}).values()]
         if gains:
             colour = "#2ca02c" if name in chosen else GREY
             left.barh(i, np.mean(gains), color=colour, alpha=0.5)
@@ -82,22 +83,26 @@ def ablation(summary: dict, references: dict[str, float] | None = None) -> plt.F
         for k, (_, s) in enumerate(sorted(r["test"].items())):
             y = i + (k - (len(r["test"]) - 1) / 2) * 0.22
             ci = s.get("accuracy_ci95_by_actor")
-            right.errorbar([s["accuracy"]], [y], xerr=None if ci is None else
-                           [[s["accuracy"] - ci[0]], [ci[1] - s["accuracy"]]], fmt="o",
-                           color=BLUE if name != "paper" else "k", ms=4, capsize=2, lw=1)
+            right.errorbar([100 * s["accuracy"]], [y], xerr=None if ci is None else
+                           [[100 * (s["accuracy"] - ci[0])], [100 * (ci[1] - s["accuracy"])]],
+                           fmt="o", color=BLUE if name != "paper" else "k", ms=4, capsize=2, lw=1)
     left.axvline(0, color="k", lw=0.8)
-    left.axvline(summary["selection"]["threshold"], color="#2ca02c", ls="--", lw=1)
-    left.set(yticks=range(len(names)), xlabel="gain over the paper's recipe, early-stopping actors",
+    left.axvline(100 * summary["selection"]["threshold"], color="#2ca02c", ls="--", lw=1,
+                 label="the rule's threshold, +1 point")
+    left.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False)
+    left.set(yticks=range(len(names)),
+             xlabel="gain over the paper's recipe on the early-stopping actors (points)",
              title="What the selection reads (green: chosen)")
     left.set_yticklabels(names)
     left.invert_yaxis()
     paper_test = np.mean([s["accuracy"] for s in recipes["paper"]["test"].values()])
-    right.axvline(paper_test, color="k", ls=":", lw=1)
+    right.axvline(100 * paper_test, color="k", ls=":", lw=1, label="the paper's recipe")
     for (label, value), colour in zip((references or {}).items(), (ORANGE, RED, GREY),
                                       strict=False):
-        right.axvline(value, color=colour, ls="--", lw=1)
-        right.text(value, -0.8, label, color=colour, fontsize=8, ha="center", va="bottom")
-    right.set(xlabel="test accuracy, 5 folds pooled (one point per seed, 95% CI by actor)",
+        right.axvline(100 * value, color=colour, ls="--", lw=1.2, label=label)
+    right.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False,
+                 ncol=2)
+    right.set(xlabel="test accuracy (%), 5 folds pooled (one dot per seed, 95% CI by actor)",
               title="The same runs on the test actors, after the choice")
     fig.tight_layout()
     return fig
