@@ -27,7 +27,7 @@ from pathlib import Path
 
 import soundfile as sf
 
-from . import bc, config, data
+from . import bc, config, data, splits
 
 
 def _data_check(args) -> int:
@@ -401,11 +401,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line(message, category, filename, lineno, line=None) -> str:
+    return f"warning: {message}\n"  # a user reads the message, not our source line
+
+
 def main(argv: list[str] | None = None) -> int:
+    import warnings
+
     args = build_parser().parse_args(argv)
+    warnings.formatwarning = _one_line
     try:
         return args.run(args)
     except data.AudioError as err:  # a bad file met while building features: stop, name it
         print(f"error: {err}; `python -m bcser_utils data check <corpus>` lists every bad file",
               file=sys.stderr)
+        return 1
+    except (data.CorpusError, splits.SplitError, FileNotFoundError) as err:  # the user's input
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    except PermissionError as err:  # e.g. a read-only data folder for the feature cache
+        print(f"error: {err.filename or err}: not writable ({err.strerror}); point "
+              f"{config.DATA_DIR_ENV} at a writable folder", file=sys.stderr)
         return 1

@@ -43,6 +43,16 @@ class PartialCorpusWarning(UserWarning):
     """Files or actors of the corpus that are missing or were skipped, named in the message."""
 
 
+class CorpusError(ValueError):
+    """A corpus folder with nothing to train on (no RAVDESS names, or none of the actors the
+    mode needs). The message names the folder and what to do."""
+
+
+class MisplacedFileWarning(UserWarning):
+    """A file whose name's actor contradicts its Actor_NN folder; the name decides, and the
+    warning names the file (a file filed under the wrong speaker could leak across P3 folds)."""
+
+
 class AudioError(ValueError):
     """An audio file that cannot be used. The message names the file and the cause."""
 
@@ -198,6 +208,12 @@ def catalog(root: str | Path, actors=None, warn: bool = True) -> pd.DataFrame:
             continue
         if actors is not None and name.actor not in actors:
             continue
+        folder = path.parent.name
+        if warn and folder.startswith("Actor_") and folder[6:].isdigit() \
+                and int(folder[6:]) != name.actor:
+            warnings.warn(f"{path}: its name says actor {name.actor:02d}, its folder {folder}; "
+                          f"catalogued as actor {name.actor:02d} (move it, or check the name)",
+                          MisplacedFileWarning, stacklevel=2)
         if name.stem in seen:
             unexpected.append((str(path), f"a second copy of {name.stem} "
                                           f"(first: {seen[name.stem]})"))

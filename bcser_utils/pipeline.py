@@ -41,7 +41,15 @@ def find_catalog(cfg: config.Config, corpus: str | Path | None = None,
     development copy has actors 01–20), and said once: a ``data.PartialCorpusWarning`` names the
     missing actors and every skipped file."""
     location = data.find_corpus(corpus, cfg=cfg, progress=progress)
-    return location, data.catalog(location.root, actors=cfg.mode.actors)
+    catalog = data.catalog(location.root, actors=cfg.mode.actors)
+    if catalog.empty:
+        wanted = ("" if cfg.mode.actors is None else
+                  f" for {cfg.mode.name} mode's actors "
+                  f"{', '.join(f'{a:02d}' for a in cfg.mode.actors)}")
+        raise data.CorpusError(f"{location.root}: no usable RAVDESS recordings "
+                               f"(names like 03-01-05-01-01-01-01.wav under Actor_NN/){wanted}; "
+                               "`python -m bcser_utils data check` lists what it found")
+    return location, catalog
 
 
 def prepare(cfg: config.Config, signal: str = "bc", corpus: str | Path | None = None,

@@ -74,13 +74,18 @@ def p2(index: pd.DataFrame, val_fraction: float = 0.2, seed: int = 0) -> Split:
                                                "side only")
 
 
+class SplitError(ValueError):
+    """A split that this corpus cannot make (too few actors, a fold that does not exist)."""
+
+
 def actor_folds(actors, n_folds: int) -> list[list[int]]:
     """Deal the actors into ``n_folds`` folds, alternating male (odd) and female (even) actors,
     so every fold has both sexes when it can."""
     ordered = sorted(a for a in actors if a % 2) + sorted(a for a in actors if not a % 2)
     if n_folds < 3 or n_folds > len(ordered):
-        raise ValueError(f"P3 needs 3 ≤ folds ≤ actors; got {n_folds} folds, "
-                         f"{len(ordered)} actors")
+        raise SplitError(f"P3 needs at least 3 actors and 3 ≤ folds ≤ actors (training, early "
+                         f"stopping and test actors apart); got {n_folds} folds of "
+                         f"{len(ordered)} actor(s)")
     folds = [[] for _ in range(n_folds)]
     for i, actor in enumerate(ordered):
         folds[i % n_folds].append(actor)
@@ -96,6 +101,8 @@ def default_folds(n_actors: int) -> int:
 def p3_actors(actors, fold: int = 0, n_folds: int = 5) -> tuple[list, list, list]:
     """P3 fold ``fold`` as (training actors, early-stopping actors, test actors)."""
     folds = actor_folds([int(a) for a in actors], n_folds)
+    if not 0 <= fold < n_folds:
+        raise SplitError(f"fold {fold}: P3 has {n_folds} folds here, numbered 0 to {n_folds - 1}")
     test, val = folds[fold], folds[(fold + 1) % n_folds]
     return sorted(set(sum(folds, [])) - set(test) - set(val)), val, test
 

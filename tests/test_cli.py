@@ -132,3 +132,30 @@ def test_a_run_folder_refuses_other_settings_and_reads_back_its_own(synthetic_di
         assert len(err) == 1 and said in err[0] and str(run) in err[0]
     saved = json.loads((run / "run.json").read_text())
     assert saved["config"]["training"]["batch_size"] == 64 and saved["versions"] == 1
+
+
+@pytest.mark.parametrize("case", ["missing", "no ravdess names", "fold 7", "two actors"])
+def test_train_input_mistakes_get_one_line_naming_the_input(case, synthetic_dir, tmp_path, capsys):
+    from bcser_utils import synthetic
+
+    data, extra = synthetic_dir, []
+    if case == "missing":
+        data = tmp_path / "nowhere"
+    elif case == "no ravdess names":
+        data = tmp_path / "corpus"
+        (data / "Actor_01").mkdir(parents=True)
+        sf.write(data / "Actor_01" / "hello.wav", np.zeros(16_000), 16_000)
+    elif case == "fold 7":
+        extra = ["--fold", "7"]
+    else:
+        data = synthetic.make_corpus(tmp_path / "two", actors=(1, 2), progress=False)
+    code = main(["train", "--protocol", "P3", "--mode", "quick", "--data", str(data),
+                 "--versions", "1", "--epochs", "1", "--out", str(tmp_path / "run"), *extra])
+    err = capsys.readouterr().err
+    errors = [line for line in err.splitlines() if line.startswith("error")]
+    assert code == 1 and len(errors) == 1 and "Traceback" not in err
+    expected = {"missing": f"error: {data}: no Actor_*/ audio files here",
+                "no ravdess names": f"error: {data}: no usable RAVDESS recordings",
+                "fold 7": "error: fold 7: P3 has 3 folds here, numbered 0 to 2",
+                "two actors": "error: P3 needs at least 3 actors"}[case]
+    assert errors[0].startswith(expected)

@@ -302,3 +302,20 @@ def test_a_partial_corpus_is_said_once_by_the_pipeline(synthetic_dir):
 
     with pytest.warns(data.PartialCorpusWarning, match=r"no files for actor\(s\) 04, 05, 06"):
         pipeline.find_catalog(config.get_config("quick"), synthetic_dir, progress=False)
+
+
+def test_a_file_in_another_actors_folder_is_catalogued_by_its_name_with_a_warning(
+        synthetic_dir, tmp_path):
+    import shutil
+
+    from bcser_utils import data
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(synthetic_dir, corpus)
+    stray = next((corpus / "Actor_01").glob("*.wav"))
+    moved = corpus / "Actor_02" / stray.name
+    stray.rename(moved)
+    with pytest.warns(data.MisplacedFileWarning, match=rf"{moved}: its name says actor 01, "
+                                                       r"its folder Actor_02"):
+        catalog = data.catalog(corpus)
+    assert catalog.loc[catalog.name == stray.stem, "actor"].item() == 1
