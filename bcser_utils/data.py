@@ -428,6 +428,11 @@ def download(dest: str | Path | None = None, url: str | None = None, md5: str | 
     extracted = dest / "ravdess"
     stamp = extracted / ".extracted-from"
     if not (stamp.exists() and stamp.read_text() == md5):
+        if not stamp.exists() and extracted.is_dir() and any(extracted.iterdir()):
+            # not ours: extracting replaces the folder whole, and would delete the user's files
+            raise CorpusError(f"{extracted}: already holds files that no download put there; "
+                              "refusing to replace them: move them, or download elsewhere "
+                              f"({config.DATA_DIR_ENV}=…)")
         safe_extract(archive, extracted)
         stamp.write_text(md5)
     report = validate(extracted)

@@ -123,3 +123,12 @@ def test_extraction_replaces_an_earlier_folder_whole(archive, tmp_path):
     data.safe_extract(archive[0], target)
     assert sorted(p.name for p in target.iterdir()) == ["Actor_02"]
     assert not synthetic.is_synthetic(target)
+
+
+def test_a_download_never_replaces_a_folder_of_the_users_own_files(server, archive, tmp_path):
+    mine = tmp_path / "ravdess" / "Actor_01" / "my_recording.wav"
+    mine.parent.mkdir(parents=True)
+    mine.write_bytes(b"the user's own")
+    with pytest.raises(data.CorpusError, match=r"ravdess: already holds files .* refusing"):
+        fetch(server, archive, tmp_path)
+    assert mine.read_bytes() == b"the user's own"
