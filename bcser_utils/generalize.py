@@ -556,9 +556,11 @@ def final_summary(out: Path, final: Recipe, paper: dict, n_boot: int = 1000, mod
         base = _p3(classical)
         weights = fusion_weights(part(deep, "val"), part(base, "val"))
         best = max(weights, key=lambda w: (weights[w], w))  # ties: the more deep weight
+        fused = part(fuse(deep, base, best), "test")
         result["fusion"] = {"baseline": classical.stem, "val_accuracy_by_weight": weights,
-                            "weight": best,
-                            "test": score(part(fuse(deep, base, best), "test"), n_boot),
+                            "weight": best, "test": score(fused, n_boot),
+                            "minus_baseline": paired(fused, part(base, "test"), n_boot),
+                            "minus_deep": paired(fused, part(deep, "test"), n_boot),
                             "deep_test": score(part(deep, "test"), n_boot),
                             "baseline_test": score(part(base, "test"), n_boot)}
         # the default model: weight 0 is the baseline alone, 1 the deep model alone

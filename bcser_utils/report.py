@@ -131,6 +131,12 @@ def final_table(summary: dict) -> pd.DataFrame:
         rows.append((f"fusion with {f['baseline']}, weight {f['weight']:g} (chosen on the "
                      "early-stopping actors)", _percent(f["test"]["accuracy"]),
                      _interval(f["test"]["accuracy_ci95_by_actor"])))
+        for other in ("baseline", "deep"):
+            d = f.get(f"minus_{other}")
+            if d:
+                rows.append((f"fusion − {other} alone (same clips)",
+                             f"{100 * d['difference']:+.1f} points",
+                             f"{100 * d['ci95'][0]:+.1f} to {100 * d['ci95'][1]:+.1f}"))
     if not rows:
         return pd.DataFrame({"what": [f"the final recipe ({final['recipe']['name']}) has not "
                                       "finished in this file"]})
