@@ -87,10 +87,9 @@ def _bc(args) -> int:
 
 
 def _run_config(mode: str | None, seed: int | None, versions: int | None) -> config.Config:
-    cfg = config.get_config(mode, overrides={"augment.n_versions": versions} if versions else None)
-    if seed is not None:
-        cfg = config.dataclasses.replace(cfg, mode=config.dataclasses.replace(cfg.mode, seed=seed))
-    return cfg
+    overrides = {"augment.n_versions": versions} if versions else {}
+    return config.get_config(mode, overrides={**overrides, **({"mode.seed": seed}
+                                                              if seed is not None else {})})
 
 
 def _train(args) -> int:
@@ -255,11 +254,10 @@ def _evaluate(args) -> int:
            else _run_config(spec["mode"], spec["seed"], spec["versions"]))  # older run folders
     prepared = pipeline.prepare(cfg, spec["signal"], spec["data"], progress=False)
     split = pipeline.make_split(prepared, spec["protocol"], spec["fold"])
-    trained = pipeline.Trained(predictor.model, predictor.normalizer, None, split, 0.0)
     rows = split.test if spec["protocol"] == "P3" else split.val
-    result = pipeline.evaluate_rows(trained, prepared, rows)
+    result = pipeline.evaluate_rows(predictor, prepared, rows)
     if args.json:
-        print(json.dumps(evaluation._plain(result), indent=1))
+        print(json.dumps(evaluation.plain(result), indent=1))
     else:
         print(f"{prepared.source}\n{split.description}")
         print(evaluation.paper_table(result).round(4).to_string())

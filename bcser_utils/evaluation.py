@@ -76,15 +76,23 @@ def evaluate(y_true, probabilities, emotions=None) -> dict:
             fpr, tpr, _ = metrics.roc_curve(onehot[:, k], p[:, k])
             out["auc"][emotion] = metrics.roc_auc_score(onehot[:, k], p[:, k])
             out["roc"][emotion] = {"fpr": fpr.tolist(), "tpr": tpr.tolist()}
-    return _plain(out)
+    return plain(out)
 
 
-def _plain(value):
+def prediction_arrays(table, emotions) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(labels, probabilities, actors) of a predictions table (columns name, y, actor and one per
+    emotion), sorted by clip name so that two models' tables line up clip by clip."""
+    table = table.sort_values("name")
+    return (table["y"].to_numpy(), table[list(emotions)].to_numpy(dtype=float),
+            table["actor"].to_numpy())
+
+
+def plain(value):
     """numpy scalars and arrays → Python floats and lists, so json.dump works."""
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     if isinstance(value, np.generic):
         return value.item()
     return value
@@ -228,5 +236,5 @@ def paper_table(result: dict, reported: Reported | None = None) -> pd.DataFrame:
 def save_json(result: dict, path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(_plain(result), indent=1))
+    path.write_text(json.dumps(plain(result), indent=1))
     return path

@@ -513,8 +513,8 @@ def paired_or_separate(robust: pd.DataFrame, show_solution: bool = False) -> dic
 
     emotions = config.get_config().emotions
     clean = robust[robust["kind"] == experiments.CLEAN]
-    y, p_bc, _ = experiments._arrays(clean[clean["signal"] == "bc"], emotions)
-    _, p_ac, _ = experiments._arrays(clean[clean["signal"] == "ac"], emotions)
+    y, p_bc, _ = evaluation.prediction_arrays(clean[clean["signal"] == "bc"], emotions)
+    _, p_ac, _ = evaluation.prediction_arrays(clean[clean["signal"] == "ac"], emotions)
     bc_ci, ac_ci = evaluation.bootstrap_ci(y, p_bc), evaluation.bootstrap_ci(y, p_ac)
     separate = (bc_ci[0] - ac_ci[1], bc_ci[1] - ac_ci[0])  # all the two intervals allow
     paired = evaluation.paired_difference(y, p_bc, p_ac)

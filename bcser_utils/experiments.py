@@ -215,11 +215,6 @@ def fold_robustness(catalog: pd.DataFrame, cfg: config.Config, fold: int, out: s
 
 # --- the numbers ---------------------------------------------------------------------------------
 
-def _arrays(table: pd.DataFrame, emotions) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    table = table.sort_values("name")
-    return table["y"].to_numpy(), table[list(emotions)].to_numpy(), table["actor"].to_numpy()
-
-
 def _accuracy(y, proba, actors, n_boot: int) -> dict:
     correct = proba.argmax(1) == y
     return {"accuracy": float(correct.mean()), "n": int(len(y)),
@@ -232,7 +227,7 @@ def p3_pooled(robust: pd.DataFrame, signal: str, emotions, n_boot: int = 1000) -
     """P3 over all its folds at once: every actor is a test actor exactly once, so the pooled
     clean predictions cover the whole corpus; the interval resamples actors."""
     clean = robust[(robust["signal"] == signal) & (robust["kind"] == CLEAN)]
-    y, proba, actors = _arrays(clean, emotions)
+    y, proba, actors = evaluation.prediction_arrays(clean, emotions)
     result = _accuracy(y, proba, actors, n_boot)
     per_actor = pd.Series(proba.argmax(1) == y).groupby(actors).mean()
     per_fold = clean.assign(correct=clean[list(emotions)].to_numpy().argmax(1) == clean["y"])
@@ -251,8 +246,8 @@ def ac_vs_bc(robust: pd.DataFrame, emotions, n_boot: int = 1000) -> list[dict]:
     bootstrap intervals by clip and by actor (an actor's clips are not independent)."""
     rows = []
     for (kind, snr), group in robust.groupby(["kind", "snr_db"], sort=False):
-        y, p_bc, actors = _arrays(group[group["signal"] == "bc"], emotions)
-        y_ac, p_ac, _ = _arrays(group[group["signal"] == "ac"], emotions)
+        y, p_bc, actors = evaluation.prediction_arrays(group[group["signal"] == "bc"], emotions)
+        y_ac, p_ac, _ = evaluation.prediction_arrays(group[group["signal"] == "ac"], emotions)
         if not np.array_equal(y, y_ac):
             raise ValueError("AC and BC predictions are not on the same clips")
         by_clip = evaluation.paired_difference(y, p_bc, p_ac, n_boot=n_boot)

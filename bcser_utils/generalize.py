@@ -167,17 +167,10 @@ def baseline_tables(mode: str = "full", signal: str = "bc", classifier: str = "l
 
 # --- numbers -------------------------------------------------------------------------------------
 
-def arrays(table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(labels, probabilities, actors) of a predictions table, sorted by clip name."""
-    table = table.sort_values("name")
-    return (table["y"].to_numpy(), table[list(EMOTIONS)].to_numpy(dtype=float),
-            table["actor"].to_numpy())
-
-
 def score(table: pd.DataFrame, n_boot: int = 1000) -> dict:
     """Accuracy, balanced accuracy and macro-F1 over the table's clips, each with a 95% interval
     that resamples whole actors (a speaker's clips are not independent)."""
-    y, proba, actors = arrays(table)
+    y, proba, actors = evaluation.prediction_arrays(table, EMOTIONS)
     out = {"n": int(len(y)), "actors": int(len(np.unique(actors)))}
     for metric in METRICS:
         out[metric] = evaluation.score(y, proba, metric)
@@ -188,8 +181,8 @@ def score(table: pd.DataFrame, n_boot: int = 1000) -> dict:
 
 def paired(a: pd.DataFrame, b: pd.DataFrame, n_boot: int = 1000) -> dict:
     """Accuracy of A minus B on the same clips, with a paired interval by actor."""
-    y, p_a, actors = arrays(a)
-    y_b, p_b, _ = arrays(b)
+    y, p_a, actors = evaluation.prediction_arrays(a, EMOTIONS)
+    y_b, p_b, _ = evaluation.prediction_arrays(b, EMOTIONS)
     if not np.array_equal(y, y_b) or len(y) != len(y_b):
         raise ValueError("paired needs both on the same clips")
     return evaluation.paired_difference(y, p_a, p_b, n_boot=n_boot, groups=actors)
@@ -227,7 +220,7 @@ def part(table: pd.DataFrame, name: str) -> pd.DataFrame:
 def save_json(summary: dict, path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(evaluation._plain(summary), indent=1))
+    path.write_text(json.dumps(evaluation.plain(summary), indent=1))
     return path
 
 

@@ -170,8 +170,10 @@ class _Rows:
         return self.array[self.rows[part]]
 
 
-def evaluate_rows(trained: Trained, prepared: Prepared, rows) -> dict:
-    """Every metric on ``rows``, plus bootstrap intervals (by clip and by actor) and calibration."""
+def evaluate_rows(trained, prepared: Prepared, rows) -> dict:
+    """Every metric on ``rows``, plus bootstrap intervals (by clip and by actor) and calibration.
+    ``trained``: anything with a ``model`` and its ``normalizer`` (a ``Trained``, or a
+    ``predict.Predictor`` loaded from a checkpoint)."""
     proba = predict_rows(trained.model, prepared.cache, rows, trained.normalizer)
     index = prepared.cache.index.iloc[np.asarray(rows)]
     y = index["emotion_code"].to_numpy() - 1
