@@ -231,3 +231,22 @@ def test_the_default_fuses_deep_and_classical_with_the_saved_weight(speaker_mode
         a, f, c = (np.array(list(r["probabilities"].values())) for r in (a, f, c))
         np.testing.assert_allclose(f, 0.25 * a + 0.75 * c, atol=1e-6)
         assert abs(f.sum() - 1) < 1e-5
+
+
+def test_the_shipped_default_adapts_to_a_speaker_and_predicts_single_clips(ravdess_dir, capsys):
+    from bcser_utils import predict
+
+    if not predict.DEFAULT_MODEL.is_file():
+        pytest.skip("no shipped default model (models/default.json)")
+    chosen = json.loads(predict.DEFAULT_MODEL.read_text())
+    default = predict.load_default()
+    assert 0 <= default.weight <= 1 and (default.classical is None) == (not chosen["classical"])
+    assert default.single.normalizer.single_clip().mode != "utterance"
+    clips = sorted(map(str, (ravdess_dir / "Actor_01").glob("03-01-0[2-5]-02-01-*")))[:6]
+    assert main(["predict", "--same-speaker", "--json", *clips]) == 0
+    adapted = json.loads(capsys.readouterr().out)
+    assert [r["file"] for r in adapted] == clips
+    assert all(abs(sum(r["probabilities"].values()) - 1) < 1e-5 for r in adapted)
+    assert main(["predict", "--json", clips[0]]) == 0
+    alone = json.loads(capsys.readouterr().out)[0]
+    assert alone["emotion"] in EMOTIONS and alone["probabilities"] != adapted[0]["probabilities"]

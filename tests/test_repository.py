@@ -155,3 +155,13 @@ def test_readme_quotes_the_committed_full_mode_results_of_notebook_08():
     assert summary["mode"] == "full" and not summary["synthetic"]
     assert summary["command"].startswith("python -m bcser_utils beyond --mode full")
     assert experiments.readme_table(summary) in README
+
+
+def test_readme_quotes_the_committed_full_mode_results_of_notebook_09():
+    # made from results/generalize-full.json by report.readme_table, as notebook 08's table is
+    from bcser_utils import report
+
+    summary = report.load_summary(ROOT / "results" / "generalize-full.json")
+    assert summary["mode"] == "full" and "SYNTHETIC" not in summary["source"]
+    assert summary["command"].startswith("python -m bcser_utils generalize --mode full")
+    assert report.readme_table(summary) in README
