@@ -120,7 +120,7 @@ def filter_in_features(bands: pd.DataFrame, overall: dict) -> plt.Figure:
     left.plot(khz, bands["offset_db"], color=ORANGE, lw=2, label="BC − AC in the features")
     left.plot(khz, bands["filter_gain_db"], "k--", lw=1.2, label="the filter's gain |H(f)|")
     left.set(xlabel="mel band centre (kHz)", ylabel="dB",
-             title="The BC filter is a constant offset per band")
+             title="The BC filter: nearly a constant offset per band")
     left.legend(fontsize=8)
     labels = ["as cached", "one scalar\nstandardisation", "per-band\nstandardisation"]
     values = [overall["as_cached"], overall["scalar_standardised"],
