@@ -2,6 +2,7 @@
 
     python -m bcser_utils.course [--out build/course | --inplace] [--only 01 02]
     python -m bcser_utils.course --clean       # student copies in clean/, nothing executed
+    python -m bcser_utils.course --fork you/bcser   # badges and Colab cells point at your fork
 
 Each notebook runs in a fresh kernel in the notebooks folder (so relative paths behave as in
 Jupyter). Executed copies go to ``--out``; ``--inplace`` rewrites the committed notebooks, with
@@ -72,6 +73,31 @@ def write_clean(notebooks: list[Path], folder: Path = CLEAN) -> list[Path]:
     return written
 
 
+def fork(slug: str, root: Path = REPO_ROOT) -> list[Path]:
+    """Point the course at another GitHub repository ("owner/name"): every Colab and Binder
+    badge, every notebook's Colab cell and ``config.REPO_SLUG`` are rewritten. Returns the
+    files that changed."""
+    from .config import REPO_SLUG
+
+    if not re.fullmatch(r"[\w.-]+/[\w.-]+", slug):
+        raise ValueError(f"{slug!r}: expected a GitHub owner/name, e.g. you/bcser")
+    changed = []
+    files = [root / "README.md", root / "bcser_utils" / "config.py",
+             *sorted((root / "notebooks").glob("*.ipynb")),
+             *sorted((root / "clean").glob("*.ipynb"))]
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        new = text.replace(f'REPO_SLUG = "{REPO_SLUG}"', f'REPO_SLUG = "{slug}"')
+        # the Colab cell's constant, as a notebook's JSON holds it
+        new = new.replace(f'REPO = \\"{REPO_SLUG}\\"', f'REPO = \\"{slug}\\"')
+        new = re.sub(rf"(github\.com/|mybinder\.org/v2/gh/|github/){re.escape(REPO_SLUG)}/",
+                     rf"\g<1>{slug}/", new)
+        if new != text:
+            path.write_text(new, encoding="utf-8")
+            changed.append(path)
+    return changed
+
+
 def run_notebook(path: Path, timeout: int = 600) -> tuple[nbformat.NotebookNode, float, int]:
     """Execute one notebook; return it (without the probe cell), wall seconds and peak bytes."""
     nb = nbformat.read(path, as_version=4)
@@ -93,12 +119,18 @@ def main(argv: list[str] | None = None) -> int:
     where.add_argument("--inplace", action="store_true")
     where.add_argument("--clean", action="store_true",
                        help="write student copies to clean/ (no outputs, solutions hidden)")
+    where.add_argument("--fork", metavar="OWNER/NAME",
+                       help="point every badge and Colab cell at your fork on GitHub")
     parser.add_argument("--only", nargs="*", help="notebook number prefixes, e.g. 01 03")
     args = parser.parse_args(argv)
 
     notebooks = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
     if args.only:
         notebooks = [p for p in notebooks if p.name[:2] in args.only]
+    if args.fork:
+        for path in fork(args.fork):
+            print("rewrote", path.relative_to(REPO_ROOT))
+        return 0
     if args.clean:
         for target in write_clean(notebooks):
             print("wrote", target.relative_to(REPO_ROOT))

@@ -3,6 +3,10 @@
 import re
 from pathlib import Path
 
+import pytest
+
+from bcser_utils import config
+
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
 
@@ -45,9 +49,10 @@ def test_every_badge_url_is_well_formed_and_points_at_an_existing_notebook():
                       "https://mybinder.org/badge_logo.svg"}
     urls = [target for _, target in badges]
     assert len(urls) == 2 * len(list((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")))
-    colab = re.compile(r"https://colab\.research\.google\.com/github/bcser/bcser/blob/main/"
+    slug = re.escape(config.REPO_SLUG)
+    colab = re.compile(rf"https://colab\.research\.google\.com/github/{slug}/blob/main/"
                        r"(notebooks/\d\d_\w+\.ipynb)")
-    binder = re.compile(r"https://mybinder\.org/v2/gh/bcser/bcser/main\?labpath="
+    binder = re.compile(rf"https://mybinder\.org/v2/gh/{slug}/main\?labpath="
                         r"(notebooks%2F\d\d_\w+\.ipynb)")
     for url in urls:
         match = colab.fullmatch(url) or binder.fullmatch(url)
@@ -110,6 +115,32 @@ def test_first_cell_sets_up_colab_only_with_device_and_checksummed_download():
         assert 'if "google.colab" in sys.modules' in first, notebook.name
         assert "training.pick_device()" in first, notebook.name
         assert "find_corpus(allow_download=True, progress=True)" in first, notebook.name
+        assert f'REPO = "{config.REPO_SLUG}"' in first and "raise RuntimeError" in first
+
+
+def test_fork_points_every_badge_and_colab_cell_at_the_fork(tmp_path):
+    import shutil
+
+    from bcser_utils import course
+
+    for part in ("README.md", "bcser_utils/config.py"):
+        (tmp_path / part).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / part, tmp_path / part)
+    for folder in ("notebooks", "clean"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    changed = course.fork("someone/bcser-fork", tmp_path)
+    notebooks = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    assert len(changed) == 2 + 2 * len(notebooks)
+    readme = (tmp_path / "README.md").read_text()
+    assert f"/{config.REPO_SLUG}/" not in readme
+    assert readme.count("github/someone/bcser-fork/blob/main/notebooks/") == len(notebooks)
+    assert readme.count("mybinder.org/v2/gh/someone/bcser-fork/main?labpath=") == len(notebooks)
+    assert 'REPO_SLUG = "someone/bcser-fork"' in (tmp_path / "bcser_utils/config.py").read_text()
+    for notebook in ("notebooks", "clean"):
+        first = _code_cells(tmp_path / notebook / notebooks[0])[0]
+        assert 'REPO = "someone/bcser-fork"' in first
+    with pytest.raises(ValueError, match="owner/name"):
+        course.fork("not a slug", tmp_path)
 
 
 def test_clean_copies_are_in_sync_with_the_notebooks():
