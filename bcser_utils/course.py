@@ -34,16 +34,31 @@ _PEAK_MEMORY = ("import resource, sys\n"
                 "* (1 if sys.platform == 'darwin' else 1024))")
 
 
+_WIDGET = "application/vnd.jupyter.widget-view+json"
+_WIDGET_NOTE = "(an interactive widget: run this cell to use it)"
+
+
 def strip_volatile(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Drop what changes on every run without meaning anything: timings and kernel versions."""
+    """Drop what changes on every run without meaning anything (timings, kernel versions), and
+    what a saved notebook cannot show: a widget's view needs its live kernel, so a committed
+    notebook would show its text form (``VBox(children=…``, a progress bar frozen at 0%).
+    Progress bars go; any other widget becomes a one-line note to run the cell."""
     nb.metadata = {k: v for k, v in nb.metadata.items() if k in ("kernelspec", "language_info")}
     nb.metadata.get("language_info", {}).pop("version", None)
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
         cell.metadata.pop("ExecuteTime", None)
         if "outputs" in cell:
+            kept = []
             for output in cell.outputs:
                 output.get("metadata", {}).pop("transient", None)
+                data = output.get("data", {})
+                if _WIDGET in data:
+                    if "%|" in "".join(data.get("text/plain", "")):  # a tqdm bar
+                        continue
+                    output.data = {"text/plain": _WIDGET_NOTE}
+                kept.append(output)
+            cell.outputs = kept
     return nb
 
 

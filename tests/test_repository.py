@@ -196,3 +196,16 @@ def test_readme_quotes_the_committed_full_mode_results_of_notebook_09():
     assert summary["mode"] == "full" and "SYNTHETIC" not in summary["source"]
     assert summary["command"].startswith("python -m bcser_utils generalize --mode full")
     assert report.readme_table(summary) in README
+
+
+def test_committed_notebooks_hold_no_widget_views_or_frozen_progress_bars():
+    # a saved widget view shows as "VBox(children=…" or a bar stuck at 0% until the cell runs
+    import nbformat
+
+    for notebook in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        for cell in nbformat.read(notebook, as_version=4).cells:
+            for output in cell.get("outputs", []):
+                data = output.get("data", {})
+                assert "application/vnd.jupyter.widget-view+json" not in data, notebook.name
+                text = "".join(data.get("text/plain", "")) + "".join(output.get("text", ""))
+                assert "%|" not in text and "VBox(children" not in text, notebook.name
