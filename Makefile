@@ -1,5 +1,5 @@
 # The short verbs the README uses. Everything runs in a local virtual environment, .venv/.
-#   make course   install, then run every notebook headless in quick mode (figures/ is written)
+#   make course   install, then run every notebook headless in quick mode (build/figures/)
 #   make test     install, then run the unit tests and the notebooks under nbval
 #   make lab      install JupyterLab too, trust the notebooks, open them (DIR=clean for students)
 #   make reproduce  the paper-scale runs, P1 and P3 fold 0, in full mode (about an hour on 2 cores)

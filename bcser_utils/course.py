@@ -5,7 +5,8 @@
     python -m bcser_utils.course --fork you/bcser   # badges and Colab cells point at your fork
 
 Each notebook runs in a fresh kernel in the notebooks folder (so relative paths behave as in
-Jupyter). Executed copies go to ``--out``; ``--inplace`` rewrites the committed notebooks, with
+Jupyter). Executed copies go to ``--out`` (their figures to build/figures/); ``--inplace``
+rewrites the committed notebooks and their figures in figures/, with
 volatile metadata stripped so a re-run changes only what really changed. A table of wall time and
 the kernel's peak memory per notebook is printed at the end (DESIGN.md §6 budgets: 10 min and 2 GB).
 ``--clean`` writes the copies a class starts from, ``clean/NN_*.ipynb``: no outputs, no execution
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import os
 import re
 import sys
 import time
@@ -24,6 +26,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
+from . import config
 from .config import REPO_ROOT
 
 NOTEBOOKS = REPO_ROOT / "notebooks"
@@ -34,6 +37,7 @@ _PEAK_MEMORY = ("import resource, sys\n"
                 "* (1 if sys.platform == 'darwin' else 1024))")
 
 
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 _WIDGET = "application/vnd.jupyter.widget-view+json"
 _WIDGET_NOTE = "(an interactive widget: run this cell to use it)"
 
@@ -45,6 +49,7 @@ def strip_volatile(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     Progress bars go; any other widget becomes a one-line note to run the cell."""
     nb.metadata = {k: v for k, v in nb.metadata.items() if k in ("kernelspec", "language_info")}
     nb.metadata.get("language_info", {}).pop("version", None)
+    nb.metadata["kernelspec"] = KERNELSPEC  # as JupyterLab writes it on opening: no diff then
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
         cell.metadata.pop("ExecuteTime", None)
@@ -150,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
         for target in write_clean(notebooks):
             print("wrote", target.relative_to(REPO_ROOT))
         return 0
+    if args.inplace:  # the committed notebooks' figures are the committed figures/
+        os.environ.setdefault(config.FIGURES_DIR_ENV, str(REPO_ROOT / "figures"))
     rows, total = [], time.perf_counter()
     for path in notebooks:
         print(f"running {path.name} …", flush=True)

@@ -33,10 +33,12 @@ def use_style() -> None:
 
 
 def figures_dir() -> Path:
-    """``$BCSER_FIGURES_DIR``, else the checkout's ``figures/``, else ``./figures``."""
+    """``$BCSER_FIGURES_DIR``, else ``build/figures/`` in the checkout (untracked: running a
+    notebook never changes the committed ``figures/``, which ``make notebooks`` regenerates),
+    else ``./figures``."""
     if env := os.environ.get(config.FIGURES_DIR_ENV):
         return Path(env)
-    return config.REPO_ROOT / "figures" if (config.REPO_ROOT / "figures").is_dir() \
+    return config.REPO_ROOT / "build" / "figures" if (config.REPO_ROOT / "figures").is_dir() \
         else Path("figures")
 
 

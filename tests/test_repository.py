@@ -209,3 +209,14 @@ def test_committed_notebooks_hold_no_widget_views_or_frozen_progress_bars():
                 assert "application/vnd.jupyter.widget-view+json" not in data, notebook.name
                 text = "".join(data.get("text/plain", "")) + "".join(output.get("text", ""))
                 assert "%|" not in text and "VBox(children" not in text, notebook.name
+
+
+def test_notebooks_carry_the_kernelspec_jupyterlab_writes_so_opening_one_changes_nothing():
+    import nbformat
+
+    from bcser_utils import course
+
+    for folder in ("notebooks", "clean"):
+        for notebook in sorted((ROOT / folder).glob("[0-9][0-9]_*.ipynb")):
+            kernelspec = nbformat.read(notebook, as_version=4).metadata["kernelspec"]
+            assert kernelspec == course.KERNELSPEC, notebook
