@@ -403,9 +403,9 @@ def protocol_ladder(summary: dict) -> plt.Figure:
     folds = f"{len(summary['folds'])} of {summary['n_folds']} folds"
     right.set(xticks=range(3), ylim=(0, 1.02), ylabel="accuracy", xlim=(-0.5, 2.5),
               title="Same model, same recipe, three protocols")
-    right.set_xticklabels(["P1 (paper)\naugment, then split", "P2\nsplit, then augment",
-                           f"P3\nunseen actors ({folds})"])
-    right.legend(loc="lower left", fontsize=8)
+    right.set_xticklabels(["P1 (paper)\naugment,\nthen split", "P2\nsplit,\nthen augment",
+                           f"P3\nunseen actors\n({folds})"])
+    right.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), fontsize=8, frameon=False)
     fig.tight_layout()
     return fig
 
