@@ -14,7 +14,7 @@ TORCH       ?= torch==2.13.0
 TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 MODE        ?= quick
 
-.PHONY: install course test lint notebooks reproduce clean lab
+.PHONY: install course test test-browser lint notebooks reproduce clean lab
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,13 @@ course: install
 
 test: install
 	$(PY) -m pytest
+
+# The course in a real browser: JupyterLab on 127.0.0.1 and headless Chromium open the committed
+# notebooks, play notebook 03's players and move notebook 02's slider. Needs Debian's chromium and
+# chromium-driver (apt-get install chromium chromium-driver); without them every test skips.
+test-browser: install
+	$(PY) -m pip install --quiet "jupyterlab>=4" "selenium>=4.20"
+	$(PY) -m pytest tests_browser
 
 lint: install
 	$(PY) -m ruff check bcser_utils tests
