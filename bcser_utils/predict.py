@@ -230,19 +230,23 @@ class DefaultModel:
     single: Predictor
 
 
-def load_default(path: str | Path | None = None) -> DefaultModel:
+def load_default(path: str | Path | None = None, same_speaker: bool = True) -> DefaultModel:
     """The default model that ``models/default.json`` names (file names relative to it), or the
-    P3 checkpoint alone where there is none."""
+    P3 checkpoint alone where there is none. ``same_speaker=False`` loads only what predicts a
+    clip on its own (a faster start)."""
     path = Path(path or DEFAULT_MODEL)
     if not path.is_file():
         p3 = Predictor.load(P3_CHECKPOINT)
         return DefaultModel(p3, None, 1.0, p3)
     chosen = json.loads(path.read_text())
+    single_name = chosen.get("single") or chosen["deep"]
+    if not same_speaker:
+        single = Predictor.load(path.parent / single_name)
+        return DefaultModel(single, None, 1.0, single)
     deep = Predictor.load(path.parent / chosen["deep"])
     classical = Classical.load(path.parent / chosen["classical"]) if chosen.get("classical") \
         else None
-    single = deep if chosen.get("single", chosen["deep"]) == chosen["deep"] \
-        else Predictor.load(path.parent / chosen["single"])
+    single = deep if single_name == chosen["deep"] else Predictor.load(path.parent / single_name)
     return DefaultModel(deep, classical, float(chosen["weight"]), single)
 
 
@@ -266,7 +270,7 @@ def predict_files(paths, checkpoint=None,
     (``Predictor.predict_speaker``; with the default model, fused with the classical baseline).
     ``checkpoint``: a model.pt instead of the default model."""
     if checkpoint is None:
-        default = load_default()
+        default = load_default(same_speaker=same_speaker)
     else:
         predictor = Predictor.load(checkpoint)
         default = DefaultModel(predictor, None, 1.0, predictor)
