@@ -226,6 +226,12 @@ def save_json(summary: dict, path: str | Path) -> Path:
 
 # --- the study --------------------------------------------------------------------------------
 
+def recipe_names(out: str | Path, signal: str = "bc", seed: int = 0) -> list[str]:
+    """The recipes in ``out`` whose runs of ``seed`` cover every fold."""
+    return [folder.name for folder in sorted(Path(out).iterdir()) if folder.is_dir()
+            and seed in recipe_tables(out, folder.name, signal)]
+
+
 def recipe_tables(out: str | Path, recipe: str, signal: str = "bc") -> dict[int, pd.DataFrame]:
     """Every finished seed of ``recipe`` whose runs cover all its folds: {seed: predictions of
     every fold, stacked}. A seed with a fold still training is left out."""
@@ -562,8 +568,16 @@ def final_summary(out: Path, final: Recipe, paper: dict, n_boot: int = 1000, mod
             result["bc_minus_ac_baseline"] = {"baseline": classical.stem, **paired(
                 part(base, "test"), part(_p3(twin), "test"), n_boot)}
         result["single_clip"] = single_clip_choice(out, final, n_boot, mode, corpus, overrides)
-        if final.overrides.get("normalize.mode") == "speaker":
-            result["adaptation"] = adaptation_table(out, final, mode, 0, corpus,
+        # how many clips speaker statistics need: the final recipe's models if they use them,
+        # else those of the speaker-normalised recipe that did best on the early-stopping actors
+        adapted = final if final.overrides.get("normalize.mode") == "speaker" else max(
+            (RECIPES[n] for n in recipe_names(out) if n in RECIPES
+             and RECIPES[n].overrides.get("normalize.mode") == "speaker"),
+            key=lambda r: score(part(recipe_tables(out, r.name)[0], "val"), 0)["accuracy"],
+            default=None)
+        if adapted is not None:
+            result["adaptation_recipe"] = adapted.name
+            result["adaptation"] = adaptation_table(out, adapted, mode, 0, corpus,
                                                     overrides).to_dict("records")
         result["refit_epochs"] = refit_epochs(out, final)
         result["default"] = {"model": {0.0: "classical baseline", 1.0: "deep model"}.get(
