@@ -525,6 +525,15 @@ def summarize(out: str | Path, mode: str = "full", command: str = "", n_boot: in
                "source": data.describe(location, catalog, cfg),
                "selection": select(recipes), "recipes": recipes, "baselines": baselines,
                "not_run": [name for name in RECIPES if name not in recipes]}
+    combined_runs = recipe_tables(out, "final")
+    if combined_runs:  # every chosen change at once, trained, and compared with the best single
+        chosen = summary["selection"]["chosen"]
+        summary["combined"] = {
+            "recipes": chosen, "overrides": combined(chosen, "final").overrides,
+            "val_accuracy": {s: score(part(t, "val"), 0)["accuracy"]
+                             for s, t in combined_runs.items()},
+            "test": {s: score(part(t, "test"), n_boot) for s, t in combined_runs.items()},
+            "kept": final is not None and final.name == "final"}
     if final is not None:
         summary["final"] = final_summary(out, final, paper, n_boot, mode, corpus, overrides)
     return summary

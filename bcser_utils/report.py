@@ -145,8 +145,15 @@ def final_table(summary: dict) -> pd.DataFrame:
 
 def default_card(summary: dict) -> str:
     """The model card of ``predict``'s default model (Markdown), from the study's summary."""
-    final, source = summary["final"], summary["source"]
+    final, source = summary["final"], summary["source"].removeprefix("Data: ")
+    gap = summary["final"]["fusion"]["minus_baseline"]
+    gap = (f"{100 * gap['difference']:+.1f} points (95% CI {100 * gap['ci95'][0]:+.1f} to "
+           f"{100 * gap['ci95'][1]:+.1f})")
     chosen, fusion = final["default"], final["fusion"]
+    adapts = ("Both models standardise the speaker's features with that speaker's own statistics"
+              if final["recipe"]["overrides"].get("normalize.mode") == "speaker" else
+              "The baseline standardises the speaker's features with that speaker's own "
+              "statistics (the deep model keeps its training statistics)")
 
     def line(what, s):
         return (f"| {what} | {_percent(s['accuracy'])} | "
@@ -164,11 +171,11 @@ baseline on every original clip. Files: `bcser_default.pt`, `bcser_default_egema
 `default.json`.
 
 **How to use it.** `python -m bcser_utils predict --same-speaker a.wav b.wav c.wav d.wav …`: clips
-of ONE speaker (at least 4; more is better, notebook 09 section 6). Both models standardise the
-speaker's features with that speaker's own statistics, without labels (transductive adaptation),
-then their probabilities are averaged with the weight above. `predict` on files one by one has no
-speaker statistics: it uses the model that did best on the early-stopping actors one clip at a
-time ({final['single_clip']['recipe']}; `default.json` names the file).
+of ONE speaker (at least 4; more is better, notebook 09 section 6). {adapts}, without labels
+(transductive adaptation); then the two models' probabilities are averaged with the weight
+above. `predict` on files one by one has no speaker statistics: it uses the model that did best
+on the early-stopping actors one clip at a time ({final['single_clip']['recipe']};
+`default.json` names the file).
 
 **Expected accuracy on a speaker never heard** (8 emotions, chance 12.5%), estimated under P3:
 5 actor-disjoint folds of {source}; the fold models (trained without the test actors) predicted
@@ -177,13 +184,15 @@ their test actors' original clips, pooled over the folds; 95% intervals resample
 | what | accuracy | 95% CI (by actor) | balanced accuracy | macro-F1 |
 |---|---|---|---|---|
 {line("fusion, `--same-speaker` (the default)", fusion["test"])}
-{line("deep model alone, `--same-speaker`", fusion["deep_test"])}
-{line("classical baseline alone, `--same-speaker`", fusion["baseline_test"])}
+{line("deep model alone", fusion["deep_test"])}
+{line("classical baseline alone, speaker-standardised", fusion["baseline_test"])}
 {line(f"one clip at a time: {final['single_clip']['recipe']} recipe", final["single_clip"]["test"])}
 
 The refitted models saw all 20 actors, so these numbers estimate them; they are not measured on
-them. Seeds: {", ".join(map(str, sorted(final.get("bc", {}).get("test", {0: 0}))))}. Produced by
-`{summary['command']}` ({summary['date']}); every number is in `results/generalize-full.json`.
+them. Seeds: {", ".join(map(str, sorted(final.get("bc", {}).get("test", {0: 0}))))}. Fusion minus
+baseline on the same clips: {gap}: the fusion won on the early-stopping actors, not on the
+test actors. Produced by `{summary['command']}` ({summary['date']}); every number is in
+`results/generalize-full.json`.
 
 **Known limits.** Acted speech of 20 North-American actors (two sentences), read in a studio: real
 conversations, other languages and other microphones will do worse. The BC signal is synthetic (a
