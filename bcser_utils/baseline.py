@@ -80,15 +80,17 @@ def run(prepared: pipeline.Prepared, protocol: str, fold: int = 0,
         rows = rows[index["version"].to_numpy()[rows] == 0]
         if not len(rows):
             continue
-        proba = np.zeros((len(rows), len(prepared.cfg.emotions)))
-        proba[:, model.classes_] = model.predict_proba(inputs(rows))
-        table = pd.DataFrame(proba, columns=prepared.cfg.emotions)
-        table.insert(0, "y", index["emotion_code"].to_numpy()[rows] - 1)
-        table.insert(0, "actor", index["actor"].to_numpy()[rows])
-        table.insert(0, "name", index["name"].to_numpy()[rows])
-        table.insert(0, "part", part)
-        tables.append(table)
+        proba = probabilities(model, inputs(rows), len(prepared.cfg.emotions))
+        tables.append(pipeline.prediction_table(part, index.iloc[rows], proba,
+                                                prepared.cfg.emotions))
     return pd.concat(tables, ignore_index=True)
+
+
+def probabilities(model, x: np.ndarray, n_classes: int) -> np.ndarray:
+    """(N, n_classes) probabilities, zero for a class the model never saw in training."""
+    proba = np.zeros((len(x), n_classes))
+    proba[:, model.classes_] = model.predict_proba(x)
+    return proba
 
 
 def fit(prepared: pipeline.Prepared, split, classifier: str = "logreg"):

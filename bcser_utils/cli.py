@@ -181,7 +181,7 @@ def _generalize(args) -> int:
     try:
         if args.baselines:  # every classical baseline on P2 and on every P3 fold
             for signal in ("bc", "ac"):
-                for classifier in ("logreg", "svm"):
+                for classifier in generalize.baseline.CLASSIFIERS:
                     for normalisation in ("global", "speaker"):
                         generalize.baseline_tables(args.mode, signal, classifier, normalisation,
                                                    ("P2", "P3"), corpus=args.data, out=out,

@@ -226,12 +226,6 @@ def save_json(summary: dict, path: str | Path) -> Path:
 
 # --- the study --------------------------------------------------------------------------------
 
-def recipe_names(out: str | Path, signal: str = "bc", seed: int = 0) -> list[str]:
-    """The recipes in ``out`` whose runs of ``seed`` cover every fold."""
-    return [folder.name for folder in sorted(Path(out).iterdir()) if folder.is_dir()
-            and seed in recipe_tables(out, folder.name, signal)]
-
-
 def recipe_tables(out: str | Path, recipe: str, signal: str = "bc") -> dict[int, pd.DataFrame]:
     """Every finished seed of ``recipe`` whose runs cover all its folds: {seed: predictions of
     every fold, stacked}. A seed with a fold still training is left out."""
@@ -400,13 +394,10 @@ def single_clip_tables(out: str | Path, recipe: Recipe, mode: str = "full", seed
         for side in ("val", "test"):
             rows = np.sort(np.asarray(getattr(split, side), dtype=int))
             rows = rows[index["version"].to_numpy()[rows] == 0]
-            x = predictor.normalizer.single_clip().transform(prepared.cache.features[rows])
-            table = pd.DataFrame(predictor._probabilities(x), columns=list(cfg.emotions))
-            table.insert(0, "y", index["emotion_code"].to_numpy()[rows] - 1)
-            table.insert(0, "actor", index["actor"].to_numpy()[rows])
-            table.insert(0, "name", index["name"].to_numpy()[rows])
-            table.insert(0, "part", side)
-            tables.append(table.assign(fold=fold))
+            proba = pipeline.predict_rows(predictor.model, prepared.cache, rows,
+                                          predictor.normalizer.single_clip())
+            tables.append(pipeline.prediction_table(side, index.iloc[rows], proba, cfg.emotions)
+                          .assign(fold=fold))
     return pd.concat(tables, ignore_index=True)
 
 
@@ -579,11 +570,12 @@ def final_summary(out: Path, final: Recipe, paper: dict, n_boot: int = 1000, mod
         result["single_clip"] = single_clip_choice(out, final, n_boot, mode, corpus, overrides)
         # how many clips speaker statistics need: the final recipe's models if they use them,
         # else those of the speaker-normalised recipe that did best on the early-stopping actors
-        adapted = final if final.overrides.get("normalize.mode") == "speaker" else max(
-            (RECIPES[n] for n in recipe_names(out) if n in RECIPES
-             and RECIPES[n].overrides.get("normalize.mode") == "speaker"),
-            key=lambda r: score(part(recipe_tables(out, r.name)[0], "val"), 0)["accuracy"],
-            default=None)
+        val = {name: score(part(tables[0], "val"), n_boot=0)["accuracy"]
+               for name, recipe in RECIPES.items()
+               if recipe.overrides.get("normalize.mode") == "speaker"
+               and 0 in (tables := recipe_tables(out, name))}
+        adapted = final if final.overrides.get("normalize.mode") == "speaker" else \
+            RECIPES[max(val, key=val.get)] if val else None
         if adapted is not None:
             result["adaptation_recipe"] = adapted.name
             result["adaptation"] = adaptation_table(out, adapted, mode, 0, corpus,

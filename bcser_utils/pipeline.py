@@ -190,6 +190,17 @@ def evaluate_rows(trained, prepared: Prepared, rows) -> dict:
     return result
 
 
+def prediction_table(part: str, index: pd.DataFrame, proba: np.ndarray, emotions) -> pd.DataFrame:
+    """One row per clip of ``index`` (its cache index rows): part, name, actor, label ``y`` and
+    the probability of each emotion; the table every model's predictions are kept in."""
+    table = pd.DataFrame(proba, columns=list(emotions))
+    table.insert(0, "y", index["emotion_code"].to_numpy() - 1)
+    table.insert(0, "actor", index["actor"].to_numpy())
+    table.insert(0, "name", index["name"].to_numpy())
+    table.insert(0, "part", part)
+    return table
+
+
 def predictions(trained: Trained, prepared: Prepared) -> pd.DataFrame:
     """The model's probabilities on every original clip of the validation and test sides: one
     row per clip with its ``part`` ("val", "test"), name, actor, label ``y`` and a column per
@@ -202,13 +213,8 @@ def predictions(trained: Trained, prepared: Prepared) -> pd.DataFrame:
             continue
         index = prepared.cache.index.iloc[rows]
         rows, index = rows[index["version"].to_numpy() == 0], index[index["version"] == 0]
-        table = pd.DataFrame(predict_rows(trained.model, prepared.cache, rows,
-                                          trained.normalizer), columns=prepared.cfg.emotions)
-        table.insert(0, "y", index["emotion_code"].to_numpy() - 1)
-        table.insert(0, "actor", index["actor"].to_numpy())
-        table.insert(0, "name", index["name"].to_numpy())
-        table.insert(0, "part", part)
-        tables.append(table)
+        tables.append(prediction_table(part, index, predict_rows(
+            trained.model, prepared.cache, rows, trained.normalizer), prepared.cfg.emotions))
     columns = ["part", "name", "actor", "y", *prepared.cfg.emotions]
     return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=columns)
 

@@ -214,10 +214,10 @@ class Classical:
                                 self.normalizer.standardizer)
         if normalizer.mode == "speaker":
             normalizer.add_speaker(0, functionals)
+        from .baseline import probabilities
+
         x = normalizer.transform(functionals, np.zeros(len(functionals), dtype=int))[:, 0, :]
-        proba = np.zeros((len(x), len(self.emotions)))
-        proba[:, self.model.classes_] = self.model.predict_proba(x)
-        return proba
+        return probabilities(self.model, x, len(self.emotions))
 
 
 @dataclass
