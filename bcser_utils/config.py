@@ -67,6 +67,10 @@ class Audio:
     min_sample_rate: int = _c(8_000, "ours: below telephone band the features are meaningless")
     max_channels: int = _c(2, "ours: mono or stereo (RAVDESS ships 5 stereo files)")
     silence_peak: float = _c(1e-5, "ours: a peak below -100 dBFS is treated as silence")
+    cancelled_mix_db: float = _c(60.0, "ours: a mono mix 60 dB below its channels means they "
+                                       "cancel (one is the other inverted), up to rounding")
+    predict_read_s: float = _c(60.0, "ours: predict decodes only the centre 60 s of a longer "
+                                     "file (the model hears the centre 4 s of it)")
 
 
 @dataclass(frozen=True)

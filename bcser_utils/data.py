@@ -91,7 +91,8 @@ def _wav_declared_data_bytes(path: Path) -> tuple[int, int] | None:
 
 
 def load_audio(path: str | Path, sample_rate: int | None = None,
-               cfg: config.Config | None = None, mono: bool = True) -> tuple[np.ndarray, int]:
+               cfg: config.Config | None = None, mono: bool = True,
+               centre_s: float | None = None) -> tuple[np.ndarray, int]:
     """Read one audio file as mono float32; resample to ``sample_rate`` if given.
 
     Accepts anything soundfile reads (.wav, .flac, …) at any rate ≥ ``cfg.audio.min_sample_rate``,
@@ -99,7 +100,9 @@ def load_audio(path: str | Path, sample_rate: int | None = None,
     cause for a missing, empty, non-audio, corrupt, truncated, too short, silent or non-finite
     file, and for an unexpected channel count or sample rate. Returns ``(audio, rate)``.
     With ``mono=False`` every channel is kept, whatever their number: ``audio`` is then
-    ``(channels, samples)``.
+    ``(channels, samples)``. With ``centre_s``, a longer file is decoded only in its centre
+    ``centre_s`` seconds (a 30-minute recording need not fill the memory); the checks then see
+    that part.
 
     Notebook: 01_dataset_exploration.
     """
@@ -111,12 +114,19 @@ def load_audio(path: str | Path, sample_rate: int | None = None,
         raise AudioError(path, "empty file (0 bytes)")
     try:
         info = sf.info(str(path))
-        audio, rate = sf.read(str(path), dtype="float32", always_2d=True)
+        start, frames, expected = 0, -1, info.frames  # frames=-1: to the end
+        if centre_s and info.frames > (kept := int(centre_s * info.samplerate)):
+            start, frames = (info.frames - kept) // 2, kept
+            expected = kept
+            warnings.warn(f"{display_path(path)} lasts {info.duration:.1f} s; only its centre "
+                          f"{centre_s:g} s is read", stacklevel=2)
+        audio, rate = sf.read(str(path), dtype="float32", always_2d=True, start=start,
+                              frames=frames)
     except (sf.LibsndfileError, RuntimeError, TypeError) as err:
         raise AudioError(path, f"not readable as audio, corrupt or truncated ({err})") from None
-    if len(audio) < info.frames:
+    if len(audio) < expected:
         raise AudioError(path, f"truncated: the header promises {info.frames} frames, "
-                               f"only {len(audio)} could be decoded")
+                               f"only {start + len(audio)} could be decoded")
     if info.format == "WAV" and (declared := _wav_declared_data_bytes(path)):
         offset, size = declared
         if path.stat().st_size < offset + size:
@@ -135,14 +145,23 @@ def load_audio(path: str | Path, sample_rate: int | None = None,
     if duration < limits.min_duration_s:
         raise AudioError(path, f"too short: {duration:.3f} s, need at least "
                                f"{limits.min_duration_s} s")
-    if np.abs(audio).max() < limits.silence_peak:
+    peak = np.abs(audio).max()
+    if peak < limits.silence_peak:
         raise AudioError(path, "silent (peak below -100 dBFS)")
+    if mono:  # checked again once mixed: stereo channels that cancel each other are silence
+        audio = audio.mean(axis=1, dtype=np.float32)
+        if np.abs(audio).max() < max(limits.silence_peak,
+                                     peak * 10 ** (-limits.cancelled_mix_db / 20)):
+            raise AudioError(path, "silent once its channels are mixed to mono (they cancel "
+                                   "each other)")
+    else:
+        audio = np.ascontiguousarray(audio.T)
     if sample_rate and sample_rate != rate:
         import soxr
 
-        audio, rate = soxr.resample(audio, rate, sample_rate, quality="HQ"), sample_rate
-    audio = audio.mean(axis=1, dtype=np.float32) if mono else np.ascontiguousarray(audio.T)
-    return audio.astype(np.float32, copy=False), rate
+        # soxr resamples along the first axis: (samples,) or (samples, channels)
+        audio, rate = soxr.resample(audio.T, rate, sample_rate, quality="HQ").T, sample_rate
+    return np.ascontiguousarray(audio, dtype=np.float32), rate
 
 
 # ---------------------------------------------------------------------------------------------

@@ -129,7 +129,7 @@ class Predictor:
 
     def predict_file(self, path: str | Path) -> dict:
         """{"file", "emotion", "probabilities"}; raises data.AudioError for a bad file."""
-        audio, rate = data.load_audio(path)
+        audio, rate = data.load_audio(path, centre_s=config.Audio().predict_read_s)
         return self._result(path, self._probabilities(self.features_of(audio, rate)[None])[0])
 
     def predict_speaker(self, paths, classical: Classical | None = None,
@@ -149,7 +149,7 @@ class Predictor:
         clips, functionals, names, errors = [], [], [], []
         for path in paths:
             try:
-                audio, rate = data.load_audio(path)
+                audio, rate = data.load_audio(path, centre_s=config.Audio().predict_read_s)
             except data.AudioError as err:
                 errors.append(str(err))
                 continue

@@ -103,6 +103,23 @@ def test_silent(write_wav):
         load_audio(write_wav(np.zeros(RATE, dtype=np.float32)))
 
 
+def test_stereo_channels_that_cancel_are_silence(write_wav):
+    left = tone()
+    with pytest.raises(AudioError, match="silent once its channels are mixed to mono"):
+        load_audio(write_wav(np.stack([left, -left], axis=1)))
+    both, _ = load_audio(write_wav(np.stack([left, -left], axis=1)), mono=False)
+    assert both.shape == (2, len(left))  # kept apart, the channels are not silent
+
+
+def test_a_long_file_is_decoded_only_in_its_centre(write_wav):
+    ramp = np.linspace(-0.5, 0.5, 10 * RATE, dtype=np.float32)  # each sample tells its place
+    path = write_wav(ramp, subtype="FLOAT")
+    with pytest.warns(UserWarning, match=r"lasts 10.0 s; only its centre 2 s is read"):
+        audio, rate = load_audio(path, centre_s=2)
+    assert rate == RATE and np.array_equal(audio, ramp[4 * RATE:6 * RATE])
+    assert np.array_equal(load_audio(path, centre_s=20)[0], ramp)  # a shorter file: whole
+
+
 def test_nan_and_inf_samples(write_wav):
     bad = tone()
     bad[100], bad[200] = np.nan, np.inf

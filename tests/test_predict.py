@@ -63,6 +63,20 @@ def test_predict_any_rate_mono_or_stereo_and_bad_files(run, synthetic_dir, tmp_p
     assert np.abs(a - b).max() < 0.05  # the same clip at another rate: nearly the same answer
 
 
+def test_predict_reads_only_the_centre_of_a_long_recording(run, synthetic_dir, tmp_path, capsys):
+    clip = sorted(synthetic_dir.rglob("03-01-05-*.wav"))[0]
+    audio, rate = sf.read(clip, dtype="float32")
+    quiet = np.zeros(40 * rate, dtype=np.float32)  # the clip in the middle of 80 s of silence
+    sf.write(tmp_path / "long.wav", np.concatenate([quiet, audio, quiet]), rate, subtype="FLOAT")
+    capsys.readouterr()
+    with pytest.warns(UserWarning, match=r"long.wav lasts 8\d.\d s; only its centre 60 s is read"):
+        assert main(["predict", str(tmp_path / "long.wav"), str(clip), "--json",
+                     "--checkpoint", str(run / "model.pt")]) == 0
+    out = capsys.readouterr()
+    long, short = (np.array(list(r["probabilities"].values())) for r in json.loads(out.out))
+    assert np.abs(long - short).max() < 1e-3  # the model hears the same centre 4 s
+
+
 def test_predictor_matches_the_training_path(run, synthetic_dir):
     predictor = Predictor.load(run / "model.pt")
     assert predictor.signal == "bc" and predictor.features.sample_rate == 16_000
