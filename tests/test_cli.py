@@ -134,7 +134,8 @@ def test_a_run_folder_refuses_other_settings_and_reads_back_its_own(synthetic_di
     assert saved["config"]["training"]["batch_size"] == 64 and saved["versions"] == 1
 
 
-@pytest.mark.parametrize("case", ["missing", "no ravdess names", "fold 7", "two actors"])
+@pytest.mark.parametrize("case", ["missing", "no ravdess names", "fold 7", "two actors",
+                                  "quick without actors 01-06"])
 def test_train_input_mistakes_get_one_line_naming_the_input(case, synthetic_dir, tmp_path, capsys):
     from bcser_utils import synthetic
 
@@ -147,8 +148,10 @@ def test_train_input_mistakes_get_one_line_naming_the_input(case, synthetic_dir,
         sf.write(data / "Actor_01" / "hello.wav", np.zeros(16_000), 16_000)
     elif case == "fold 7":
         extra = ["--fold", "7"]
-    else:
+    elif case == "two actors":
         data = synthetic.make_corpus(tmp_path / "two", actors=(1, 2), progress=False)
+    else:
+        data = synthetic.make_corpus(tmp_path / "late", actors=(7,), progress=False)
     code = main(["train", "--protocol", "P3", "--mode", "quick", "--data", str(data),
                  "--versions", "1", "--epochs", "1", "--out", str(tmp_path / "run"), *extra])
     err = capsys.readouterr().err
@@ -157,5 +160,27 @@ def test_train_input_mistakes_get_one_line_naming_the_input(case, synthetic_dir,
     expected = {"missing": f"error: {data}: no Actor_*/ audio files here",
                 "no ravdess names": f"error: {data}: no usable RAVDESS recordings",
                 "fold 7": "error: fold 7: P3 has 3 folds here, numbered 0 to 2",
-                "two actors": "error: P3 needs at least 3 actors"}[case]
+                "two actors": "error: P3 needs at least 3 actors",
+                "quick without actors 01-06": f"error: {data}: no usable RAVDESS recordings (names "
+                                              "like 03-01-05-01-01-01-01.wav under Actor_NN/) for "
+                                              "quick mode's actors 01, 02"}[case]
     assert errors[0].startswith(expected)
+
+
+def test_a_read_only_data_folder_gets_one_line_and_what_to_do(synthetic_dir, tmp_path, capsys,
+                                                             monkeypatch):
+    """Root (CI, containers) writes through chmod, so the cache write fails as it would for a
+    user whose data folder is read-only."""
+    from bcser_utils import dataset
+
+    def read_only(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(tmp_path / "ro" / "cache"))
+
+    monkeypatch.setattr(dataset, "build", read_only)
+    code = main(["train", "--protocol", "P2", "--mode", "quick", "--data", str(synthetic_dir),
+                 "--versions", "1", "--epochs", "1", "--out", str(tmp_path / "run")])
+    err = capsys.readouterr().err
+    errors = [line for line in err.splitlines() if line.startswith("error")]
+    assert code == 1 and len(errors) == 1 and "Traceback" not in err
+    assert errors[0] == (f"error: {tmp_path / 'ro' / 'cache'}: not writable (Permission denied); "
+                         "point BCSER_DATA_DIR at a writable folder")
