@@ -138,7 +138,7 @@ def _reproduce(args) -> int:
 
 
 def _beyond(args) -> int:
-    from . import experiments
+    from . import experiments, report
 
     began = time.perf_counter()
     overrides = {"augment.n_versions": args.versions} if args.versions else None
@@ -155,7 +155,7 @@ def _beyond(args) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 1
     print(summary["source"])
-    print(experiments.headline_table(summary).round(3).to_string())
+    print(report.headline_table(summary).round(3).to_string())
     folder = Path(args.out) if args.out else experiments.default_folder(summary["mode"])
     print(f"this call: {time.perf_counter() - began:.0f} s; summary in "
           f"{data.display_path(folder / 'summary.json')}")
@@ -163,7 +163,7 @@ def _beyond(args) -> int:
 
 
 def _generalize(args) -> int:
-    from . import generalize, pipeline
+    from . import evaluation, generalize, pipeline
 
     if args.threads:
         import torch
@@ -220,7 +220,7 @@ def _generalize(args) -> int:
                        f"--selection-seeds {' '.join(map(str, args.selection_seeds))}")
             summary = generalize.summarize(out, args.mode, command, final=final,
                                            corpus=args.data, overrides=scale)
-            generalize.save_json(summary, out / "summary.json")
+            evaluation.save_json(summary, out / "summary.json")
             print(f"summary: {data.display_path(out / 'summary.json')}")
         if args.ship:  # the summary's choice becomes predict's default
             from . import report

@@ -112,7 +112,8 @@ class Augment:
                                 "2 − speed_factor … speed_factor (0.9–1.1), pitch from "
                                 "±pitch_semitones and VTLP α from 2 − vtlp_alpha … vtlp_alpha "
                                 "(0.9–1.1) for each version, instead of Table II's fixed points")
-    sample_rate: int = _c(48_000, "paper: augment the recordings, then resample to 16 kHz. Note "
+    sample_rate: int = _c(48_000, "paper: augment the recordings, then resample to 16 kHz; the "
+                                  "rate every recording is loaded and augmented at. Note "
                                   "white noise of std 0.005 added at 48 kHz keeps std ≈ 0.0029 "
                                   "after resampling to 16 kHz")
     n_versions: int = _c(15, "paper, Table III: 4,320 validation clips = 20% of 1,440 × 15; "

@@ -217,13 +217,6 @@ def part(table: pd.DataFrame, name: str) -> pd.DataFrame:
     return table[table["part"] == name]
 
 
-def save_json(summary: dict, path: str | Path) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(evaluation.plain(summary), indent=1))
-    return path
-
-
 # --- the study --------------------------------------------------------------------------------
 
 def recipe_tables(out: str | Path, recipe: str, signal: str = "bc") -> dict[int, pd.DataFrame]:

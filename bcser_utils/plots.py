@@ -16,6 +16,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from . import config
+from .report import condition_label  # one name per noise condition, as in the text
 
 EMOTIONS = config.get_config().emotions  # the paper's order, used on every axis
 PALETTE = dict(zip(EMOTIONS, ("#7f7f7f", "#17becf", "#ffbf00", "#1f77b4",
@@ -61,6 +62,17 @@ def save_fig(fig: plt.Figure, name: str, source: str, synthetic: bool = False,
     path = folder / f"{name}.png"
     fig.savefig(path, metadata={"Software": None})  # no version string: stable across machines
     return path
+
+
+def hz_axis(ax, lo: float = 20, hi: float = 24_000) -> None:
+    """A logarithmic frequency axis from ``lo`` to ``hi`` Hz, ticks labelled 20 … 500, 1k … 20k.
+    Notebook: 02_bc_filter_design."""
+    ticks = [t for t in (20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000) if lo <= t <= hi]
+    ax.set_xscale("log")
+    ax.set_xlim(lo, hi)
+    ax.set_xticks(ticks, [f"{t // 1000}k" if t >= 1000 else str(t) for t in ticks])
+    ax.xaxis.set_minor_formatter(mpl.ticker.NullFormatter())
+    ax.set_xlabel("frequency (Hz)")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -432,7 +444,7 @@ def ac_bc_actors(summary: dict) -> plt.Figure:
     left.text(0.97, low + 0.02, "above the line: BC better", ha="right", fontsize=8,
               color="0.3")
     rows = summary["ac_vs_bc"]
-    labels = [_condition_label(r["kind"], r["snr_db"]) for r in rows]
+    labels = [condition_label(r["kind"], r["snr_db"]) for r in rows]
     for i, r in enumerate(rows):
         low_, high_ = r["ci95_by_actor"]
         right.errorbar([r["difference"]], [i], xerr=[[r["difference"] - low_],
@@ -448,10 +460,6 @@ def ac_bc_actors(summary: dict) -> plt.Figure:
     right.invert_yaxis()
     fig.tight_layout()
     return fig
-
-
-def _condition_label(kind: str, snr_db: float) -> str:
-    return "clean" if kind == "clean" else f"{kind.replace('_', '-')} {snr_db:g} dB"
 
 
 def seed_differences(summary: dict) -> plt.Figure:
@@ -482,7 +490,7 @@ def seed_differences(summary: dict) -> plt.Figure:
            xlabel="BC − AC accuracy, paired (95% CI, resampling actors)",
            title=f"P3, {n_folds} fold{'s' * (n_folds > 1)} pooled: the same grid with "
                  f"{n_seeds} seed{'s' * (n_seeds > 1)}")
-    ax.set_yticklabels([_condition_label(kind, snr) for kind, snr in conditions])
+    ax.set_yticklabels([condition_label(kind, snr) for kind, snr in conditions])
     ax.invert_yaxis()
     ax.legend(fontsize=8, loc="lower left")
     fig.tight_layout()

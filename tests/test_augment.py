@@ -244,100 +244,6 @@ def test_versions():
     assert len(more) == 17 and all(label.startswith("chain:") for label, _ in more[13:])
 
 
-# ---------------------------------------------------------------------------------------------
-# Helpers added for notebook 03 (table, explorer knobs, realised draws, VTLP envelope, probe)
-
-
-def test_table_and_parameter_labels_follow_the_config():
-    df = augment.table(PARAMS)
-    assert tuple(df["transform"]) == TABLE_II and df.parameter.str.len().min() > 0
-    assert augment.parameter_label("vtlp", PARAMS) == "α = 1.1"
-    assert augment.parameter_label("volume", PARAMS) == "×0.5–1.5"
-    other = get_config(overrides={"augment.vtlp_alpha": 0.9}).augment
-    assert augment.parameter_label("vtlp", other) == "α = 0.9"
-    md = augment.table_markdown(PARAMS).splitlines()
-    assert len(md) == 2 + len(TABLE_II) and all(line.count("|") >= 6 for line in md)
-    with pytest.raises(KeyError):
-        augment.parameter_label("reverb")
-
-
-def test_knobs_cover_the_paper_value_and_set_it():
-    assert set(augment.KNOBS) == set(TABLE_II)
-    x = noise(0.5)
-    for name, knob in augment.KNOBS.items():
-        value = augment.knob_value(name, PARAMS)
-        if knob is None:
-            assert value is None and augment.with_knob(name, 1.0, PARAMS) == PARAMS
-            continue
-        assert knob.low <= value <= knob.high and knob.step > 0, name
-        if name != "volume":  # volume's knob fixes the factor instead of drawing it
-            assert augment.with_knob(name, value, PARAMS) == PARAMS, name
-    louder = augment.with_knob("volume", 0.7, PARAMS)
-    np.testing.assert_allclose(augment.apply("volume", x, SR, rng=3, params=louder), 0.7 * x,
-                               rtol=1e-6)
-    assert augment.knob_value("vtlp", augment.with_knob("vtlp", 0.9, PARAMS)) == 0.9
-
-
-def test_realised_measures_what_the_draw_did():
-    x = noise(1.0)
-    gain = augment.apply("volume", x, SR, rng=5) / x
-    assert augment.realised("volume", x, x * gain[0], SR) == f"this draw: ×{gain[0]:.2f}"
-    shifted = np.concatenate([np.zeros(1600, np.float32), x[:-1600]])  # +100 ms
-    assert augment.realised("time_shift", x, shifted, SR) == "this draw: +100 ms"
-    masked = x.copy()
-    masked[:800] = 0
-    assert augment.realised("time_mask", x, masked, SR) == "this draw: 50 ms at 0.00 s"
-    assert augment.realised("time_mask", x, x, SR) == "this draw: nothing masked"
-    assert augment.realised("time_stretch", x, x[:8000], SR) == "1.00 s → 0.50 s"
-    assert augment.realised("polarity_inversion", x, -x, SR) == "y = −x"
-    noisy = x + np.float32(0.01) * np.random.default_rng(0).standard_normal(len(x), np.float32)
-    assert augment.realised("gaussian_noise", x, noisy, SR) == "SNR 20.0 dB"
-    assert augment.realised("vtlp", x, x, SR) == ""
-
-
-def test_spectral_envelope_moves_by_alpha_under_vtlp():
-    x = vowel()
-    freqs, spectrum, envelope = augment.spectral_envelope(x, SR)
-    assert freqs.shape == spectrum.shape == envelope.shape
-    peaks = freqs[ss.find_peaks(envelope, prominence=3)[0]]  # the envelope's humps: formants
-    np.testing.assert_allclose(peaks, [700, 1200, 2600], rtol=0.05)
-    _, _, warped = augment.spectral_envelope(augment.apply("vtlp", x, SR), SR)
-    assert augment.envelope_scale(freqs, envelope, warped) == pytest.approx(PARAMS.vtlp_alpha,
-                                                                            abs=0.02)
-    assert augment.envelope_scale(freqs, envelope, envelope) == pytest.approx(1.0, abs=1e-9)
-
-
-def test_probe_logmel_sees_no_polarity_and_gain_as_an_offset():
-    x = harmonic_tone(seconds=1.0) + 0.1 * noise(1.0)
-    probe = augment.probe_logmel(x, SR)
-    assert probe.shape == (augment.PROBE_N_MELS, 1 + len(x) // augment.PROBE_HOP)
-    inverted = augment.logmel_change(probe, augment.probe_logmel(-x, SR))
-    assert inverted["max_abs_db"] == 0.0 and inverted["mad_db"] == 0.0
-    half = augment.logmel_change(probe, augment.probe_logmel(0.5 * x, SR))
-    assert half["offset_db"] == pytest.approx(20 * np.log10(0.5), abs=1e-3)
-    assert half["spread_db"] < 1e-3
-    probe48 = augment.probe_logmel(soxr_up(x), 48_000)  # resampled to 16 kHz first
-    assert probe48.shape == probe.shape
-
-
-def soxr_up(x):
-    import soxr
-
-    return soxr.resample(x, SR, 48_000)
-
-
-def test_augmented_counts_keep_the_imbalance_ratio():
-    from bcser_utils.names import expected_names
-
-    counts = augment.augmented_counts([n.emotion_name for n in expected_names()])
-    assert list(counts.index) == list(get_config().emotions)
-    assert counts.loc["neutral", "recordings"] == 96 and counts.loc["calm", "recordings"] == 192
-    assert counts.versions.sum() == 1440 * PARAMS.n_versions == 21_600
-    ratio = counts.max() / counts.min()
-    assert ratio.recordings == ratio.versions == 2.0
-    assert augment.augmented_counts(["sad"], n_versions=3).loc["sad"].tolist() == [1, 3]
-
-
 def test_recording_seed_is_stable_and_per_recording():
     import zlib
 
@@ -351,3 +257,45 @@ def test_recording_seed_is_stable_and_per_recording():
     draws = {augment.versions(x, SR, n=7, seed=augment.recording_seed(0, f"r{i}"))[6][1].std()
              for i in range(5)}
     assert len(draws) == 5  # version 6 (volume) draws a different gain for each recording
+
+
+# audiomentations transforms we drive through augment._run, which writes their private
+# ``parameters`` dict instead of letting them draw; requirements cap audiomentations at <0.44.
+DRIVEN = {"time_stretch": "TimeStretch", "time_shift": "Shift", "time_mask": "TimeMask",
+          "pitch_shift": "PitchShift", "volume": "Gain"}
+
+
+def test_the_parameters_we_write_are_the_keys_audiomentations_sets(monkeypatch):
+    """If an audiomentations release renames, adds or drops a key its ``apply`` reads, the dict
+    we write no longer matches what its own ``randomize_parameters`` sets, and this fails."""
+    written = {}
+    run = augment._run
+
+    def spy(transform, audio, sample_rate, **parameters):
+        out = run(transform, audio, sample_rate, **parameters)
+        written[type(transform).__name__] = (transform, set(transform.parameters))
+        return out
+
+    monkeypatch.setattr(augment, "_run", spy)
+    x = noise(1.0)
+    for name in TABLE_II:
+        augment.apply(name, x, SR, rng=0, p=1.0)
+    assert sorted(written) == sorted(DRIVEN.values())  # every _run caller, and only them
+    states = random.getstate(), np.random.get_state()  # its own draw uses the global RNGs
+    try:
+        for cls, (transform, ours) in written.items():
+            transform.parameters = {}  # randomize_parameters adds to the dict, never clears it
+            transform.randomize_parameters(x, SR)
+            theirs = set(transform.parameters)
+            assert transform.parameters["should_apply"], cls  # p=1.0: every key is drawn
+            assert ours == theirs, f"{cls}: we write {sorted(ours)}, it sets {sorted(theirs)}"
+    finally:
+        random.setstate(states[0])
+        np.random.set_state(states[1])
+
+
+def test_the_module_docstring_examples_run():
+    import doctest
+
+    result = doctest.testmod(augment, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0

@@ -21,7 +21,7 @@ def _close_figures():
     plt.close("all")
 
 
-def test_plots_imports_only_config_from_the_package():
+def test_plots_imports_only_config_and_reports_names_from_the_package():
     tree = ast.parse(Path(plots.__file__).read_text())
     relative = {alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
                 and node.level for alias in node.names}
@@ -29,7 +29,7 @@ def test_plots_imports_only_config_from_the_package():
                 if isinstance(node, ast.Import) for alias in node.names}
     absolute |= {node.module.split(".")[0] for node in ast.walk(tree)
                  if isinstance(node, ast.ImportFrom) and not node.level}
-    assert relative == {"config"}
+    assert relative == {"config", "condition_label"}  # the one name of a noise condition
     assert absolute <= {"os", "pathlib", "matplotlib", "seaborn", "numpy", "__future__"}
 
 
@@ -148,6 +148,18 @@ def test_seed_differences_draws_every_seed_in_every_condition():
     ax = plots.seed_differences(summary).axes[0]
     drawn = sorted(float(c.lines[0].get_xdata()[0]) for c in ax.containers)
     assert drawn == pytest.approx(sorted([0.02, 0.01, -0.04, -0.02]))
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["clean", "white 0 dB"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["clean", "white noise at 0 dB"]
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["seed 0", "seed 1"]
     plt.close("all")
+
+
+def test_hz_axis_is_logarithmic_in_hz_with_ticks_only_inside_its_limits():
+    ax = plt.figure().add_subplot()
+    ax.plot([10, 30_000], [0, 1])
+    plots.hz_axis(ax, 50, 8000)
+    assert ax.get_xscale() == "log" and ax.get_xlim() == pytest.approx((50, 8000))
+    assert ax.get_xlabel() == "frequency (Hz)"
+    assert list(ax.get_xticks()) == [50, 100, 200, 500, 1000, 2000, 5000]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["50", "100", "200", "500", "1k", "2k",
+                                                            "5k"]
+    assert {t.get_text() for t in ax.get_xticklabels(minor=True)} <= {""}

@@ -177,25 +177,23 @@ def test_clean_copies_have_no_outputs_no_solutions_and_every_exercise(tmp_path):
 
 def test_readme_quotes_the_committed_full_mode_results_of_notebook_08():
     # The README's notebook-08 table is made from results/beyond-full.json by
-    # experiments.readme_table, so a re-run that changes a number must change the README too.
-    import json
+    # report.beyond_readme_table, so a re-run that changes a number must change the README too.
+    from bcser_utils import report
 
-    from bcser_utils import experiments
-
-    summary = json.loads((ROOT / "results" / "beyond-full.json").read_text())
+    summary = report.load_summary(ROOT / "results" / "beyond-full.json")
     assert summary["mode"] == "full" and not summary["synthetic"]
     assert summary["command"].startswith("python -m bcser_utils beyond --mode full")
-    assert experiments.readme_table(summary) in README
+    assert report.beyond_readme_table(summary) in README
 
 
 def test_readme_quotes_the_committed_full_mode_results_of_notebook_09():
-    # made from results/generalize-full.json by report.readme_table, as notebook 08's table is
+    # made from results/generalize-full.json by report.generalize_readme_table, as for notebook 08
     from bcser_utils import report
 
     summary = report.load_summary(ROOT / "results" / "generalize-full.json")
     assert summary["mode"] == "full" and "SYNTHETIC" not in summary["source"]
     assert summary["command"].startswith("python -m bcser_utils generalize --mode full")
-    assert report.readme_table(summary) in README
+    assert report.generalize_readme_table(summary) in README
 
 
 def test_committed_notebooks_hold_no_widget_views_or_frozen_progress_bars():
@@ -220,3 +218,23 @@ def test_notebooks_carry_the_kernelspec_jupyterlab_writes_so_opening_one_changes
         for notebook in sorted((ROOT / folder).glob("[0-9][0-9]_*.ipynb")):
             kernelspec = nbformat.read(notebook, as_version=4).metadata["kernelspec"]
             assert kernelspec == course.KERNELSPEC, notebook
+
+
+def test_every_module_imports_only_those_before_it_in_the_readme_layout():
+    # Data flows one way (DESIGN.md §3): the README's layout lists the modules in that order, and
+    # an import of a later module, even inside a function, would be a cycle waiting to happen.
+    import ast
+
+    block = README[README.index("bcser_utils/   config"):README.index("(data flows one way")]
+    order = [w.strip() for w in re.split(r"[·\n]", block.removeprefix("bcser_utils/"))
+             if w.strip()]
+    package = ROOT / "bcser_utils"
+    assert sorted(order) == sorted(p.stem for p in package.glob("*.py")
+                                   if not p.stem.startswith("__"))
+    for position, name in enumerate(order):
+        tree = ast.parse((package / f"{name}.py").read_text())
+        imported = {node.module.split(".")[0] if node.module else alias.name
+                    for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.level
+                    for alias in node.names}
+        later = imported - set(order[:position])
+        assert not later, f"{name} imports {later}, listed after it"
