@@ -196,8 +196,8 @@ def _generalize(args) -> int:
             made = generalize.run_recipe(recipe, args.mode, args.signal, args.folds, args.seeds,
                                          out, args.data, overrides=scale, progress=False)
             for seed in args.seeds:
-                test = generalize.score(generalize.part(generalize.pooled(made, seed), "test"),
-                                        n_boot=200)
+                pooled = generalize.pooled(made, seed)
+                test = evaluation.table_score(evaluation.part(pooled, "test"), n_boot=200)
                 print(f"{name} {args.signal} seed {seed}: P3 test accuracy "
                       f"{test['accuracy']:.3f} over {test['n']} clips "
                       f"({time.perf_counter() - began:.0f} s so far)", flush=True)

@@ -238,3 +238,61 @@ def save_json(result: dict, path: str | Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(plain(result), indent=1))
     return path
+
+
+# --- prediction tables: one row per clip (name, actor, y, part, one column per emotion) ----------
+# What a run's predictions.csv holds; notebook 09's study scores, pairs, averages and fuses them.
+
+TABLE_METRICS = ("accuracy", "balanced_accuracy", "macro_f1")
+
+
+def table_score(table: pd.DataFrame, n_boot: int = 1000) -> dict:
+    """Accuracy, balanced accuracy and macro-F1 over the table's clips, each with a 95% interval
+    that resamples whole actors (a speaker's clips are not independent)."""
+    y, proba, actors = prediction_arrays(table, get_config().emotions)
+    out = {"n": int(len(y)), "actors": int(len(np.unique(actors)))}
+    for metric in TABLE_METRICS:
+        out[metric] = score(y, proba, metric)
+        out[f"{metric}_ci95_by_actor"] = bootstrap_ci(
+            y, proba, metric, n_boot, groups=actors) if out["actors"] > 1 and n_boot else None
+    return out
+
+
+def table_paired(a: pd.DataFrame, b: pd.DataFrame, n_boot: int = 1000) -> dict:
+    """Accuracy of A minus B on the same clips, with a paired interval by actor."""
+    y, p_a, actors = prediction_arrays(a, get_config().emotions)
+    y_b, p_b, _ = prediction_arrays(b, get_config().emotions)
+    if not np.array_equal(y, y_b) or len(y) != len(y_b):
+        raise ValueError("paired needs both on the same clips")
+    return paired_difference(y, p_a, p_b, n_boot=n_boot, groups=actors)
+
+
+def ensemble(tables) -> pd.DataFrame:
+    """The mean probabilities of several models on the same clips (e.g. one per seed)."""
+    emotions = list(get_config().emotions)
+    tables = [t.sort_values("name", ignore_index=True) for t in tables]
+    for t in tables[1:]:
+        if not t["name"].equals(tables[0]["name"]):
+            raise ValueError("ensemble needs every model on the same clips")
+    out = tables[0].copy()
+    out[emotions] = np.mean([t[emotions].to_numpy(dtype=float) for t in tables], 0)
+    return out
+
+
+def fuse(deep: pd.DataFrame, classical: pd.DataFrame, weight: float) -> pd.DataFrame:
+    """Late fusion: ``weight`` × the deep model's probabilities + (1 − weight) × the baseline's,
+    clip by clip."""
+    emotions = list(get_config().emotions)
+    deep = deep.sort_values("name", ignore_index=True)
+    classical = classical.sort_values("name", ignore_index=True)
+    if not deep["name"].equals(classical["name"]):
+        raise ValueError("fuse needs both on the same clips")
+    out = deep.copy()
+    out[emotions] = (weight * deep[emotions].to_numpy(dtype=float)
+                     + (1 - weight) * classical[emotions].to_numpy(dtype=float))
+    return out
+
+
+def part(table: pd.DataFrame, name: str) -> pd.DataFrame:
+    """The validation ("val": early-stopping actors) or "test" rows of a predictions table."""
+    return table[table["part"] == name]

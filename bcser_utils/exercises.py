@@ -575,13 +575,14 @@ def fusion_on_validation(deep: pd.DataFrame, classical: pd.DataFrame,
     if not show_solution:
         return _hint("fusion_on_validation")
     from . import generalize
+    from .evaluation import fuse, part, table_score
 
-    val = generalize.fusion_weights(generalize.part(deep, "val"),
-                                    generalize.part(classical, "val"), weights)
+    val = generalize.fusion_weights(part(deep, "val"),
+                                    part(classical, "val"), weights)
     best = max(val, key=lambda w: (val[w], w))
-    test = {name: generalize.score(generalize.part(t, "test"), n_boot=0)["accuracy"]
+    test = {name: table_score(part(t, "test"), n_boot=0)["accuracy"]
             for name, t in (("deep", deep), ("baseline", classical),
-                            ("fusion", generalize.fuse(deep, classical, best)))}
+                            ("fusion", fuse(deep, classical, best)))}
     print("accuracy on the early-stopping actors by weight: "
           + ", ".join(f"w = {w:g}: {a:.1%}" for w, a in val.items()))
     print(f"chosen w = {best:g}; on the test actors: deep {test['deep']:.1%}, baseline "

@@ -29,10 +29,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import baseline, config, evaluation, pipeline, splits
-
-EMOTIONS = config.Corpus().emotions
-METRICS = ("accuracy", "balanced_accuracy", "macro_f1")
+from . import baseline, config, pipeline, splits
+from .evaluation import ensemble, fuse, part, table_paired, table_score
 
 
 @dataclass(frozen=True)
@@ -165,58 +163,6 @@ def baseline_tables(mode: str = "full", signal: str = "bc", classifier: str = "l
     return table
 
 
-# --- numbers -------------------------------------------------------------------------------------
-
-def score(table: pd.DataFrame, n_boot: int = 1000) -> dict:
-    """Accuracy, balanced accuracy and macro-F1 over the table's clips, each with a 95% interval
-    that resamples whole actors (a speaker's clips are not independent)."""
-    y, proba, actors = evaluation.prediction_arrays(table, EMOTIONS)
-    out = {"n": int(len(y)), "actors": int(len(np.unique(actors)))}
-    for metric in METRICS:
-        out[metric] = evaluation.score(y, proba, metric)
-        out[f"{metric}_ci95_by_actor"] = evaluation.bootstrap_ci(
-            y, proba, metric, n_boot, groups=actors) if out["actors"] > 1 and n_boot else None
-    return out
-
-
-def paired(a: pd.DataFrame, b: pd.DataFrame, n_boot: int = 1000) -> dict:
-    """Accuracy of A minus B on the same clips, with a paired interval by actor."""
-    y, p_a, actors = evaluation.prediction_arrays(a, EMOTIONS)
-    y_b, p_b, _ = evaluation.prediction_arrays(b, EMOTIONS)
-    if not np.array_equal(y, y_b) or len(y) != len(y_b):
-        raise ValueError("paired needs both on the same clips")
-    return evaluation.paired_difference(y, p_a, p_b, n_boot=n_boot, groups=actors)
-
-
-def ensemble(tables: Iterable[pd.DataFrame]) -> pd.DataFrame:
-    """The mean probabilities of several models on the same clips (e.g. one per seed)."""
-    tables = [t.sort_values("name", ignore_index=True) for t in tables]
-    for t in tables[1:]:
-        if not t["name"].equals(tables[0]["name"]):
-            raise ValueError("ensemble needs every model on the same clips")
-    out = tables[0].copy()
-    out[list(EMOTIONS)] = np.mean([t[list(EMOTIONS)].to_numpy(dtype=float) for t in tables], 0)
-    return out
-
-
-def fuse(deep: pd.DataFrame, classical: pd.DataFrame, weight: float) -> pd.DataFrame:
-    """Late fusion: ``weight`` × the deep model's probabilities + (1 − weight) × the baseline's,
-    clip by clip."""
-    deep = deep.sort_values("name", ignore_index=True)
-    classical = classical.sort_values("name", ignore_index=True)
-    if not deep["name"].equals(classical["name"]):
-        raise ValueError("fuse needs both on the same clips")
-    out = deep.copy()
-    out[list(EMOTIONS)] = (weight * deep[list(EMOTIONS)].to_numpy(dtype=float)
-                           + (1 - weight) * classical[list(EMOTIONS)].to_numpy(dtype=float))
-    return out
-
-
-def part(table: pd.DataFrame, name: str) -> pd.DataFrame:
-    """The validation ("val": early-stopping actors) or "test" rows of a predictions table."""
-    return table[table["part"] == name]
-
-
 # --- the study --------------------------------------------------------------------------------
 
 def recipe_tables(out: str | Path, recipe: str, signal: str = "bc") -> dict[int, pd.DataFrame]:
@@ -243,17 +189,17 @@ def recipe_summary(tables: dict[int, pd.DataFrame], paper: dict[int, pd.DataFram
     the difference from the paper's recipe with the same seed on the same clips."""
     out = {"seeds": sorted(tables), "val": {}, "test": {}, "vs_paper": {}}
     for seed, table in tables.items():
-        out["val"][seed] = score(part(table, "val"), n_boot)
-        out["test"][seed] = score(part(table, "test"), n_boot)
+        out["val"][seed] = table_score(part(table, "val"), n_boot)
+        out["test"][seed] = table_score(part(table, "test"), n_boot)
         if paper and seed in paper:
             out["vs_paper"][seed] = {
-                "val": paired(part(table, "val"), part(paper[seed], "val"), n_boot),
-                "test": paired(part(table, "test"), part(paper[seed], "test"), n_boot)}
+                "val": table_paired(part(table, "val"), part(paper[seed], "val"), n_boot),
+                "test": table_paired(part(table, "test"), part(paper[seed], "test"), n_boot)}
     for side in ("val", "test"):
         out[f"{side}_mean_accuracy"] = float(np.mean([s["accuracy"]
                                                       for s in out[side].values()]))
     if len(tables) > 1:
-        out["ensemble"] = {side: score(part(ensemble(tables.values()), side), n_boot)
+        out["ensemble"] = {side: table_score(part(ensemble(tables.values()), side), n_boot)
                            for side in ("val", "test")}
     if out["vs_paper"]:
         out["val_gain"] = float(np.mean([d["val"]["difference"]
@@ -286,9 +232,10 @@ def baseline_summary(table: pd.DataFrame, n_boot: int = 1000) -> dict:
     out = {}
     for protocol, rows in table.groupby("protocol"):
         if protocol == "P3":
-            out[protocol] = {side: score(part(rows, side), n_boot) for side in ("val", "test")}
+            out[protocol] = {side: table_score(part(rows, side), n_boot)
+                             for side in ("val", "test")}
         else:
-            out[protocol] = {"val": score(part(rows, "val"), n_boot)}
+            out[protocol] = {"val": table_score(part(rows, "val"), n_boot)}
     return out
 
 
@@ -421,10 +368,11 @@ def single_clip_choice(out: str | Path, final: Recipe, n_boot: int = 1000, mode:
                   and 0 in (tables := recipe_tables(out, name))}
     if final.overrides.get("normalize.mode") == "speaker":
         candidates[final.name] = single_clip_tables(out, final, mode, 0, corpus, overrides)
-    val = {name: score(part(t, "val"), n_boot=0)["accuracy"] for name, t in candidates.items()}
+    val = {name: table_score(part(t, "val"), n_boot=0)["accuracy"]
+           for name, t in candidates.items()}
     chosen = max(val, key=val.get)
     return {"val_accuracy": val, "recipe": chosen,
-            "test": score(part(candidates[chosen], "test"), n_boot)}
+            "test": table_score(part(candidates[chosen], "test"), n_boot)}
 
 
 def ship_default(out: str | Path, summary: dict, models: str | Path | None = None,
@@ -476,7 +424,7 @@ def fusion_weights(deep_val: pd.DataFrame, classical_val: pd.DataFrame,
                    weights=(0.0, 0.25, 0.5, 0.75, 1.0)) -> dict[float, float]:
     """Accuracy on the early-stopping actors of each late-fusion weight (1 = the deep model
     alone, 0 = the baseline alone): what picks the weight, never the test actors."""
-    return {w: score(fuse(deep_val, classical_val, w), n_boot=0)["accuracy"] for w in weights}
+    return {w: table_score(fuse(deep_val, classical_val, w), n_boot=0)["accuracy"] for w in weights}
 
 
 # --- everything, for notebook 09 and the README ----------------------------------------------
@@ -514,9 +462,9 @@ def summarize(out: str | Path, mode: str = "full", command: str = "", n_boot: in
         chosen = summary["selection"]["chosen"]
         summary["combined"] = {
             "recipes": chosen, "overrides": combined(chosen, "final").overrides,
-            "val_accuracy": {s: score(part(t, "val"), 0)["accuracy"]
+            "val_accuracy": {s: table_score(part(t, "val"), 0)["accuracy"]
                              for s, t in combined_runs.items()},
-            "test": {s: score(part(t, "test"), n_boot) for s, t in combined_runs.items()},
+            "test": {s: table_score(part(t, "test"), n_boot) for s, t in combined_runs.items()},
             "kept": final is not None and final.name == "final"}
     if final is not None:
         summary["final"] = final_summary(out, final, paper, n_boot, mode, corpus, overrides)
@@ -539,31 +487,33 @@ def final_summary(out: Path, final: Recipe, paper: dict, n_boot: int = 1000, mod
         seeds = sorted(set(tables["bc"]) & set(tables["ac"]))
         if seeds:
             result[f"bc_minus_ac_{name}"] = {
-                seed: paired(part(tables["bc"][seed], "test"), part(tables["ac"][seed], "test"),
-                             n_boot) for seed in seeds}
+                seed: table_paired(part(tables["bc"][seed], "test"),
+                                   part(tables["ac"][seed], "test"), n_boot) for seed in seeds}
     bc_tables = signals["bc"]
     classical = best_baseline(out, "bc")
     if bc_tables and classical is not None:
-        deep = ensemble(bc_tables.values())  # one seed: its own predictions
+        # the seed the refit on every actor uses, so the estimate is of the model predict ships
+        # (the ensemble of the seeds is result["bc"]["ensemble"])
+        deep = bc_tables[min(bc_tables)]
         base = _p3(classical)
         weights = fusion_weights(part(deep, "val"), part(base, "val"))
         best = max(weights, key=lambda w: (weights[w], w))  # ties: the more deep weight
         fused = part(fuse(deep, base, best), "test")
         result["fusion"] = {"baseline": classical.stem, "val_accuracy_by_weight": weights,
-                            "weight": best, "test": score(fused, n_boot),
-                            "minus_baseline": paired(fused, part(base, "test"), n_boot),
-                            "minus_deep": paired(fused, part(deep, "test"), n_boot),
-                            "deep_test": score(part(deep, "test"), n_boot),
-                            "baseline_test": score(part(base, "test"), n_boot)}
+                            "weight": best, "test": table_score(fused, n_boot),
+                            "minus_baseline": table_paired(fused, part(base, "test"), n_boot),
+                            "minus_deep": table_paired(fused, part(deep, "test"), n_boot),
+                            "deep_test": table_score(part(deep, "test"), n_boot),
+                            "baseline_test": table_score(part(base, "test"), n_boot)}
         # the default model: weight 0 is the baseline alone, 1 the deep model alone
         twin = classical.with_name(classical.name.replace("bc-", "ac-", 1))
         if twin.exists():  # the same baseline on AC: BC − AC on the same clips
-            result["bc_minus_ac_baseline"] = {"baseline": classical.stem, **paired(
+            result["bc_minus_ac_baseline"] = {"baseline": classical.stem, **table_paired(
                 part(base, "test"), part(_p3(twin), "test"), n_boot)}
         result["single_clip"] = single_clip_choice(out, final, n_boot, mode, corpus, overrides)
         # how many clips speaker statistics need: the final recipe's models if they use them,
         # else those of the speaker-normalised recipe that did best on the early-stopping actors
-        val = {name: score(part(tables[0], "val"), n_boot=0)["accuracy"]
+        val = {name: table_score(part(tables[0], "val"), n_boot=0)["accuracy"]
                for name, recipe in RECIPES.items()
                if recipe.overrides.get("normalize.mode") == "speaker"
                and 0 in (tables := recipe_tables(out, name))}
@@ -591,7 +541,7 @@ def best_baseline(out: str | Path, signal: str = "bc") -> Path | None:
     tables = sorted((Path(out) / "baseline").glob(f"{signal}-*-v1-*P3*.csv"))
     if not tables:
         return None
-    return max(tables, key=lambda csv: score(part(_p3(csv), "val"), n_boot=0)["accuracy"])
+    return max(tables, key=lambda csv: table_score(part(_p3(csv), "val"), n_boot=0)["accuracy"])
 
 
 def val_gains(out: str | Path, seeds: Iterable[int], signal: str = "bc") -> dict[str, dict]:
@@ -605,7 +555,7 @@ def val_gains(out: str | Path, seeds: Iterable[int], signal: str = "bc") -> dict
         raise ValueError(f"the paper's recipe has not finished seeds {seeds} in {out}")
 
     def val_accuracy(table):
-        return score(part(table, "val"), n_boot=0)["accuracy"]
+        return table_score(part(table, "val"), n_boot=0)["accuracy"]
 
     paper = {s: val_accuracy(tables[PAPER.name][s]) for s in seeds}
     return {name: {"val_gain": float(np.mean([val_accuracy(t[s]) - paper[s] for s in seeds]))}
@@ -626,8 +576,8 @@ def final_recipe(out: str | Path, seeds: Iterable[int]) -> Recipe:
     tables = recipe_tables(out, merged.name)
     if set(seeds) <= set(tables):
         best = max(chosen, key=lambda name: gains[name]["val_gain"])
-        mine, theirs = (np.mean([score(part(t[s], "val"), n_boot=0)["accuracy"] for s in seeds])
-                        for t in (tables, recipe_tables(out, best)))
+        mine, theirs = (np.mean([table_score(part(t[s], "val"), n_boot=0)["accuracy"]
+                                 for s in seeds]) for t in (tables, recipe_tables(out, best)))
         if mine < theirs:
             return RECIPES[best]
     return merged

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from bcser_utils import baseline, config, features, generalize, pipeline, splits
+from bcser_utils import baseline, config, features, pipeline, splits
 
 F = config.get_config().features
 
@@ -45,7 +45,7 @@ def test_the_baseline_predicts_the_folds_own_actors_with_probabilities(prepared,
     assert set(table[table.part == "val"].actor) == set(val)
     assert not set(table.actor) & set(train)
     assert len(table) == 60 * (len(val) + len(test))  # every original clip, once
-    proba = table[list(generalize.EMOTIONS)].to_numpy()
+    proba = table[list(config.get_config().emotions)].to_numpy()
     np.testing.assert_allclose(proba.sum(1), 1, atol=1e-6)
     accuracy = (proba.argmax(1) == table.y).mean()
     assert accuracy > 0.3  # the synthetic corpus's prosody follows the emotion; chance 0.125

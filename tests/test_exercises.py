@@ -270,9 +270,9 @@ def test_fusion_weight_is_chosen_on_validation_and_scored_once_on_test(capsys):
     assert result["weight"] == max(result["val_by_weight"],
                                    key=lambda w: (result["val_by_weight"][w], w))
     assert result["weight"] >= 0.75  # the far better model carries most of the weight
-    from bcser_utils import generalize
+    from bcser_utils import evaluation
 
-    fused = generalize.fuse(deep, classical, result["weight"])
-    assert result["test"]["fusion"] == generalize.score(generalize.part(fused, "test"),
+    fused = evaluation.fuse(deep, classical, result["weight"])
+    assert result["test"]["fusion"] == evaluation.table_score(evaluation.part(fused, "test"),
                                                          n_boot=0)["accuracy"]
     assert result["test"]["deep"] > result["test"]["baseline"]

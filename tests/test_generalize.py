@@ -5,9 +5,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bcser_utils import bc, config, generalize
+from bcser_utils import bc, config, evaluation, generalize
 
-EMOTIONS = list(generalize.EMOTIONS)
+EMOTIONS = list(config.get_config().emotions)
 
 
 def table(proba, y, actors, part="test", names=None):
@@ -31,35 +31,36 @@ def random_table(seed, n=80, skill=0.6, part="test"):
 
 def test_scores_match_the_predictions_and_intervals_resample_actors():
     t = random_table(0)
-    s = generalize.score(t, n_boot=300)
+    s = evaluation.table_score(t, n_boot=300)
     correct = t[EMOTIONS].to_numpy().argmax(1) == t.y
     assert s["accuracy"] == pytest.approx(correct.mean()) and s["n"] == 80 and s["actors"] == 4
     low, high = s["accuracy_ci95_by_actor"]
     assert low <= s["accuracy"] <= high
     assert 0 <= s["balanced_accuracy"] <= 1 and 0 <= s["macro_f1"] <= 1
-    assert generalize.score(t, n_boot=0)["accuracy_ci95_by_actor"] is None
+    assert evaluation.table_score(t, n_boot=0)["accuracy_ci95_by_actor"] is None
 
 
 def test_ensemble_and_fusion_average_probabilities_clip_by_clip():
     a, b = random_table(1), random_table(2)
     shuffled = b.sample(frac=1, random_state=0)  # order does not matter: clips are matched
-    mean = generalize.ensemble([a, shuffled])
+    mean = evaluation.ensemble([a, shuffled])
     expected = (a[EMOTIONS].to_numpy() + b[EMOTIONS].to_numpy()) / 2
     np.testing.assert_allclose(mean.sort_values("name")[EMOTIONS].to_numpy(), expected)
-    fused = generalize.fuse(a, shuffled, 0.25)
+    fused = evaluation.fuse(a, shuffled, 0.25)
     np.testing.assert_allclose(fused[EMOTIONS].to_numpy(),
                                0.25 * a[EMOTIONS].to_numpy() + 0.75 * b[EMOTIONS].to_numpy())
     assert generalize.fusion_weights(a, b, (0.0, 1.0)) == {
-        0.0: generalize.score(b, 0)["accuracy"], 1.0: generalize.score(a, 0)["accuracy"]}
+        0.0: evaluation.table_score(b, 0)["accuracy"],
+        1.0: evaluation.table_score(a, 0)["accuracy"]}
     with pytest.raises(ValueError, match="same clips"):
-        generalize.ensemble([a, a.iloc[:-1]])
+        evaluation.ensemble([a, a.iloc[:-1]])
 
 
 def test_paired_difference_is_zero_for_the_same_model_and_signed():
     good, bad = random_table(3, skill=0.9), random_table(3, skill=0.2)
-    same = generalize.paired(good, good, n_boot=200)
+    same = evaluation.table_paired(good, good, n_boot=200)
     assert same["difference"] == 0 and same["ci95"] == (0.0, 0.0)
-    d = generalize.paired(good, bad, n_boot=200)
+    d = evaluation.table_paired(good, bad, n_boot=200)
     assert d["difference"] > 0.4 and d["ci95"][0] > 0
 
 
