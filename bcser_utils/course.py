@@ -46,7 +46,8 @@ def strip_volatile(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Drop what changes on every run without meaning anything (timings, kernel versions), and
     what a saved notebook cannot show: a widget's view needs its live kernel, so a committed
     notebook would show its text form (``VBox(children=…``, a progress bar frozen at 0%).
-    Progress bars go; any other widget becomes a one-line note to run the cell."""
+    Progress bars go; any other widget becomes a one-line note to run the cell, under the picture
+    of its first state if it was displayed with one (``display.WithPicture``)."""
     nb.metadata = {k: v for k, v in nb.metadata.items() if k in ("kernelspec", "language_info")}
     nb.metadata.get("language_info", {}).pop("version", None)
     nb.metadata["kernelspec"] = KERNELSPEC  # as JupyterLab writes it on opening: no diff then
@@ -61,7 +62,8 @@ def strip_volatile(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
                 if _WIDGET in data:
                     if "%|" in "".join(data.get("text/plain", "")):  # a tqdm bar
                         continue
-                    output.data = {"text/plain": _WIDGET_NOTE}
+                    picture = {"image/png": data["image/png"]} if "image/png" in data else {}
+                    output.data = {**picture, "text/plain": _WIDGET_NOTE}  # display.WithPicture
                 kept.append(output)
             cell.outputs = kept
     return nb

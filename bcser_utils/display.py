@@ -6,14 +6,16 @@ spectrogram in dB with **32 ms Hann windows every 10 ms** (at 16 kHz, the rate t
 seconds and kHz. It is a picture for people, not a feature: the model's input is the log-mel of
 ``features.logmel`` (32 ms windows every 20 ms), which notebooks 04 and 05 draw as it is.
 
-``speech_span`` finds the speech in a clip (without the silence around it), and ``show``
-displays a figure as a small 256-colour PNG, keeping notebooks light.
+``speech_span`` finds the speech in a clip (without the silence around it), ``show``
+displays a figure as a small 256-colour PNG, keeping notebooks light, and ``WithPicture`` gives a
+widget a picture of its first state for the saved notebook, where widgets cannot live.
 
-Notebook: 02_bc_filter_design (and 04_features for ``show``).
+Notebook: 02_bc_filter_design (and 03 for ``WithPicture``, 04 for ``show``).
 """
 
 from __future__ import annotations
 
+import base64
 import io
 from typing import NamedTuple
 
@@ -87,3 +89,21 @@ def show(fig) -> None:
     PILImage.open(full).convert("RGB").quantize(256, method=PILImage.Quantize.MAXCOVERAGE).save(
         small, "PNG", optimize=True)
     display(Image(small.getvalue()))
+
+
+class WithPicture:
+    """Display ``widget`` with a PNG picture of its first state in the same output.
+
+    A running notebook shows the live widget (JupyterLab prefers the widget view). A saved one
+    cannot: a widget lives in its kernel, and without it JupyterLab shows a dead placeholder.
+    ``course.strip_volatile`` therefore drops the widget view from committed outputs and keeps
+    this picture, so a notebook opened before it is run shows what the widget looks like.
+    """
+
+    def __init__(self, widget, png: bytes):
+        self.widget, self.png = widget, png
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        bundle = dict(self.widget._repr_mimebundle_(include=include, exclude=exclude))
+        bundle["image/png"] = base64.b64encode(self.png).decode("ascii")
+        return bundle

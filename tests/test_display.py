@@ -95,3 +95,25 @@ def test_show_displays_a_256_colour_png_of_the_figure_and_closes_it(monkeypatch)
     png = Image.open(io.BytesIO(image.data))
     assert png.format == "PNG" and png.mode == "P" and len(png.getcolors(256)) <= 256
     assert abs(png.width - 4 * 50) < 40 and abs(png.height - 3 * 50) < 40  # tight bbox
+
+
+def test_a_widget_with_a_picture_keeps_the_picture_once_saved():
+    import base64
+
+    import ipywidgets as widgets
+    import nbformat
+
+    from bcser_utils import course
+
+    png = b"\x89PNG\r\n\x1a\n a picture"
+    bundle = display.WithPicture(widgets.VBox([]), png)._repr_mimebundle_()
+    assert base64.b64decode(bundle["image/png"]) == png and course._WIDGET in bundle
+    bar = widgets.IntProgress()._repr_mimebundle_()
+    bar["text/plain"] = " 40%|████      | 4/10"  # what a tqdm bar's text form looks like
+    outputs = [nbformat.v4.new_output("display_data", data=data)
+               for data in (bundle, widgets.VBox([])._repr_mimebundle_(), bar)]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("", outputs=outputs)])
+    saved = course.strip_volatile(nb).cells[0].outputs
+    assert [dict(o.data) for o in saved] == [
+        {"image/png": bundle["image/png"], "text/plain": course._WIDGET_NOTE},
+        {"text/plain": course._WIDGET_NOTE}]  # no live widget left; the progress bar is gone
