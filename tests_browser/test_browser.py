@@ -87,6 +87,8 @@ def browser():
         options.add_argument(argument)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=webdriver.ChromeService(DRIVER), options=options)
+    driver.set_script_timeout(120)  # a busy 2-core machine can block the page's thread for 30 s
+    driver.set_page_load_timeout(300)
     yield driver
     driver.quit()
 
