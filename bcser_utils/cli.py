@@ -219,7 +219,8 @@ def _generalize(args) -> int:
             command = (f"python -m bcser_utils generalize --mode {args.mode} --summary "
                        f"--selection-seeds {' '.join(map(str, args.selection_seeds))}")
             summary = generalize.summarize(out, args.mode, command, final=final,
-                                           corpus=args.data, overrides=scale)
+                                           corpus=args.data, overrides=scale,
+                                           selection_seeds=args.selection_seeds)
             evaluation.save_json(summary, out / "summary.json")
             print(f"summary: {data.display_path(out / 'summary.json')}")
         if args.ship:  # the summary's choice becomes predict's default

@@ -412,9 +412,11 @@ def ship_default(out: str | Path, summary: dict, models: str | Path | None = Non
     return path
 
 
-def combined(names: Iterable[str], name: str = "combined") -> Recipe:
-    """One recipe with every change of ``names`` at once (their overrides merged)."""
-    names = list(names)
+def combined(names: Iterable[str], name: str | None = None) -> Recipe:
+    """One recipe with every change of ``names`` at once (their overrides merged), named by its
+    changes ("speaker-norm+weight-decay"), so that runs of two combinations never share a folder."""
+    names = sorted(names)
+    name = name or "+".join(names)
     overrides: dict = {}
     for n in names:
         overrides.update(RECIPES[n].overrides)
@@ -433,10 +435,11 @@ def fusion_weights(deep_val: pd.DataFrame, classical_val: pd.DataFrame,
 
 def summarize(out: str | Path, mode: str = "full", command: str = "", n_boot: int = 1000,
               final: Recipe | None = None, corpus: str | Path | None = None,
-              overrides: dict | None = None) -> dict:
+              overrides: dict | None = None, selection_seeds: Iterable[int] = (0,)) -> dict:
     """Every number of notebook 09 from the run folders in ``out`` (what has finished): the
     baselines, each recipe against the paper's, the selection, the ``final`` (combined) recipe on
-    BC and AC with their paired difference, the ensemble and the fusion with the baseline."""
+    BC and AC with their paired difference, the ensemble and the fusion with the baseline.
+    The selection is the one ``final_recipe`` made: over ``selection_seeds``."""
     import time
 
     out = Path(out)
@@ -455,19 +458,23 @@ def summarize(out: str | Path, mode: str = "full", command: str = "", n_boot: in
 
     cfg = config.get_config(mode)
     location, catalog = pipeline.find_catalog(cfg, corpus, progress=False)
+    gains = val_gains(out, selection_seeds)  # what the rule read
     summary = {"mode": mode, "date": time.strftime("%Y-%m-%d"), "command": command,
                "source": data.describe(location, catalog, cfg),
-               "selection": select(recipes), "recipes": recipes, "baselines": baselines,
+               "selection": {**select(gains), "seeds": sorted(selection_seeds),
+                             "val_gains": {name: g["val_gain"] for name, g in gains.items()}},
+               "recipes": recipes, "baselines": baselines,
                "not_run": [name for name in RECIPES if name not in recipes]}
-    combined_runs = recipe_tables(out, "final")
+    chosen = summary["selection"]["chosen"]
+    merged = combined(chosen) if len(chosen) > 1 else None
+    combined_runs = recipe_tables(out, merged.name) if merged else {}
     if combined_runs:  # every chosen change at once, trained, and compared with the best single
-        chosen = summary["selection"]["chosen"]
         summary["combined"] = {
-            "recipes": chosen, "overrides": combined(chosen, "final").overrides,
+            "recipes": chosen, "name": merged.name, "overrides": merged.overrides,
             "val_accuracy": {s: table_score(part(t, "val"), 0)["accuracy"]
                              for s, t in combined_runs.items()},
             "test": {s: table_score(part(t, "test"), n_boot) for s, t in combined_runs.items()},
-            "kept": final is not None and final.name == "final"}
+            "kept": final is not None and final.name == merged.name}
     if final is not None:
         summary["final"] = final_summary(out, final, paper, n_boot, mode, corpus, overrides)
     return summary
@@ -567,14 +574,14 @@ def val_gains(out: str | Path, seeds: Iterable[int], signal: str = "bc") -> dict
 def final_recipe(out: str | Path, seeds: Iterable[int]) -> Recipe:
     """The recipe ``SELECTION_RULE`` builds from the finished ablation runs in ``out``: the
     paper's if no change joins, the one change itself if one does (its runs are already there),
-    else every chosen change at once, as a new recipe "final", once trained kept only if it beats
-    the best single change on the early-stopping actors."""
+    else every chosen change at once, as a new recipe named by its changes ("a+b"), once trained
+    kept only if it beats the best single change on the early-stopping actors."""
     seeds = list(seeds)
     gains = val_gains(out, seeds)
     chosen = select(gains)["chosen"]
     if len(chosen) <= 1:
         return RECIPES[chosen[0]] if chosen else PAPER
-    merged = combined(chosen, name="final")
+    merged = combined(chosen)
     tables = recipe_tables(out, merged.name)
     if set(seeds) <= set(tables):
         best = max(chosen, key=lambda name: gains[name]["val_gain"])

@@ -127,9 +127,9 @@ def test_the_final_recipe_is_the_single_winner_or_the_combination_only_if_it_win
     assert generalize.final_recipe(tmp_path, [0]).name == "speaker-norm"  # its runs are reused
     _write_recipe(tmp_path, "log-floor", 0.5)  # another knob, also over the threshold
     final = generalize.final_recipe(tmp_path, [0])
-    assert final.name == "final" and final.overrides == {"normalize.mode": "speaker",
-                                                         "normalize.top_db": 80.0}
-    _write_recipe(tmp_path, "final", 0.45)  # trained, and worse than speaker-norm alone
+    assert final.name == "log-floor+speaker-norm" and final.overrides == {
+        "normalize.mode": "speaker", "normalize.top_db": 80.0}  # named by what it combines
+    _write_recipe(tmp_path, final.name, 0.45)  # trained, and worse than speaker-norm alone
     assert generalize.final_recipe(tmp_path, [0]).name == "speaker-norm"
 
 
