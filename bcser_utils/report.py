@@ -205,7 +205,7 @@ their test actors' original clips, pooled over the folds; 95% intervals resample
 {line(f"one clip at a time: {final['single_clip']['recipe']} recipe", final["single_clip"]["test"])}
 
 The refitted models saw all 20 actors, so these numbers estimate them; they are not measured on
-them. Seeds: {", ".join(map(str, sorted(final.get("bc", {}).get("test", {0: 0}))))}. Fusion minus
+them, with the fold models of seed 0, the refit's seed ({_other_seeds(final)}). Fusion minus
 baseline on the same clips: {gap}: the fusion won on the early-stopping actors, not on the
 test actors. Produced by `{summary['command']}` ({summary['date']}); every number is in
 `results/generalize-full.json`.
@@ -219,6 +219,13 @@ shift the padded frames of short clips (notebook 09 section 2).
 **Data licence.** RAVDESS (Livingstone & Russo, 2018), CC BY-NC-SA 4.0: non-commercial use, with
 attribution; the weights derive from it.
 """
+
+
+def _other_seeds(final: dict) -> str:
+    tests = final.get("bc", {}).get("test", {})
+    others = [f"seed {seed}: {_percent(t['accuracy'])}" for seed, t in sorted(tests.items(),
+              key=lambda kv: int(kv[0])) if int(seed) != 0]
+    return ("the deep model alone, " + ", ".join(others)) if others else "one seed"
 
 
 def generalize_readme_table(summary: dict) -> str:

@@ -64,8 +64,10 @@ def baselines(rows: pd.DataFrame, chance: float = 1 / 8) -> plt.Figure:
 
 def ablation(summary: dict, references: dict[str, float] | None = None) -> plt.Figure:
     """Left: each change's gain over the paper's recipe on the early-stopping actors, the only
-    numbers the selection reads (one dot per seed, the bar their mean). Right: the same runs on
-    the test actors, looked at after the choice (accuracy per seed with its interval by actor).
+    numbers the selection reads (one dot per seed; the bar is the gain the rule read, over its
+    seeds, ``summary["selection"]["val_gains"]``, else the mean of the dots).
+    Right: the same runs on the test actors, looked at after the choice (accuracy per seed with
+    its interval by actor).
     ``references``: vertical lines on the right, e.g. the classical baseline."""
     recipes = summary["recipes"]
     names = [n for n in recipes if n != "paper"]
@@ -78,7 +80,8 @@ def ablation(summary: dict, references: dict[str, float] | None = None) -> plt.F
         gains = [100 * d["val"]["difference"] for d in r.get("vs_paper", {}).values()]
         if gains:
             colour = "#2ca02c" if name in chosen else GREY
-            left.barh(i, np.mean(gains), color=colour, alpha=0.5)
+            read = summary["selection"].get("val_gains", {}).get(name)
+            left.barh(i, np.mean(gains) if read is None else 100 * read, color=colour, alpha=0.5)
             left.plot(gains, [i] * len(gains), "o", color=colour, ms=4)
         for k, (_, s) in enumerate(sorted(r["test"].items())):
             y = i + (k - (len(r["test"]) - 1) / 2) * 0.22
@@ -92,7 +95,8 @@ def ablation(summary: dict, references: dict[str, float] | None = None) -> plt.F
     left.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False)
     left.set(yticks=range(len(names)),
              xlabel="gain over the paper's recipe on the early-stopping actors (points)",
-             title="What the selection reads (green: chosen)")
+             title="What the selection reads (green: chosen; bar: seeds "
+                   f"{', '.join(map(str, summary['selection'].get('seeds', [])))})")
     left.set_yticklabels(names)
     left.invert_yaxis()
     paper_test = np.mean([s["accuracy"] for s in recipes["paper"]["test"].values()])
