@@ -129,7 +129,7 @@ class Predictor:
 
     def predict_file(self, path: str | Path) -> dict:
         """{"file", "emotion", "probabilities"}; raises data.AudioError for a bad file."""
-        audio, rate = data.load_audio(path, centre_s=config.Audio().predict_read_s)
+        audio, rate = _read(path)
         return self._result(path, self._probabilities(self.features_of(audio, rate)[None])[0])
 
     def predict_speaker(self, paths, classical: Classical | None = None,
@@ -149,7 +149,7 @@ class Predictor:
         clips, functionals, names, errors = [], [], [], []
         for path in paths:
             try:
-                audio, rate = data.load_audio(path, centre_s=config.Audio().predict_read_s)
+                audio, rate = _read(path)
             except data.AudioError as err:
                 errors.append(str(err))
                 continue
@@ -173,6 +173,11 @@ class Predictor:
             proba = weight * proba + (1 - weight) * classical.speaker_probabilities(
                 np.stack(functionals))
         return [self._result(path, p) for path, p in zip(names, proba, strict=True)], errors
+
+
+def _read(path) -> tuple[np.ndarray, int]:
+    """A file to predict: at most its centre ``config.Audio.predict_read_s`` decoded."""
+    return data.load_audio(path, centre_s=config.Audio().predict_read_s)
 
 
 def _clip_features(audio, rate, signal: str, bc_cfg: config.BCFilter,
