@@ -163,7 +163,7 @@ def _beyond(args) -> int:
 
 
 def _generalize(args) -> int:
-    from . import evaluation, generalize, pipeline
+    from . import baseline, evaluation, final_model, generalize, pipeline
 
     if args.threads:
         import torch
@@ -181,7 +181,7 @@ def _generalize(args) -> int:
     try:
         if args.baselines:  # every classical baseline on P2 and on every P3 fold
             for signal in ("bc", "ac"):
-                for classifier in generalize.baseline.CLASSIFIERS:
+                for classifier in baseline.CLASSIFIERS:
                     for normalisation in ("global", "speaker"):
                         generalize.baseline_tables(args.mode, signal, classifier, normalisation,
                                                    ("P2", "P3"), corpus=args.data, out=out,
@@ -203,11 +203,13 @@ def _generalize(args) -> int:
                       f"({time.perf_counter() - began:.0f} s so far)", flush=True)
         refits = [("final-refit", final)] if args.refit else []
         if args.refit_single:  # the model for one clip at a time, chosen on validation
-            name = generalize.single_clip_choice(out, final, 0, args.mode, args.data,
-                                                 scale)["recipe"]
+            seeds = final_model.ensemble_choice(
+                generalize.recipe_tables(out, final.name, args.signal))["seeds"]
+            name = final_model.single_clip_choice(out, final, 0, args.mode, args.data, scale,
+                                                  seeds)["recipe"]
             refits += [("single-refit", generalize.RECIPES[name])] if name != final.name else []
         for where, recipe in refits:
-            epochs = generalize.refit_epochs(out, recipe, args.signal)
+            epochs = final_model.refit_epochs(out, recipe, args.signal)
             for seed in args.seeds:
                 cfg = generalize.recipe_config(recipe, args.mode, seed, scale)
                 folder = out / where / f"{args.signal}-seed{seed}"
@@ -219,19 +221,19 @@ def _generalize(args) -> int:
             command = (f"python -m bcser_utils generalize --mode {args.mode} --summary "
                        f"--selection-seeds {' '.join(map(str, args.selection_seeds))}")
             summary = generalize.summarize(out, args.mode, command, final=final,
-                                           corpus=args.data, overrides=scale,
+                                           corpus=args.data,
                                            selection_seeds=args.selection_seeds)
+            summary["final"] = final_model.summarize(out, final, mode=args.mode,
+                                                     corpus=args.data, overrides=scale)
             evaluation.save_json(summary, out / "summary.json")
             print(f"summary: {data.display_path(out / 'summary.json')}")
-        if args.ship:  # the summary's choice becomes predict's default
+        if args.ship:  # the summary's choice becomes predict's default, with its model card
             from . import report
 
             summary = report.load_summary(out / "summary.json")
-            chosen = generalize.ship_default(out, summary, args.models, args.mode, args.data)
-            card = chosen.parent / "DEFAULT_MODEL_CARD.md"
-            card.write_text(report.default_card(summary))
+            chosen = final_model.ship_default(out, summary, args.models, args.mode, args.data)
             print(f"predict's default: {data.display_path(chosen)}, card "
-                  f"{data.display_path(card)}")
+                  f"{data.display_path(chosen.parent / 'DEFAULT_MODEL_CARD.md')}")
     except (pipeline.RunFolderMismatch, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

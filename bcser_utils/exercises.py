@@ -574,10 +574,10 @@ def fusion_on_validation(deep: pd.DataFrame, classical: pd.DataFrame,
     ("val") and only then scored on the test actors. Notebook: 09_towards_unseen_speakers."""
     if not show_solution:
         return _hint("fusion_on_validation")
-    from . import generalize
+    from . import final_model
     from .evaluation import fuse, part, table_score
 
-    val = generalize.fusion_weights(part(deep, "val"),
+    val = final_model.fusion_weights(part(deep, "val"),
                                     part(classical, "val"), weights)
     best = max(val, key=lambda w: (val[w], w))
     test = {name: table_score(part(t, "test"), n_boot=0)["accuracy"]

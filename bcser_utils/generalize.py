@@ -11,17 +11,20 @@ are pooled, averaged over seeds and fused the same way:
   ``runs/generalize-<mode>/<recipe>/<signal>-fold<k>-seed<s>/``.
 - ``baseline_tables``: eGeMAPS + logistic regression or SVM, global or per-speaker
   standardisation, under P1, P2 and every P3 fold.
-- ``score``: pooled accuracy, balanced accuracy and macro-F1 with intervals that resample whole
-  actors; ``paired`` a difference on the same clips; ``ensemble`` and ``fuse`` average
-  probabilities.
-- ``select``: the selection rule, applied to the early-stopping actors only.
+- ``evaluation.table_score``: pooled accuracy, balanced accuracy and macro-F1 with intervals
+  that resample whole actors; ``table_paired`` a difference on the same clips; ``ensemble`` and
+  ``fuse`` average probabilities.
+- ``select`` and ``final_recipe``: the selection rule, applied to the early-stopping actors only.
+- ``bc_survival``: how much of the BC filter the features keep.
+
+What the chosen recipe becomes (the ensemble, the fusion, the model ``predict`` ships) is
+``final_model``.
 
 Notebook: 09_towards_unseen_speakers.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from . import baseline, config, pipeline, splits
-from .evaluation import ensemble, fuse, part, table_paired, table_score
+from .evaluation import ensemble, part, table_paired, table_score
 
 
 @dataclass(frozen=True)
@@ -84,9 +87,10 @@ SELECTION_RULE = (
     "original clips) by at least 1 point over the paper's recipe with the same seeds. Of "
     "changes that turn the same knob (normalisation, augmentation, width), only the best on "
     "those actors joins. The combined recipe replaces the best single change only if it is "
-    "better on the same actors; an ensemble of the seeds' models, and a fusion with the "
-    "classical baseline, are kept only if they are better there too. Test actors are looked "
-    "at after the choice, never before.")
+    "better on the same actors; an ensemble of the seeds' models is kept only if it is better "
+    "there than each seed's model alone, and the weight of a fusion with the classical "
+    "baseline (0 = the baseline alone, 1 = the deep model alone) is chosen there too. Test "
+    "actors are looked at after the choice, never before.")
 
 
 # --- runs ----------------------------------------------------------------------------------------
@@ -116,7 +120,7 @@ def run_recipe(recipe: Recipe, mode: str = "full", signal: str = "bc", folds=Non
     made = {}
     for seed in seeds:
         cfg = recipe_config(recipe, mode, seed, overrides)
-        for fold in _folds(cfg, corpus, folds):
+        for fold in fold_numbers(cfg, corpus, folds):
             folder = run_folder(out, recipe, signal, fold, seed)
             pipeline.run_protocol(cfg, "P3", fold, signal, corpus, folder, max_epochs, progress)
             made[fold, seed] = pd.read_csv(folder / "predictions.csv").assign(fold=fold,
@@ -124,7 +128,8 @@ def run_recipe(recipe: Recipe, mode: str = "full", signal: str = "bc", folds=Non
     return made
 
 
-def _folds(cfg: config.Config, corpus, folds) -> list[int]:
+def fold_numbers(cfg: config.Config, corpus, folds=None) -> list[int]:
+    """``folds`` if given, else every P3 fold of the corpus."""
     if folds is not None:
         return list(folds)
     _, catalog = pipeline.find_catalog(cfg, corpus, progress=False)
@@ -154,7 +159,7 @@ def baseline_tables(mode: str = "full", signal: str = "bc", classifier: str = "l
     prepared = pipeline.prepare(cfg, signal, corpus, progress)
     tables = []
     for protocol in protocols:
-        for fold in (_folds(cfg, corpus, folds) if protocol == "P3" else [0]):
+        for fold in (fold_numbers(cfg, corpus, folds) if protocol == "P3" else [0]):
             tables.append(baseline.run(prepared, protocol, fold, classifier)
                           .assign(protocol=protocol, fold=fold))
     table = pd.concat(tables, ignore_index=True)
@@ -284,134 +289,6 @@ def bc_survival(ac: np.ndarray, bc_: np.ndarray, cfg: config.Config) -> tuple[pd
     return bands, overall
 
 
-# --- adapting to a speaker: how many clips -----------------------------------------------------
-
-def adaptation_curve(model_path: str | Path, prepared: pipeline.Prepared, rows,
-                     sizes=(1, 2, 4, 8, 16, 32), draws: int = 5, seed: int = 0) -> pd.DataFrame:
-    """Accuracy of a speaker-normalised model when each test speaker's statistics come from
-    only ``k`` of that speaker's clips (drawn ``draws`` times at random), for each k in
-    ``sizes`` and for all of them: how many clips ``predict --same-speaker`` needs. Every clip of
-    the speaker is then predicted with those statistics. One row per (k, draw)."""
-    from .normalize import Normalizer
-    from .predict import Predictor
-
-    predictor = Predictor.load(model_path)
-    rows = np.asarray(rows)
-    index = prepared.cache.index.iloc[rows]
-    actors, y = index["actor"].to_numpy(), index["emotion_code"].to_numpy() - 1
-    features_ = np.asarray(prepared.cache.features[np.sort(rows)], dtype=np.float32)
-    features_ = features_[np.argsort(np.argsort(rows))]  # back in the order of ``rows``
-    rng = np.random.default_rng(seed)
-    out = []
-    for k in (*sizes, None):
-        for draw in range(1 if k is None else draws):
-            normalizer = Normalizer("speaker", predictor.normalizer.top_db,
-                                    predictor.normalizer.standardizer)
-            for actor in np.unique(actors):
-                own = np.flatnonzero(actors == actor)
-                chosen = own if k is None else rng.choice(own, min(k, len(own)), replace=False)
-                normalizer.add_speaker(actor, features_[chosen])
-            proba = predictor._probabilities(normalizer.transform(features_, actors))
-            out.append({"clips": len(rows) // len(np.unique(actors)) if k is None else k,
-                        "all": k is None, "draw": draw,
-                        "accuracy": float((proba.argmax(1) == y).mean())})
-    return pd.DataFrame(out)
-
-
-def single_clip_tables(out: str | Path, recipe: Recipe, mode: str = "full", seed: int = 0,
-                       corpus: str | Path | None = None,
-                       overrides: dict | None = None) -> pd.DataFrame:
-    """A speaker-normalised recipe used one clip at a time, measured: each P3 fold's model
-    predicts its early-stopping and test actors' original clips, each clip normalised as
-    ``Normalizer.single_clip`` does. A predictions table pooled over the folds."""
-    from .predict import Predictor
-
-    cfg = recipe_config(recipe, mode, seed, overrides)
-    prepared = pipeline.prepare(cfg, "bc", corpus, progress=False)
-    index = prepared.cache.index
-    tables = []
-    for fold in _folds(cfg, corpus, None):
-        split = pipeline.make_split(prepared, "P3", fold)
-        predictor = Predictor.load(run_folder(out, recipe, "bc", fold, seed) / "model.pt")
-        for side in ("val", "test"):
-            rows = np.sort(np.asarray(getattr(split, side), dtype=int))
-            rows = rows[index["version"].to_numpy()[rows] == 0]
-            proba = pipeline.predict_rows(predictor.model, prepared.cache, rows,
-                                          predictor.normalizer.single_clip())
-            tables.append(pipeline.prediction_table(side, index.iloc[rows], proba, cfg.emotions)
-                          .assign(fold=fold))
-    return pd.concat(tables, ignore_index=True)
-
-
-def adaptation_table(out: str | Path, recipe: Recipe, mode: str = "full", seed: int = 0,
-                     corpus: str | Path | None = None, overrides: dict | None = None,
-                     sizes=(4, 8, 16, 32), draws: int = 5) -> pd.DataFrame:
-    """``adaptation_curve`` for every P3 fold model of a speaker-normalised ``recipe`` on its
-    own test actors, averaged over the folds (equal-sized: every actor has 60 clips)."""
-    cfg = recipe_config(recipe, mode, seed, overrides)
-    prepared = pipeline.prepare(cfg, "bc", corpus, progress=False)
-    version = prepared.cache.index["version"].to_numpy()
-    curves = []
-    for fold in _folds(cfg, corpus, None):
-        rows = np.asarray(pipeline.make_split(prepared, "P3", fold).test, dtype=int)
-        curves.append(adaptation_curve(run_folder(out, recipe, "bc", fold, seed) / "model.pt",
-                                       prepared, np.sort(rows[version[rows] == 0]), sizes,
-                                       draws, seed=fold))
-    return pd.concat(curves).groupby(["clips", "all", "draw"], as_index=False)["accuracy"].mean()
-
-
-def single_clip_choice(out: str | Path, final: Recipe, n_boot: int = 1000, mode: str = "full",
-                       corpus: str | Path | None = None, overrides: dict | None = None) -> dict:
-    """The model for ``predict`` without ``--same-speaker``, where no speaker statistics exist:
-    of the recipes that need none (seed 0) and the ``final`` recipe's models with the training
-    statistics (``Normalizer.single_clip``), the best on the early-stopping actors."""
-    candidates = {name: tables[0] for name, recipe in RECIPES.items()
-                  if recipe.overrides.get("normalize.mode") != "speaker"
-                  and 0 in (tables := recipe_tables(out, name))}
-    if final.overrides.get("normalize.mode") == "speaker":
-        candidates[final.name] = single_clip_tables(out, final, mode, 0, corpus, overrides)
-    val = {name: table_score(part(t, "val"), n_boot=0)["accuracy"]
-           for name, t in candidates.items()}
-    chosen = max(val, key=val.get)
-    return {"val_accuracy": val, "recipe": chosen,
-            "test": table_score(part(candidates[chosen], "test"), n_boot)}
-
-
-def ship_default(out: str | Path, summary: dict, models: str | Path | None = None,
-                 mode: str = "full", corpus: str | Path | None = None) -> Path:
-    """Make the study's choice ``predict``'s default: the refitted deep model (seed 0), the
-    classical baseline refitted on every actor, and ``default.json`` naming both with the
-    fusion weight the early-stopping actors chose. Returns the json's path."""
-    chosen = summary["final"]["default"]
-    models = Path(models or config.REPO_ROOT / "models")
-    models.mkdir(parents=True, exist_ok=True)
-    refit = Path(out) / "final-refit" / "bc-seed0" / "model.pt"
-    deep = models / "bcser_default.pt"
-    deep.write_bytes(refit.read_bytes())
-    single = deep
-    if summary["final"]["single_clip"]["recipe"] != summary["final"]["recipe"]["name"]:
-        single = models / "bcser_default_single.pt"
-        single.write_bytes((Path(out) / "single-refit" / "bc-seed0" / "model.pt").read_bytes())
-    signal, classifier, normalisation = chosen["baseline"].split("-")[:3]
-    prepared = pipeline.prepare(baseline.config_for(mode, normalisation), signal, corpus,
-                                progress=False)
-    model, normalizer = baseline.fit(prepared, splits.everything(prepared.cache.index),
-                                     classifier)
-    classical = baseline.save(models / "bcser_default_egemaps.skops", model, normalizer,
-                              prepared, card={"baseline": chosen["baseline"]})
-    path = models / "default.json"
-    path.write_text(json.dumps({
-        "deep": deep.name, "classical": classical.name if chosen["weight"] < 1 else None,
-        "single": single.name, "single_recipe": summary["final"]["single_clip"]["recipe"],
-        "weight": chosen["weight"], "chosen": chosen["model"],
-        "deep_recipe": chosen["deep_recipe"], "baseline": chosen["baseline"],
-        "how": "fusion weight, and the model for one clip at a time, chosen on the "
-               "early-stopping actors of every P3 fold (results/generalize-full.json); every "
-               "model refitted on every development actor"},
-        indent=2) + "\n")
-    return path
-
-
 def combined(names: Iterable[str], name: str | None = None) -> Recipe:
     """One recipe with every change of ``names`` at once (their overrides merged), named by its
     changes ("speaker-norm+weight-decay"), so that runs of two combinations never share a folder."""
@@ -424,22 +301,15 @@ def combined(names: Iterable[str], name: str | None = None) -> Recipe:
                   or PAPER.description, "combined")
 
 
-def fusion_weights(deep_val: pd.DataFrame, classical_val: pd.DataFrame,
-                   weights=(0.0, 0.25, 0.5, 0.75, 1.0)) -> dict[float, float]:
-    """Accuracy on the early-stopping actors of each late-fusion weight (1 = the deep model
-    alone, 0 = the baseline alone): what picks the weight, never the test actors."""
-    return {w: table_score(fuse(deep_val, classical_val, w), n_boot=0)["accuracy"] for w in weights}
-
-
 # --- everything, for notebook 09 and the README ----------------------------------------------
 
 def summarize(out: str | Path, mode: str = "full", command: str = "", n_boot: int = 1000,
               final: Recipe | None = None, corpus: str | Path | None = None,
-              overrides: dict | None = None, selection_seeds: Iterable[int] = (0,)) -> dict:
-    """Every number of notebook 09 from the run folders in ``out`` (what has finished): the
-    baselines, each recipe against the paper's, the selection, the ``final`` (combined) recipe on
-    BC and AC with their paired difference, the ensemble and the fusion with the baseline.
-    The selection is the one ``final_recipe`` made: over ``selection_seeds``."""
+              selection_seeds: Iterable[int] = (0,)) -> dict:
+    """The study's numbers from the run folders in ``out`` (what has finished): the baselines,
+    each recipe against the paper's, the selection (the one ``final_recipe`` made: over
+    ``selection_seeds``) and the combined recipe, kept if it is the ``final`` one. What the final
+    recipe becomes is ``final_model.summarize``, saved beside these under "final"."""
     import time
 
     out = Path(out)
@@ -475,82 +345,7 @@ def summarize(out: str | Path, mode: str = "full", command: str = "", n_boot: in
                              for s, t in combined_runs.items()},
             "test": {s: table_score(part(t, "test"), n_boot) for s, t in combined_runs.items()},
             "kept": final is not None and final.name == merged.name}
-    if final is not None:
-        summary["final"] = final_summary(out, final, paper, n_boot, mode, corpus, overrides)
     return summary
-
-
-def final_summary(out: Path, final: Recipe, paper: dict, n_boot: int = 1000, mode: str = "full",
-                  corpus: str | Path | None = None, overrides: dict | None = None) -> dict:
-    """The final recipe on BC and AC (each against the paper's recipe, and BC − AC on the same
-    clips per seed), the ensemble of its seeds, and the late fusion with the speaker-normalised
-    eGeMAPS baseline at the weight the early-stopping actors pick."""
-    result = {"recipe": {"name": final.name, "description": final.description,
-                         "overrides": final.overrides}}
-    signals = {s: recipe_tables(out, final.name, s) for s in ("bc", "ac")}
-    papers = {"bc": paper, "ac": recipe_tables(out, PAPER.name, "ac")}
-    for signal, tables in signals.items():
-        if tables:
-            result[signal] = recipe_summary(tables, papers[signal] or None, n_boot)
-    for name, tables in (("paper", papers), ("final", signals)):
-        seeds = sorted(set(tables["bc"]) & set(tables["ac"]))
-        if seeds:
-            result[f"bc_minus_ac_{name}"] = {
-                seed: table_paired(part(tables["bc"][seed], "test"),
-                                   part(tables["ac"][seed], "test"), n_boot) for seed in seeds}
-    bc_tables = signals["bc"]
-    classical = best_baseline(out, "bc")
-    if bc_tables and classical is not None:
-        # the seed the refit on every actor uses, so the estimate is of the model predict ships
-        # (the ensemble of the seeds is result["bc"]["ensemble"])
-        deep = bc_tables[min(bc_tables)]
-        base = _p3(classical)
-        weights = fusion_weights(part(deep, "val"), part(base, "val"))
-        best = max(weights, key=lambda w: (weights[w], w))  # ties: the more deep weight
-        fused = part(fuse(deep, base, best), "test")
-        result["fusion"] = {"baseline": classical.stem, "val_accuracy_by_weight": weights,
-                            "weight": best, "test": table_score(fused, n_boot),
-                            "minus_baseline": table_paired(fused, part(base, "test"), n_boot),
-                            "minus_deep": table_paired(fused, part(deep, "test"), n_boot),
-                            "deep_test": table_score(part(deep, "test"), n_boot),
-                            "baseline_test": table_score(part(base, "test"), n_boot)}
-        # the default model: weight 0 is the baseline alone, 1 the deep model alone
-        twin = classical.with_name(classical.name.replace("bc-", "ac-", 1))
-        if twin.exists():  # the same baseline on AC: BC − AC on the same clips
-            result["bc_minus_ac_baseline"] = {"baseline": classical.stem, **table_paired(
-                part(base, "test"), part(_p3(twin), "test"), n_boot)}
-        result["single_clip"] = single_clip_choice(out, final, n_boot, mode, corpus, overrides)
-        # how many clips speaker statistics need: the final recipe's models if they use them,
-        # else those of the speaker-normalised recipe that did best on the early-stopping actors
-        val = {name: table_score(part(tables[0], "val"), n_boot=0)["accuracy"]
-               for name, recipe in RECIPES.items()
-               if recipe.overrides.get("normalize.mode") == "speaker"
-               and 0 in (tables := recipe_tables(out, name))}
-        adapted = final if final.overrides.get("normalize.mode") == "speaker" else \
-            RECIPES[max(val, key=val.get)] if val else None
-        if adapted is not None:
-            result["adaptation_recipe"] = adapted.name
-            result["adaptation"] = adaptation_table(out, adapted, mode, 0, corpus,
-                                                    overrides).to_dict("records")
-        result["refit_epochs"] = refit_epochs(out, final)
-        result["default"] = {"model": {0.0: "classical baseline", 1.0: "deep model"}.get(
-            best, "fusion"), "weight": best, "val_accuracy": weights[best],
-            "baseline": classical.stem, "deep_recipe": final.name}
-    return result
-
-
-def _p3(csv: Path) -> pd.DataFrame:
-    table = pd.read_csv(csv)
-    return table[table["protocol"] == "P3"]
-
-
-def best_baseline(out: str | Path, signal: str = "bc") -> Path | None:
-    """The classical baseline table (classifier and standardisation) with the highest pooled
-    P3 accuracy on the early-stopping actors; None if there is none."""
-    tables = sorted((Path(out) / "baseline").glob(f"{signal}-*-v1-*P3*.csv"))
-    if not tables:
-        return None
-    return max(tables, key=lambda csv: table_score(part(_p3(csv), "val"), n_boot=0)["accuracy"])
 
 
 def val_gains(out: str | Path, seeds: Iterable[int], signal: str = "bc") -> dict[str, dict]:
@@ -590,13 +385,3 @@ def final_recipe(out: str | Path, seeds: Iterable[int]) -> Recipe:
         if mine < theirs:
             return RECIPES[best]
     return merged
-
-
-def refit_epochs(out: str | Path, recipe: Recipe, signal: str = "bc") -> int:
-    """How long the refit on every actor trains: the median best epoch of ``recipe``'s P3 runs
-    (every fold and seed), rounded up."""
-    best = [json.loads(m.read_text())["best_epoch"]
-            for m in sorted((Path(out) / recipe.name).glob(f"{signal}-fold*-seed*/metrics.json"))]
-    if not best:
-        raise ValueError(f"no finished P3 runs of {recipe.name!r} in {out}")
-    return int(np.ceil(np.median(best)))

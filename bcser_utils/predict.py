@@ -7,13 +7,14 @@ Any file soundfile reads, at any sample rate (≥ 8 kHz), mono or stereo, goes t
 training path: mix to mono → BC filter (defined at 48 kHz, whatever the input rate) → 16 kHz →
 features → the training side's normalisation → model → probabilities for the 8 emotions.
 
-The default model is what ``models/default.json`` names: the deep model notebook 09's study chose,
-and, for ``--same-speaker``, its late fusion with the classical baseline (eGeMAPS functionals
-standardised per speaker, ``baseline.save``) at the weight the early-stopping actors chose. Each
-file on its own (no ``--same-speaker``) has no speaker to standardise against, so the model
-chosen for single clips predicts it (the best on the early-stopping actors among models
-that need no speaker statistics). Without ``models/default.json``, the P3 checkpoint of the
-paper's recipe is the default.
+The default model is what ``models/default.json`` names: the deep model notebook 09's study chose
+(several files: an ``Ensemble``, whose probabilities are averaged), and, for ``--same-speaker``,
+its late fusion with the classical baseline (eGeMAPS functionals standardised per speaker,
+``baseline.save``) at the weight the early-stopping actors chose. Each file on its own (no
+``--same-speaker``) has no speaker to standardise against, so the model chosen for single clips
+predicts it (the best on the early-stopping actors among models that need no speaker
+statistics). Without ``models/default.json``, the P3 checkpoint of the paper's recipe is the
+default.
 
 Notebooks: 07_evaluation (the upload cell), 09_towards_unseen_speakers.
 """
@@ -21,7 +22,7 @@ Notebooks: 07_evaluation (the upload cell), 09_towards_unseen_speakers.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
@@ -119,8 +120,27 @@ class Predictor:
         return torch.softmax(self.model(torch.from_numpy(x)), 1).numpy()
 
     def probabilities(self, audio: np.ndarray, rate: int) -> dict[str, float]:
-        p = self._probabilities(self.features_of(audio, rate)[None])[0]
+        p = self.single_probabilities(self.clip_features(audio, rate)[None])[0]
         return dict(zip(self.emotions, map(float, p), strict=True))
+
+    @property
+    def adapts(self) -> bool:
+        """Whether the model adapts to a speaker's own statistics (trained per speaker)."""
+        return self.normalizer.mode == "speaker"
+
+    def single_probabilities(self, clips: np.ndarray) -> np.ndarray:
+        """Clips (N, T, F) as ``clip_features`` makes them, each one a clip of an unknown
+        speaker: (N, emotions)."""
+        return self._probabilities(self.normalizer.single_clip().transform(clips))
+
+    def speaker_probabilities(self, clips: np.ndarray) -> np.ndarray:
+        """Clips (N, T, F) of ONE speaker, normalised with their own statistics if the model was
+        trained per speaker (else as in training): (N, emotions)."""
+        if not self.adapts:
+            return self._probabilities(self.normalizer.transform(clips))
+        speaker = Normalizer("speaker", self.normalizer.top_db, self.normalizer.standardizer)
+        return self._probabilities(speaker.add_speaker(0, clips).transform(
+            clips, np.zeros(len(clips), dtype=int)))
 
     def _result(self, path, p: np.ndarray) -> dict:
         probabilities = dict(zip(self.emotions, map(float, p), strict=True))
@@ -130,7 +150,8 @@ class Predictor:
     def predict_file(self, path: str | Path) -> dict:
         """{"file", "emotion", "probabilities"}; raises data.AudioError for a bad file."""
         audio, rate = _read(path)
-        return self._result(path, self._probabilities(self.features_of(audio, rate)[None])[0])
+        clip = self.clip_features(audio, rate)[None]
+        return self._result(path, self.single_probabilities(clip)[0])
 
     def predict_speaker(self, paths, classical: Classical | None = None,
                         weight: float = 1.0) -> tuple[list[dict], list[str]]:
@@ -142,7 +163,7 @@ class Predictor:
         error message and the others are still used. With a ``classical`` baseline, the
         probabilities are ``weight`` × the model's + (1 − weight) × the baseline's (late
         fusion). Returns (results, errors) like ``predict_files``."""
-        if self.normalizer.mode != "speaker" and classical is None:
+        if not self.adapts and classical is None:
             raise SpeakerError(f"this checkpoint was trained with {self.normalizer.mode!r} "
                                "normalisation; adapting to one speaker needs a "
                                "speaker-normalised one (the default model is)")
@@ -162,13 +183,8 @@ class Predictor:
             raise SpeakerError(f"{len(clips)} usable clip(s) of the speaker; adapting to a speaker "
                                f"needs at least {least} for stable statistics (or predict each "
                                "file on its own, without --same-speaker)", errors)
-        clips = np.stack(clips)
-        if self.normalizer.mode == "speaker":
-            speaker = Normalizer("speaker", self.normalizer.top_db, self.normalizer.standardizer)
-            proba = self._probabilities(speaker.add_speaker(0, clips).transform(
-                clips, np.zeros(len(clips), dtype=int)))
-        else:  # a model without speaker statistics; the classical baseline adapts alone
-            proba = self._probabilities(self.normalizer.transform(clips))
+        # a model without speaker statistics leaves the adapting to the classical baseline
+        proba = self.speaker_probabilities(np.stack(clips))
         if classical is not None:
             proba = weight * proba + (1 - weight) * classical.speaker_probabilities(
                 np.stack(functionals))
@@ -178,6 +194,39 @@ class Predictor:
 def _read(path) -> tuple[np.ndarray, int]:
     """A file to predict: at most its centre ``config.Audio.predict_read_s`` decoded."""
     return data.load_audio(path, centre_s=config.Audio().predict_read_s)
+
+
+@dataclass
+class Ensemble(Predictor):
+    """Several models of one recipe (e.g. one per seed) that predict together: each normalises
+    the clips with its own statistics and the probabilities are averaged. The first member's
+    fields (features, signal, emotions, card) speak for all; every member must share them."""
+    members: list[Predictor] = field(default_factory=list)
+
+    @classmethod
+    def load_all(cls, paths) -> Predictor:
+        """One checkpoint is a ``Predictor``; several are their ``Ensemble``."""
+        members = [Predictor.load(p) for p in paths]
+        first = members[0]
+        for path, other in zip(paths[1:], members[1:], strict=True):
+            if (other.features, other.bc, other.signal, other.emotions) != \
+                    (first.features, first.bc, first.signal, first.emotions):
+                raise CheckpointError(f"{path}: its features, signal or emotions differ from "
+                                      f"{paths[0]}'s; an ensemble needs the same inputs")
+        if len(members) == 1:
+            return first
+        return cls(**{f.name: getattr(first, f.name) for f in fields(Predictor)},
+                   members=members)
+
+    @property
+    def adapts(self) -> bool:
+        return any(m.adapts for m in self.members)
+
+    def single_probabilities(self, clips: np.ndarray) -> np.ndarray:
+        return np.mean([m.single_probabilities(clips) for m in self.members], axis=0)
+
+    def speaker_probabilities(self, clips: np.ndarray) -> np.ndarray:
+        return np.mean([m.speaker_probabilities(clips) for m in self.members], axis=0)
 
 
 def _clip_features(audio, rate, signal: str, bc_cfg: config.BCFilter,
@@ -244,14 +293,19 @@ def load_default(path: str | Path | None = None, same_speaker: bool = True) -> D
         p3 = Predictor.load(P3_CHECKPOINT)
         return DefaultModel(p3, None, 1.0, p3)
     chosen = json.loads(path.read_text())
-    single_name = chosen.get("single") or chosen["deep"]
+
+    def names(key):  # one file name, or a list of them: an ensemble
+        found = chosen.get(key)
+        return [found] if isinstance(found, str) else list(found or [])
+
+    deep_names, single_names = names("deep"), names("single") or names("deep")
+    single = Ensemble.load_all([path.parent / n for n in single_names])
     if not same_speaker:
-        single = Predictor.load(path.parent / single_name)
         return DefaultModel(single, None, 1.0, single)
-    deep = Predictor.load(path.parent / chosen["deep"])
+    deep = single if single_names == deep_names else \
+        Ensemble.load_all([path.parent / n for n in deep_names])
     classical = Classical.load(path.parent / chosen["classical"]) if chosen.get("classical") \
         else None
-    single = deep if single_name == chosen["deep"] else Predictor.load(path.parent / single_name)
     return DefaultModel(deep, classical, float(chosen["weight"]), single)
 
 

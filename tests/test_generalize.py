@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bcser_utils import bc, config, evaluation, generalize
+from bcser_utils import bc, config, evaluation, final_model, generalize
 
 EMOTIONS = list(config.get_config().emotions)
 
@@ -49,7 +49,7 @@ def test_ensemble_and_fusion_average_probabilities_clip_by_clip():
     fused = evaluation.fuse(a, shuffled, 0.25)
     np.testing.assert_allclose(fused[EMOTIONS].to_numpy(),
                                0.25 * a[EMOTIONS].to_numpy() + 0.75 * b[EMOTIONS].to_numpy())
-    assert generalize.fusion_weights(a, b, (0.0, 1.0)) == {
+    assert final_model.fusion_weights(a, b, (0.0, 1.0)) == {
         0.0: evaluation.table_score(b, 0)["accuracy"],
         1.0: evaluation.table_score(a, 0)["accuracy"]}
     with pytest.raises(ValueError, match="same clips"):
@@ -140,8 +140,8 @@ def test_the_best_baseline_is_read_on_the_early_stopping_actors(tmp_path):
         table = pd.concat([random_table(1, skill=val_skill, part="val"),
                            random_table(2, skill=test_skill)]).assign(protocol="P3", fold=0)
         table.to_csv(tmp_path / "baseline" / f"{name}-v1-P2-P3.csv", index=False)
-    assert generalize.best_baseline(tmp_path, "bc").stem == "bc-logreg-speaker-v1-P2-P3"
-    assert generalize.best_baseline(tmp_path, "ac") is None
+    assert final_model.best_baseline(tmp_path, "bc").stem == "bc-logreg-speaker-v1-P2-P3"
+    assert final_model.best_baseline(tmp_path, "ac") is None
 
 
 def test_the_study_from_the_command_line_chooses_on_validation_and_ships_a_default(
@@ -178,3 +178,27 @@ def test_the_study_from_the_command_line_chooses_on_validation_and_ships_a_defau
     assert not errors and len(results) == 6
     card = (models / "DEFAULT_MODEL_CARD.md").read_text()
     assert f"{100 * final['fusion']['test']['accuracy']:.1f}%" in card and "CC BY-NC-SA" in card
+
+
+def _two_halves(first_right: bool, part: str, n: int = 80) -> pd.DataFrame:
+    """A model sure and right on one half of the clips, unsure and wrong on the other."""
+    y = np.arange(n) % 8
+    proba = np.full((n, 8), 0.0)
+    right = (np.arange(n) < n // 2) == first_right
+    proba[np.arange(n), y] = np.where(right, 0.9, 0.4)
+    proba[np.arange(n), (y + 1) % 8] = np.where(right, 0.05, 0.55)
+    proba += (1 - proba.sum(1, keepdims=True)) / 8
+    return table(proba, y, np.arange(n) // 20 + 1, part)
+
+
+def test_the_ensemble_of_seeds_ships_only_if_it_beats_each_seed_on_the_early_stopping_actors():
+    # each seed alone is right on half the clips; their mean is right on all of them
+    a = pd.concat([_two_halves(True, "val"), _two_halves(True, "test")])
+    b = pd.concat([_two_halves(False, "val"), random_table(5, skill=0.0)])  # test: no part
+    choice = final_model.ensemble_choice({0: a, 1: b})
+    assert choice["val_accuracy_by_seed"] == {0: 0.5, 1: 0.5}
+    assert choice["val_accuracy_ensemble"] == 1.0 and choice["kept"] and choice["seeds"] == [0, 1]
+    same = final_model.ensemble_choice({0: a, 3: a.copy()})  # no better than each: not kept
+    assert not same["kept"] and same["seeds"] == [0]
+    alone = final_model.ensemble_choice({2: b})
+    assert not alone["kept"] and alone["seeds"] == [2] and "val_accuracy_ensemble" not in alone

@@ -264,3 +264,37 @@ def test_the_shipped_default_adapts_to_a_speaker_and_predicts_single_clips(ravde
     assert main(["predict", "--json", clips[0]]) == 0
     alone = json.loads(capsys.readouterr().out)[0]
     assert alone["emotion"] in EMOTIONS and alone["probabilities"] != adapted[0]["probabilities"]
+
+
+def test_an_ensemble_averages_its_members_and_refuses_one_with_other_inputs(
+        run, speaker_model, synthetic_dir, tmp_path, capsys):
+    import torch
+
+    from bcser_utils import predict
+
+    members = [run / "model.pt", speaker_model]
+    (tmp_path / "default.json").write_text(json.dumps({"deep": [str(m) for m in members],
+                                                       "classical": None, "weight": 1.0}))
+    default = predict.load_default(tmp_path / "default.json")
+    assert isinstance(default.deep, predict.Ensemble) and default.single is default.deep
+    clips = [str(p) for p in sorted((synthetic_dir / "Actor_02").glob("*.wav"))[:5]]
+    one = [Predictor.load(m) for m in members]
+    averaged = default.deep.predict_file(clips[0])["probabilities"]
+    each = [m.predict_file(clips[0])["probabilities"] for m in one]
+    np.testing.assert_allclose(list(averaged.values()),
+                               np.mean([list(p.values()) for p in each], 0), atol=1e-6)
+    adapted, errors = default.deep.predict_speaker(clips)
+    each = [m.predict_speaker(clips, weight=1.0)[0] if m.normalizer.mode == "speaker"
+            else [m._result(c, p) for c, p in zip(clips, m.speaker_probabilities(np.stack(
+                [m.clip_features(*predict._read(c)) for c in clips])), strict=True)]
+            for m in one]
+    assert not errors and [r["file"] for r in adapted] == clips
+    for i, r in enumerate(adapted):
+        np.testing.assert_allclose(
+            list(r["probabilities"].values()),
+            np.mean([list(e[i]["probabilities"].values()) for e in each], 0), atol=1e-6)
+    state = torch.load(speaker_model, weights_only=True)
+    state["signal"] = "ac" if state["signal"] == "bc" else "bc"
+    torch.save(state, tmp_path / "other.pt")
+    with pytest.raises(predict.CheckpointError, match=r"other\.pt: its features, signal"):
+        predict.Ensemble.load_all([run / "model.pt", tmp_path / "other.pt"])

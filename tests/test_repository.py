@@ -187,13 +187,14 @@ def test_readme_quotes_the_committed_full_mode_results_of_notebook_08():
 
 
 def test_readme_quotes_the_committed_full_mode_results_of_notebook_09():
-    # made from results/generalize-full.json by report.generalize_readme_table, as for notebook 08
-    from bcser_utils import report
+    # made from results/generalize-full.json by study_report.generalize_readme_table, as for
+    # notebook 08
+    from bcser_utils import report, study_report
 
     summary = report.load_summary(ROOT / "results" / "generalize-full.json")
     assert summary["mode"] == "full" and "SYNTHETIC" not in summary["source"]
     assert summary["command"].startswith("python -m bcser_utils generalize --mode full")
-    assert report.generalize_readme_table(summary) in README
+    assert study_report.generalize_readme_table(summary) in README
 
 
 def test_committed_notebooks_hold_no_widget_views_or_frozen_progress_bars():
