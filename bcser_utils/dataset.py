@@ -52,8 +52,9 @@ def code_fingerprint() -> str:
     of parameters) never reuses tensors the old code made: the modules bc, augment and features
     whole; from data, the loader (``load_audio`` and its helper), not the catalog, validation or
     download code around it; and this module's builder functions (not the readers below them,
-    such as ``FeatureDataset``, whose edits do not change a tensor). Taken when this module is
-    imported, so it describes the code this process runs even if a file is edited later."""
+    such as ``FeatureDataset``, whose edits do not change a tensor). Comments, docstrings and
+    layout are left out (``_code_of``). Taken when this module is imported, so it describes the
+    code this process runs even if a file is edited later."""
     return _CODE_FINGERPRINT
 
 
@@ -62,10 +63,26 @@ def _fingerprint_of(modules, functions) -> str:
 
     digest = hashlib.sha256()
     for module in modules:
-        digest.update(Path(module.__file__).read_bytes())
+        digest.update(_code_of(Path(module.__file__).read_text()))
     for function in functions:
-        digest.update(inspect.getsource(function).encode())
+        digest.update(_code_of(inspect.getsource(function)))
     return digest.hexdigest()[:12]
+
+
+def _code_of(source: str) -> bytes:
+    """``source``'s syntax tree without its comments, docstrings and layout: editing those never
+    changes a tensor, so it never changes the fingerprint (nor rebuilds a cache)."""
+    import ast
+    import textwrap
+
+    tree = ast.parse(textwrap.dedent(source))
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            first = node.body[0] if node.body else None
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) \
+                    and isinstance(first.value.value, str):
+                node.body = node.body[1:] or [ast.Pass()]
+    return ast.dump(tree).encode()
 
 
 def cache_key(recordings: pd.DataFrame, cfg: config.Config, signal: str, n_versions: int,

@@ -159,6 +159,17 @@ def test_the_fingerprint_follows_the_builders_not_the_readers():
     assert dataset._fingerprint_of(modules, edited) != before  # …so a builder's edit shows
 
 
+def test_the_fingerprint_ignores_comments_docstrings_and_layout_but_not_code():
+    code = 'def gain(x):\n    """Twice x."""\n    return 2 * x  # louder\n'
+    reworded = ('def gain(x):\n    """Doubles its input: a comment edit, the same tensors."""\n'
+                '    # say why\n    return 2*x\n')
+    changed = 'def gain(x):\n    """Twice x."""\n    return 3 * x  # louder\n'
+    assert dataset._code_of(code) == dataset._code_of(reworded)
+    assert dataset._code_of(code) != dataset._code_of(changed)
+    method = '    def batch(self):\n        """A method, indented."""\n        return 1\n'
+    assert dataset._code_of(method) == dataset._code_of("def batch(self):\n    return 1\n")
+
+
 @pytest.mark.parametrize("damage", ["truncate", "meta", "index"])
 def test_a_damaged_cache_is_rebuilt_with_a_warning(recordings, tmp_path, damage):
     first = build(recordings, tmp_path)
