@@ -138,7 +138,7 @@ def deep_models(final: dict) -> str:
     seeds = final.get("default", {}).get("deep_seeds", [0])
     if len(seeds) == 1:
         return f"seed {seeds[0]}'s fold models"
-    return "the mean of seeds " + " and ".join(map(str, seeds)) + "' fold models (an ensemble)"
+    return "the fold models of seeds " + " and ".join(map(str, seeds)) + ", averaged (an ensemble)"
 
 
 def default_card(summary: dict, files: list[str] | None = None) -> str:
@@ -150,8 +150,11 @@ def default_card(summary: dict, files: list[str] | None = None) -> str:
     refit = f"the deep model{'s' if len(seeds) > 1 else ''} for {final.get('refit_epochs', '?')}"
     listed = ", ".join(f"`{f}`" for f in files)
     gap = summary["final"]["fusion"]["minus_baseline"]
+    verdict = ("better on the test actors too, though it was chosen on the early-stopping actors"
+               if gap["ci95"][0] > 0 else "the fusion won on the early-stopping actors, not "
+               "clearly on the test actors")
     gap = (f"{100 * gap['difference']:+.1f} points (95% CI {100 * gap['ci95'][0]:+.1f} to "
-           f"{100 * gap['ci95'][1]:+.1f})")
+           f"{100 * gap['ci95'][1]:+.1f}): {verdict}")
     chosen, fusion = final["default"], final["fusion"]
     adapts = ("Both models standardise the speaker's features with that speaker's own statistics"
               if final["recipe"]["overrides"].get("normalize.mode") == "speaker" else
@@ -191,10 +194,9 @@ their test actors' original clips, pooled over the folds; 95% intervals resample
 {line(f"one clip at a time: {final['single_clip']['recipe']} recipe", final["single_clip"]["test"])}
 
 The refitted models saw all 20 actors, so these numbers estimate them; they are not measured on
-them, with {deep_models(final)}, as shipped ({_other_seeds(final)}). Fusion minus
-baseline on the same clips: {gap}: the fusion won on the early-stopping actors, not on the
-test actors. Produced by `{summary['command']}` ({summary['date']}); every number is in
-`results/generalize-full.json`.
+them, with {deep_models(final)}, as shipped ({_other_seeds(final)}).
+Fusion minus baseline on the same clips: {gap}. Produced by `{summary['command']}`
+({summary['date']}); every number is in `results/generalize-full.json`.
 
 **Known limits.** Acted speech of 20 North-American actors (two sentences), read in a studio: real
 conversations, other languages and other microphones will do worse. The BC signal is synthetic (a
