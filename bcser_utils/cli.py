@@ -395,8 +395,9 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--checkpoint", default=None, help="a model.pt; default: the model "
                          "models/default.json names (else models/bcser_p3.pt)")
     predict.add_argument("--same-speaker", action="store_true",
-                         help="the files are clips of one speaker: adapt to that speaker "
-                              "(no labels needed) before predicting each")
+                         help="the files are clips of one speaker, spanning their range of "
+                              "emotions: adapt to that speaker (no labels needed) before "
+                              "predicting each")
     predict.add_argument("--json", action="store_true")
     predict.set_defaults(run=_predict)
     return parser

@@ -201,7 +201,10 @@ Fusion minus baseline on the same clips: {gap}. Produced by `{summary['command']
 **Known limits.** Acted speech of 20 North-American actors (two sentences), read in a studio: real
 conversations, other languages and other microphones will do worse. The BC signal is synthetic (a
 first-order IIR filter on air-conducted speech), not a bone-conduction sensor. Speaker statistics
-from fewer than about 8 clips are noisy. A recording level far below the training clips' can still
+from fewer than about 8 clips are noisy, and they assume the clips span the speaker's range of
+emotions, as RAVDESS's do: clips of one or two emotions become the speaker's "average" and are
+predicted as something else (eight neutral and calm clips of actor 05: 1 right; one clip of each
+emotion of the same actor: 8 right). A recording level far below the training clips' can still
 shift the padded frames of short clips (notebook 09 section 2).
 
 **Data licence.** RAVDESS (Livingstone & Russo, 2018), CC BY-NC-SA 4.0: non-commercial use, with
