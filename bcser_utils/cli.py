@@ -201,16 +201,18 @@ def _generalize(args) -> int:
                 print(f"{name} {args.signal} seed {seed}: P3 test accuracy "
                       f"{test['accuracy']:.3f} over {test['n']} clips "
                       f"({time.perf_counter() - began:.0f} s so far)", flush=True)
-        refits = [("final-refit", final)] if args.refit else []
+        refits = [("final-refit", final, args.seeds)] if args.refit else []
         if args.refit_single:  # the model for one clip at a time, chosen on validation
             seeds = final_model.ensemble_choice(
                 generalize.recipe_tables(out, final.name, args.signal))["seeds"]
-            name = final_model.single_clip_choice(out, final, 0, args.mode, args.data, scale,
-                                                  seeds)["recipe"]
-            refits += [("single-refit", generalize.RECIPES[name])] if name != final.name else []
-        for where, recipe in refits:
+            single = final_model.single_clip_choice(out, final, 0, args.mode, args.data, scale,
+                                                    seeds)
+            if single["recipe"] != final.name:  # only the seeds that ship
+                refits.append(("single-refit", generalize.RECIPES[single["recipe"]],
+                               single["seeds"]))
+        for where, recipe, seeds in refits:
             epochs = final_model.refit_epochs(out, recipe, args.signal)
-            for seed in args.seeds:
+            for seed in seeds:
                 cfg = generalize.recipe_config(recipe, args.mode, seed, scale)
                 folder = out / where / f"{args.signal}-seed{seed}"
                 pipeline.run_protocol(cfg, "ALL", 0, args.signal, args.data, folder, epochs,

@@ -28,12 +28,8 @@ from .generalize import (
     recipe_summary,
     recipe_tables,
     run_folder,
+    val_accuracy,
 )
-
-
-def val_accuracy(table: pd.DataFrame) -> float:
-    """Pooled accuracy on the early-stopping actors: what every choice here reads."""
-    return table_score(part(table, "val"), n_boot=0)["accuracy"]
 
 
 def ensemble_choice(tables: dict[int, pd.DataFrame]) -> dict:
@@ -147,11 +143,6 @@ def single_clip_choice(out: str | Path, final: Recipe, n_boot: int = 1000, mode:
             "test": table_score(part(candidates[chosen], "test"), n_boot)}
 
 
-def shipped_names(seeds) -> list[str]:
-    """The file names of the final recipe's refits in ``models/``: one per shipped seed."""
-    return [f"bcser_default{'' if s == 0 else f'_seed{s}'}.pt" for s in seeds]
-
-
 def ship_default(out: str | Path, summary: dict, models: str | Path | None = None,
                  mode: str = "full", corpus: str | Path | None = None) -> Path:
     """Make the study's choice ``predict``'s default: the refitted deep models (one per seed the
@@ -163,9 +154,8 @@ def ship_default(out: str | Path, summary: dict, models: str | Path | None = Non
     models = Path(models or config.REPO_ROOT / "models")
     models.mkdir(parents=True, exist_ok=True)
 
-    def copy(where: str, seeds) -> list[str]:
-        names = shipped_names(seeds) if where == "final-refit" else \
-            [f"bcser_default_single{'' if s == 0 else f'_seed{s}'}.pt" for s in seeds]
+    def copy(where: str, stem: str, seeds) -> list[str]:  # one file per seed: stem_seed1.pt …
+        names = [f"{stem}{'' if s == 0 else f'_seed{s}'}.pt" for s in seeds]
         for seed, name in zip(seeds, names, strict=True):
             refit = Path(out) / where / f"bc-seed{seed}" / "model.pt"
             if not refit.is_file():
@@ -174,10 +164,10 @@ def ship_default(out: str | Path, summary: dict, models: str | Path | None = Non
             (models / name).write_bytes(refit.read_bytes())
         return names
 
-    deep = copy("final-refit", chosen.get("deep_seeds", [0]))
+    deep = copy("final-refit", "bcser_default", chosen.get("deep_seeds", [0]))
     single = final["single_clip"]
     single_names = deep if single["recipe"] == final["recipe"]["name"] else \
-        copy("single-refit", single.get("seeds", [0]))
+        copy("single-refit", "bcser_default_single", single.get("seeds", [0]))
     signal, classifier, normalisation = chosen["baseline"].split("-")[:3]
     prepared = pipeline.prepare(baseline.config_for(mode, normalisation), signal, corpus,
                                 progress=False)

@@ -341,11 +341,15 @@ def summarize(out: str | Path, mode: str = "full", command: str = "", n_boot: in
     if combined_runs:  # every chosen change at once, trained, and compared with the best single
         summary["combined"] = {
             "recipes": chosen, "name": merged.name, "overrides": merged.overrides,
-            "val_accuracy": {s: table_score(part(t, "val"), 0)["accuracy"]
-                             for s, t in combined_runs.items()},
+            "val_accuracy": {s: val_accuracy(t) for s, t in combined_runs.items()},
             "test": {s: table_score(part(t, "test"), n_boot) for s, t in combined_runs.items()},
             "kept": final is not None and final.name == merged.name}
     return summary
+
+
+def val_accuracy(table: pd.DataFrame) -> float:
+    """Pooled accuracy on the early-stopping actors: what every choice of the study reads."""
+    return table_score(part(table, "val"), n_boot=0)["accuracy"]
 
 
 def val_gains(out: str | Path, seeds: Iterable[int], signal: str = "bc") -> dict[str, dict]:
@@ -357,9 +361,6 @@ def val_gains(out: str | Path, seeds: Iterable[int], signal: str = "bc") -> dict
     tables = {name: t for name, t in tables.items() if set(seeds) <= set(t)}
     if PAPER.name not in tables:
         raise ValueError(f"the paper's recipe has not finished seeds {seeds} in {out}")
-
-    def val_accuracy(table):
-        return table_score(part(table, "val"), n_boot=0)["accuracy"]
 
     paper = {s: val_accuracy(tables[PAPER.name][s]) for s in seeds}
     return {name: {"val_gain": float(np.mean([val_accuracy(t[s]) - paper[s] for s in seeds]))}
@@ -380,8 +381,8 @@ def final_recipe(out: str | Path, seeds: Iterable[int]) -> Recipe:
     tables = recipe_tables(out, merged.name)
     if set(seeds) <= set(tables):
         best = max(chosen, key=lambda name: gains[name]["val_gain"])
-        mine, theirs = (np.mean([table_score(part(t[s], "val"), n_boot=0)["accuracy"]
-                                 for s in seeds]) for t in (tables, recipe_tables(out, best)))
+        mine, theirs = (np.mean([val_accuracy(t[s]) for s in seeds])
+                        for t in (tables, recipe_tables(out, best)))
         if mine < theirs:
             return RECIPES[best]
     return merged

@@ -111,10 +111,6 @@ class Predictor:
         """One clip's features as training computed them, not yet normalised: (T, F)."""
         return _clip_features(audio, rate, self.signal, self.bc, self.features)
 
-    def features_of(self, audio: np.ndarray, rate: int) -> np.ndarray:
-        """One clip, normalised as a clip of an unknown speaker (``Normalizer.single_clip``)."""
-        return self.normalizer.single_clip().transform(self.clip_features(audio, rate))
-
     @torch.inference_mode()
     def _probabilities(self, x: np.ndarray) -> np.ndarray:
         return torch.softmax(self.model(torch.from_numpy(x)), 1).numpy()

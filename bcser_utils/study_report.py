@@ -138,7 +138,7 @@ def deep_models(final: dict) -> str:
     seeds = final.get("default", {}).get("deep_seeds", [0])
     if len(seeds) == 1:
         return f"seed {seeds[0]}'s fold models"
-    return "the fold models of seeds " + " and ".join(map(str, seeds)) + ", averaged (an ensemble)"
+    return f"the fold models of {_seed_list(seeds)}, averaged (an ensemble)"
 
 
 def default_card(summary: dict, files: list[str] | None = None) -> str:
@@ -215,7 +215,7 @@ attribution; the weights derive from it.
 def _seeds(seeds) -> str:
     if len(seeds) == 1:
         return f"one model, seed {seeds[0]}"
-    return f"the mean of {len(seeds)} models, seeds " + " and ".join(map(str, seeds))
+    return f"the mean of {len(seeds)} models, {_seed_list(seeds)}"
 
 
 def _seed_list(seeds) -> str:
@@ -246,8 +246,7 @@ def generalize_readme_table(summary: dict) -> str:
         seeds = sorted(tests, key=int)
         text = "; ".join(f"seed {seed}: {percent(tests[seed]['accuracy'])} (95% CI by actor "
                          f"{interval(tests[seed]['accuracy_ci95_by_actor'])})" for seed in seeds)
-        where_ = f"P3, 5 folds pooled (test actors), seed{'s' if len(seeds) > 1 else ''} " + \
-            " and ".join(map(str, seeds))
+        where_ = f"P3, 5 folds pooled (test actors), {_seed_list(seeds)}"
         return f"{text}, {tests[seeds[0]]['n']:,} clips", where_
 
     rows = []
