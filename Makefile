@@ -34,6 +34,18 @@ course: install
 test: install
 	$(PY) -m pytest
 
+# The tests and the quick course in a Colab-like environment instead of .venv: a Debian trixie chroot
+# with Python 3.13, Colab's versions (envs/colab/versions.txt) and Debian's CPU torch, built from the
+# package registries alone (about 2.5 GB, a few minutes, once). Needs root. See envs/colab/build.sh.
+COLAB_ENV ?= build/colab-env
+.PHONY: colab-env test-colab
+colab-env:
+	bash envs/colab/build.sh $(COLAB_ENV)
+
+test-colab: colab-env
+	bash envs/colab/run.sh $(COLAB_ENV) python -m pytest
+	BCSER_MODE=quick bash envs/colab/run.sh $(COLAB_ENV) python -m bcser_utils.course --out build/course-colab
+
 # The course in a real browser: JupyterLab on 127.0.0.1 and headless Chromium open the committed
 # notebooks, play notebook 03's players and move notebook 02's slider. Needs Debian's chromium and
 # chromium-driver (apt-get install chromium chromium-driver); without them every test skips.

@@ -1,5 +1,5 @@
 import sys
 
-from .cli import main
+from bcser_utils.app.cli import main
 
 sys.exit(main())

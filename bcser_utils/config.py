@@ -27,6 +27,9 @@ FIGURES_DIR_ENV = "BCSER_FIGURES_DIR"
 
 REPO_SLUG = "bcser/bcser"  # GitHub owner/name used by the Colab and Binder badges
 REPO_ROOT = Path(__file__).resolve().parents[1]  # the checkout, when installed editable
+# the shipped models: package data, so that `pip install` users get `predict` too
+MODELS_DIR = Path(__file__).resolve().parent / "models"
+RUNS_DIR = REPO_ROOT / "runs"  # training runs (gitignored); every run command takes --out
 
 
 def _c(value, source: str):

@@ -26,8 +26,8 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from . import config
-from .config import REPO_ROOT
+from bcser_utils import config
+from bcser_utils.config import REPO_ROOT
 
 NOTEBOOKS = REPO_ROOT / "notebooks"
 CLEAN = REPO_ROOT / "clean"
@@ -99,7 +99,7 @@ def fork(slug: str, root: Path = REPO_ROOT) -> list[Path]:
     """Point the course at another GitHub repository ("owner/name"): every Colab and Binder
     badge, every notebook's Colab cell and ``config.REPO_SLUG`` are rewritten. Returns the
     files that changed."""
-    from .config import REPO_SLUG
+    from bcser_utils.config import REPO_SLUG
 
     if not re.fullmatch(r"[\w.-]+/[\w.-]+", slug):
         raise ValueError(f"{slug!r}: expected a GitHub owner/name, e.g. you/bcser")

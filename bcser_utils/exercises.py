@@ -16,7 +16,9 @@ from contextlib import contextmanager
 import numpy as np
 import pandas as pd
 
-from . import bc, config, splits
+from bcser_utils import config
+from bcser_utils.audio import bc
+from bcser_utils.learn import splits
 
 
 def _hint(name: str) -> None:
@@ -52,7 +54,7 @@ def neutral_class_weight(df: pd.DataFrame, show_solution: bool = False) -> dict 
     """
     if not show_solution:
         return _hint("neutral_class_weight")
-    from . import training
+    from bcser_utils.learn import training
 
     emotions = config.get_config().emotions
     weights = training.class_weights(df["emotion_code"].to_numpy() - 1, len(emotions)).numpy()
@@ -163,7 +165,7 @@ def versions_and_seeds(audio: np.ndarray, sample_rate: int, seed: int = 0,
     """
     if not show_solution:
         return _hint("versions_and_seeds")
-    from . import augment
+    from bcser_utils.audio import augment
 
     first = augment.versions(audio, sample_rate, seed=seed)
     again = augment.versions(audio, sample_rate, seed=seed)
@@ -190,7 +192,7 @@ def frames_for_settings(hop_length: int = 160, max_duration_s: float = 4.0,
     """
     if not show_solution:
         return _hint("frames_for_settings")
-    from . import features
+    from bcser_utils.audio import features
 
     f = config.get_config(overrides={"features.hop_length": hop_length,
                                      "features.max_duration_s": max_duration_s}).features
@@ -212,7 +214,7 @@ def normalise_on_everything(cache, split: splits.Split, show_solution: bool = Fa
     """
     if not show_solution:
         return _hint("normalise_on_everything")
-    from .pipeline import fit_standardizer
+    from bcser_utils.learn.pipeline import fit_standardizer
 
     held_out = split.test if len(split.test) else split.val
     honest = fit_standardizer(cache, split.train)
@@ -241,7 +243,7 @@ def parameters_for_width(n_features: int = 64, d_model: int = 128,
         return _hint("parameters_for_width")
     import dataclasses
 
-    from . import model
+    from bcser_utils.learn import model
 
     base_cfg = config.get_config().model
     base = model.parameter_counts(model.EmotionNet(n_features, base_cfg))
@@ -265,7 +267,7 @@ def any_length_clip(n_features: int = 64, lengths=(51, 101, 201, 401),
         return _hint("any_length_clip")
     import torch
 
-    from . import model
+    from bcser_utils.learn import model
 
     torch.manual_seed(0)
     net = model.EmotionNet(n_features).eval()
@@ -317,7 +319,7 @@ def smoothing_floor_for(label_smoothing: float = 0.2, n_classes: int = 8,
         return _hint("smoothing_floor_for")
     import torch
 
-    from . import training
+    from bcser_utils.learn import training
 
     floor = training.smoothing_floor(n_classes, label_smoothing)
     target = torch.full((1, n_classes), label_smoothing / n_classes)
@@ -355,7 +357,7 @@ def _originals(prepared, split: splits.Split) -> splits.Split:
 
 
 def _recall(trained, prepared, rows) -> dict:
-    from . import evaluation, pipeline
+    from bcser_utils.learn import evaluation, pipeline
 
     proba = pipeline.predict_rows(trained.model, prepared.cache, rows, trained.normalizer)
     y = prepared.cache.index["emotion_code"].to_numpy()[np.asarray(rows)] - 1
@@ -372,7 +374,7 @@ def without_class_weights(prepared, epochs: int = 3, show_solution: bool = False
     """
     if not show_solution:
         return _hint("without_class_weights")
-    from . import pipeline
+    from bcser_utils.learn import pipeline
 
     split = _originals(prepared, pipeline.make_split(prepared, "P2"))
     with _one_thread():
@@ -404,7 +406,7 @@ def accuracy_interval(y_true, probabilities, show_solution: bool = False) -> dic
     """
     if not show_solution:
         return _hint("accuracy_interval")
-    from . import evaluation
+    from bcser_utils.learn import evaluation
 
     y, p = np.asarray(y_true), np.asarray(probabilities)
     quarter = np.random.default_rng(0).permutation(len(y))[:len(y) // 4]
@@ -428,7 +430,7 @@ def tuning_on_the_test_fold(n_clips: int = 120, n_settings: int = 20, n_fresh: i
     """
     if not show_solution:
         return _hint("tuning_on_the_test_fold")
-    from . import evaluation
+    from bcser_utils.learn import evaluation
 
     rng = np.random.default_rng(seed)
     n_classes = len(config.get_config().emotions)
@@ -454,7 +456,7 @@ def leak_one_actor(prepared, epochs: int = 6, show_solution: bool = False) -> di
     """
     if not show_solution:
         return _hint("leak_one_actor")
-    from . import pipeline
+    from bcser_utils.learn import pipeline
 
     honest = _originals(prepared, pipeline.make_split(prepared, "P3"))
     actors = prepared.cache.index["actor"].to_numpy()
@@ -487,12 +489,12 @@ def p1_sibling_share(catalog: pd.DataFrame, n_versions=(2, 3, 5, 15),
     """
     if not show_solution:
         return _hint("p1_sibling_share")
-    from . import experiments
+    from bcser_utils.studies import beyond
 
     cfg = config.get_config()
     shares = {}
     for n in n_versions:
-        leak = experiments.leakage(experiments.version_index(catalog, n), cfg)
+        leak = beyond.leakage(beyond.version_index(catalog, n), cfg)
         predicted = 1 - cfg.training.val_fraction ** (n - 1)
         counted = float(leak.loc["P1", "sibling_fraction"])
         shares[n] = {"predicted": predicted, "counted": counted}
@@ -509,10 +511,11 @@ def paired_or_separate(robust: pd.DataFrame, show_solution: bool = False) -> dic
     """
     if not show_solution:
         return _hint("paired_or_separate")
-    from . import evaluation, experiments
+    from bcser_utils.learn import evaluation
+    from bcser_utils.studies import beyond
 
     emotions = config.get_config().emotions
-    clean = robust[robust["kind"] == experiments.CLEAN]
+    clean = robust[robust["kind"] == beyond.CLEAN]
     y, p_bc, _ = evaluation.prediction_arrays(clean[clean["signal"] == "bc"], emotions)
     _, p_ac, _ = evaluation.prediction_arrays(clean[clean["signal"] == "ac"], emotions)
     bc_ci, ac_ci = evaluation.bootstrap_ci(y, p_bc), evaluation.bootstrap_ci(y, p_ac)
@@ -540,7 +543,7 @@ def speaker_zscores(values: pd.DataFrame, names: list[str],
     were. Notebook: 09_towards_unseen_speakers."""
     if not show_solution:
         return _hint("speaker_zscores")
-    from . import normalize
+    from bcser_utils.audio import normalize
 
     by_hand = values.groupby("speaker")[names].transform(
         lambda v: (v - v.mean()) / (v.std(ddof=0) + 1e-5))
@@ -574,8 +577,8 @@ def fusion_on_validation(deep: pd.DataFrame, classical: pd.DataFrame,
     ("val") and only then scored on the test actors. Notebook: 09_towards_unseen_speakers."""
     if not show_solution:
         return _hint("fusion_on_validation")
-    from . import final_model
-    from .evaluation import fuse, part, table_score
+    from bcser_utils.learn.evaluation import fuse, part, table_score
+    from bcser_utils.studies import final_model
 
     val = final_model.fusion_weights(part(deep, "val"),
                                     part(classical, "val"), weights)

@@ -74,27 +74,52 @@ def test_a_saved_baseline_predicts_a_speakers_clips_as_the_fitted_one(prepared, 
     from bcser_utils.predict import Classical
 
     model, normalizer = baseline.fit(prepared, splits.everything(prepared.cache.index), classifier)
-    path = baseline.save(tmp_path / "baseline.skops", model, normalizer, prepared)
+    path = baseline.save(tmp_path / "baseline.pt", model, normalizer, prepared)
     loaded = Classical.load(path)
     assert loaded.signal == "bc" and loaded.features.kind == "egemaps"
     index, values = prepared.cache.index, prepared.cache.features
     own = np.flatnonzero((index.actor == index.actor.iloc[0]).to_numpy())
-    proba = loaded.speaker_probabilities(np.asarray(values[own], dtype=np.float32))
-    by_hand = normalizer.transform(values[own], index.actor.to_numpy()[own])[:, 0, :]
-    np.testing.assert_allclose(proba[:, model.classes_], model.predict_proba(by_hand), atol=1e-5)
+    clips = np.asarray(values[own], dtype=np.float32)
+    proba = loaded.speaker_probabilities(clips)
+    by_hand = normalizer.transform(clips, index.actor.to_numpy()[own])[:, 0, :]
+    np.testing.assert_allclose(proba[:, model.classes_], model.predict_proba(by_hand), atol=1e-6)
     np.testing.assert_allclose(proba.sum(1), 1, atol=1e-6)
 
 
 def test_a_baseline_file_with_foreign_types_or_garbage_is_refused_unread(tmp_path):
     import collections
+    import pickle
 
-    import skops.io as sio
+    import torch
 
     from bcser_utils.predict import CheckpointError, Classical
 
-    sio.dump({"model": collections.Counter(), "normalizer": {}}, tmp_path / "odd.skops")
-    with pytest.raises(CheckpointError, match=r"odd\.skops: holds types .*refused unread"):
-        Classical.load(tmp_path / "odd.skops")
-    (tmp_path / "noise.skops").write_bytes(np.random.default_rng(0).bytes(500))
-    with pytest.raises(CheckpointError, match=r"noise\.skops: not a readable bcser baseline"):
-        Classical.load(tmp_path / "noise.skops")
+    (tmp_path / "odd.pt").write_bytes(pickle.dumps({"classifier": collections.Counter()}))
+    with pytest.raises(CheckpointError, match=r"odd\.pt: not a bcser classical model .*refused"):
+        Classical.load(tmp_path / "odd.pt")
+    (tmp_path / "noise.pt").write_bytes(np.random.default_rng(0).bytes(500))
+    with pytest.raises(CheckpointError,
+                       match=r"noise\.pt: not a (readable torch file|bcser classical model)"):
+        Classical.load(tmp_path / "noise.pt")
+    torch.save({"weights": torch.zeros(3)}, tmp_path / "deep.pt")  # a torch file, not ours
+    with pytest.raises(CheckpointError, match=r"deep\.pt: not a bcser classical model"):
+        Classical.load(tmp_path / "deep.pt")
+
+
+@pytest.mark.parametrize("classifier", baseline.CLASSIFIERS)
+def test_the_portable_classifier_gives_scikit_learns_probabilities(classifier):
+    # an 8-class problem with a class of 5 (fewer calibration folds), scored on new points
+    from sklearn.datasets import make_classification
+
+    from bcser_utils.learn import classical
+
+    x, y = make_classification(400, 88, n_informative=12, n_classes=8, weights=[0.0125] +
+                               [0.99 / 7] * 7, random_state=1)
+    model = baseline.make_classifier(classifier, 0, int(np.bincount(y).min())).fit(x, y)
+    portable = classical.Portable(classical.export(model))
+    new = np.random.default_rng(2).normal(size=(60, 88)) * 2
+    np.testing.assert_array_equal(portable.classes_, model.classes_)
+    np.testing.assert_allclose(portable.predict_proba(new), model.predict_proba(new),
+                               rtol=0, atol=1e-12)
+    with pytest.raises(ValueError, match="cannot export a dict"):
+        classical.export({})

@@ -149,7 +149,7 @@ def test_two_processes_building_the_same_cache_do_not_collide(synthetic_dir, tmp
 
 
 def test_the_fingerprint_follows_the_builders_not_the_readers():
-    modules = (dataset.bc, dataset.augment, dataset.features)
+    modules = (dataset.bc, dataset.augment, dataset.features, dataset.clip)
     loader = (dataset.data.load_audio, dataset.data._wav_declared_data_bytes)
     before = dataset._fingerprint_of(modules, (*loader, *dataset._BUILDERS))
     assert dataset.code_fingerprint() == before  # what this process runs

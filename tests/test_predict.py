@@ -78,11 +78,24 @@ def test_predict_reads_only_the_centre_of_a_long_recording(run, synthetic_dir, t
 
 
 def test_predictor_matches_the_training_path(run, synthetic_dir):
+    # what predict feeds the model for a recording is, bit for bit, the cache's version-0 row
+    # that the model was trained and evaluated on (one clip path: bcser_utils.audio.clip)
+    from bcser_utils import pipeline
+    from bcser_utils.cli import _run_config
+    from bcser_utils.predict import read_clip
+
     predictor = Predictor.load(run / "model.pt")
     assert predictor.signal == "bc" and predictor.features.sample_rate == 16_000
-    clip = sorted(synthetic_dir.rglob("*.wav"))[5]
-    results, errors = predict_files([clip], run / "model.pt")
-    assert not errors and results[0]["file"] == str(clip)
+    prepared = pipeline.prepare(_run_config("quick", None, 2), "bc", synthetic_dir,
+                                progress=False)  # the run's own cache, reopened
+    index = prepared.cache.index
+    for row in np.flatnonzero(index["version"].to_numpy() == 0)[::37]:
+        path = prepared.catalog.set_index("name").loc[index["name"][row], "path"]
+        tensor = predictor.clip_features(*read_clip(path))
+        cached = np.asarray(prepared.cache.features[row])
+        assert tensor.dtype == cached.dtype and np.array_equal(tensor, cached), path
+    results, errors = predict_files([path], run / "model.pt")
+    assert not errors and results[0]["file"] == str(path)
 
 
 def test_missing_checkpoint_is_a_clear_error(tmp_path, capsys):
@@ -230,9 +243,12 @@ def test_the_default_fuses_deep_and_classical_with_the_saved_weight(speaker_mode
     prepared = pipeline.prepare(cfg, "bc", synthetic_dir, progress=False,
                                 cache_dir=tmp_path / "cache")
     model, normalizer = baseline.fit(prepared, splits.everything(prepared.cache.index), "logreg")
-    baseline.save(tmp_path / "classical.skops", model, normalizer, prepared)
+    import shutil
+
+    baseline.save(tmp_path / "classical.pt", model, normalizer, prepared)
+    shutil.copy(speaker_model, tmp_path / "deep.pt")  # a default's files lie beside it
     (tmp_path / "default.json").write_text(json.dumps(
-        {"deep": str(speaker_model), "classical": "classical.skops", "weight": 0.25}))
+        {"deep": "deep.pt", "classical": "classical.pt", "weight": 0.25}))
     default = predict.load_default(tmp_path / "default.json")
     deep, classical, weight = default.deep, default.classical, default.weight
     assert weight == 0.25 and classical.normalizer.mode == "speaker" and default.single is deep
@@ -268,12 +284,16 @@ def test_the_shipped_default_adapts_to_a_speaker_and_predicts_single_clips(ravde
 
 def test_an_ensemble_averages_its_members_and_refuses_one_with_other_inputs(
         run, speaker_model, synthetic_dir, tmp_path, capsys):
+    import shutil
+
     import torch
 
     from bcser_utils import predict
 
-    members = [run / "model.pt", speaker_model]
-    (tmp_path / "default.json").write_text(json.dumps({"deep": [str(m) for m in members],
+    members = [tmp_path / "p3.pt", tmp_path / "speaker.pt"]  # a manifest names files beside it
+    for source, member in zip([run / "model.pt", speaker_model], members, strict=True):
+        shutil.copyfile(source, member)
+    (tmp_path / "default.json").write_text(json.dumps({"deep": [m.name for m in members],
                                                        "classical": None, "weight": 1.0}))
     default = predict.load_default(tmp_path / "default.json")
     assert isinstance(default.deep, predict.Ensemble) and default.single is default.deep
@@ -286,7 +306,7 @@ def test_an_ensemble_averages_its_members_and_refuses_one_with_other_inputs(
     adapted, errors = default.deep.predict_speaker(clips)
     each = [m.predict_speaker(clips, weight=1.0)[0] if m.normalizer.mode == "speaker"
             else [m._result(c, p) for c, p in zip(clips, m.speaker_probabilities(np.stack(
-                [m.clip_features(*predict._read(c)) for c in clips])), strict=True)]
+                [m.clip_features(*predict.read_clip(c)) for c in clips])), strict=True)]
             for m in one]
     assert not errors and [r["file"] for r in adapted] == clips
     for i, r in enumerate(adapted):
@@ -297,4 +317,29 @@ def test_an_ensemble_averages_its_members_and_refuses_one_with_other_inputs(
     state["signal"] = "ac" if state["signal"] == "bc" else "bc"
     torch.save(state, tmp_path / "other.pt")
     with pytest.raises(predict.CheckpointError, match=r"other\.pt: its features, signal"):
-        predict.Ensemble.load_all([run / "model.pt", tmp_path / "other.pt"])
+        predict.Ensemble.load_all([members[0], tmp_path / "other.pt"])
+
+
+def test_the_shipped_default_gives_the_same_probabilities_in_every_environment(ravdess_dir):
+    # tests/fixtures/default_same_speaker.json holds, for one clip per emotion of actor 05, the
+    # eGeMAPS functionals and the probabilities that this machine's environment gave (Python
+    # 3.11, scikit-learn 1.9.1, torch 2.13): the Colab emulation (make test-colab: scikit-learn
+    # 1.6.1, numpy 2.1.3, torch 2.6) runs this same test. The classical model is numpy on its
+    # stored arrays, so no scikit-learn version can change it or warn about it.
+    import warnings
+
+    from bcser_utils import predict
+
+    fixture = json.loads((config.REPO_ROOT / "tests" / "fixtures" /
+                          "default_same_speaker.json").read_text())
+    clips = [ravdess_dir / name for name in fixture["clips"]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # e.g. scikit-learn's InconsistentVersionWarning
+        default = predict.load_default()
+        stored = np.asarray(fixture["egemaps"], dtype=np.float32)
+        np.testing.assert_allclose(default.classical.speaker_probabilities(stored),
+                                   fixture["classical"], rtol=0, atol=1e-6)
+        results, errors = predict.predict_files(clips, same_speaker=True)
+    assert not errors
+    got = [[r["probabilities"][e] for e in default.deep.emotions] for r in results]
+    np.testing.assert_allclose(got, fixture["same_speaker"], rtol=0, atol=1e-6)

@@ -221,21 +221,49 @@ def test_notebooks_carry_the_kernelspec_jupyterlab_writes_so_opening_one_changes
             assert kernelspec == course.KERNELSPEC, notebook
 
 
-def test_every_module_imports_only_those_before_it_in_the_readme_layout():
-    # Data flows one way (DESIGN.md §3): the README's layout lists the modules in that order, and
-    # an import of a later module, even inside a function, would be a cycle waiting to happen.
+def test_every_module_imports_only_modules_before_it_in_its_layer_or_a_lower_one():
+    # Data flows one way (docs/design.md): bcser_utils.LAYERS lists the layers and their modules
+    # in that order; an import of a later module, even inside a function, would be a cycle
+    # waiting to happen, and an import up a layer a layer that is not one.
     import ast
 
-    block = README[README.index("bcser_utils/   config"):README.index("(data flows one way")]
-    order = [w.strip() for w in re.split(r"[·\n]", block.removeprefix("bcser_utils/"))
-             if w.strip()]
+    import bcser_utils
+
+    order = [name for names in bcser_utils.LAYERS.values() for name in names]
     package = ROOT / "bcser_utils"
-    assert sorted(order) == sorted(p.stem for p in package.glob("*.py")
-                                   if not p.stem.startswith("__"))
+    on_disk = {p.stem for p in package.rglob("*.py") if not p.stem.startswith("__")}
+    assert sorted(order) == sorted(on_disk)
+    homes = {name: Path(*bcser_utils.HOMES[name].split(".")[1:]) for name in order}
     for position, name in enumerate(order):
-        tree = ast.parse((package / f"{name}.py").read_text())
-        imported = {node.module.split(".")[0] if node.module else alias.name
-                    for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.level
-                    for alias in node.names}
+        tree = ast.parse((package / homes[name]).with_suffix(".py").read_text())
+        imported = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and \
+                    node.module.startswith("bcser_utils"):
+                assert not node.level, f"{name}: relative import"
+                parts = node.module.split(".")[1:]
+                imported |= {parts[-1]} if parts and parts[-1] in order else \
+                    {a.name for a in node.names if a.name in order}
+            elif isinstance(node, ast.Import):
+                imported |= {a.name.split(".")[-1] for a in node.names
+                             if a.name.startswith("bcser_utils.")}
         later = imported - set(order[:position])
-        assert not later, f"{name} imports {later}, listed after it"
+        assert not later, f"{name} imports {later}, listed after it in bcser_utils.LAYERS"
+
+
+def test_predicting_a_file_loads_no_training_or_study_module():
+    import subprocess
+    import sys
+
+    code = ("import sys; from bcser_utils.app import predict; "
+            "predict.load_default(same_speaker=True); "
+            "print(' '.join(sorted(m for m in sys.modules if m.startswith(('bcser_utils', "
+            "'sklearn')))))")
+    loaded = set(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                check=True, cwd=ROOT).stdout.split())
+    assert "bcser_utils.learn.inference" in loaded  # the probe saw the package
+    training = {m for m in loaded if m.split(".")[-1] in
+                {"training", "pipeline", "dataset", "augment", "splits", "evaluation"}
+                or ".studies" in m or ".present" in m}
+    assert not training, f"predict loads {sorted(training)}"
+    assert not any(m.startswith("sklearn") for m in loaded)  # the classical model is arrays

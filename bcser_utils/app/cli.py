@@ -1,0 +1,433 @@
+"""Command line: ``python -m bcser_utils <command>``.
+
+    data check DIR [--json]     validate a RAVDESS folder, decoding every file (exit 1 if a
+                                file is bad or none is usable)
+    data download [--dir D]     fetch and verify the official archive from Zenodo
+    bc IN OUT                   convert one audio file (any rate, any channels) to synthetic BC
+    train --protocol P1|P2|P3   train the model under a protocol; writes a run folder
+    reproduce [--mode full]     P1 and P3 fold 0 at paper scale, end to end, resumable
+    beyond [--mode full]        notebook 08's grid (protocols, AC vs BC, noise, calibration);
+           [--seeds S ...]      the P3 AC/BC grid again with further seeds
+    generalize [--recipes R …]  notebook 09: recipes on every P3 fold; --final trains the
+               [--final] [--refit] [--refit-single]   chosen one, --refit it on every actor,
+               [--summary] [--ship]   --summary writes the numbers, --ship the default model
+    evaluate RUN [--json]       every metric of the paper for a trained run
+    predict FILE... [--json]    the emotion of any audio file (default: models/default.json);
+            [--same-speaker]    the files are one speaker's: adapt to that speaker first
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import soundfile as sf
+
+from bcser_utils import config
+from bcser_utils.audio import bc, data
+from bcser_utils.learn import splits
+
+
+def _data_check(args) -> int:
+    try:
+        report = data.validate(args.dir)
+    except FileNotFoundError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(data.report_json(report) if args.json else report.summary())
+    if not report.usable:
+        print(f"error: {args.dir} holds no usable RAVDESS speech file", file=sys.stderr)
+        return 1
+    for path, cause in report.unreadable:
+        print(f"error: {path}: {cause}", file=sys.stderr)
+    return 1 if report.unreadable else 0
+
+
+def _data_download(args) -> int:
+    try:
+        folder = data.download(dest=args.dir)
+    except Exception as err:  # network or checksum failure: say which, exit non-zero
+        print(f"error: download failed: {err}", file=sys.stderr)
+        return 1
+    print(data.validate(folder).summary())
+    return 0
+
+
+def _bc(args) -> int:
+    source, target = Path(args.input), Path(args.output)
+    if target.exists() and source.exists() and target.samefile(source):
+        print(f"error: {target}: refusing to overwrite the input file", file=sys.stderr)
+        return 1
+    try:
+        audio, rate = data.load_audio(source, mono=False)
+        subtype = sf.info(str(source)).subtype
+    except data.AudioError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    converted = bc.to_bc(audio, rate).T  # every channel filtered alike; (samples, channels)
+    kind = target.suffix.lstrip(".").upper()
+    if kind not in sf.available_formats():
+        print(f"error: {target}: unknown output format {target.suffix!r} (use .wav or .flac)",
+              file=sys.stderr)
+        return 1
+    subtype = subtype if sf.check_format(kind, subtype) else None  # keep the input's bit depth
+    tmp = target.with_name(f".{target.name}.partial")
+    try:  # write beside the target, then rename: a failure never leaves half a file
+        sf.write(tmp, converted, rate, subtype=subtype, format=kind)
+        os.replace(tmp, target)
+    except (sf.LibsndfileError, ValueError, TypeError, OSError) as err:
+        tmp.unlink(missing_ok=True)
+        print(f"error: {target}: cannot write ({err})", file=sys.stderr)
+        return 1
+    print(f"{data.display_path(target)}: synthetic BC speech, {rate} Hz, "
+          f"{converted.shape[1]} channel(s), {converted.shape[0] / rate:.2f} s")
+    return 0
+
+
+def _run_config(mode: str | None, seed: int | None, versions: int | None) -> config.Config:
+    overrides = {"augment.n_versions": versions} if versions else {}
+    return config.get_config(mode, overrides={**overrides, **({"mode.seed": seed}
+                                                              if seed is not None else {})})
+
+
+def _train(args) -> int:
+    from bcser_utils.learn import pipeline
+
+    cfg = _run_config(args.mode, args.seed, args.versions)
+    run = Path(args.out) if args.out else pipeline.run_folder(args.protocol, args.signal, cfg,
+                                                              args.fold)
+    try:
+        summary = pipeline.run_protocol(cfg, args.protocol, args.fold, args.signal, args.data,
+                                        run, max_epochs=args.epochs)
+    except pipeline.RunFolderMismatch as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    if not summary:  # a helper process under torchrun: rank 0 reports
+        return 0
+    m = summary["metrics"]
+    print(f"{summary['source']}\n{summary['description']}\n"
+          f"{summary['evaluated_on']} accuracy {m['accuracy']:.4f} "
+          f"(95% CI {m['ci95']['accuracy'][0]:.4f}–{m['ci95']['accuracy'][1]:.4f}), "
+          f"best epoch {summary['best_epoch']}, {summary['seconds_per_epoch']:.1f} s/epoch\n"
+          f"run folder: {data.display_path(run)}")
+    return 0
+
+
+def _reproduce(args) -> int:
+    from bcser_utils.learn import pipeline
+
+    began = time.perf_counter()
+    try:
+        result = pipeline.reproduce(args.mode, args.signal, args.data, args.out)
+    except pipeline.RunFolderMismatch as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    if not result:  # a helper process under torchrun: rank 0 reports
+        return 0
+    print(result["source"])
+    for name, r in result["runs"].items():
+        low, high = r["accuracy_ci95"]
+        print(f"{name}: {r['evaluated_on']} accuracy {r['accuracy']:.4f} (95% CI {low:.4f}–"
+              f"{high:.4f}), best epoch {r['best_epoch']} of {r['stopped_epoch']}, "
+              f"{r['seconds_per_epoch']:.0f} s/epoch, {r['n_train']:,} training clips")
+    print(f"this call: {time.perf_counter() - began:.0f} s; results in "
+          f"{data.display_path(result['folder'])}")
+    return 0
+
+
+def _beyond(args) -> int:
+    from bcser_utils.present import report
+    from bcser_utils.studies import beyond
+
+    began = time.perf_counter()
+    overrides = {"augment.n_versions": args.versions} if args.versions else None
+    command = " ".join(["python -m bcser_utils beyond --mode", args.mode,
+                        *(["--folds", *map(str, args.folds)] if args.folds else []),
+                        *(["--epochs", str(args.epochs)] if args.epochs else []),
+                        *(["--versions", str(args.versions)] if args.versions else []),
+                        *(["--seeds", *map(str, args.seeds)] if args.seeds else [])])
+    try:
+        summary = beyond.beyond(args.mode, args.data, args.out, args.folds,
+                                     max_epochs=args.epochs, overrides=overrides,
+                                     command=command, seeds=args.seeds or ())
+    except beyond.pipeline.RunFolderMismatch as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    print(summary["source"])
+    print(report.headline_table(summary).round(3).to_string())
+    folder = Path(args.out) if args.out else beyond.default_folder(summary["mode"])
+    print(f"this call: {time.perf_counter() - began:.0f} s; summary in "
+          f"{data.display_path(folder / 'summary.json')}")
+    return 0
+
+
+def _generalize(args) -> int:
+    from bcser_utils.learn import evaluation, pipeline
+    from bcser_utils.studies import baseline, final_model, generalize
+
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    began = time.perf_counter()
+    unknown = sorted(set(args.recipes or ()) - set(generalize.RECIPES))
+    if unknown:
+        print(f"error: unknown recipe(s) {', '.join(unknown)}; known: "
+              f"{', '.join(generalize.RECIPES)}", file=sys.stderr)
+        return 2
+    out = Path(args.out) if args.out else generalize.default_folder(args.mode)
+    recipes = [generalize.RECIPES[name] for name in args.recipes or ()]
+    scale = {"augment.n_versions": args.versions} if args.versions else None
+    try:
+        if args.baselines:  # every classical baseline on P2 and on every P3 fold
+            for signal in ("bc", "ac"):
+                for classifier in baseline.CLASSIFIERS:
+                    for normalisation in ("global", "speaker"):
+                        generalize.baseline_tables(args.mode, signal, classifier, normalisation,
+                                                   ("P2", "P3"), corpus=args.data, out=out,
+                                                   progress=False)
+            print(f"baselines: {data.display_path(out / 'baseline')}", flush=True)
+        if args.final or args.refit or args.refit_single or args.summary:  # the selection
+            final = generalize.final_recipe(out, args.selection_seeds)
+            print(f"final recipe: {final.description} ({final.overrides})", flush=True)
+            recipes += [final] if args.final else []
+        for recipe in recipes:
+            name = recipe.name
+            made = generalize.run_recipe(recipe, args.mode, args.signal, args.folds, args.seeds,
+                                         out, args.data, overrides=scale, progress=False)
+            for seed in args.seeds:
+                pooled = generalize.pooled(made, seed)
+                test = evaluation.table_score(evaluation.part(pooled, "test"), n_boot=200)
+                print(f"{name} {args.signal} seed {seed}: P3 test accuracy "
+                      f"{test['accuracy']:.3f} over {test['n']} clips "
+                      f"({time.perf_counter() - began:.0f} s so far)", flush=True)
+        refits = [("final-refit", final, args.seeds)] if args.refit else []
+        if args.refit_single:  # the model for one clip at a time, chosen on validation
+            seeds = final_model.ensemble_choice(
+                generalize.recipe_tables(out, final.name, args.signal))["seeds"]
+            single = final_model.single_clip_choice(out, final, 0, args.mode, args.data, scale,
+                                                    seeds)
+            if single["recipe"] != final.name:  # only the seeds that ship
+                refits.append(("single-refit", generalize.RECIPES[single["recipe"]],
+                               single["seeds"]))
+        for where, recipe, seeds in refits:
+            epochs = final_model.refit_epochs(out, recipe, args.signal)
+            for seed in seeds:
+                cfg = generalize.recipe_config(recipe, args.mode, seed, scale)
+                folder = out / where / f"{args.signal}-seed{seed}"
+                pipeline.run_protocol(cfg, "ALL", 0, args.signal, args.data, folder, epochs,
+                                      progress=False)
+                print(f"{recipe.name} refitted on every actor, seed {seed}, {epochs} epochs: "
+                      f"{data.display_path(folder / 'model.pt')}", flush=True)
+        if args.summary:
+            command = (f"python -m bcser_utils generalize --mode {args.mode} --summary "
+                       f"--selection-seeds {' '.join(map(str, args.selection_seeds))}")
+            summary = generalize.summarize(out, args.mode, command, final=final,
+                                           corpus=args.data,
+                                           selection_seeds=args.selection_seeds)
+            summary["final"] = final_model.summarize(out, final, mode=args.mode,
+                                                     corpus=args.data, overrides=scale)
+            evaluation.save_json(summary, out / "summary.json")
+            print(f"summary: {data.display_path(out / 'summary.json')}")
+        if args.ship:  # the summary's choice becomes predict's default, with its model card
+            from bcser_utils.present import report
+
+            summary = report.load_summary(out / "summary.json")
+            chosen = final_model.ship_default(out, summary, args.models, args.mode, args.data)
+            print(f"predict's default: {data.display_path(chosen)}, card "
+                  f"{data.display_path(chosen.parent / 'DEFAULT_MODEL_CARD.md')}")
+    except (pipeline.RunFolderMismatch, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _evaluate(args) -> int:
+    from bcser_utils.learn import evaluation, pipeline
+    from bcser_utils.learn.inference import Predictor
+
+    run = Path(args.folder)
+    from bcser_utils.learn.artifacts import CheckpointError
+
+    try:
+        spec = json.loads((run / "run.json").read_text())
+        predictor = Predictor.load(run / "model.pt")
+    except (FileNotFoundError, json.JSONDecodeError, CheckpointError) as err:
+        print(f"error: {run}: not a finished run folder ({err})", file=sys.stderr)
+        return 1
+    cfg = (config.from_dict(spec["config"], spec["mode"]) if "config" in spec  # every setting
+           else _run_config(spec["mode"], spec["seed"], spec["versions"]))  # older run folders
+    prepared = pipeline.prepare(cfg, spec["signal"], spec["data"], progress=False)
+    split = pipeline.make_split(prepared, spec["protocol"], spec["fold"])
+    rows = split.test if spec["protocol"] == "P3" else split.val
+    result = pipeline.evaluate_rows(predictor, prepared, rows)
+    if args.json:
+        print(json.dumps(evaluation.plain(result), indent=1))
+    else:
+        print(f"{prepared.source}\n{split.description}")
+        print(evaluation.paper_table(result).round(4).to_string())
+    return 0
+
+
+def _predict(args) -> int:
+    from bcser_utils.app.predict import CheckpointError, SpeakerError, predict_files
+
+    try:
+        results, errors = predict_files(args.files, args.checkpoint, args.same_speaker)
+    except (FileNotFoundError, CheckpointError, SpeakerError) as err:
+        for message in getattr(err, "errors", []):  # bad files met before giving up
+            print(f"error: {message}", file=sys.stderr)
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    for message in errors:
+        print(f"error: {message}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(results, indent=1))
+    else:
+        for r in results:
+            ranked = sorted(r["probabilities"].items(), key=lambda kv: -kv[1])
+            print(f"{r['file']}: {r['emotion']}  (" +
+                  ", ".join(f"{e} {p:.2f}" for e, p in ranked) + ")")
+    return 1 if errors else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bcser_utils", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    data_parser = commands.add_parser("data", help="check or download the RAVDESS corpus")
+    data_commands = data_parser.add_subparsers(dest="data_command", required=True)
+    check = data_commands.add_parser("check", help="validate a corpus folder")
+    check.add_argument("dir", help="folder holding Actor_NN/ subfolders of .wav or .flac files")
+    check.add_argument("--json", action="store_true", help="print the report as JSON")
+    check.set_defaults(run=_data_check)
+    fetch = data_commands.add_parser("download", help="fetch and verify the Zenodo archive")
+    fetch.add_argument("--dir", default=None,
+                       help="download folder (default: $BCSER_DATA_DIR or the checkout's data/)")
+    fetch.set_defaults(run=_data_download)
+
+    convert = commands.add_parser("bc", help="convert an audio file to synthetic BC speech",
+                                  description=bc.to_bc.__doc__.split("\n\n")[0])
+    convert.add_argument("input", help="any file soundfile reads, at any rate and channel count")
+    convert.add_argument("output", help="output file (.wav or .flac), written at the input's rate")
+    convert.set_defaults(run=_bc)
+
+    train = commands.add_parser("train", help="train the model under a protocol")
+    train.add_argument("--protocol", choices=("P1", "P2", "P3"), default="P1")
+    train.add_argument("--fold", type=int, default=0, help="P3 fold (0-based)")
+    train.add_argument("--signal", choices=("bc", "ac"), default="bc")
+    train.add_argument("--mode", choices=("quick", "full"), default=None,
+                       help="default: $BCSER_MODE, else quick")
+    train.add_argument("--data", default=None, help="corpus folder (default: found for you)")
+    train.add_argument("--epochs", type=int, default=None, help="cap on epochs")
+    train.add_argument("--seed", type=int, default=None)
+    train.add_argument("--versions", type=int, default=None,
+                       help="versions per recording (default: the paper's 15)")
+    train.add_argument("--out", default=None, help="run folder (default: runs/<protocol>-…)")
+    train.set_defaults(run=_train)
+
+    again = commands.add_parser(
+        "reproduce", help="the paper-scale pipeline end to end: P1, then P3 fold 0 (resumable)")
+    again.add_argument("--mode", choices=("quick", "full"), default="full")
+    again.add_argument("--signal", choices=("bc", "ac"), default="bc")
+    again.add_argument("--data", default=None, help="corpus folder (default: found for you)")
+    again.add_argument("--out", default=None, help="default: runs/reproduce-<mode>/")
+    again.set_defaults(run=_reproduce)
+
+    beyond = commands.add_parser(
+        "beyond", help="notebook 08's grid: P1, P2, P3 folds × AC/BC, noise, calibration "
+                       "(resumable)")
+    beyond.add_argument("--mode", choices=("quick", "full"), default="full")
+    beyond.add_argument("--data", default=None, help="corpus folder (default: found for you)")
+    beyond.add_argument("--out", default=None, help="default: runs/beyond-<mode>/")
+    beyond.add_argument("--folds", type=int, nargs="+", default=None,
+                        help="P3 folds (0-based; default: all)")
+    beyond.add_argument("--epochs", type=int, default=None, help="cap on epochs")
+    beyond.add_argument("--versions", type=int, default=None,
+                        help="versions per recording (default: the paper's 15)")
+    beyond.add_argument("--seeds", type=int, nargs="+", default=None,
+                        help="train and test the P3 AC/BC grid again with these further seeds")
+    beyond.set_defaults(run=_beyond)
+
+    study = commands.add_parser(
+        "generalize", help="notebook 09: train recipes on every P3 fold (resumable)")
+    study.add_argument("--mode", choices=("quick", "full"), default="full")
+    study.add_argument("--recipes", nargs="+", default=None, metavar="NAME",
+                       help="recipes of generalize.RECIPES to train")
+    study.add_argument("--signal", choices=("bc", "ac"), default="bc")
+    study.add_argument("--seeds", type=int, nargs="+", default=[0])
+    study.add_argument("--folds", type=int, nargs="+", default=None,
+                       help="P3 folds (0-based; default: all)")
+    study.add_argument("--final", action="store_true",
+                       help="also train the recipe the selection rule builds from the "
+                            "finished ablation runs")
+    study.add_argument("--refit", action="store_true",
+                       help="train that recipe on every actor, for the CV's median best epoch")
+    study.add_argument("--refit-single", action="store_true",
+                       help="likewise for the model that predicts one clip at a time (the best "
+                            "recipe without speaker statistics on the early-stopping actors)")
+    study.add_argument("--ship", action="store_true",
+                       help="make the summary's choice predict's default (models/default.json, "
+                            "its files and DEFAULT_MODEL_CARD.md)")
+    study.add_argument("--baselines", action="store_true",
+                       help="the classical baseline (eGeMAPS; logistic regression and SVM; "
+                            "global and per-speaker standardisation; BC and AC) on P2 and P3")
+    study.add_argument("--versions", type=int, default=None,
+                       help="Table II versions per recording for the recipes that use them "
+                            "(default: the paper's 15); a smaller study, e.g. for a test")
+    study.add_argument("--models", default=None, help="where --ship writes (default: models/)")
+    study.add_argument("--summary", action="store_true",
+                       help="write runs/generalize-<mode>/summary.json from what has finished")
+    study.add_argument("--selection-seeds", type=int, nargs="+", default=[0, 1],
+                       help="the seeds every ablation recipe must have finished (default 0 1)")
+    study.add_argument("--threads", type=int, default=None,
+                       help="torch threads (default: one per core)")
+    study.add_argument("--data", default=None, help="corpus folder (default: found for you)")
+    study.add_argument("--out", default=None, help="default: runs/generalize-<mode>/")
+    study.set_defaults(run=_generalize)
+
+    evaluate = commands.add_parser("evaluate", help="every metric for a trained run")
+    evaluate.add_argument("folder", metavar="RUN", help="a run folder written by train")
+    evaluate.add_argument("--json", action="store_true")
+    evaluate.set_defaults(run=_evaluate)
+
+    predict = commands.add_parser("predict", help="the emotion of audio files")
+    predict.add_argument("files", nargs="+", help="any files soundfile reads")
+    predict.add_argument("--checkpoint", default=None, help="a model.pt; default: the model "
+                         "models/default.json names (else models/bcser_p3.pt)")
+    predict.add_argument("--same-speaker", action="store_true",
+                         help="the files are clips of one speaker, spanning their range of "
+                              "emotions: adapt to that speaker (no labels needed) before "
+                              "predicting each")
+    predict.add_argument("--json", action="store_true")
+    predict.set_defaults(run=_predict)
+    return parser
+
+
+def _one_line(message, category, filename, lineno, line=None) -> str:
+    return f"warning: {message}\n"  # a user reads the message, not our source line
+
+
+def main(argv: list[str] | None = None) -> int:
+    import warnings
+
+    args = build_parser().parse_args(argv)
+    warnings.formatwarning = _one_line
+    try:
+        return args.run(args)
+    except data.AudioError as err:  # a bad file met while building features: stop, name it
+        print(f"error: {err}; `python -m bcser_utils data check <corpus>` lists every bad file",
+              file=sys.stderr)
+        return 1
+    except (data.CorpusError, splits.SplitError, FileNotFoundError) as err:  # the user's input
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    except PermissionError as err:  # e.g. a read-only data folder for the feature cache
+        print(f"error: {err.filename or err}: not writable ({err.strerror}); point "
+              f"{config.DATA_DIR_ENV} at a writable folder", file=sys.stderr)
+        return 1

@@ -1,0 +1,52 @@
+"""Predict the emotion of audio files with a saved model (by default the shipped one).
+
+    python -m bcser_utils predict my_recording.wav [--checkpoint C] [--json]
+    python -m bcser_utils predict --same-speaker a.wav b.wav c.wav d.wav …
+
+The models themselves, and how a clip becomes probabilities, are ``learn.inference``; the files
+they live in are ``learn.artifacts``. This module imports neither training nor the studies, so
+``predict`` starts fast.
+
+Notebooks: 07_evaluation (the upload cell), 09_towards_unseen_speakers.
+"""
+
+from __future__ import annotations
+
+from bcser_utils.audio import data
+from bcser_utils.learn.artifacts import DEFAULT_MODEL, P3_CHECKPOINT, CheckpointError
+from bcser_utils.learn.inference import (
+    Classical,
+    DefaultModel,
+    Ensemble,
+    Predictor,
+    SpeakerError,
+    load_default,
+    read_clip,
+)
+
+__all__ = ["DEFAULT_MODEL", "P3_CHECKPOINT", "CheckpointError", "Classical", "DefaultModel",
+           "Ensemble", "Predictor", "SpeakerError", "load_default", "predict_files",
+           "read_clip"]
+
+
+def predict_files(paths, checkpoint=None,
+                  same_speaker: bool = False) -> tuple[list[dict], list[str]]:
+    """Predict every file; a bad file gets an error message and the rest are still predicted.
+    ``same_speaker``: the files are clips of one speaker, adapted to first
+    (``Predictor.predict_speaker``; with the default model, fused with the classical baseline).
+    ``checkpoint``: a model.pt instead of the default model."""
+    if checkpoint is None:
+        default = load_default(same_speaker=same_speaker)
+    else:
+        predictor = Predictor.load(checkpoint)
+        default = DefaultModel(predictor, None, 1.0, predictor)
+    if same_speaker:
+        return default.deep.predict_speaker(paths, default.classical, default.weight)
+    predictor = default.single
+    results, errors = [], []
+    for path in paths:
+        try:
+            results.append(predictor.predict_file(path))
+        except data.AudioError as err:
+            errors.append(str(err))
+    return results, errors

@@ -1,0 +1,543 @@
+"""The RAVDESS data layer: find or download the corpus, catalog it, validate it, load audio.
+
+- ``find_corpus()`` picks the data: a folder you name, ``$BCSER_RAVDESS_DIR``, an earlier
+  download, the development copy in ``../shared/data/ravdess``, a fresh checksummed download, and
+  only when all of those fail, the synthetic offline corpus (``bcser_utils.synthetic``).
+- ``catalog()`` lists every file with its decoded name and audio facts as a DataFrame, and marks
+  byte-identical files (RAVDESS has one such pair in Actor_07) so splits keep them together.
+- ``validate()`` compares a folder with the 1,440 expected names.
+- ``load_audio()`` reads .wav or .flac at any rate, mixes stereo to mono and returns float32, or
+  raises ``AudioError`` naming the file and the cause.
+
+Notebook: 01_dataset_exploration.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import struct
+import tempfile
+import warnings
+import zipfile
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import soundfile as sf
+
+from bcser_utils import config
+from bcser_utils.audio import synthetic
+from bcser_utils.audio.names import BadNameError, expected_names, parse_name
+
+if TYPE_CHECKING:  # pandas is imported where a catalog is built: `predict` never needs it
+    import pandas as pd
+
+AUDIO_SUFFIXES = (".wav", ".flac")
+
+
+class PartialCorpusWarning(UserWarning):
+    """Files or actors of the corpus that are missing or were skipped, named in the message."""
+
+
+class CorpusError(ValueError):
+    """A corpus folder with nothing to train on (no RAVDESS names, or none of the actors the
+    mode needs). The message names the folder and what to do."""
+
+
+class MisplacedFileWarning(UserWarning):
+    """A file whose name's actor contradicts its Actor_NN folder; the name decides, and the
+    warning names the file (a file filed under the wrong speaker could leak across P3 folds)."""
+
+
+class AudioError(ValueError):
+    """An audio file that cannot be used. The message names the file and the cause."""
+
+    def __init__(self, path: str | Path, cause: str):
+        super().__init__(f"{path}: {cause}")
+        self.path, self.cause = Path(path), cause
+
+    def __reduce__(self):
+        # so that an error raised in a worker process reaches the user whole (pickle would
+        # otherwise call AudioError(message) and lose the file and the cause)
+        return type(self), (self.path, self.cause)
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading
+
+
+def _wav_declared_data_bytes(path: Path) -> tuple[int, int] | None:
+    """(offset, size) of a WAV file's data chunk as its header declares it, or None if unknown.
+
+    libsndfile silently returns fewer frames for a truncated WAV, so we compare the header's
+    promise with the bytes actually on disk.
+    """
+    with open(path, "rb") as f:
+        head = f.read(12)
+        if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+            return None
+        while True:
+            chunk = f.read(8)
+            if len(chunk) < 8:
+                return None
+            chunk_id, size = chunk[:4], struct.unpack("<I", chunk[4:])[0]
+            if chunk_id == b"data":
+                return (f.tell(), size) if 0 < size < 0xFFFFFFFF else None
+            f.seek(size + (size & 1), os.SEEK_CUR)  # chunks are padded to even length
+
+
+def load_audio(path: str | Path, sample_rate: int | None = None,
+               cfg: config.Config | None = None, mono: bool = True,
+               centre_s: float | None = None) -> tuple[np.ndarray, int]:
+    """Read one audio file as mono float32; resample to ``sample_rate`` if given.
+
+    Accepts anything soundfile reads (.wav, .flac, …) at any rate ≥ ``cfg.audio.min_sample_rate``,
+    mono or stereo (stereo is averaged to mono). Raises ``AudioError`` naming the file and the
+    cause for a missing, empty, non-audio, corrupt, truncated, too short, silent or non-finite
+    file, and for an unexpected channel count or sample rate. Returns ``(audio, rate)``.
+    With ``mono=False`` every channel is kept, whatever their number: ``audio`` is then
+    ``(channels, samples)``. With ``centre_s``, a longer file is decoded only in its centre
+    ``centre_s`` seconds (a 30-minute recording need not fill the memory); the checks then see
+    that part.
+
+    Notebook: 01_dataset_exploration.
+    """
+    path = Path(path)
+    limits = (cfg or config.get_config()).audio
+    if not path.is_file():
+        raise AudioError(path, "no such file")
+    if path.stat().st_size == 0:
+        raise AudioError(path, "empty file (0 bytes)")
+    try:
+        info = sf.info(str(path))
+        start, frames, expected = 0, -1, info.frames  # frames=-1: to the end
+        if centre_s and info.frames > (kept := int(centre_s * info.samplerate)):
+            start, frames = (info.frames - kept) // 2, kept
+            expected = kept
+            warnings.warn(f"{display_path(path)} lasts {info.duration:.1f} s; only its centre "
+                          f"{centre_s:g} s is read", stacklevel=2)
+        audio, rate = sf.read(str(path), dtype="float32", always_2d=True, start=start,
+                              frames=frames)
+    except (sf.LibsndfileError, RuntimeError, TypeError) as err:
+        raise AudioError(path, f"not readable as audio, corrupt or truncated ({err})") from None
+    if len(audio) < expected:
+        raise AudioError(path, f"truncated: the header promises {info.frames} frames, "
+                               f"only {start + len(audio)} could be decoded")
+    if info.format == "WAV" and (declared := _wav_declared_data_bytes(path)):
+        offset, size = declared
+        if path.stat().st_size < offset + size:
+            raise AudioError(path, f"truncated: the header promises {size} bytes of audio, "
+                                   f"the file holds {path.stat().st_size - offset}")
+    if audio.shape[1] == 0 or (mono and audio.shape[1] > limits.max_channels):
+        raise AudioError(path, f"{audio.shape[1]} channels; expected mono or stereo")
+    if rate < limits.min_sample_rate:
+        raise AudioError(path, f"sample rate {rate} Hz is below the {limits.min_sample_rate} Hz "
+                               "minimum")
+    if len(audio) == 0:
+        raise AudioError(path, "contains no samples")
+    if not np.isfinite(audio).all():
+        raise AudioError(path, f"contains {int((~np.isfinite(audio)).sum())} NaN or inf samples")
+    duration = len(audio) / rate
+    if duration < limits.min_duration_s:
+        raise AudioError(path, f"too short: {duration:.3f} s, need at least "
+                               f"{limits.min_duration_s} s")
+    peak = np.abs(audio).max()
+    if peak < limits.silence_peak:
+        raise AudioError(path, "silent (peak below -100 dBFS)")
+    if mono:  # checked again once mixed: stereo channels that cancel each other are silence
+        audio = audio.mean(axis=1, dtype=np.float32)
+        if np.abs(audio).max() < max(limits.silence_peak,
+                                     peak * 10 ** (-limits.cancelled_mix_db / 20)):
+            raise AudioError(path, "silent once its channels are mixed to mono (they cancel "
+                                   "each other)")
+    else:
+        audio = np.ascontiguousarray(audio.T)
+    if sample_rate and sample_rate != rate:
+        import soxr
+
+        # soxr resamples along the first axis: (samples,) or (samples, channels)
+        audio, rate = soxr.resample(audio.T, rate, sample_rate, quality="HQ").T, sample_rate
+    return np.ascontiguousarray(audio, dtype=np.float32), rate
+
+
+# ---------------------------------------------------------------------------------------------
+# Catalog and validation
+
+
+def display_path(path: str | Path) -> str:
+    """``path`` relative to the working folder, so printed output carries no machine's layout."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return str(path)
+
+
+def audio_files(root: str | Path) -> list[Path]:
+    """Every .wav/.flac file under ``root`` (any depth), sorted."""
+    return sorted(p for p in Path(root).rglob("*") if p.suffix.lower() in AUDIO_SUFFIXES
+                  and p.is_file())
+
+
+def _content_hash(path: Path) -> str:
+    return hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
+
+
+def _duplicate_groups(paths: list[Path]) -> list[list[Path]]:
+    """Groups of byte-identical files. Files are compared by size first, hashed only on a tie."""
+    by_size = defaultdict(list)
+    for p in paths:
+        by_size[p.stat().st_size].append(p)
+    groups = []
+    for same_size in (g for g in by_size.values() if len(g) > 1):
+        by_hash = defaultdict(list)
+        for p in same_size:
+            by_hash[_content_hash(p)].append(p)
+        groups += [sorted(g) for g in by_hash.values() if len(g) > 1]
+    return sorted(groups)
+
+
+def catalog(root: str | Path, actors=None, warn: bool = True) -> pd.DataFrame:
+    """One row per usable RAVDESS speech file under ``root``, sorted by actor and name.
+
+    Columns: path, name, actor, sex, emotion, emotion_code, intensity, statement, repetition,
+    duration, sample_rate, channels, frames, duplicate_group (−1 unless the file is
+    byte-identical to another, e.g. Actor_07's ``03-01-03-01-02-0{1,2}-07``).
+    ``actors`` keeps only those actors. Files that are not RAVDESS speech or cannot be read are
+    left out and listed in ``df.attrs["unexpected"]`` / ``df.attrs["unreadable"]`` as
+    ``(path, reason)``; ``df.attrs["synthetic"]`` says whether the corpus is the synthetic one.
+
+    Notebook: 01_dataset_exploration.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise FileNotFoundError(f"{root}: no such corpus folder")
+    rows, unexpected, unreadable, seen = [], [], [], {}
+    for path in audio_files(root):
+        try:
+            name = parse_name(path)
+        except BadNameError as err:
+            unexpected.append((str(path), err.cause))
+            continue
+        if (name.modality, name.vocal_channel) != (3, 1):
+            unexpected.append((str(path), "not an audio-only speech file (03-01-…)"))
+            continue
+        if actors is not None and name.actor not in actors:
+            continue
+        folder = path.parent.name
+        if warn and folder.startswith("Actor_") and folder[6:].isdigit() \
+                and int(folder[6:]) != name.actor:
+            warnings.warn(f"{path}: its name says actor {name.actor:02d}, its folder {folder}; "
+                          f"catalogued as actor {name.actor:02d} (move it, or check the name)",
+                          MisplacedFileWarning, stacklevel=2)
+        if name.stem in seen:
+            unexpected.append((str(path), f"a second copy of {name.stem} "
+                                          f"(first: {seen[name.stem]})"))
+            continue
+        try:
+            info = sf.info(str(path))
+        except (sf.LibsndfileError, RuntimeError) as err:
+            unreadable.append((str(path), f"not readable as audio ({err})"))
+            continue
+        if info.frames == 0:
+            unreadable.append((str(path), "contains no samples"))
+            continue
+        seen[name.stem] = path.name
+        rows.append({
+            "path": path, "name": name.stem, "actor": name.actor, "sex": name.sex,
+            "emotion": name.emotion_name, "emotion_code": name.emotion,
+            "intensity": name.intensity_name, "statement": name.statement,
+            "repetition": name.repetition, "duration": info.frames / info.samplerate,
+            "sample_rate": info.samplerate, "channels": info.channels, "frames": info.frames,
+        })
+    columns = ["path", "name", "actor", "sex", "emotion", "emotion_code", "intensity",
+               "statement", "repetition", "duration", "sample_rate", "channels", "frames"]
+    import pandas as pd
+
+    df = pd.DataFrame(rows, columns=columns).sort_values(["actor", "name"], ignore_index=True)
+    df["duplicate_group"] = -1
+    for group_id, group in enumerate(_duplicate_groups(list(df["path"]))):
+        df.loc[df["path"].isin(group), "duplicate_group"] = group_id
+    df.attrs.update(root=str(root), synthetic=synthetic.is_synthetic(root),
+                    unexpected=unexpected, unreadable=unreadable)
+    if warn:
+        for path, reason in unexpected + unreadable:
+            warnings.warn(f"skipped {path}: {reason}", PartialCorpusWarning, stacklevel=2)
+        present = set(df["actor"])
+        wanted = set(actors) if actors is not None else set(range(1, 25))
+        if missing := sorted(wanted - present):
+            warnings.warn(f"{root}: no files for actor(s) {', '.join(f'{a:02d}' for a in missing)}"
+                          f"; continuing with {len(present)} actor(s)", PartialCorpusWarning,
+                          stacklevel=2)
+    return df
+
+
+@dataclass
+class CorpusReport:
+    """What ``validate()`` found in a corpus folder. Notebook: 01_dataset_exploration."""
+
+    root: str
+    synthetic: bool
+    n_files: int
+    actors: list[int]
+    files_per_emotion: dict[str, int]
+    sample_rates: dict[int, int]
+    stereo_files: list[str]
+    duplicates: list[list[str]]
+    missing_actors: list[int]
+    missing: list[str] = field(repr=False)  # every expected name not found, all 24 actors
+    missing_in_present_actors: list[str] = field(default_factory=list)
+    unexpected: list[tuple[str, str]] = field(default_factory=list)
+    unreadable: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def usable(self) -> bool:
+        return self.n_files > 0
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing and not self.unexpected and not self.unreadable
+
+    def to_dict(self) -> dict:
+        return asdict(self) | {"usable": self.usable, "complete": self.complete}
+
+    def summary(self) -> str:
+        def names(items, limit=10):
+            items = [str(i) for i in items]
+            more = f" … and {len(items) - limit} more" if len(items) > limit else ""
+            return ", ".join(items[:limit]) + more if items else "none"
+
+        kind = "SYNTHETIC corpus (not RAVDESS)" if self.synthetic else "RAVDESS corpus"
+        lines = [
+            f"{kind} at {display_path(self.root)}",
+            f"files: {self.n_files} of 1440 expected; actors: {len(self.actors)} "
+            f"({names([f'{a:02d}' for a in self.actors], 24)})",
+            "per emotion: " + ", ".join(f"{k} {v}" for k, v in self.files_per_emotion.items()),
+            "sample rates: " + (", ".join(f"{r} Hz × {n}" for r, n in self.sample_rates.items())
+                                 or "none"),
+            f"stereo files: {len(self.stereo_files)} ({names(self.stereo_files)})",
+            f"byte-identical groups: {len(self.duplicates)} "
+            f"({names([' = '.join(g) for g in self.duplicates])})",
+            f"missing actors: {names([f'{a:02d}' for a in self.missing_actors], 24)}",
+            f"missing files of present actors: {len(self.missing_in_present_actors)} "
+            f"({names(self.missing_in_present_actors)})",
+            f"unexpected files: {len(self.unexpected)} "
+            f"({names([f'{p} ({r})' for p, r in self.unexpected])})",
+            f"unreadable files: {len(self.unreadable)} "
+            f"({names([f'{p} ({r})' for p, r in self.unreadable])})",
+        ]
+        return "\n".join(lines)
+
+
+def _decode_problem(path) -> str | None:
+    """Why ``load_audio`` refuses ``path``, or None if it loads."""
+    try:
+        load_audio(path)
+    except AudioError as err:
+        return err.cause
+    return None
+
+
+def validate(root: str | Path, decode: bool = True, workers: int | None = None) -> CorpusReport:
+    """Compare a corpus folder with the 1,440 expected RAVDESS speech names.
+
+    With ``decode`` (the default) every file is also decoded and checked as training will read
+    it (``load_audio``: truncated, silent, NaN/inf, channels, rate, length), on ``workers``
+    processes (default: every core; 1,200 FLAC files in a few seconds); a bad file is listed in
+    ``unreadable`` with its cause and does not count as usable. Notebook: 01_dataset_exploration.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        df = catalog(root)
+    if decode and len(df):
+        from concurrent.futures import ProcessPoolExecutor
+
+        paths = [str(p) for p in df["path"]]
+        workers = min(workers or os.cpu_count() or 1, len(paths))
+        if workers > 1:
+            with ProcessPoolExecutor(workers) as pool:
+                problems = list(pool.map(_decode_problem, paths, chunksize=16))
+        else:
+            problems = [_decode_problem(p) for p in paths]
+        bad = [(path, cause) for path, cause in zip(paths, problems, strict=True) if cause]
+        if bad:
+            df.attrs["unreadable"] = df.attrs["unreadable"] + bad
+            df = df[~df["path"].astype(str).isin({path for path, _ in bad})]
+    emotions = config.get_config().emotions
+    found = set(df["name"])
+    expected = [n.stem for n in expected_names()]
+    actors = sorted(int(a) for a in df["actor"].unique())
+    missing = [n for n in expected if n not in found]
+    counts = Counter(df["emotion"])
+    return CorpusReport(
+        root=str(root), synthetic=bool(df.attrs["synthetic"]), n_files=len(df), actors=actors,
+        files_per_emotion={e: counts.get(e, 0) for e in emotions},
+        sample_rates={int(r): int(n) for r, n in sorted(Counter(df["sample_rate"]).items())},
+        stereo_files=sorted(df.loc[df["channels"] > 1, "name"]),
+        duplicates=[sorted(g["name"]) for _, g in df[df["duplicate_group"] >= 0]
+                    .groupby("duplicate_group")],
+        missing_actors=sorted(set(range(1, 25)) - set(actors)),
+        missing=missing,
+        missing_in_present_actors=[n for n in missing if int(n[-2:]) in actors],
+        unexpected=df.attrs["unexpected"], unreadable=df.attrs["unreadable"],
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Download
+
+
+def data_dir() -> Path:
+    """Where downloads and caches go: ``$BCSER_DATA_DIR``, else the checkout's ``data/``, else
+    the user cache folder."""
+    if env := os.environ.get(config.DATA_DIR_ENV):
+        return Path(env).expanduser()
+    if (config.REPO_ROOT / "data" / "README.md").exists():
+        return config.REPO_ROOT / "data"
+    import pooch
+
+    return Path(pooch.os_cache("bcser"))
+
+
+def safe_extract(archive: str | Path, dest: str | Path) -> Path:
+    """Extract a zip archive into ``dest``, refusing any member that would land outside it.
+
+    The whole archive is checked before anything is written, and it is unpacked into a temporary
+    folder that replaces ``dest`` only when extraction succeeded, so a bad archive leaves no trace.
+    """
+    dest = Path(dest).resolve()
+    with zipfile.ZipFile(archive) as zf:
+        for member in zf.infolist():
+            target = (dest / member.filename).resolve()
+            if member.filename.startswith(("/", "\\")) or not target.is_relative_to(dest):
+                raise ValueError(f"{archive}: member {member.filename!r} would be written outside "
+                                 f"{dest}; refusing to extract")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".extract-", dir=dest.parent))
+        try:
+            zf.extractall(staging)
+            if dest.exists():
+                shutil.rmtree(dest)
+            staging.replace(dest)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    return dest
+
+
+def download(dest: str | Path | None = None, url: str | None = None, md5: str | None = None,
+             progress: bool = True) -> Path:
+    """Fetch the official RAVDESS speech archive (checksummed, cached) and extract it.
+
+    Returns the extracted folder ``<dest>/ravdess``. A cached archive whose MD5 does not match
+    (an interrupted or corrupted download) is fetched again; a download that does not match is
+    refused and not kept. ``url``/``md5`` default to the Zenodo record in the config.
+
+    Notebook: 01_dataset_exploration.
+    """
+    import pooch
+
+    corpus = config.get_config().corpus
+    dest = Path(dest) if dest else data_dir()
+    url, md5 = url or corpus.url, md5 or corpus.archive_md5
+    archive = Path(pooch.retrieve(url, known_hash=f"md5:{md5}", fname=corpus.archive_name,
+                                  path=dest, progressbar=progress))
+    extracted = dest / "ravdess"
+    stamp = extracted / ".extracted-from"
+    if not (stamp.exists() and stamp.read_text() == md5):
+        if not stamp.exists() and extracted.is_dir() and any(extracted.iterdir()):
+            # not ours: extracting replaces the folder whole, and would delete the user's files
+            raise CorpusError(f"{extracted}: already holds files that no download put there; "
+                              "refusing to replace them: move them, or download elsewhere "
+                              f"({config.DATA_DIR_ENV}=…)")
+        safe_extract(archive, extracted)
+        stamp.write_text(md5)
+    report = validate(extracted)
+    if report.missing or report.unexpected:
+        warnings.warn(f"{extracted}: {len(report.missing)} expected files missing, "
+                      f"{len(report.unexpected)} unexpected", stacklevel=2)
+    return extracted
+
+
+# ---------------------------------------------------------------------------------------------
+# Which corpus to use
+
+
+@dataclass(frozen=True)
+class CorpusLocation:
+    """The corpus a notebook runs on, and where it came from. Notebook: 01_dataset_exploration."""
+
+    root: Path
+    origin: str  # "given", "environment", "download", "development copy", "synthetic"
+
+    @property
+    def synthetic(self) -> bool:
+        return synthetic.is_synthetic(self.root)
+
+    @property
+    def label(self) -> str:
+        if self.synthetic:
+            return "SYNTHETIC offline corpus (not RAVDESS: results say nothing about real speech)"
+        return f"RAVDESS ({self.origin})"
+
+
+def _development_copies() -> list[Path]:
+    """``shared/data/ravdess`` beside the checkout or the working folder (the course's dev copy)."""
+    bases = [config.REPO_ROOT, Path.cwd(), *Path.cwd().parents]
+    return [b.parent / "shared" / "data" / "ravdess" for b in bases] + \
+           [b / "shared" / "data" / "ravdess" for b in bases]
+
+
+def _has_audio(root: Path) -> bool:
+    return root.is_dir() and any(root.glob("Actor_*/*.*"))
+
+
+def find_corpus(path: str | Path | None = None, allow_download: bool | None = None,
+                progress: bool = True, cfg: config.Config | None = None) -> CorpusLocation:
+    """Pick the corpus: ``path``; ``$BCSER_RAVDESS_DIR``; a previous download; the development
+    copy ``../shared/data/ravdess``; a download (unless ``$BCSER_OFFLINE=1``); else synthetic.
+
+    The synthetic corpus is made for the actors of ``cfg.mode`` (all 24 in full mode).
+
+    Notebook: 01_dataset_exploration.
+    """
+    if path is not None:
+        if not _has_audio(Path(path)):
+            raise FileNotFoundError(f"{path}: no Actor_*/ audio files here")
+        return CorpusLocation(Path(path), "given")
+    if env := os.environ.get(config.RAVDESS_DIR_ENV):
+        if not _has_audio(Path(env)):
+            raise FileNotFoundError(f"{config.RAVDESS_DIR_ENV}={env}: no Actor_*/ audio files")
+        return CorpusLocation(Path(env), "environment")
+    if _has_audio(data_dir() / "ravdess"):
+        return CorpusLocation(data_dir() / "ravdess", "download")
+    for candidate in _development_copies():
+        if _has_audio(candidate):
+            return CorpusLocation(candidate, "development copy, actors 01–20")
+    if allow_download is None:
+        allow_download = os.environ.get(config.OFFLINE_ENV, "0") != "1"
+    if allow_download:
+        try:
+            return CorpusLocation(download(progress=progress), "download")
+        except Exception as err:  # no network, a refused checksum, …: fall back, loudly
+            warnings.warn(f"RAVDESS download failed ({err}); using the synthetic corpus",
+                          stacklevel=2)
+    actors = (cfg or config.get_config()).mode.actors or range(1, 25)
+    root = synthetic.make_corpus(data_dir() / "synthetic_ravdess", actors=actors,
+                                 progress=progress)
+    return CorpusLocation(root, "synthetic")
+
+
+def describe(location: CorpusLocation, df: pd.DataFrame, cfg: config.Config) -> str:
+    """The line every notebook prints first: which data, how much of it, and which mode."""
+    actors = sorted(df["actor"].unique())
+    span = f"{actors[0]:02d}–{actors[-1]:02d}" if actors else "none"
+    return (f"Data: {location.label} · {len(df)} files · {len(actors)} actors ({span}) · "
+            f"mode: {cfg.mode.name}")
+
+
+def report_json(report: CorpusReport) -> str:
+    return json.dumps(report.to_dict(), indent=2, default=str)

@@ -1,0 +1,331 @@
+"""The cached dataset builder: recordings → (BC) → versions → 16 kHz → features, on disk.
+
+``build(recordings, cfg, signal="bc")`` makes, for every recording of a catalog (any subset),
+its ``n_versions`` versions (``augment.versions``: the original, 12 single augmentations, random
+chains) and their feature tensors, in the paper's order: the BC filter on the original recording,
+augmentation at ``cfg.augment.sample_rate`` (48 kHz), then resampling to 16 kHz inside
+``features.extract``. The result is one float16 array of shape (recordings × versions, T, F)
+(float32 for the eGeMAPS functionals, whose ratios can exceed float16's 65,504),
+memory-mapped, plus an index table (recording, version, label, emotion, actor, …).
+
+- **Keyed by every parameter that shapes it:** the folder name is a hash of the BC, augmentation
+  and feature settings, the signal (ac/bc), the number of versions, the seed, the source code of
+  the modules that make the tensors, and the recordings themselves (name, size and modification
+  time). Change any and a new cache is built; nothing stale is reused.
+- **Resumable:** each recording's tensor is written to its own shard file, atomically, so an
+  interrupted build continues where it stopped.
+- **Parallel:** recordings are spread over all cores, with a progress bar.
+- **Self-healing:** a finished cache whose files disagree (a truncated ``features.npy``, an
+  unreadable ``meta.json``, an index of the wrong length) is rebuilt, with a ``CacheWarning``
+  that names it.
+- **One builder at a time:** a lock file per cache (``filelock``) makes a second process that asks
+  for the same cache (two notebooks, a notebook and the CLI) wait, then reopen what the first
+  built, instead of racing it for the same shard files.
+- **Splits come later:** version 0 is always the untouched original and each recording's versions
+  depend only on the seed and its own name, so a protocol that splits recordings before
+  augmenting simply uses version 0 of its validation and test recordings.
+
+Notebook: 04_features.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import warnings
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from bcser_utils import config
+from bcser_utils.audio import augment, bc, clip, data, features
+
+INDEX_COLUMNS = ["name", "actor", "sex", "emotion", "emotion_code", "intensity", "statement",
+                 "repetition", "duplicate_group"]
+
+
+def code_fingerprint() -> str:
+    """A hash of the source that shapes the cached tensors, so that a change of code (not only
+    of parameters) never reuses tensors the old code made: the modules bc, augment and features
+    whole; from data, the loader (``load_audio`` and its helper), not the catalog, validation or
+    download code around it; and this module's builder functions (not the readers below them,
+    such as ``FeatureDataset``, whose edits do not change a tensor). Comments, docstrings and
+    layout are left out (``_code_of``). Taken when this module is imported, so it describes the
+    code this process runs even if a file is edited later."""
+    return _CODE_FINGERPRINT
+
+
+def _fingerprint_of(modules, functions) -> str:
+    import inspect
+
+    digest = hashlib.sha256()
+    for module in modules:
+        digest.update(_code_of(Path(module.__file__).read_text()))
+    for function in functions:
+        digest.update(_code_of(inspect.getsource(function)))
+    return digest.hexdigest()[:12]
+
+
+def _code_of(source: str) -> bytes:
+    """``source``'s syntax tree without its comments, docstrings and layout: editing those never
+    changes a tensor, so it never changes the fingerprint (nor rebuilds a cache)."""
+    import ast
+    import textwrap
+
+    tree = ast.parse(textwrap.dedent(source))
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            first = node.body[0] if node.body else None
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) \
+                    and isinstance(first.value.value, str):
+                node.body = node.body[1:] or [ast.Pass()]
+    return ast.dump(tree).encode()
+
+
+def cache_key(recordings: pd.DataFrame, cfg: config.Config, signal: str, n_versions: int,
+              seed: int) -> str:
+    """A hash of everything that shapes the cached tensors (see the module docstring)."""
+    files = [(row.name, int(Path(row.path).stat().st_size), int(Path(row.path).stat().st_mtime))
+             for row in recordings[["name", "path"]].itertuples(index=False)]
+    shape = {"bc": asdict(cfg.bc), "augment": asdict(cfg.augment),
+             "features": asdict(cfg.features), "signal": signal, "n_versions": n_versions,
+             "seed": seed, "code": code_fingerprint(), "files": sorted(files)}
+    return hashlib.sha256(json.dumps(shape, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def recording_features(path: str | Path, name: str, cfg: config.Config, signal: str,
+                       n_versions: int, seed: int) -> tuple[np.ndarray, list[str]]:
+    """All versions of one recording as a (n_versions, T, F) array (``clip.dtype``), and their
+    labels: the clip path (``clip``) with augmentation between its two steps."""
+    audio, rate = clip.read(path, cfg)
+    made = augment.versions(clip.heard(audio, rate, signal, cfg.bc), rate, n=n_versions,
+                            seed=augment.recording_seed(seed, name), params=cfg.augment)
+    return (np.stack([clip.tensor(version, rate, cfg.features) for _, version in made]),
+            [label for label, _ in made])
+
+
+def _build_shard(job) -> tuple[str, list[str]]:
+    path, name, cfg, signal, n_versions, seed, shard = job
+    tensor, labels = recording_features(path, name, cfg, signal, n_versions, seed)
+    tmp = shard.with_suffix(".tmp.npy")
+    np.save(tmp, tensor)
+    os.replace(tmp, shard)  # a shard exists whole or not at all
+    return name, labels
+
+
+class FeatureCache:
+    """A built cache: ``features`` (memory-mapped, (N, T, F)) and ``index`` (N rows)."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+        self.index = pd.read_csv(self.folder / "index.csv")
+        self.meta = json.loads((self.folder / "meta.json").read_text())
+        self.features = np.load(self.folder / "features.npy", mmap_mode="r")
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    @property
+    def synthetic(self) -> bool:
+        return bool(self.meta["synthetic"])
+
+    def rows(self, names=None, versions=None) -> np.ndarray:
+        """Row numbers of the given recordings (all if None) and versions (all if None)."""
+        keep = np.ones(len(self.index), dtype=bool)
+        if names is not None:
+            keep &= self.index["name"].isin(set(names)).to_numpy()
+        if versions is not None:
+            keep &= self.index["version"].isin(set(versions)).to_numpy()
+        return np.flatnonzero(keep)
+
+
+def build(recordings: pd.DataFrame, cfg: config.Config | None = None, signal: str = "bc",
+          n_versions: int | None = None, seed: int | None = None,
+          cache_dir: str | Path | None = None, workers: int | None = None,
+          progress: bool = True) -> FeatureCache:
+    """Build (or reopen) the feature cache of ``recordings`` (a catalog, any subset).
+
+    ``signal`` is "bc" (the paper) or "ac" (the original recordings). Returns a FeatureCache.
+    Notebook: 04_features.
+    """
+    from filelock import FileLock
+
+    cfg = cfg or config.get_config()
+    if signal not in ("ac", "bc"):
+        raise ValueError(f"signal {signal!r}: expected 'ac' or 'bc'")
+    n_versions = n_versions or cfg.augment.n_versions
+    seed = cfg.mode.seed if seed is None else seed
+    recordings = recordings.sort_values("name", ignore_index=True)
+    key = cache_key(recordings, cfg, signal, n_versions, seed)
+    folder = Path(cache_dir or data.data_dir() / "cache") / f"features-{signal}-{key}"
+    if _complete(folder) and _damage(folder) is None:
+        return FeatureCache(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    with FileLock(folder / "build.lock"):
+        if _complete(folder):  # built before, or by another process while this one waited
+            if (problem := _damage(folder)) is None:
+                return FeatureCache(folder)
+            warnings.warn(f"{folder}: {problem}; rebuilding it", CacheWarning, stacklevel=2)
+            for name in ("features.npy", "meta.json", "index.csv"):
+                (folder / name).unlink(missing_ok=True)
+        return _build(recordings, cfg, signal, n_versions, seed, key, folder, workers, progress)
+
+
+class CacheWarning(UserWarning):
+    """A damaged feature cache that is being rebuilt; the message names it and the damage."""
+
+
+def _complete(folder: Path) -> bool:
+    return (folder / "features.npy").exists() and (folder / "meta.json").exists()
+
+
+def _damage(folder: Path) -> str | None:
+    """What is wrong with a finished cache (a truncated array, unreadable metadata, an index of
+    the wrong length), or None if its three files agree with each other."""
+    try:
+        meta = json.loads((folder / "meta.json").read_text())
+        shape = list(meta["shape"])
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        return f"meta.json is unreadable ({type(err).__name__})"
+    try:
+        stored = np.load(folder / "features.npy", mmap_mode="r")
+    except (OSError, ValueError) as err:
+        return f"features.npy is unreadable or truncated ({str(err)[:80]})"
+    if list(stored.shape) != shape:
+        return f"features.npy holds {list(stored.shape)}, meta.json says {shape}"
+    try:
+        with open(folder / "index.csv", "rb") as f:
+            rows = sum(1 for _ in f) - 1
+    except OSError:
+        return "index.csv is missing"
+    if rows != shape[0]:
+        return f"index.csv has {rows} rows for {shape[0]} tensors"
+    return None
+
+
+def _build(recordings, cfg, signal, n_versions, seed, key, folder, workers, progress):
+    """Make the missing shards (one per recording), then assemble features.npy and the index."""
+    from tqdm.auto import tqdm
+
+    shards = folder / "shards"
+    shards.mkdir(parents=True, exist_ok=True)
+    jobs = [(row.path, row.name, cfg, signal, n_versions, seed, shards / f"{row.name}.npy")
+            for row in recordings.itertuples(index=False)
+            if not (shards / f"{row.name}.npy").exists()]
+    labels_file = folder / "labels.json"
+    labels = json.loads(labels_file.read_text()) if labels_file.exists() else {}
+    workers = workers or os.cpu_count() or 1
+    bar = tqdm(total=len(recordings), initial=len(recordings) - len(jobs),
+               desc=f"features ({signal}, ×{n_versions})", disable=not progress)
+    try:
+        if workers > 1 and len(jobs) > 1:
+            with ProcessPoolExecutor(workers, initializer=_quiet_worker) as pool:
+                for name, made in pool.map(_build_shard, jobs, chunksize=4):
+                    labels[name] = made
+                    bar.update()
+        else:
+            for job in jobs:
+                name, made = _build_shard(job)
+                labels[name] = made
+                bar.update()
+    finally:
+        bar.close()
+        labels_file.write_text(json.dumps(labels))  # keep what was done, for a resumed build
+
+    first = np.load(shards / f"{recordings.name[0]}.npy", mmap_mode="r")
+    out = np.lib.format.open_memmap(folder / "features.tmp.npy", mode="w+", dtype=first.dtype,
+                                    shape=(len(recordings) * n_versions, *first.shape[1:]))
+    rows = []
+    for i, row in enumerate(recordings.itertuples(index=False)):
+        out[i * n_versions:(i + 1) * n_versions] = np.load(shards / f"{row.name}.npy")
+        made = labels.get(row.name) or [f"version {v}" for v in range(n_versions)]
+        rows += [{**{c: getattr(row, c) for c in INDEX_COLUMNS}, "version": v, "label": made[v]}
+                 for v in range(n_versions)]
+    out.flush()
+    del out
+    pd.DataFrame(rows).to_csv(folder / "index.csv", index=False)
+    (folder / "meta.json").write_text(json.dumps({
+        "signal": signal, "n_versions": n_versions, "seed": seed, "key": key,
+        "synthetic": bool(recordings.attrs.get("synthetic", False)),
+        "n_recordings": len(recordings), "shape": [len(rows), *first.shape[1:]],
+        "config": {"bc": asdict(cfg.bc), "augment": asdict(cfg.augment),
+                   "features": asdict(cfg.features)}}, indent=1, default=str))
+    os.replace(folder / "features.tmp.npy", folder / "features.npy")
+    for shard in shards.glob("*.npy"):
+        shard.unlink()
+    shards.rmdir()
+    return FeatureCache(folder)
+
+
+# the builder code that ``code_fingerprint`` hashes
+_BUILDERS = (recording_features, _build_shard, _build)
+_CODE_FINGERPRINT = _fingerprint_of((bc, augment, features, clip),
+                                    (data.load_audio, data._wav_declared_data_bytes, *_BUILDERS))
+
+
+def _quiet_worker() -> None:
+    """Each worker process uses one thread: two processes on two cores, not two threads each.
+
+    The pool's processes are forked after numpy, scipy and (maybe) torch have started their thread
+    pools, so setting OMP_NUM_THREADS here would come too late; threadpoolctl resizes the pools
+    already loaded. Measured on 120 recordings, 2 workers on 2 cores: 0.62 CPU s per recording
+    with the default pools, 0.42 with one thread each (benchmarks/prepare.py).
+    """
+    import sys
+
+    from threadpoolctl import threadpool_limits
+
+    os.environ["OMP_NUM_THREADS"] = "1"  # for libraries loaded later in the worker
+    global _LIMITS
+    _LIMITS = threadpool_limits(limits=1)  # kept referenced: the limit lasts the worker's life
+    if "torch" in sys.modules:  # never import torch (2-3 s) into a worker that does not need it
+        sys.modules["torch"].set_num_threads(1)
+
+
+_LIMITS = None
+
+
+class FeatureDataset:
+    """A torch-style Dataset over rows of a FeatureCache: (float32 tensor (T, F), label index).
+
+    ``normalizer`` is a ``normalize.Normalizer`` (or a ``features.Standardizer``, for the global
+    statistics alone); each clip is normalised with its speaker's statistics when it asks for
+    them. Notebook: 06_training.
+    """
+
+    def __init__(self, cache: FeatureCache, rows, normalizer):
+        from bcser_utils.audio.normalize import Normalizer
+
+        if isinstance(normalizer, features.Standardizer):
+            normalizer = Normalizer(standardizer=normalizer)
+        self.cache, self.rows, self.normalizer = cache, np.asarray(rows), normalizer
+        self.labels = cache.index["emotion_code"].to_numpy()[self.rows] - 1
+        self.speakers = cache.index["actor"].to_numpy()[self.rows]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, i):
+        import torch
+
+        x = self.normalizer.transform(self.cache.features[self.rows[i]], self.speakers[[i]])
+        return torch.from_numpy(x), int(self.labels[i])
+
+    def batch(self, positions):
+        """Items ``positions`` as one (B, T, F) float32 tensor and (B,) labels: the rows are read
+        from the memory-mapped cache in file order (one pass, no per-clip Python) and
+        normalised together. Equal to stacking ``self[i]`` for each position."""
+        import torch
+
+        positions = np.asarray(positions)
+        rows = self.rows[positions]
+        order = np.argsort(rows, kind="stable")
+        x = np.empty((len(rows), *self.cache.features.shape[1:]),
+                      dtype=self.cache.features.dtype)
+        x[order] = self.cache.features[rows[order]]
+        return (torch.from_numpy(self.normalizer.transform(x, self.speakers[positions])),
+                torch.from_numpy(self.labels[positions].astype(np.int64)))

@@ -1,0 +1,395 @@
+"""The paper's training recipe, with checkpoints that let an interrupted run resume exactly.
+
+- Loss: cross-entropy with class weights from scikit-learn's "balanced" heuristic
+  (n_samples / (n_classes · count), computed on the training labels; ``class_weight="none"``
+  weighs every class alike) and label smoothing 0.1.
+- Adam, batch size 64; early stopping on validation loss with patience 5, restoring the weights
+  of the best epoch.
+- The device is picked automatically (cuda, then mps, then cpu); every random source is seeded:
+  the model's initial weights, dropout, and the shuffling (one generator per epoch, so a resumed
+  run shuffles exactly as an uninterrupted one would).
+- A checkpoint after every epoch holds the model, the optimizer, the early-stopping state, the
+  history and the random state. It loads with ``torch.load(..., weights_only=True)``.
+- The same code trains on several processes under ``torchrun`` (DistributedDataParallel; NCCL on
+  GPUs, gloo on CPUs): every process takes its share of each global batch of 64 and the loss is
+  normalised over the whole batch, so the averaged gradient is the one-process gradient. Only
+  BatchNorm differs: on GPUs it is synchronised (SyncBatchNorm); on CPUs each process normalises
+  its own share, so results match a single process closely but not exactly.
+
+Notebook: 06_training.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from scipy.special import xlogy
+from sklearn.utils.class_weight import compute_class_weight
+from torch import nn
+
+from bcser_utils.config import Training
+
+
+def pick_device() -> torch.device:
+    """cuda if there is a GPU (under torchrun: this process's GPU), else Apple's mps, else CPU."""
+    if torch.cuda.is_available():
+        return torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
+    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def init_distributed() -> tuple[int, int]:
+    """Join the process group when started by ``torchrun`` with several processes; return
+    (rank, world size), (0, 1) otherwise. NCCL when there are GPUs, gloo on CPUs."""
+    import torch.distributed as dist
+
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1 and not dist.is_initialized():
+        if torch.cuda.is_available():
+            torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", 0)))
+        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+    return distributed()
+
+
+def distributed() -> tuple[int, int]:
+    """(rank, world size) of this process: (0, 1) unless a process group is running."""
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
+def barrier() -> None:
+    """Wait for every process (nothing to wait for in a single process)."""
+    if distributed()[1] > 1:
+        torch.distributed.barrier()
+
+
+class GlobalBatches(torch.utils.data.Sampler):
+    """Batches of ``batch_size`` in one global order; each process gets its share of each batch.
+
+    The order is ``torch.randperm(n, generator=generator)`` (or 0..n-1 without a generator), so
+    a run resumed at epoch k draws the batches an uninterrupted one would. With ``world``
+    processes, process ``rank`` takes items rank, rank + world, ... of every batch; a last batch
+    smaller than ``world`` is dropped, since every process must take part in every step.
+    """
+
+    def __init__(self, n: int, batch_size: int, generator: torch.Generator | None = None,
+                 rank: int = 0, world: int = 1, repeats: int = 1):
+        self.n, self.batch_size, self.generator = n, batch_size, generator
+        self.rank, self.world, self.repeats = rank, world, repeats
+
+    def __iter__(self):
+        total = self.n * self.repeats  # with repeats, every item comes that many times, shuffled
+        order = ((torch.randperm(total, generator=self.generator) % self.n).tolist()
+                 if self.generator is not None else [i % self.n for i in range(total)])
+        for start in range(0, total, self.batch_size):
+            batch = order[start:start + self.batch_size]
+            if len(batch) >= self.world:
+                yield batch[self.rank::self.world]
+
+    def __len__(self) -> int:
+        full, last = divmod(self.n * self.repeats, self.batch_size)
+        return full + (last >= self.world if last else 0)
+
+
+def class_weights(labels, n_classes: int = 8) -> torch.Tensor:
+    """Inverse-frequency weights, sklearn's "balanced": n_samples / (n_classes · count_c)."""
+    weights = compute_class_weight("balanced", classes=np.arange(n_classes), y=np.asarray(labels))
+    return torch.tensor(weights, dtype=torch.float32)
+
+
+def make_loss(weights: torch.Tensor | None, label_smoothing: float) -> nn.CrossEntropyLoss:
+    return nn.CrossEntropyLoss(weight=weights, label_smoothing=label_smoothing)
+
+
+def smoothing_floor(n_classes: int = 8, label_smoothing: float = 0.1) -> float:
+    """The lowest cross-entropy a perfect model can reach under label smoothing: the entropy of
+    the smoothed target. 0.467 for 8 classes and ε = 0.1, so a loss near 0.6 is not a poor fit.
+    (With class weights PyTorch weights each term of the smoothed target, which lifts the floor a
+    little, to 0.485 for RAVDESS's weights; notebook 06 measures it.)
+
+    Notebook: 06_training.
+    """
+    true = 1 - label_smoothing + label_smoothing / n_classes
+    other = label_smoothing / n_classes
+    return float(-(xlogy(true, true) + (n_classes - 1) * xlogy(other, other)))  # 0·log 0 = 0
+
+
+@dataclass
+class EarlyStopping:
+    """Stop after ``patience`` epochs without a lower validation loss; remember the best."""
+
+    patience: int
+    best_loss: float = math.inf
+    best_epoch: int = 0
+    bad_epochs: int = 0
+
+    def step(self, epoch: int, val_loss: float) -> bool:
+        """Record one epoch; True if it improved on the best so far."""
+        if val_loss < self.best_loss:
+            self.best_loss, self.best_epoch, self.bad_epochs = val_loss, epoch, 0
+            return True
+        self.bad_epochs += 1
+        return False
+
+    @property
+    def should_stop(self) -> bool:
+        return self.bad_epochs >= self.patience
+
+
+@dataclass
+class History:
+    epoch: list = field(default_factory=list)
+    train_loss: list = field(default_factory=list)
+    train_accuracy: list = field(default_factory=list)
+    val_loss: list = field(default_factory=list)
+    val_accuracy: list = field(default_factory=list)
+    seconds: list = field(default_factory=list)
+
+
+@dataclass
+class FitResult:
+    model: nn.Module  # with the best epoch's weights
+    history: History
+    best_epoch: int
+    stopped_epoch: int  # the last epoch run
+    early_stopped: bool
+    class_weights: list
+
+
+def keep_freed_memory() -> None:
+    """Let this process reuse the memory it frees instead of handing it back to the system.
+
+    A training step allocates tens of large activation buffers and frees them again. glibc's
+    malloc serves blocks above 32 MiB with mmap and unmaps them on free, so every step pays the
+    kernel to map and zero fresh pages (a 52 MB buffer: 16 ms to fill fresh, 6 ms reused, on this
+    course's 2-core machine). Turning mmap off and raising the trim threshold keeps those pages
+    in the heap; the peak memory stays what the largest step needs. Process-wide and idempotent;
+    a no-op where the C library is not glibc (macOS, Windows, musl).
+    """
+    import ctypes
+    import platform
+
+    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+        return
+    libc = ctypes.CDLL(None)
+    m_trim_threshold, m_mmap_max = -1, -4  # glibc's mallopt parameters (malloc.h)
+    libc.mallopt(m_mmap_max, 0)
+    libc.mallopt(m_trim_threshold, 1 << 30)
+
+
+def seed_everything(seed: int) -> None:
+    torch.manual_seed(seed)
+    np.random.seed(seed)
+
+
+def batches(data, sampler):
+    """(x, y) tensors for each batch of indices that ``sampler`` yields.
+
+    A dataset with a ``batch(indices)`` method (``dataset.FeatureDataset``) reads and normalises
+    a whole batch at once; any other is read item by item and stacked, as a DataLoader would.
+    """
+    read = getattr(data, "batch", None)
+    for indices in sampler:
+        if read is not None:
+            yield read(indices)
+        else:
+            xs, ys = zip(*(data[i] for i in indices), strict=True)
+            yield torch.stack([torch.as_tensor(x) for x in xs]), torch.tensor(ys)
+
+
+def spec_augment(x: torch.Tensor, max_time: int = 20, max_bands: int = 8,
+                 n_masks: int = 2) -> torch.Tensor:
+    """SpecAugment's masking (Park et al., 2019) on standardised features (B, T, F): in every
+    clip, ``n_masks`` time masks of 0–``max_time`` frames and ``n_masks`` band masks of
+    0–``max_bands`` bands, each at a random place, set to 0 (the training mean). A new tensor;
+    the draws come from torch's seeded generator. Notebook: 09_towards_unseen_speakers.
+    """
+    b, t, f = x.shape
+    keep = torch.ones(b, t, f, dtype=torch.bool, device=x.device)
+    for axis, size, most in ((1, t, max_time), (2, f, max_bands)):
+        width = torch.randint(0, most + 1, (b, n_masks, 1))
+        start = (torch.rand(b, n_masks, 1) * (size - width + 1)).long()
+        steps = torch.arange(size).view(1, 1, size)
+        masked = ((steps >= start) & (steps < start + width)).any(1).to(x.device)  # (B, size)
+        keep &= ~(masked.unsqueeze(2) if axis == 1 else masked.unsqueeze(1))
+    return x * keep
+
+
+def mixup(x: torch.Tensor, alpha: float) -> tuple[torch.Tensor, torch.Tensor, float]:
+    """mixup (Zhang et al., 2018): each clip blended with another of the batch,
+    λ·x + (1 − λ)·x[partner], λ ~ Beta(α, α) once per batch. Returns the blend, the partners and
+    λ; the loss is blended alike. Notebook: 09_towards_unseen_speakers."""
+    lam = float(torch.distributions.Beta(alpha, alpha).sample())
+    partner = torch.randperm(len(x)).to(x.device)
+    return lam * x + (1 - lam) * x[partner], partner, lam
+
+
+def _run_epoch(model, loader, loss_fn, weights, device, optimizer=None,
+               cfg: Training | None = None) -> tuple[float, float]:
+    """One pass; trains if an optimizer is given. Returns (loss, accuracy over clips).
+
+    The loss of the pass is the class-weighted mean over all its clips, Σ w·ℓ / Σ w, the quantity
+    each batch's loss estimates, so it does not depend on how the clips were batched. Under DDP a
+    process holds only a share of each batch: its weighted mean is rescaled to (share's weight ÷
+    whole batch's weight), so the shares add up to the one-process loss, and DDP's gradient
+    average (hence the ``* world``) to the one-process gradient. Totals stay tensors until the
+    end: no synchronising ``.item()`` per batch.
+    """
+    _, world = distributed()
+    model.train(optimizer is not None)
+    dtype = torch.float32 if device.type == "mps" else torch.float64  # mps has no float64
+    totals = torch.zeros(4, dtype=dtype, device=device)  # Σ w·ℓ, Σ w, correct, clips
+    with torch.enable_grad() if optimizer is not None else torch.inference_mode():
+        for x, y in loader:
+            x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+            partner, lam = None, 1.0
+            if optimizer is not None and cfg is not None:  # training-time augmentation
+                if cfg.spec_augment:
+                    x = spec_augment(x)
+                if cfg.mixup_alpha > 0:
+                    x, partner, lam = mixup(x, cfg.mixup_alpha)
+            logits = model(x)
+            loss = loss_fn(logits, y)  # weighted mean over this process's clips
+            if partner is not None:
+                loss = lam * loss + (1 - lam) * loss_fn(logits, y[partner])
+            weight = weights[y].sum()
+            if optimizer is not None:
+                step_loss = loss
+                if world > 1:
+                    batch_weight = weight.detach().clone()
+                    torch.distributed.all_reduce(batch_weight)
+                    step_loss = loss * weight / batch_weight
+                optimizer.zero_grad()
+                (step_loss * world).backward()
+                optimizer.step()
+            correct = (logits.argmax(1) == y).sum()
+            totals += torch.stack([loss.detach() * weight, weight, correct.to(weight.dtype),
+                                   weight.new_tensor(len(y))]).to(dtype)
+    if world > 1:
+        torch.distributed.all_reduce(totals)
+    loss, accuracy = totals[0] / totals[1], totals[2] / totals[3]
+    return loss.item(), accuracy.item()
+
+
+def fit(model: nn.Module, train_set, val_set, cfg: Training, *, max_epochs: int | None = None,
+        seed: int = 0, checkpoint: str | Path | None = None, device: torch.device | None = None,
+        progress: bool = True) -> FitResult:
+    """Train ``model`` with the paper's recipe; resume from ``checkpoint`` if it exists.
+
+    An empty ``val_set`` trains all ``max_epochs`` and keeps the last epoch's weights (a refit
+    whose epoch count was chosen by cross-validation). ``train_set`` / ``val_set`` yield
+    (features, label) and have a ``labels`` array (as
+    ``dataset.FeatureDataset`` does). Under ``torchrun`` (after ``init_distributed``) it trains
+    with DistributedDataParallel; only rank 0 writes the checkpoint. Notebook: 06_training.
+    """
+    from tqdm.auto import tqdm
+
+    rank, world = distributed()
+    device = device or pick_device()
+    if device.type == "cpu":
+        keep_freed_memory()
+    max_epochs = max_epochs or cfg.max_epochs
+    n_classes = model.classify[-1].out_features
+    if cfg.class_weight not in ("balanced", "none"):
+        raise ValueError(f"training.class_weight {cfg.class_weight!r}: expected 'balanced' or "
+                         "'none'")
+    weights = (class_weights(train_set.labels, n_classes) if cfg.class_weight == "balanced"
+               else torch.ones(n_classes)).to(device)
+    loss_fn = make_loss(weights, cfg.label_smoothing)
+    model.to(device)
+    net = _wrap(model, device) if world > 1 else model  # what the steps run; model = the weights
+    optimizer = (torch.optim.AdamW(model.parameters(), lr=cfg.learning_rate,
+                                   weight_decay=cfg.weight_decay) if cfg.weight_decay
+                 else torch.optim.Adam(model.parameters(), lr=cfg.learning_rate))
+    if cfg.lr_schedule not in ("constant", "plateau"):
+        raise ValueError(f"training.lr_schedule {cfg.lr_schedule!r}: expected 'constant' or "
+                         "'plateau'")
+    # "plateau": halve the learning rate after 2 epochs without a lower validation loss
+    schedule = (torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=0.5, patience=2)
+                if cfg.lr_schedule == "plateau" else None)
+    stopper, history, start = EarlyStopping(cfg.patience), History(), 1
+    best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    torch.manual_seed(seed + 1000 * rank)  # dropout's random stream, its own in each process
+
+    checkpoint = Path(checkpoint) if checkpoint else None
+    if checkpoint and checkpoint.exists():
+        state = torch.load(checkpoint, map_location=device, weights_only=True)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        if schedule is not None:
+            schedule.load_state_dict(state["schedule"])
+        best_state = state["best_model"]
+        stopper = EarlyStopping(**state["early_stopping"])
+        history = History(**state["history"])
+        torch.set_rng_state(state["rng"])
+        start = state["epoch"] + 1
+        if stopper.should_stop:
+            start = max_epochs + 1  # already finished: just restore the best weights
+
+    # Validation in eval mode has no batch statistics: larger batches are only faster.
+    val_batches = GlobalBatches(len(val_set), 4 * cfg.batch_size, rank=rank, world=world)
+    bar = tqdm(range(start, max_epochs + 1), desc="epochs", disable=not progress or rank > 0,
+               initial=start - 1, total=max_epochs)
+    for epoch in bar:
+        began = time.perf_counter()
+        order = torch.Generator().manual_seed(seed * 100_003 + epoch)  # same order if resumed
+        train_batches = GlobalBatches(len(train_set), cfg.batch_size, order, rank, world,
+                                      cfg.epoch_repeats)
+        train_loss, train_acc = _run_epoch(net, batches(train_set, train_batches), loss_fn,
+                                           weights, device, optimizer, cfg)
+        if len(val_set):
+            val_loss, val_acc = _run_epoch(net, batches(val_set, val_batches), loss_fn, weights,
+                                           device)
+        else:  # a refit on every speaker: no early stopping, the last epoch's weights are kept
+            val_loss = val_acc = math.nan
+        for key, value in zip(asdict(history), (epoch, train_loss, train_acc, val_loss, val_acc,
+                                                time.perf_counter() - began), strict=True):
+            getattr(history, key).append(value)
+        if not len(val_set) or stopper.step(epoch, val_loss):
+            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+            stopper.best_epoch = epoch if not len(val_set) else stopper.best_epoch
+        if schedule is not None:
+            schedule.step(val_loss if len(val_set) else train_loss)
+        bar.set_postfix(train_loss=f"{train_loss:.3f}", val_loss=f"{val_loss:.3f}",
+                        val_acc=f"{val_acc:.3f}", best=stopper.best_epoch)
+        if checkpoint and rank == 0:
+            _save(checkpoint, {
+                "epoch": epoch, "model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                "best_model": best_state, "early_stopping": asdict(stopper),
+                "history": asdict(history), "rng": torch.get_rng_state(),
+                "schedule": schedule.state_dict() if schedule is not None else {}})
+        if stopper.should_stop:
+            break
+    bar.close()
+    model.load_state_dict(best_state)
+    return FitResult(model, history, stopper.best_epoch,
+                     history.epoch[-1] if history.epoch else 0, stopper.should_stop,
+                     weights.tolist())
+
+
+def _wrap(model: nn.Module, device: torch.device) -> nn.Module:
+    """DistributedDataParallel around ``model`` (whose parameters it shares and updates); on GPUs
+    its BatchNorm layers are synchronised over the processes first (not possible on CPUs)."""
+    from torch.nn.parallel import DistributedDataParallel
+
+    if device.type == "cuda":
+        model = nn.SyncBatchNorm.convert_sync_batchnorm(model)  # same object, layers swapped
+        return DistributedDataParallel(model, device_ids=[device.index])
+    return DistributedDataParallel(model)
+
+
+def _save(path: Path, state: dict) -> None:
+    """Write beside the target, then rename: a crash mid-write never corrupts the checkpoint."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(state, tmp)
+    os.replace(tmp, path)
