@@ -8,7 +8,8 @@ Each notebook runs in a fresh kernel in the notebooks folder (so relative paths 
 Jupyter). Executed copies go to ``--out`` (their figures to build/figures/); ``--inplace``
 rewrites the committed notebooks and their figures in figures/, with
 volatile metadata stripped so a re-run changes only what really changed. A table of wall time and
-the kernel's peak memory per notebook is printed at the end (DESIGN.md §6 budgets: 10 min and 2 GB).
+the kernel's peak memory per notebook is printed at the end (budgets in docs/design.md, Targets:
+10 min and 2 GB).
 ``--clean`` writes the copies a class starts from, ``clean/NN_*.ipynb``: no outputs, no execution
 counts, and every exercise solution hidden again (``show_solution=True`` becomes ``False``).
 """

@@ -1,4 +1,4 @@
-"""Benchmark the Table II augmentations (bcser_utils.augment); see DESIGN.md §6.
+"""Benchmark the Table II augmentations (bcser_utils.augment); see docs/design.md, Targets.
 
     python benchmarks/augment.py [--recordings N] [--workers 2] [--repeats 7]
 
@@ -142,8 +142,9 @@ def main(argv: list[str] | None = None) -> int:
           f"decode + versions {cpu2 - cpu1:.1f} s "
           f"(wall × workers = {args.workers * augment_s:.1f} s)")
     if n:
-        print(f"scaled to all 1,440 recordings: ≈ {augment_s * 1440 / n:.0f} s (DESIGN.md §6: "
-              "BC + 15 versions + features of all 1,440 in ≤ 300 s on 2 cores)")
+        print(f"scaled to all 1,440 recordings: ≈ {augment_s * 1440 / n:.0f} s "
+              "(docs/design.md, Targets: BC + 15 versions + features of all 1,440 in ≤ 300 s "
+              "on 2 cores)")
     print(f"\npeak memory (ru_maxrss): this process {_maxrss_mib(resource.RUSAGE_SELF):.0f} MiB, "
           f"largest worker {_maxrss_mib(resource.RUSAGE_CHILDREN):.0f} MiB")
     print(f"load average {os.getloadavg()[0]:.2f} (1 min) at the end")

@@ -1,4 +1,5 @@
-"""Benchmark the AC→BC conversion against the floor of just reading the audio (DESIGN.md §6).
+"""Benchmark the AC→BC conversion against the floor of just reading the audio (docs/design.md,
+Targets).
 
     .venv/bin/python benchmarks/bc.py [--data DIR] [--limit N]
 

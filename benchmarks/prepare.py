@@ -1,4 +1,5 @@
-"""Benchmark data preparation against DESIGN.md §6: the decoding floor, a cold build, a re-open.
+"""Benchmark data preparation against docs/design.md, Targets: the decoding floor, a cold build,
+a re-open.
 
     python benchmarks/prepare.py [--recordings N] [--mode full|quick] [--workers W]
                                  [--versions V] [--data DIR] [--tmp DIR] [--keep] [--json FILE]
@@ -20,8 +21,9 @@ bound on what the stage held at once.
 By default it uses full mode: every recording of the corpus ``data.find_corpus`` finds (1,200 on
 the development copy, actors 01–20). ``--recordings N`` keeps N of them, evenly spread over actors
 and emotions, for a quick check; ``--mode quick`` starts from the quick-mode actors (01–06).
-Targets (DESIGN.md §6): a cold build of all 1,440 RAVDESS recordings in ≤ 5 min on 2 cores, a
-warm re-run in ≤ 10 s. Run it on a quiet machine: other work on the same cores inflates every time.
+Targets (docs/design.md, Targets): a cold build of all 1,440 RAVDESS recordings in ≤ 5 min on
+2 cores, a warm re-run in ≤ 10 s. Run it on a quiet machine: other work on the same cores
+inflates every time.
 """
 
 from __future__ import annotations
@@ -44,8 +46,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # a checkout, inst
 
 from bcser_utils import config, data, dataset  # noqa: E402
 
-TARGET_COLD_S_PER_1440 = 300.0  # DESIGN.md §6: ≤ 5 min for 1,440 recordings on 2 CPU cores
-TARGET_WARM_S = 10.0  # DESIGN.md §6: a rerun with a warm cache in ≤ 10 s
+TARGET_COLD_S_PER_1440 = 300.0  # docs/design.md, Targets: ≤ 5 min for 1,440 recordings, 2 cores
+TARGET_WARM_S = 10.0  # docs/design.md, Targets: a rerun with a warm cache in ≤ 10 s
 
 
 def _peak_mib(who: int) -> float:

@@ -1,4 +1,5 @@
-"""Benchmark every stage of the pipeline, in quick or full mode, against DESIGN.md §6.
+"""Benchmark every stage of the pipeline, in quick or full mode, against docs/design.md,
+Targets.
 
     python benchmarks/stages.py [--mode quick|full] [--workers W] [--data DIR] [--json FILE]
 
@@ -42,7 +43,7 @@ from prepare import _catalog, _in_fresh_process, _measured, _subset  # noqa: E40
 from bcser_utils import augment, bc, config, data, dataset  # noqa: E402
 
 STAGES = ("decode", "bc", "augment", "features", "warm", "epoch", "evaluate", "predict_warm")
-TARGETS = {  # DESIGN.md §6
+TARGETS = {  # docs/design.md, Targets
     "features": "≤ 300 s for 1,440 recordings (cold), ≤ 10 s warm",
     "predict": "≤ 50 ms per 4 s clip loaded, ≤ 5 s cold",
 }
@@ -228,8 +229,8 @@ def main(argv: list[str] | None = None) -> int:
           f"augmentation {by['augment']['wall_s'] - by['bc']['wall_s']:.1f} s, features "
           f"{by['features']['wall_s'] - by['augment']['wall_s']:.1f} s")
     per_1440 = by["features"]["wall_s"] / n * 1440
-    print(f"targets (DESIGN.md §6): cold build {per_1440:.0f} s per 1,440 recordings (≤ 300, "
-          f"{'met' if per_1440 <= 300 else 'NOT met'}"
+    print(f"targets (docs/design.md, Targets): cold build {per_1440:.0f} s per 1,440 recordings "
+          f"(≤ 300, {'met' if per_1440 <= 300 else 'NOT met'}"
           f"{'' if n == 1440 else ', extrapolated linearly'}); warm {by['warm']['wall_s']:.1f} s "
           f"(≤ 10); predict {by['predict_warm']['median_ms']:.1f} ms/clip (≤ 50) and cold "
           f"{by['predict_cold']['wall_s']:.1f} s (≤ 5)")

@@ -9,6 +9,7 @@ from bcser_utils import config
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
+RESULTS = (ROOT / "results" / "README.md").read_text()  # the full result tables
 
 
 def test_every_notebook_has_both_badges_and_every_badge_points_at_a_notebook():
@@ -176,25 +177,25 @@ def test_clean_copies_have_no_outputs_no_solutions_and_every_exercise(tmp_path):
 
 
 def test_readme_quotes_the_committed_full_mode_results_of_notebook_08():
-    # The README's notebook-08 table is made from results/beyond-full.json by
-    # report.beyond_readme_table, so a re-run that changes a number must change the README too.
+    # results/README.md's notebook-08 table is made from results/beyond-full.json by
+    # report.beyond_readme_table, so a re-run that changes a number must change the page too.
     from bcser_utils import report
 
     summary = report.load_summary(ROOT / "results" / "beyond-full.json")
     assert summary["mode"] == "full" and not summary["synthetic"]
     assert summary["command"].startswith("python -m bcser_utils beyond --mode full")
-    assert report.beyond_readme_table(summary) in README
+    assert report.beyond_readme_table(summary) in RESULTS
 
 
 def test_readme_quotes_the_committed_full_mode_results_of_notebook_09():
-    # made from results/generalize-full.json by study_report.generalize_readme_table, as for
-    # notebook 08
+    # results/README.md's notebook-09 table, made from results/generalize-full.json by
+    # study_report.generalize_readme_table, as for notebook 08
     from bcser_utils import report, study_report
 
     summary = report.load_summary(ROOT / "results" / "generalize-full.json")
     assert summary["mode"] == "full" and "SYNTHETIC" not in summary["source"]
     assert summary["command"].startswith("python -m bcser_utils generalize --mode full")
-    assert study_report.generalize_readme_table(summary) in README
+    assert study_report.generalize_readme_table(summary) in RESULTS
 
 
 def test_committed_notebooks_hold_no_widget_views_or_frozen_progress_bars():
