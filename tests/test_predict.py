@@ -267,7 +267,7 @@ def test_the_shipped_default_adapts_to_a_speaker_and_predicts_single_clips(ravde
     from bcser_utils import predict
 
     if not predict.DEFAULT_MODEL.is_file():
-        pytest.skip("no shipped default model (models/default.json)")
+        pytest.skip("no shipped default model (bcser_utils/models/default.json)")
     chosen = json.loads(predict.DEFAULT_MODEL.read_text())
     default = predict.load_default()
     assert 0 <= default.weight <= 1 and (default.classical is None) == (not chosen["classical"])

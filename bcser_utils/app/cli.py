@@ -12,7 +12,8 @@
                [--final] [--refit] [--refit-single]   chosen one, --refit it on every actor,
                [--summary] [--ship]   --summary writes the numbers, --ship the default model
     evaluate RUN [--json]       every metric of the paper for a trained run
-    predict FILE... [--json]    the emotion of any audio file (default: models/default.json);
+    predict FILE... [--json]    the emotion of any audio file (default: bcser_utils/models/
+                                default.json);
             [--same-speaker]    the files are one speaker's: adapt to that speaker first
 """
 
@@ -372,15 +373,17 @@ def build_parser() -> argparse.ArgumentParser:
                        help="likewise for the model that predicts one clip at a time (the best "
                             "recipe without speaker statistics on the early-stopping actors)")
     study.add_argument("--ship", action="store_true",
-                       help="make the summary's choice predict's default (models/default.json, "
-                            "its files and DEFAULT_MODEL_CARD.md)")
+                       help="make the summary's choice predict's default "
+                            "(bcser_utils/models/default.json, its files and "
+                            "DEFAULT_MODEL_CARD.md)")
     study.add_argument("--baselines", action="store_true",
                        help="the classical baseline (eGeMAPS; logistic regression and SVM; "
                             "global and per-speaker standardisation; BC and AC) on P2 and P3")
     study.add_argument("--versions", type=int, default=None,
                        help="Table II versions per recording for the recipes that use them "
                             "(default: the paper's 15); a smaller study, e.g. for a test")
-    study.add_argument("--models", default=None, help="where --ship writes (default: models/)")
+    study.add_argument("--models", default=None,
+                       help="where --ship writes (default: bcser_utils/models/)")
     study.add_argument("--summary", action="store_true",
                        help="write runs/generalize-<mode>/summary.json from what has finished")
     study.add_argument("--selection-seeds", type=int, nargs="+", default=[0, 1],
@@ -399,7 +402,8 @@ def build_parser() -> argparse.ArgumentParser:
     predict = commands.add_parser("predict", help="the emotion of audio files")
     predict.add_argument("files", nargs="+", help="any files soundfile reads")
     predict.add_argument("--checkpoint", default=None, help="a model.pt; default: the model "
-                         "models/default.json names (else models/bcser_p3.pt)")
+                         "bcser_utils/models/default.json names (else "
+                         "bcser_utils/models/bcser_p3.pt)")
     predict.add_argument("--same-speaker", action="store_true",
                          help="the files are clips of one speaker, spanning their range of "
                               "emotions: adapt to that speaker (no labels needed) before "

@@ -4,14 +4,14 @@ Any file soundfile reads, at any sample rate (≥ 8 kHz), mono or stereo, goes t
 training path: mix to mono → BC filter (defined at 48 kHz, whatever the input rate) → 16 kHz →
 features → the training side's normalisation → model → probabilities for the 8 emotions.
 
-The default model is what ``models/default.json`` names: the deep model notebook 09's study chose
-(several files: an ``Ensemble``, whose probabilities are averaged), and, for ``--same-speaker``,
-its late fusion with the classical baseline (eGeMAPS functionals standardised per speaker,
-``baseline.save``) at the weight the early-stopping actors chose. Each file on its own (no
-``--same-speaker``) has no speaker to standardise against, so the model chosen for single clips
-predicts it (the best on the early-stopping actors among models that need no speaker
-statistics). Without ``models/default.json``, the P3 checkpoint of the paper's recipe is the
-default.
+The default model is what ``bcser_utils/models/default.json`` names: the deep model notebook
+09's study chose (several files: an ``Ensemble``, whose probabilities are averaged), and, for
+``--same-speaker``, its late fusion with the classical baseline (eGeMAPS functionals
+standardised per speaker, ``baseline.save``) at the weight the early-stopping actors chose. Each
+file on its own (no ``--same-speaker``) has no speaker to standardise against, so the model
+chosen for single clips predicts it (the best on the early-stopping actors among models that
+need no speaker statistics). Without ``bcser_utils/models/default.json``, the P3 checkpoint of
+the paper's recipe is the default.
 
 Notebooks: 07_evaluation (the upload cell), 09_towards_unseen_speakers.
 """

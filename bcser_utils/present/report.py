@@ -194,7 +194,7 @@ def _noise_rows(rows: list[dict]) -> list[tuple[str, float]]:
 
 def beyond_readme_table(summary: dict) -> str:
     """The README's table of notebook 08's results (Markdown), made from a summary so that the
-    two cannot disagree (a test checks the README holds exactly these lines)."""
+    two cannot disagree (a test checks results/README.md holds exactly these lines)."""
     def ci(pair):
         return f"{pair[0]:.1%} to {pair[1]:.1%}"
 

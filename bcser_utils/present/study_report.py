@@ -233,7 +233,7 @@ def _other_seeds(final: dict) -> str:
 
 def generalize_readme_table(summary: dict) -> str:
     """The README's table of notebook 09's results (Markdown), made from the summary so that the
-    two cannot disagree (a test checks the README holds exactly these lines)."""
+    two cannot disagree (a test checks results/README.md holds exactly these lines)."""
     where = f"{summary['mode']} · `{summary['command']}` · {summary['date']}"
     pooled = "P3, 5 folds pooled (test actors), seed 0"
 
