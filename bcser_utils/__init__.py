@@ -6,8 +6,8 @@ config and the modules listed before it, in its own layer or a lower one (a test
 - ``audio``: the recordings and what is computed from them: names → synthetic → data → bc →
   noise → augment → features → normalize → clip → dataset (the feature cache);
 - ``present``: figures, tables and reports (they draw arrays and tables, and know no model);
-- ``learn``: splits → model → training → evaluation → classical (a scikit-learn model as plain
-  arrays) → artifacts (the files a model is saved in) → inference (a saved model's
+- ``learn``: splits → model → artifacts (the files a model is saved in) → training →
+  evaluation → classical (a scikit-learn model as plain arrays) → inference (a saved model's
   probabilities) → pipeline (training runs, end to end);
 - ``studies``: notebook 08's study (beyond) and notebook 09's (baseline, generalize, final_model);
 - ``app``: what a user runs: predict and the command line (cli);
@@ -29,7 +29,7 @@ LAYERS = {
     "audio": ["names", "synthetic", "data", "bc", "noise", "augment", "features", "normalize",
               "clip", "dataset"],
     "present": ["display", "gallery", "report", "study_report", "plots", "study_plots"],
-    "learn": ["splits", "model", "training", "evaluation", "classical", "artifacts", "inference",
+    "learn": ["splits", "model", "artifacts", "training", "evaluation", "classical", "inference",
               "pipeline"],
     "studies": ["baseline", "generalize", "final_model", "beyond"],
     "app": ["predict", "cli"],

@@ -50,12 +50,12 @@ INDEX_COLUMNS = ["name", "actor", "sex", "emotion", "emotion_code", "intensity",
 
 def code_fingerprint() -> str:
     """A hash of the source that shapes the cached tensors, so that a change of code (not only
-    of parameters) never reuses tensors the old code made: the modules bc, augment and features
-    whole; from data, the loader (``load_audio`` and its helper), not the catalog, validation or
-    download code around it; and this module's builder functions (not the readers below them,
-    such as ``FeatureDataset``, whose edits do not change a tensor). Comments, docstrings and
-    layout are left out (``_code_of``). Taken when this module is imported, so it describes the
-    code this process runs even if a file is edited later."""
+    of parameters) never reuses tensors the old code made: the modules bc, augment, features and
+    clip whole; from data, the loader (``load_audio`` and its helper), not the catalog,
+    validation or download code around it; and this module's builder functions (not the readers
+    below them, such as ``FeatureDataset``, whose edits do not change a tensor). Comments,
+    docstrings and layout are left out (``_code_of``). Taken when this module is imported, so it
+    describes the code this process runs even if a file is edited later."""
     return _CODE_FINGERPRINT
 
 

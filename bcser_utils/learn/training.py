@@ -34,6 +34,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from torch import nn
 
 from bcser_utils.config import Training
+from bcser_utils.learn import artifacts
 
 
 def pick_device() -> torch.device:
@@ -362,7 +363,7 @@ def fit(model: nn.Module, train_set, val_set, cfg: Training, *, max_epochs: int 
         bar.set_postfix(train_loss=f"{train_loss:.3f}", val_loss=f"{val_loss:.3f}",
                         val_acc=f"{val_acc:.3f}", best=stopper.best_epoch)
         if checkpoint and rank == 0:
-            _save(checkpoint, {
+            artifacts.save_torch(checkpoint, {
                 "epoch": epoch, "model": model.state_dict(), "optimizer": optimizer.state_dict(),
                 "best_model": best_state, "early_stopping": asdict(stopper),
                 "history": asdict(history), "rng": torch.get_rng_state(),
@@ -385,11 +386,3 @@ def _wrap(model: nn.Module, device: torch.device) -> nn.Module:
         model = nn.SyncBatchNorm.convert_sync_batchnorm(model)  # same object, layers swapped
         return DistributedDataParallel(model, device_ids=[device.index])
     return DistributedDataParallel(model)
-
-
-def _save(path: Path, state: dict) -> None:
-    """Write beside the target, then rename: a crash mid-write never corrupts the checkpoint."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(state, tmp)
-    os.replace(tmp, path)
