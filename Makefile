@@ -43,8 +43,7 @@ colab-env:
 	bash envs/colab/build.sh $(COLAB_ENV)
 
 test-colab: colab-env
-	bash envs/colab/run.sh $(COLAB_ENV) python -m pytest
-	BCSER_MODE=quick bash envs/colab/run.sh $(COLAB_ENV) python -m bcser_utils.course --out build/course-colab
+	bash envs/colab/run.sh $(COLAB_ENV) python -m pytest   # tests/ and notebooks/ (nbval, quick mode)
 
 # The course in a real browser: JupyterLab on 127.0.0.1 and headless Chromium open the committed
 # notebooks, play notebook 03's players and move notebook 02's slider. Needs Debian's chromium and
