@@ -23,14 +23,49 @@ sys.path.insert(0, str(HERE))
 import ddp_fit  # noqa: E402
 
 
+def _has_libuv():
+    try:
+        torch.distributed.TCPStore("127.0.0.1", 0, is_master=True, use_libuv=True)
+    except RuntimeError:  # "use_libuv was requested but PyTorch was build without libuv support"
+        return False
+    return True
+
+
+def torchrun(*args, env=None, timeout=300):
+    """Run ``python -m torch.distributed.run --standalone --nproc-per-node 2 ARGS`` as a user
+    types it; return (exit status, stdout, stderr). A torch built without libuv (Debian's, which
+    stands in for Colab's in envs/colab) cannot host torchrun's rendezvous store at all, so there
+    the two workers are started as torchrun starts them: RANK, WORLD_SIZE and MASTER_* in their
+    environment, with the older TCP store (USE_LIBUV=0) that init_process_group then uses."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(HERE.parent), **(env or {})}
+    if _has_libuv():
+        done = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone",
+                               "--nproc-per-node", "2", *args],
+                              env=env, capture_output=True, text=True, timeout=timeout)
+        return done.returncode, done.stdout, done.stderr
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = str(s.getsockname()[1])
+    def worker_env(rank):
+        return {**env, "USE_LIBUV": "0", "RANK": str(rank), "LOCAL_RANK": str(rank),
+                "WORLD_SIZE": "2", "LOCAL_WORLD_SIZE": "2", "MASTER_ADDR": "127.0.0.1",
+                "MASTER_PORT": port}
+
+    workers = [subprocess.Popen([sys.executable, *args], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, env=worker_env(rank))
+               for rank in range(2)]
+    outputs = [worker.communicate(timeout=timeout) for worker in workers]
+    return (max(worker.returncode for worker in workers),
+            "".join(out for out, _ in outputs), "".join(err for _, err in outputs))
+
+
 @pytest.fixture(scope="module")
 def distributed_results(tmp_path_factory):
     out = tmp_path_factory.mktemp("ddp") / "results.pt"
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(HERE.parent)}
-    done = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone",
-                           "--nproc-per-node", "2", str(HERE / "ddp_fit.py"), str(out)],
-                          env=env, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-3000:]
+    status, _, stderr = torchrun(str(HERE / "ddp_fit.py"), str(out))
+    assert status == 0, stderr[-3000:]
     return torch.load(out, weights_only=True)
 
 
@@ -79,15 +114,12 @@ def test_torchrun_train_from_the_command_line_writes_one_run(synthetic_dir, tmp_
     import json
 
     run = tmp_path / "run"
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "BCSER_DATA_DIR": str(tmp_path / "data"),
-           "PYTHONPATH": str(HERE.parent)}
-    done = subprocess.run(
-        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2",
-         "-m", "bcser_utils", "train", "--protocol", "P2", "--mode", "quick", "--data",
-         str(synthetic_dir), "--versions", "2", "--epochs", "2", "--out", str(run)],
-        env=env, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert done.stdout.count("run folder:") == 1  # one report, from rank 0
+    status, stdout, stderr = torchrun(
+        "-m", "bcser_utils", "train", "--protocol", "P2", "--mode", "quick", "--data",
+        str(synthetic_dir), "--versions", "2", "--epochs", "2", "--out", str(run),
+        env={"BCSER_DATA_DIR": str(tmp_path / "data")})
+    assert status == 0, stderr[-3000:]
+    assert stdout.count("run folder:") == 1  # one report, from rank 0
     assert len(list((tmp_path / "data" / "cache").glob("features-*"))) == 1  # built once
     summary = json.loads((run / "metrics.json").read_text())
     assert summary["history"]["epoch"] == [1, 2] and "SYNTHETIC" in summary["source"]
