@@ -55,16 +55,16 @@ class Corpus:
     statements: tuple = _c(("Kids are talking by the door", "Dogs are sitting by the door"),
                            f"{RAVDESS_PAPER}: statement codes 01, 02")
     url: str = _c("https://zenodo.org/records/1188976/files/Audio_Speech_Actors_01-24.zip?download=1",
-                  "Zenodo record 1188976 (DESIGN.md §4)")
+                  "Zenodo record 1188976")
     archive_name: str = _c("Audio_Speech_Actors_01-24.zip", "Zenodo record 1188976")
-    archive_bytes: int = _c(208_468_073, "Zenodo record 1188976 (DESIGN.md §4)")
+    archive_bytes: int = _c(208_468_073, "Zenodo record 1188976")
     archive_md5: str = _c("bc696df654c87fed845eb13823edef8a",
-                          "Zenodo record 1188976 (DESIGN.md §4)")
+                          "Zenodo record 1188976")
 
 
 @dataclass(frozen=True)
 class Audio:
-    """What the loaders accept. Not from the paper: our robustness bounds (DESIGN.md §7)."""
+    """What the loaders accept. Not from the paper: our bounds (docs/design.md, Robustness)."""
 
     min_duration_s: float = _c(0.5, "ours: shorter clips hold too little speech to classify")
     min_sample_rate: int = _c(8_000, "ours: below telephone band the features are meaningless")
@@ -82,7 +82,7 @@ class BCFilter:
 
     alpha: float = _c(0.755, "paper, BC synthesis filter H(z) = β/(1 − αz⁻¹)")
     beta: float = _c(0.205, "paper, BC synthesis filter H(z) = β/(1 − αz⁻¹)")
-    reference_rate: int = _c(48_000, "ours (DESIGN.md §1): the paper gives no rate; "
+    reference_rate: int = _c(48_000, "ours: the paper gives no rate; "
                                      "RAVDESS's own rate")
 
 
@@ -132,7 +132,7 @@ class Features:
     n_mels: int = _c(64, "ours")
     n_fft: int = _c(512, "ours: 32 ms at 16 kHz")
     hop_length: int = _c(320, "ours: 20 ms at 16 kHz; 10 ms frames made training 3× slower "
-                              "on 2 CPU cores (DESIGN.md §6 budget)")
+                              "on 2 CPU cores (docs/design.md, Targets)")
     n_mfcc: int = _c(20, "ours")
     max_duration_s: float = _c(4.0, "ours: RAVDESS clips last 2.9–5.3 s")
 
@@ -141,7 +141,7 @@ class Features:
 class Model:
     n_classes: int = _c(8, "paper: 8 emotions")
     conv_channels: tuple = _c((16, 32), "ours: the paper gives no sizes; sized so paper-scale "
-                                        "training fits DESIGN.md §6's 45 min on 2 CPU cores")
+                                        "training fitted 45 min on 2 CPU cores (docs/design.md)")
     d_model: int = _c(64, "ours")
     n_heads: int = _c(4, "ours")
     n_layers: int = _c(2, "ours")

@@ -121,8 +121,9 @@ def fork(slug: str, root: Path = REPO_ROOT) -> list[Path]:
     return changed
 
 
-def run_notebook(path: Path, timeout: int = 600) -> tuple[nbformat.NotebookNode, float, int]:
-    """Execute one notebook; return it (without the probe cell), wall seconds and peak bytes."""
+def execute_notebook(path: Path, timeout: int = 600) -> tuple[nbformat.NotebookNode, float, int]:
+    """Execute one notebook; return it as executed (without the probe cell, with nbclient's
+    timings in each cell's metadata), wall seconds and the kernel's peak bytes."""
     nb = nbformat.read(path, as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell(_PEAK_MEMORY))
     start = time.perf_counter()
@@ -134,7 +135,31 @@ def run_notebook(path: Path, timeout: int = 600) -> tuple[nbformat.NotebookNode,
     seconds = time.perf_counter() - start
     probe = nb.cells.pop()
     peak = int(probe.outputs[0]["text"].strip())
+    return nb, seconds, peak
+
+
+def run_notebook(path: Path, timeout: int = 600) -> tuple[nbformat.NotebookNode, float, int]:
+    """Execute one notebook; return it ready to save (``strip_volatile``), wall seconds and peak
+    bytes."""
+    nb, seconds, peak = execute_notebook(path, timeout)
     return strip_volatile(nb), seconds, peak
+
+
+def cell_seconds(nb: nbformat.NotebookNode) -> list[tuple[int, float, str]]:
+    """(cell number, seconds, first source line) of each executed code cell, from the timings
+    nbclient records, slowest first."""
+    from datetime import datetime
+
+    rows = []
+    for number, cell in enumerate(nb.cells):
+        timing = cell.metadata.get("execution", {})
+        if cell.cell_type == "code" and "iopub.execute_input" in timing and \
+                "shell.execute_reply" in timing:
+            began, ended = (datetime.fromisoformat(timing[k].replace("Z", "+00:00"))
+                            for k in ("iopub.execute_input", "shell.execute_reply"))
+            first = next((line for line in cell.source.splitlines() if line.strip()), "")
+            rows.append((number, (ended - began).total_seconds(), first))
+    return sorted(rows, key=lambda row: -row[1])
 
 
 def main(argv: list[str] | None = None) -> int:

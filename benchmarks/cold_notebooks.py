@@ -17,7 +17,8 @@ With ``--cap-gib N`` (root, cgroup v1 or v2) the whole process tree (this script
 the feature cache's worker processes) runs in a memory cgroup limited to N GiB, as Binder's
 container is; the table then gives the cgroup's peak (which counts the page cache, reclaimed
 under the cap before anything is killed) and whether the kernel died. Prints one row per
-notebook: fetch seconds, notebook seconds, the kernel's peak RSS, the cgroup's peak.
+notebook: fetch seconds, notebook seconds, the kernel's peak RSS, the cgroup's peak; then each
+notebook's three slowest cells. ``--keep`` keeps the temporary folder, the executed notebooks in it.
 """
 
 from __future__ import annotations
@@ -118,7 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mode", default="quick", choices=("quick", "full"))
     parser.add_argument("--cap-gib", type=float, default=0.0,
                         help="run under a memory cgroup of this many GiB (Binder: 2); root only")
-    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the temporary folder, the executed notebooks in it")
     args = parser.parse_args(argv)
     if not CORPUS.is_dir():
         print(f"{CORPUS}: no development copy of RAVDESS to serve; nothing measured")
@@ -138,12 +140,14 @@ def main(argv: list[str] | None = None) -> int:
                        "BCSER_FIGURES_DIR": str(work / "figures")})
     os.environ.pop("BCSER_OFFLINE", None)
     os.environ.pop("BCSER_RAVDESS_DIR", None)
+    import nbformat
+
     from bcser_utils import course
 
     cap = MemoryCap(int(args.cap_gib * 2**30)) if args.cap_gib else None
     notebooks = sorted((clone / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     notebooks = [p for p in notebooks if not args.only or p.name[:2] in args.only]
-    rows = []
+    rows, slowest = [], {}
     for path in notebooks:
         for stale in ("runs", "build"):  # a fresh machine has none of them
             shutil.rmtree(clone / stale, ignore_errors=True)
@@ -160,7 +164,10 @@ def main(argv: list[str] | None = None) -> int:
         kills_before = cap.oom_kills() if cap else 0
         print(f"running {path.name} cold …", flush=True)
         try:
-            _, seconds, kernel_peak = course.run_notebook(path)
+            executed, seconds, kernel_peak = course.execute_notebook(path)
+            slowest[path.name] = course.cell_seconds(executed)[:3]
+            if args.keep:
+                nbformat.write(executed, work / path.name)
             outcome = "ok"
         except Exception as err:  # a dead kernel (over the cap) or a failing cell
             seconds, kernel_peak = float("nan"), 0
@@ -182,6 +189,10 @@ def main(argv: list[str] | None = None) -> int:
         flag = "" if seconds <= TARGET_S else "  (over target)"
         print(f"{name:36s} {fetch:8.1f} {seconds:7.1f} {kernel:10.0f} {group:10.0f}  "
               f"{outcome}{flag}")
+    print("\nthe slowest cells (cell number as JupyterLab counts from 0, seconds, first line):")
+    for name, cells in slowest.items():
+        print(f"{name[:2]}: " + "; ".join(f"cell {n} {s:.0f} s `{line[:48]}`"
+                                          for n, s, line in cells))
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
     else:

@@ -157,7 +157,7 @@ def test_bad_sample_rate_is_rejected(rate):
 
 
 def test_absolute_and_relative_minus_3_db_points_differ():
-    # DESIGN.md's 2.16 kHz is −3 dB relative to the DC gain (−1.55 dB); the gain reaches an
+    # The design's 2.16 kHz is −3 dB relative to the DC gain (−1.55 dB); the gain reaches an
     # absolute −3 dB much earlier, at 1.36 kHz.
     assert bc.frequency_at_gain_db(-3.0, F_REF) == pytest.approx(1_359, abs=1)
     relative = bc.frequency_at_gain_db(bc.analytic_gain_db(0, F_REF) - 10 * np.log10(2), F_REF)

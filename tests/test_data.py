@@ -48,7 +48,7 @@ def test_reads_flac_and_wav_alike(tmp_path):
     assert np.array_equal(load_audio(tmp_path / "a.wav")[0], load_audio(tmp_path / "a.flac")[0])
 
 
-# --- loading: every bad input of DESIGN.md §7 ---------------------------------------------
+# --- loading: every bad input of docs/design.md, Robustness ------------------------------
 
 
 def test_missing_file(tmp_path):

@@ -39,7 +39,7 @@ def test_parameter_counts_add_up_and_flops_are_counted():
     net = model.EmotionNet(F)
     counts = model.parameter_counts(net)
     assert counts["total"] == sum(p.numel() for p in net.parameters())
-    assert counts["total"] < 500_000  # small enough for two CPU cores (DESIGN.md §6)
+    assert counts["total"] < 500_000  # small enough for two CPU cores (docs/design.md, Targets)
     assert model.flops_per_clip(net, T, F) > 10 * counts["total"]
 
 

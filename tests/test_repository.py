@@ -268,3 +268,13 @@ def test_predicting_a_file_loads_no_training_or_study_module():
                 or ".studies" in m or ".present" in m}
     assert not training, f"predict loads {sorted(training)}"
     assert not any(m.startswith("sklearn") for m in loaded)  # the classical model is arrays
+
+
+def test_every_document_the_repository_cites_is_in_the_repository():
+    # A reader of the repository can open every design reference: "DESIGN.md" is a development
+    # file outside it, and docs/design.md is its published counterpart.
+    skipped = {".git", ".venv", "build", "data", "runs"}
+    texts = [path for path in ROOT.rglob("*") if path.suffix in {".py", ".md", ".ipynb", ".toml"}
+             and not skipped & set(path.relative_to(ROOT).parts) and path != Path(__file__)]
+    assert [path for path in texts if "DESIGN.md" in path.read_text(errors="replace")] == []
+    assert (ROOT / "docs" / "design.md").is_file()
