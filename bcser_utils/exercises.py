@@ -147,7 +147,7 @@ def paper_clip_counts(show_solution: bool = False) -> dict | None:
     """
     if not show_solution:
         return _hint("paper_clip_counts")
-    cfg = config.get_config()
+    cfg = config.get_config("full")  # the paper's scale, whatever the mode
     clips = cfg.corpus.n_files * cfg.augment.n_versions
     val = round(clips * cfg.training.val_fraction)
     print(f"{cfg.corpus.n_files:,} recordings × {cfg.augment.n_versions} versions = {clips:,} "

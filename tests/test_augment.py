@@ -9,10 +9,10 @@ import scipy.signal as ss
 from signals import harmonic_tone, noise, vowel
 
 from bcser_utils import augment
-from bcser_utils.config import get_config
+from bcser_utils.config import Augment
 
 SR = 16_000
-PARAMS = get_config().augment
+PARAMS = Augment()  # the paper's (quick mode's cache makes fewer versions)
 TABLE_II = ("time_stretch", "speed_perturbation", "time_shift", "time_mask", "pitch_shift",
             "volume", "gaussian_noise", "clipping", "polarity_inversion", "echo", "compression",
             "vtlp")

@@ -15,7 +15,7 @@ def test_every_constant_has_a_source():
 
 
 def test_paper_values_are_the_papers():
-    cfg = config.get_config()
+    cfg = config.get_config("full")
     assert (cfg.bc.alpha, cfg.bc.beta, cfg.bc.reference_rate) == (0.755, 0.205, 48_000)
     assert (cfg.training.batch_size, cfg.training.label_smoothing, cfg.training.patience) == \
         (64, 0.1, 5)
@@ -23,6 +23,21 @@ def test_paper_values_are_the_papers():
     assert cfg.reported.val_support == cfg.training.val_fraction * cfg.corpus.n_files * \
         cfg.augment.n_versions
     assert sum(row[4] for row in cfg.reported.per_class) == cfg.reported.val_support
+
+
+def test_quick_mode_cuts_the_versions_and_says_so_and_an_override_still_wins():
+    quick, full = config.get_config("quick"), config.get_config("full")
+    assert full.augment.n_versions == config.Augment().n_versions == 15
+    assert quick.augment.n_versions == quick.mode.versions < 15
+    # as many training steps per epoch as 15 versions give
+    assert quick.training.epoch_repeats * quick.augment.n_versions == 15
+    assert full.training.epoch_repeats == 1
+    assert config.get_config("quick", {"augment.n_versions": 1}).augment.n_versions == 1
+    sources = config.constants_table(quick).set_index("name")["source"]
+    assert sources["n_versions"].startswith("quick mode; the default, 15: paper, Table III")
+    assert sources["alpha"].startswith("paper")  # values the mode leaves alone keep their source
+    overridden = config.constants_table(config.get_config("full", {"bc.alpha": 0.5}))
+    assert overridden.set_index("name")["source"]["alpha"].startswith("an override; the default")
 
 
 def test_mode_switch_by_argument_and_environment(monkeypatch):

@@ -278,3 +278,19 @@ def test_every_document_the_repository_cites_is_in_the_repository():
              and not skipped & set(path.relative_to(ROOT).parts) and path != Path(__file__)]
     assert [path for path in texts if "DESIGN.md" in path.read_text(errors="replace")] == []
     assert (ROOT / "docs" / "design.md").is_file()
+
+
+def test_requirements_and_pyproject_give_the_same_bounds_and_this_environment_meets_them():
+    # make test-colab runs this in the Colab emulation too: the lower bounds are versions run there
+    import tomllib
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+
+    listed = [Requirement(line.strip()) for line in (ROOT / "requirements.txt").read_text()
+              .splitlines() if line.strip() and not line.startswith(("#", "-"))]
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    assert sorted(map(str, listed)) == sorted(map(str, map(Requirement, declared)))
+    unmet = {str(r): metadata.version(r.name) for r in listed
+             if not r.specifier.contains(metadata.version(r.name).split("+")[0], prereleases=True)}
+    assert unmet == {}

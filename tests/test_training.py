@@ -86,7 +86,8 @@ class Toy:
 
 
 def small_cfg(**changes):
-    return config.dataclasses.replace(CFG.training, batch_size=16, **changes)
+    # one pass per epoch (quick mode makes 3): the tests count items epoch by epoch
+    return config.dataclasses.replace(CFG.training, batch_size=16, epoch_repeats=1, **changes)
 
 
 def make_model():

@@ -426,7 +426,8 @@ def versions(audio: np.ndarray, sample_rate: int, n: int | None = None, seed: in
     """The paper's versions of ONE recording, as (label, audio) pairs.
 
     Our reading of the paper: Table III's 4,320 validation clips are 20% of 21,600 = 1,440 x 15,
-    so each recording has ``params.n_versions`` = 15 versions: the original, the 12 single
+    so each recording has ``params.n_versions`` = 15 versions (``params`` defaults to the
+    paper's ``config.Augment()``, whatever the mode): the original, the 12 single
     Table II transforms (registry order), and 2 random chains of ``params.chain_length``
     distinct transforms in random order. ``n`` < 15 keeps the first n; ``n`` > 15 adds more random
     chains. Labels: "original", "time_stretch", ..., "chain:pitch_shift+echo+volume".
@@ -437,7 +438,8 @@ def versions(audio: np.ndarray, sample_rate: int, n: int | None = None, seed: in
     lets a train/validation split come before augmentation (protocol P2).
     Notebook: 03_augmentation_gallery.
     """
-    params = get_config().augment if params is None else params
+    # the paper's augmentation unless told: quick mode's cache asks for fewer versions itself
+    params = Augment() if params is None else params
     n = params.n_versions if n is None else n
     audio = _check(audio)
     names = list(TRANSFORMS)

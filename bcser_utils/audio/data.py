@@ -532,11 +532,15 @@ def find_corpus(path: str | Path | None = None, allow_download: bool | None = No
 
 
 def describe(location: CorpusLocation, df: pd.DataFrame, cfg: config.Config) -> str:
-    """The line every notebook prints first: which data, how much of it, and which mode."""
+    """The line every notebook prints first: which data, how much of it, and which mode (with
+    what quick mode cuts: the versions per recording and the epochs)."""
     actors = sorted(df["actor"].unique())
     span = f"{actors[0]:02d}–{actors[-1]:02d}" if actors else "none"
+    cuts = [f"{cfg.augment.n_versions} versions per recording"] if cfg.mode.versions else []
+    cuts += [f"≤ {cfg.mode.max_epochs} epochs"] if cfg.mode.max_epochs else []
+    cuts += [f"{cfg.training.epoch_repeats} passes each"] if cfg.mode.epoch_repeats != 1 else []
     return (f"Data: {location.label} · {len(df)} files · {len(actors)} actors ({span}) · "
-            f"mode: {cfg.mode.name}")
+            f"mode: {cfg.mode.name}" + (f" ({', '.join(cuts)})" if cuts else ""))
 
 
 def report_json(report: CorpusReport) -> str:

@@ -230,6 +230,7 @@ def summary(trained: Trained, prepared: Prepared, split_name: str = "val") -> di
         "evaluated_on": split_name, "source": prepared.source, "mode": prepared.cfg.mode.name,
         "signal": prepared.cache.meta["signal"], "synthetic": prepared.corpus.synthetic,
         "seed": prepared.cfg.mode.seed, "label_smoothing": prepared.cfg.training.label_smoothing,
+        "versions": prepared.cfg.augment.n_versions,
         "n_train": len(trained.split.train),
         "n_evaluated": len(rows), "best_epoch": trained.fit.best_epoch,
         "stopped_epoch": trained.fit.stopped_epoch, "early_stopped": trained.fit.early_stopped,

@@ -302,8 +302,9 @@ def logmel_change(before_db: np.ndarray, after_db: np.ndarray) -> dict[str, floa
 
 
 def augmented_counts(emotions, n_versions: int | None = None, order=None):
-    """Files per class before and after augmentation into ``n_versions`` (default: the config's
-    15) versions each, as a DataFrame with columns ``recordings`` and ``versions``.
+    """Files per class before and after augmentation into ``n_versions`` (default: the paper's
+    15, whatever the mode) versions each, as a DataFrame with columns ``recordings`` and
+    ``versions``.
 
     ``emotions`` is one label per recording (e.g. a catalog's ``emotion`` column); ``order``
     (default: the paper's emotion order) fixes the rows. The paper's Fig. 3: each class grows by
@@ -313,7 +314,7 @@ def augmented_counts(emotions, n_versions: int | None = None, order=None):
     import pandas as pd
 
     cfg = get_config()
-    n_versions = cfg.augment.n_versions if n_versions is None else n_versions
+    n_versions = Augment().n_versions if n_versions is None else n_versions
     order = list(cfg.emotions if order is None else order)
     recordings = pd.Series(list(emotions)).value_counts().reindex(order, fill_value=0)
     return pd.DataFrame({"recordings": recordings, "versions": recordings * n_versions})

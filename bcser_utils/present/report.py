@@ -265,6 +265,9 @@ def model_card(summary: dict, command: str, date: str) -> str:
     """A model card (Markdown) for a trained run's ``summary``: data, protocol, metrics with
     confidence intervals, known limits and the data's licence."""
     m = summary["metrics"]
+    versions = summary.get("versions", config.Augment().n_versions)  # older summaries: the paper's
+    made = ("the original, 12 augmentations, 2 chains" if versions == 15 else
+            "the original and the first of the 12 augmentations")
     ci, by_actor = m["ci95"], m.get("ci95_by_actor", {}).get("accuracy")
     per_class = "\n".join(
         f"| {e} | {m['report'][e]['precision']:.2f} | {m['report'][e]['recall']:.2f} | "
@@ -288,8 +291,8 @@ into log-mel features over a fixed 4 s window.
 
 **Data.** {summary["source"].removeprefix("Data: ")}.
 Acted, studio-quality North-American English: two fixed sentences spoken by professional actors.
-Training used {summary['n_train']} clips (each recording × {config.get_config().augment.n_versions}
-versions: the original, 12 augmentations, 2 chains).
+Training used {summary['n_train']} clips (each recording × {versions}
+versions: {made}).
 
 **Protocol.** {summary['description']} (speaker-independent: no test actor was heard in training,
 and early stopping used separate actors). Seed {summary['seed']}, mode {summary['mode']}.

@@ -60,7 +60,8 @@ def env() -> int:
     if not str(where).startswith("/usr/lib/python3/dist-packages/"):
         failures.append(f"torch comes from {where}, not Debian's python3-torch")
     if torch.version.cuda is not None or torch.version.hip is not None:
-        failures.append(f"torch is a GPU build (cuda {torch.version.cuda}, hip {torch.version.hip})")
+        failures.append(f"torch is a GPU build (cuda {torch.version.cuda}, "
+                        f"hip {torch.version.hip})")
     installed: dict[str, str] = {}
     for dist in metadata.distributions():  # sys.path order: the venv's copy shadows Debian's
         installed.setdefault(canonicalize_name(dist.metadata["Name"]), dist.version)
