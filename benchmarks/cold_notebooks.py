@@ -17,7 +17,8 @@ With ``--cap-gib N`` (root, cgroup v1 or v2) the whole process tree (this script
 the feature cache's worker processes) runs in a memory cgroup limited to N GiB, as Binder's
 container is; the table then gives the cgroup's peak (which counts the page cache, reclaimed
 under the cap before anything is killed) and whether the kernel died. Prints one row per
-notebook: fetch seconds, notebook seconds, the kernel's peak RSS, the cgroup's peak; then each
+notebook: fetch seconds (one download per notebook; the outcome says if the notebook itself
+fetched it again), notebook seconds, the kernel's peak RSS, the cgroup's peak; then each
 notebook's three slowest cells. ``--keep`` keeps the temporary folder, the executed notebooks in it.
 """
 
@@ -63,10 +64,22 @@ def zip_corpus(folder: Path, archive: Path) -> str:
     return hashlib.md5(archive.read_bytes()).hexdigest()
 
 
+class _CountingHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves the corpus quietly and counts the downloads (a fresh machine should make one)."""
+
+    downloads = 0
+
+    def do_GET(self):
+        type(self).downloads += 1
+        super().do_GET()
+
+    def log_message(self, *args):
+        pass
+
+
 def serve(folder: Path) -> str:
     """An HTTP server on 127.0.0.1 for ``folder``, in a daemon thread; its base URL."""
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
-    handler.log_message = lambda *args: None
+    handler = functools.partial(_CountingHandler, directory=str(folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return f"http://127.0.0.1:{server.server_address[1]}"
@@ -163,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
             cap.reset_peak()
         kills_before = cap.oom_kills() if cap else 0
         print(f"running {path.name} cold …", flush=True)
+        downloads_before = _CountingHandler.downloads
         try:
             executed, seconds, kernel_peak = course.execute_notebook(path)
             slowest[path.name] = course.cell_seconds(executed)[:3]
@@ -174,6 +188,9 @@ def main(argv: list[str] | None = None) -> int:
             outcome = f"FAILED: {type(err).__name__}: {str(err).splitlines()[0][:80]}"
         if cap and cap.oom_kills() > kills_before:
             outcome = f"killed over the {args.cap_gib:g} GiB cap ({outcome})"
+        again = _CountingHandler.downloads - downloads_before  # the data: once per machine
+        if again:
+            outcome += f"; fetched the corpus again {again}×"
         rows.append((path.name, fetch, seconds, kernel_peak / 2**20,
                      cap.peak() / 2**20 if cap else float("nan"), outcome))
         shutil.rmtree(data_dir, ignore_errors=True)

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from bcser_utils import bc, config, data, dataset, features
+from bcser_utils import bc, config, data, dataset, features, provenance
 
 CFG = config.get_config("quick")
 
@@ -164,10 +164,10 @@ def test_the_fingerprint_ignores_comments_docstrings_and_layout_but_not_code():
     reworded = ('def gain(x):\n    """Doubles its input: a comment edit, the same tensors."""\n'
                 '    # say why\n    return 2*x\n')
     changed = 'def gain(x):\n    """Twice x."""\n    return 3 * x  # louder\n'
-    assert dataset._code_of(code) == dataset._code_of(reworded)
-    assert dataset._code_of(code) != dataset._code_of(changed)
+    assert provenance.code_of(code) == provenance.code_of(reworded)
+    assert provenance.code_of(code) != provenance.code_of(changed)
     method = '    def batch(self):\n        """A method, indented."""\n        return 1\n'
-    assert dataset._code_of(method) == dataset._code_of("def batch(self):\n    return 1\n")
+    assert provenance.code_of(method) == provenance.code_of("def batch(self):\n    return 1\n")
 
 
 @pytest.mark.parametrize("damage", ["truncate", "meta", "index"])

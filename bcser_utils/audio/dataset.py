@@ -41,7 +41,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bcser_utils import config
+from bcser_utils import config, provenance
 from bcser_utils.audio import augment, bc, clip, data, features
 
 INDEX_COLUMNS = ["name", "actor", "sex", "emotion", "emotion_code", "intensity", "statement",
@@ -54,36 +54,16 @@ def code_fingerprint() -> str:
     clip whole; from data, the loader (``load_audio`` and its helper), not the catalog,
     validation or download code around it; and this module's builder functions (not the readers
     below them, such as ``FeatureDataset``, whose edits do not change a tensor). Comments,
-    docstrings and layout are left out (``_code_of``). Taken when this module is imported, so it
-    describes the code this process runs even if a file is edited later."""
+    docstrings and layout are left out (``provenance.code_of``). Taken when this module is
+    imported, so it describes the code this process runs even if a file is edited later."""
     return _CODE_FINGERPRINT
 
 
 def _fingerprint_of(modules, functions) -> str:
     import inspect
 
-    digest = hashlib.sha256()
-    for module in modules:
-        digest.update(_code_of(Path(module.__file__).read_text()))
-    for function in functions:
-        digest.update(_code_of(inspect.getsource(function)))
-    return digest.hexdigest()[:12]
-
-
-def _code_of(source: str) -> bytes:
-    """``source``'s syntax tree without its comments, docstrings and layout: editing those never
-    changes a tensor, so it never changes the fingerprint (nor rebuilds a cache)."""
-    import ast
-    import textwrap
-
-    tree = ast.parse(textwrap.dedent(source))
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
-            first = node.body[0] if node.body else None
-            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) \
-                    and isinstance(first.value.value, str):
-                node.body = node.body[1:] or [ast.Pass()]
-    return ast.dump(tree).encode()
+    return provenance.code_digest([Path(module.__file__).read_text() for module in modules] +
+                                  [inspect.getsource(function) for function in functions])
 
 
 def cache_key(recordings: pd.DataFrame, cfg: config.Config, signal: str, n_versions: int,

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from bcser_utils import config
+from bcser_utils import config, provenance
 from bcser_utils.audio import data, dataset, features
 from bcser_utils.audio.normalize import Normalizer
 from bcser_utils.learn import artifacts, evaluation, splits, training
@@ -230,7 +230,7 @@ def summary(trained: Trained, prepared: Prepared, split_name: str = "val") -> di
         "evaluated_on": split_name, "source": prepared.source, "mode": prepared.cfg.mode.name,
         "signal": prepared.cache.meta["signal"], "synthetic": prepared.corpus.synthetic,
         "seed": prepared.cfg.mode.seed, "label_smoothing": prepared.cfg.training.label_smoothing,
-        "versions": prepared.cfg.augment.n_versions,
+        "versions": prepared.cfg.augment.n_versions, "provenance": provenance.stamp(),
         "n_train": len(trained.split.train),
         "n_evaluated": len(rows), "best_epoch": trained.fit.best_epoch,
         "stopped_epoch": trained.fit.stopped_epoch, "early_stopped": trained.fit.early_stopped,

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bcser_utils import config
+from bcser_utils import config, provenance
 
 
 def load_summary(path: str | Path) -> dict:
@@ -253,8 +253,16 @@ def beyond_readme_table(summary: dict) -> str:
                      f"{a['calibration']['ece']:.3f} vs {b['calibration']['ece']:.3f}; log loss "
                      f"{a['log_loss']:.3f} vs {b['log_loss']:.3f}; {a['n']:,} clips",
                      f"P3, {seed} · {where}"))
-    lines = ["| what | paper | ours | protocol · mode · command · date |", "|---|---|---|---|"]
+    lines = [*stale_lines(summary), "| what | paper | ours | protocol · mode · command · date |",
+             "|---|---|---|---|"]
     return "\n".join(lines + [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows])
+
+
+def stale_lines(summary: dict) -> list[str]:
+    """What a rendered table of ``summary`` says first when other code than today's made it
+    (``provenance.stale_note``): the note in italics and a blank line; nothing otherwise."""
+    note = provenance.stale_note(summary)
+    return [f"*{note}*", ""] if note else []
 
 
 # ---------------------------------------------------------------------------------------------
@@ -266,6 +274,11 @@ def model_card(summary: dict, command: str, date: str) -> str:
     confidence intervals, known limits and the data's licence."""
     m = summary["metrics"]
     versions = summary.get("versions", config.Augment().n_versions)  # older summaries: the paper's
+    stamp = summary.get("provenance")
+    code = ("not recorded (made before results recorded their code)" if not stamp else
+            f"commit {stamp['commit'] or 'unknown'}; fingerprints " +
+            ", ".join(f"{part} {value}" for part, value in stamp["code"].items()) +
+            " (bcser_utils.provenance)")
     made = ("the original, 12 augmentations, 2 chains" if versions == 15 else
             "the original and the first of the 12 augmentations")
     ci, by_actor = m["ci95"], m.get("ci95_by_actor", {}).get("accuracy")
@@ -299,6 +312,8 @@ and early stopping used separate actors). Seed {summary['seed']}, mode {summary[
 {epochs}
 
 **Command.** `{command}` ({date})
+
+**Code.** {code}
 
 ## Results on the held-out test actors ({summary['n_evaluated']} original clips)
 

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bcser_utils import config
+from bcser_utils import config, provenance
 from bcser_utils.audio import clip, data, dataset, noise
 from bcser_utils.learn import evaluation, pipeline, splits
 from bcser_utils.learn.inference import Predictor
@@ -317,6 +317,7 @@ def summarize(results: dict[str, dict], robust: pd.DataFrame, leak: pd.DataFrame
             line["label_smoothing"] = 0.0 if name.endswith("-ls0") else 0.1
     return {
         "date": time.strftime("%Y-%m-%d"), "command": command, "mode": cfg.mode.name,
+        "provenance": provenance.common(s.get("provenance") for s in results.values()),
         "seed": cfg.mode.seed, "source": any_run["source"], "synthetic": any_run["synthetic"],
         "folds": folds, "n_folds": n_folds,
         "paper": {"p1_accuracy": cfg.reported.val_accuracy,

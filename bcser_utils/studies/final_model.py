@@ -186,6 +186,7 @@ def ship_default(out: str | Path, summary: dict, models: str | Path | None = Non
         "single": single_names, "single_recipe": single["recipe"],
         "weight": chosen["weight"], "chosen": chosen["model"],
         "deep_recipe": chosen["deep_recipe"], "baseline": chosen["baseline"],
+        "provenance": summary.get("provenance"),  # the code that trained the study's runs
         "how": "the ensemble of seeds, the fusion weight, and the model for one clip at a time, "
                "chosen on the early-stopping actors of every P3 fold "
                "(results/generalize-full.json); every model refitted on every development "

@@ -25,6 +25,7 @@ Notebook: 09_towards_unseen_speakers.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bcser_utils import config
+from bcser_utils import config, provenance
 from bcser_utils.learn import pipeline, splits
 from bcser_utils.learn.evaluation import ensemble, part, table_paired, table_score
 from bcser_utils.studies import baseline
@@ -333,6 +334,8 @@ def summarize(out: str | Path, mode: str = "full", command: str = "", n_boot: in
     gains = val_gains(out, selection_seeds)  # what the rule read
     summary = {"mode": mode, "date": time.strftime("%Y-%m-%d"), "command": command,
                "source": data.describe(location, catalog, cfg),
+               "provenance": provenance.common(json.loads(path.read_text()).get("provenance")
+                                               for path in sorted(out.rglob("metrics.json"))),
                "selection": {**select(gains), "seeds": sorted(selection_seeds),
                              "val_gains": {name: g["val_gain"] for name, g in gains.items()}},
                "recipes": recipes, "baselines": baselines,
