@@ -184,3 +184,33 @@ def test_a_read_only_data_folder_gets_one_line_and_what_to_do(synthetic_dir, tmp
     assert code == 1 and len(errors) == 1 and "Traceback" not in err
     assert errors[0] == (f"error: {tmp_path / 'ro' / 'cache'}: not writable (Permission denied); "
                          "point BCSER_DATA_DIR at a writable folder")
+
+
+def test_reproduce_ships_only_a_full_mode_run_on_real_data(tmp_path, monkeypatch, capsys):
+    import json
+    import shutil
+
+    from bcser_utils.app import cli
+    from bcser_utils.learn import artifacts
+
+    models = artifacts.P3_CHECKPOINT.parent
+    run = tmp_path / "reproduce" / "p3-bc-fold0"
+    run.mkdir(parents=True)
+    shutil.copyfile(artifacts.P3_CHECKPOINT, run / "model.pt")
+    summary = json.loads((models / "bcser_p3.metrics.json").read_text())  # a real full-mode run
+    shipped = tmp_path / "models"
+    shipped.mkdir()
+    monkeypatch.setattr(artifacts, "P3_CHECKPOINT", shipped / "bcser_p3.pt")
+    result = {"folder": str(run.parent), "signal": "bc", "date": "2026-12-04"}
+    for mode, synthetic in (("quick", False), ("full", True)):
+        (run / "metrics.json").write_text(json.dumps({**summary, "mode": mode,
+                                                      "synthetic": synthetic}))
+        assert cli._ship_p3(result) == 1
+        assert list(shipped.iterdir()) == []  # refused: nothing written
+    assert "only a full-mode run on real recordings" in capsys.readouterr().err
+    (run / "metrics.json").write_text(json.dumps(summary))
+    assert cli._ship_p3(result) == 0
+    assert (shipped / "bcser_p3.pt").read_bytes() == (run / "model.pt").read_bytes()
+    assert json.loads((shipped / "bcser_p3.metrics.json").read_text()) == summary
+    card = (shipped / "MODEL_CARD.md").read_text()
+    assert "`make reproduce` (2026-12-04)" in card and f"{summary['n_train']} clips" in card

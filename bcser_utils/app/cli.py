@@ -137,6 +137,33 @@ def _reproduce(args) -> int:
               f"{r['seconds_per_epoch']:.0f} s/epoch, {r['n_train']:,} training clips")
     print(f"this call: {time.perf_counter() - began:.0f} s; results in "
           f"{data.display_path(result['folder'])}")
+    if args.ship:
+        return _ship_p3(result)
+    return 0
+
+
+def _ship_p3(result: dict) -> int:
+    """The P3 fold-0 run of a full-mode, real-data ``reproduce`` becomes the shipped
+    paper-recipe checkpoint: bcser_p3.pt, bcser_p3.metrics.json and MODEL_CARD.md."""
+    import shutil
+
+    from bcser_utils.learn import artifacts
+    from bcser_utils.present import report
+
+    run = Path(result["folder"]) / f"p3-{result['signal']}-fold0"
+    summary = json.loads((run / "metrics.json").read_text())
+    if summary["mode"] != "full" or summary["synthetic"]:
+        print(f"error: {run} is a {summary['mode']}-mode run"
+              + (" on the SYNTHETIC corpus" if summary["synthetic"] else "")
+              + ": only a full-mode run on real recordings is shipped", file=sys.stderr)
+        return 1
+    models = artifacts.P3_CHECKPOINT.parent
+    shutil.copyfile(run / "model.pt", artifacts.P3_CHECKPOINT)
+    shutil.copyfile(run / "metrics.json", models / "bcser_p3.metrics.json")
+    (models / "MODEL_CARD.md").write_text(report.model_card(summary, "make reproduce",
+                                                            result["date"]))
+    print(f"shipped {data.display_path(run / 'model.pt')} as "
+          f"{data.display_path(artifacts.P3_CHECKPOINT)}, with its metrics and MODEL_CARD.md")
     return 0
 
 
@@ -338,6 +365,9 @@ def build_parser() -> argparse.ArgumentParser:
     again.add_argument("--signal", choices=("bc", "ac"), default="bc")
     again.add_argument("--data", default=None, help="corpus folder (default: found for you)")
     again.add_argument("--out", default=None, help="default: runs/reproduce-<mode>/")
+    again.add_argument("--ship", action="store_true",
+                       help="then make the P3 run the shipped bcser_utils/models/bcser_p3.pt, "
+                            "with its metrics and model card (full mode, real data only)")
     again.set_defaults(run=_reproduce)
 
     beyond = commands.add_parser(

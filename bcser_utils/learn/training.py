@@ -299,82 +299,118 @@ def fit(model: nn.Module, train_set, val_set, cfg: Training, *, max_epochs: int 
     if device.type == "cpu":
         keep_freed_memory()
     max_epochs = max_epochs or cfg.max_epochs
-    n_classes = model.classify[-1].out_features
-    if cfg.class_weight not in ("balanced", "none"):
-        raise ValueError(f"training.class_weight {cfg.class_weight!r}: expected 'balanced' or "
-                         "'none'")
-    weights = (class_weights(train_set.labels, n_classes) if cfg.class_weight == "balanced"
-               else torch.ones(n_classes)).to(device)
+    weights = loss_weights(train_set.labels, model.classify[-1].out_features, cfg).to(device)
     loss_fn = make_loss(weights, cfg.label_smoothing)
     model.to(device)
     net = _wrap(model, device) if world > 1 else model  # what the steps run; model = the weights
+    optimizer, schedule = make_optimizer(model, cfg)
+    torch.manual_seed(seed + 1000 * rank)  # dropout's random stream, its own in each process
+    run = resume(checkpoint, model, optimizer, schedule, cfg, device, max_epochs)
+
+    # Validation in eval mode has no batch statistics: larger batches are only faster.
+    val_batches = GlobalBatches(len(val_set), 4 * cfg.batch_size, rank=rank, world=world)
+    bar = tqdm(range(run.next_epoch, max_epochs + 1), desc="epochs", total=max_epochs,
+               disable=not progress or rank > 0, initial=run.next_epoch - 1)
+    for epoch in bar:
+        began = time.perf_counter()
+        order = torch.Generator().manual_seed(seed * 100_003 + epoch)  # same order if resumed
+        train_batches = GlobalBatches(len(train_set), cfg.batch_size, order, rank, world,
+                                      cfg.epoch_repeats)
+        train = _run_epoch(net, batches(train_set, train_batches), loss_fn, weights, device,
+                           optimizer, cfg)
+        # a refit on every speaker has no validation: no early stopping, the last epoch is kept
+        val = (_run_epoch(net, batches(val_set, val_batches), loss_fn, weights, device)
+               if len(val_set) else (math.nan, math.nan))
+        run.end_epoch(model, epoch, train, val, time.perf_counter() - began,
+                      refit=not len(val_set))
+        if schedule is not None:
+            schedule.step(val[0] if len(val_set) else train[0])
+        bar.set_postfix(train_loss=f"{train[0]:.3f}", val_loss=f"{val[0]:.3f}",
+                        val_acc=f"{val[1]:.3f}", best=run.stopper.best_epoch)
+        if checkpoint and rank == 0:
+            save_checkpoint(checkpoint, epoch, model, optimizer, schedule, run)
+        if run.stopper.should_stop:
+            break
+    bar.close()
+    model.load_state_dict(run.best_state)
+    history = run.history
+    return FitResult(model, history, run.stopper.best_epoch,
+                     history.epoch[-1] if history.epoch else 0, run.stopper.should_stop,
+                     weights.tolist())
+
+
+def loss_weights(labels, n_classes: int, cfg: Training) -> torch.Tensor:
+    """The loss's class weights: the paper's inverse-frequency ("balanced") or all ones."""
+    if cfg.class_weight not in ("balanced", "none"):
+        raise ValueError(f"training.class_weight {cfg.class_weight!r}: expected 'balanced' or "
+                         "'none'")
+    return (class_weights(labels, n_classes) if cfg.class_weight == "balanced"
+            else torch.ones(n_classes))
+
+
+def make_optimizer(model: nn.Module, cfg: Training):
+    """The paper's Adam (AdamW when ``weight_decay`` > 0) and the learning-rate schedule: None
+    for "constant", or "plateau": halve the rate after 2 epochs without a lower validation loss."""
     optimizer = (torch.optim.AdamW(model.parameters(), lr=cfg.learning_rate,
                                    weight_decay=cfg.weight_decay) if cfg.weight_decay
                  else torch.optim.Adam(model.parameters(), lr=cfg.learning_rate))
     if cfg.lr_schedule not in ("constant", "plateau"):
         raise ValueError(f"training.lr_schedule {cfg.lr_schedule!r}: expected 'constant' or "
                          "'plateau'")
-    # "plateau": halve the learning rate after 2 epochs without a lower validation loss
     schedule = (torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=0.5, patience=2)
                 if cfg.lr_schedule == "plateau" else None)
-    stopper, history, start = EarlyStopping(cfg.patience), History(), 1
-    best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-    torch.manual_seed(seed + 1000 * rank)  # dropout's random stream, its own in each process
+    return optimizer, schedule
 
-    checkpoint = Path(checkpoint) if checkpoint else None
-    if checkpoint and checkpoint.exists():
-        state = torch.load(checkpoint, map_location=device, weights_only=True)
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        if schedule is not None:
-            schedule.load_state_dict(state["schedule"])
-        best_state = state["best_model"]
-        stopper = EarlyStopping(**state["early_stopping"])
-        history = History(**state["history"])
-        torch.set_rng_state(state["rng"])
-        start = state["epoch"] + 1
-        if stopper.should_stop:
-            start = max_epochs + 1  # already finished: just restore the best weights
 
-    # Validation in eval mode has no batch statistics: larger batches are only faster.
-    val_batches = GlobalBatches(len(val_set), 4 * cfg.batch_size, rank=rank, world=world)
-    bar = tqdm(range(start, max_epochs + 1), desc="epochs", disable=not progress or rank > 0,
-               initial=start - 1, total=max_epochs)
-    for epoch in bar:
-        began = time.perf_counter()
-        order = torch.Generator().manual_seed(seed * 100_003 + epoch)  # same order if resumed
-        train_batches = GlobalBatches(len(train_set), cfg.batch_size, order, rank, world,
-                                      cfg.epoch_repeats)
-        train_loss, train_acc = _run_epoch(net, batches(train_set, train_batches), loss_fn,
-                                           weights, device, optimizer, cfg)
-        if len(val_set):
-            val_loss, val_acc = _run_epoch(net, batches(val_set, val_batches), loss_fn, weights,
-                                           device)
-        else:  # a refit on every speaker: no early stopping, the last epoch's weights are kept
-            val_loss = val_acc = math.nan
-        for key, value in zip(asdict(history), (epoch, train_loss, train_acc, val_loss, val_acc,
-                                                time.perf_counter() - began), strict=True):
-            getattr(history, key).append(value)
-        if not len(val_set) or stopper.step(epoch, val_loss):
-            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-            stopper.best_epoch = epoch if not len(val_set) else stopper.best_epoch
-        if schedule is not None:
-            schedule.step(val_loss if len(val_set) else train_loss)
-        bar.set_postfix(train_loss=f"{train_loss:.3f}", val_loss=f"{val_loss:.3f}",
-                        val_acc=f"{val_acc:.3f}", best=stopper.best_epoch)
-        if checkpoint and rank == 0:
-            artifacts.save_torch(checkpoint, {
-                "epoch": epoch, "model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                "best_model": best_state, "early_stopping": asdict(stopper),
-                "history": asdict(history), "rng": torch.get_rng_state(),
-                "schedule": schedule.state_dict() if schedule is not None else {}})
-        if stopper.should_stop:
-            break
-    bar.close()
-    model.load_state_dict(best_state)
-    return FitResult(model, history, stopper.best_epoch,
-                     history.epoch[-1] if history.epoch else 0, stopper.should_stop,
-                     weights.tolist())
+@dataclass
+class Progress:
+    """Where training stands between epochs: what a checkpoint holds besides the model's and the
+    optimizer's state."""
+
+    stopper: EarlyStopping
+    history: History
+    best_state: dict  # the weights of the best epoch so far
+    next_epoch: int = 1
+
+    def end_epoch(self, model: nn.Module, epoch: int, train: tuple, val: tuple,
+                  seconds: float, refit: bool = False) -> None:
+        """Record an epoch's (loss, accuracy) pairs; keep the weights if they are the best yet
+        (every epoch's, for a ``refit`` without validation)."""
+        for key, value in zip(asdict(self.history), (epoch, *train, *val, seconds), strict=True):
+            getattr(self.history, key).append(value)
+        if refit or self.stopper.step(epoch, val[0]):
+            self.best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+            self.stopper.best_epoch = epoch if refit else self.stopper.best_epoch
+
+
+def resume(checkpoint: str | Path | None, model: nn.Module, optimizer, schedule, cfg: Training,
+           device: torch.device, max_epochs: int) -> Progress:
+    """A fresh start, or where ``checkpoint`` left off: the model, optimizer and schedule are
+    restored in place, and so is the random state (the dropout stream continues unbroken)."""
+    best = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    if not checkpoint or not Path(checkpoint).exists():
+        return Progress(EarlyStopping(cfg.patience), History(), best)
+    state = torch.load(checkpoint, map_location=device, weights_only=True)
+    model.load_state_dict(state["model"])
+    optimizer.load_state_dict(state["optimizer"])
+    if schedule is not None:
+        schedule.load_state_dict(state["schedule"])
+    torch.set_rng_state(state["rng"])
+    run = Progress(EarlyStopping(**state["early_stopping"]), History(**state["history"]),
+                   state["best_model"], state["epoch"] + 1)
+    if run.stopper.should_stop:
+        run.next_epoch = max_epochs + 1  # already finished: just restore the best weights
+    return run
+
+
+def save_checkpoint(checkpoint: str | Path, epoch: int, model: nn.Module, optimizer, schedule,
+                    run: Progress) -> None:
+    """Everything ``resume`` needs, after ``epoch`` (written whole or not at all)."""
+    artifacts.save_torch(checkpoint, {
+        "epoch": epoch, "model": model.state_dict(), "optimizer": optimizer.state_dict(),
+        "best_model": run.best_state, "early_stopping": asdict(run.stopper),
+        "history": asdict(run.history), "rng": torch.get_rng_state(),
+        "schedule": schedule.state_dict() if schedule is not None else {}})
 
 
 def _wrap(model: nn.Module, device: torch.device) -> nn.Module:
