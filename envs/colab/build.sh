@@ -31,8 +31,9 @@ ROOT=$(git -C "$HERE" rev-parse --show-toplevel 2>/dev/null || (cd "$HERE/../.."
 DIR=$(realpath -m "$1")
 MARKS=$DIR/.colab-build
 SUITE=trixie
-# libatomic1: pedalboard's native module links it (Colab's Ubuntu image has it; minbase lacks it)
-APT_PACKAGES="python3.13 python3-venv python3-pip python3-torch libsndfile1 libgomp1 libatomic1 ca-certificates"
+# libatomic1: pedalboard's native module links it (Colab's Ubuntu image has it; minbase lacks it);
+# git: Colab has it (the notebooks' first cell clones with it; results record the commit)
+APT_PACKAGES="python3.13 python3-venv python3-pip python3-torch libsndfile1 libgomp1 libatomic1 git ca-certificates"
 IN_ENV=("$HERE/run.sh" "$DIR")
 START=$SECONDS
 
