@@ -194,80 +194,25 @@ def _beyond(args) -> int:
 
 
 def _generalize(args) -> int:
-    from bcser_utils.learn import evaluation, pipeline
-    from bcser_utils.studies import baseline, final_model, generalize
+    from bcser_utils.learn import pipeline
+    from bcser_utils.studies import final_model, generalize
 
     if args.threads:
         import torch
 
         torch.set_num_threads(args.threads)
-    began = time.perf_counter()
     unknown = sorted(set(args.recipes or ()) - set(generalize.RECIPES))
     if unknown:
         print(f"error: unknown recipe(s) {', '.join(unknown)}; known: "
               f"{', '.join(generalize.RECIPES)}", file=sys.stderr)
         return 2
-    out = Path(args.out) if args.out else generalize.default_folder(args.mode)
-    recipes = [generalize.RECIPES[name] for name in args.recipes or ()]
-    scale = {"augment.n_versions": args.versions} if args.versions else None
     try:
-        if args.baselines:  # every classical baseline on P2 and on every P3 fold
-            for signal in ("bc", "ac"):
-                for classifier in baseline.CLASSIFIERS:
-                    for normalisation in ("global", "speaker"):
-                        generalize.baseline_tables(args.mode, signal, classifier, normalisation,
-                                                   ("P2", "P3"), corpus=args.data, out=out,
-                                                   progress=False)
-            print(f"baselines: {data.display_path(out / 'baseline')}", flush=True)
-        if args.final or args.refit or args.refit_single or args.summary:  # the selection
-            final = generalize.final_recipe(out, args.selection_seeds)
-            print(f"final recipe: {final.description} ({final.overrides})", flush=True)
-            recipes += [final] if args.final else []
-        for recipe in recipes:
-            name = recipe.name
-            made = generalize.run_recipe(recipe, args.mode, args.signal, args.folds, args.seeds,
-                                         out, args.data, overrides=scale, progress=False)
-            for seed in args.seeds:
-                pooled = generalize.pooled(made, seed)
-                test = evaluation.table_score(evaluation.part(pooled, "test"), n_boot=200)
-                print(f"{name} {args.signal} seed {seed}: P3 test accuracy "
-                      f"{test['accuracy']:.3f} over {test['n']} clips "
-                      f"({time.perf_counter() - began:.0f} s so far)", flush=True)
-        refits = [("final-refit", final, args.seeds)] if args.refit else []
-        if args.refit_single:  # the model for one clip at a time, chosen on validation
-            seeds = final_model.ensemble_choice(
-                generalize.recipe_tables(out, final.name, args.signal))["seeds"]
-            single = final_model.single_clip_choice(out, final, 0, args.mode, args.data, scale,
-                                                    seeds)
-            if single["recipe"] != final.name:  # only the seeds that ship
-                refits.append(("single-refit", generalize.RECIPES[single["recipe"]],
-                               single["seeds"]))
-        for where, recipe, seeds in refits:
-            epochs = final_model.refit_epochs(out, recipe, args.signal)
-            for seed in seeds:
-                cfg = generalize.recipe_config(recipe, args.mode, seed, scale)
-                folder = out / where / f"{args.signal}-seed{seed}"
-                pipeline.run_protocol(cfg, "ALL", 0, args.signal, args.data, folder, epochs,
-                                      progress=False)
-                print(f"{recipe.name} refitted on every actor, seed {seed}, {epochs} epochs: "
-                      f"{data.display_path(folder / 'model.pt')}", flush=True)
-        if args.summary:
-            command = (f"python -m bcser_utils generalize --mode {args.mode} --summary "
-                       f"--selection-seeds {' '.join(map(str, args.selection_seeds))}")
-            summary = generalize.summarize(out, args.mode, command, final=final,
-                                           corpus=args.data,
-                                           selection_seeds=args.selection_seeds)
-            summary["final"] = final_model.summarize(out, final, mode=args.mode,
-                                                     corpus=args.data, overrides=scale)
-            evaluation.save_json(summary, out / "summary.json")
-            print(f"summary: {data.display_path(out / 'summary.json')}")
-        if args.ship:  # the summary's choice becomes predict's default, with its model card
-            from bcser_utils.present import report
-
-            summary = report.load_summary(out / "summary.json")
-            chosen = final_model.ship_default(out, summary, args.models, args.mode, args.data)
-            print(f"predict's default: {data.display_path(chosen)}, card "
-                  f"{data.display_path(chosen.parent / 'DEFAULT_MODEL_CARD.md')}")
+        final_model.study(
+            args.mode, baselines=args.baselines, recipes=args.recipes or (), final=args.final,
+            refit=args.refit, refit_single=args.refit_single, summary=args.summary,
+            ship=args.ship, signal=args.signal, folds=args.folds, seeds=args.seeds,
+            selection_seeds=args.selection_seeds, versions=args.versions, corpus=args.data,
+            out=args.out, models=args.models, say=lambda line: print(line, flush=True))
     except (pipeline.RunFolderMismatch, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

@@ -18,9 +18,10 @@ import numpy as np
 import pandas as pd
 
 from bcser_utils import config
+from bcser_utils.audio.data import display_path
 from bcser_utils.learn import artifacts, pipeline, splits
 from bcser_utils.learn.evaluation import ensemble, fuse, part, table_paired, table_score
-from bcser_utils.present import study_report
+from bcser_utils.present import report, study_report
 from bcser_utils.studies import baseline
 from bcser_utils.studies.generalize import (
     PAPER,
@@ -288,3 +289,81 @@ def refit_epochs(out: str | Path, recipe: Recipe, signal: str = "bc") -> int:
     if not best:
         raise ValueError(f"no finished P3 runs of {recipe.name!r} in {out}")
     return int(np.ceil(np.median(best)))
+
+
+# --- the whole study, as one call ----------------------------------------------------------------
+
+def study(mode: str = "full", *, baselines: bool = False, recipes=(), final: bool = False,
+          refit: bool = False, refit_single: bool = False, summary: bool = False,
+          ship: bool = False, signal: str = "bc", folds=None, seeds=(0,), selection_seeds=(0,),
+          versions: int | None = None, corpus: str | Path | None = None,
+          out: str | Path | None = None, models: str | Path | None = None,
+          say=print) -> dict | None:
+    """Notebook 09's study, each step on request, in its order: the classical ``baselines``;
+    the deep ``recipes`` (names of ``generalize.RECIPES``) on every P3 fold and seed; the
+    ``final`` recipe that the selection rule chooses (over ``selection_seeds``); its ``refit`` on
+    every actor, and the ``refit_single`` model for one clip; the ``summary``
+    (``runs/generalize-<mode>/summary.json``, returned); ``ship``: the summary's choice becomes
+    ``predict``'s default. Every step is resumable. ``python -m bcser_utils generalize`` calls it;
+    ``say`` reports progress. ``versions`` shrinks every run alike (for a test)."""
+    import time
+
+    from bcser_utils.learn import evaluation
+    from bcser_utils.studies import generalize
+
+    began = time.perf_counter()
+    out = Path(out or generalize.default_folder(mode))
+    scale = {"augment.n_versions": versions} if versions else None
+    if baselines:  # every classical baseline on P2 and on every P3 fold
+        for kind in [(s, c, n) for s in ("bc", "ac") for c in baseline.CLASSIFIERS
+                     for n in ("global", "speaker")]:
+            generalize.baseline_tables(mode, *kind, ("P2", "P3"), corpus=corpus, out=out,
+                                       progress=False)
+        say(f"baselines: {display_path(out / 'baseline')}")
+    chosen = None
+    if final or refit or refit_single or summary:  # the selection
+        chosen = generalize.final_recipe(out, selection_seeds)
+        say(f"final recipe: {chosen.description} ({chosen.overrides})")
+    for recipe in [RECIPES[name] for name in recipes] + ([chosen] if final else []):
+        made = generalize.run_recipe(recipe, mode, signal, folds, seeds, out, corpus,
+                                     overrides=scale, progress=False)
+        for seed in seeds:
+            test = evaluation.table_score(part(generalize.pooled(made, seed), "test"), n_boot=200)
+            say(f"{recipe.name} {signal} seed {seed}: P3 test accuracy {test['accuracy']:.3f} "
+                f"over {test['n']} clips ({time.perf_counter() - began:.0f} s so far)")
+    for where, recipe, refit_seeds in _refits(out, chosen, refit, refit_single, seeds, mode,
+                                              signal, corpus, scale):
+        epochs = refit_epochs(out, recipe, signal)
+        for seed in refit_seeds:
+            folder = out / where / f"{signal}-seed{seed}"
+            pipeline.run_protocol(recipe_config(recipe, mode, seed, scale), "ALL", 0, signal,
+                                  corpus, folder, epochs, progress=False)
+            say(f"{recipe.name} refitted on every actor, seed {seed}, {epochs} epochs: "
+                f"{display_path(folder / 'model.pt')}")
+    made_summary = None
+    if summary:
+        command = (f"python -m bcser_utils generalize --mode {mode} --summary "
+                   f"--selection-seeds {' '.join(map(str, selection_seeds))}")
+        made_summary = generalize.summarize(out, mode, command, final=chosen, corpus=corpus,
+                                            selection_seeds=selection_seeds)
+        made_summary["final"] = summarize(out, chosen, mode=mode, corpus=corpus, overrides=scale)
+        evaluation.save_json(made_summary, out / "summary.json")
+        say(f"summary: {display_path(out / 'summary.json')}")
+    if ship:  # the summary's choice becomes predict's default, with its model card
+        manifest = ship_default(out, report.load_summary(out / "summary.json"), models, mode,
+                                corpus)
+        say(f"predict's default: {display_path(manifest)}, card "
+            f"{display_path(manifest.parent / 'DEFAULT_MODEL_CARD.md')}")
+    return made_summary
+
+
+def _refits(out, chosen, refit, refit_single, seeds, mode, signal, corpus, scale) -> list:
+    """(folder name, recipe, seeds) of each refit asked for: the final recipe's, and the model
+    for one clip at a time where validation chose another recipe (only the seeds that ship)."""
+    refits = [("final-refit", chosen, seeds)] if refit else []
+    if refit_single:
+        ensemble_seeds = ensemble_choice(recipe_tables(out, chosen.name, signal))["seeds"]
+        single = single_clip_choice(out, chosen, 0, mode, corpus, scale, ensemble_seeds)
+        if single["recipe"] != chosen.name:
+            refits.append(("single-refit", RECIPES[single["recipe"]], single["seeds"]))
+    return refits
