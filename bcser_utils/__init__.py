@@ -30,7 +30,7 @@ LAYERS = {
               "clip", "dataset"],
     "present": ["display", "gallery", "report", "study_report", "plots", "study_plots"],
     "learn": ["splits", "model", "artifacts", "training", "evaluation", "classical", "inference",
-              "pipeline"],
+              "pipeline", "runs"],
     "studies": ["baseline", "generalize", "final_model", "beyond"],
     "app": ["predict", "cli"],
     "_top": ["exercises", "course"],

@@ -34,8 +34,8 @@ def test_plan_is_the_grid_of_notebook_08():
     assert names[:2] == ["p1-bc-fold0", "p2-bc-fold0"]
     assert {f"p3-{s}-fold{k}" for s in ("ac", "bc") for k in range(5)} <= set(names)
     assert names[-5:] == [f"p3-bc-fold{k}-ls0" for k in range(5)] and len(names) == 17
-    assert experiments.Run("P3", "bc", 0, 0.0).config("quick").training.label_smoothing == 0.0
-    assert experiments.Run("P3").config("quick").training.label_smoothing == 0.1
+    assert experiments.run_spec("P3", "bc", 0, 0.0).config("quick").training.label_smoothing == 0.0
+    assert experiments.run_spec("P3").config("quick").training.label_smoothing == 0.1
 
 
 def test_every_run_is_trained_once_and_recorded(grid):

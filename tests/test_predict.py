@@ -117,10 +117,10 @@ def test_model_card_states_data_protocol_metrics_and_licence(run):
 
 def test_reproduce_runs_p1_and_p3_and_reads_finished_runs_back(synthetic_dir, tmp_path,
                                                                monkeypatch):
-    from bcser_utils import pipeline
+    from bcser_utils import pipeline, runs
 
     out = tmp_path / "reproduce"
-    first = pipeline.reproduce("quick", corpus=synthetic_dir, out=out, versions=2, max_epochs=1,
+    first = runs.reproduce("quick", corpus=synthetic_dir, out=out, versions=2, max_epochs=1,
                                progress=False)
     assert set(first["runs"]) == {"p1-bc-fold0", "p3-bc-fold0"} and "SYNTHETIC" in first["source"]
     p1, p3 = first["runs"]["p1-bc-fold0"], first["runs"]["p3-bc-fold0"]
@@ -139,7 +139,7 @@ def test_reproduce_runs_p1_and_p3_and_reads_finished_runs_back(synthetic_dir, tm
         raise AssertionError("a finished run was trained again")
 
     monkeypatch.setattr(pipeline, "train", no_training)
-    again = pipeline.reproduce("quick", corpus=synthetic_dir, out=out, versions=2, max_epochs=1,
+    again = runs.reproduce("quick", corpus=synthetic_dir, out=out, versions=2, max_epochs=1,
                                progress=False)
     assert again["runs"]["p1-bc-fold0"]["accuracy"] == pytest.approx(p1["accuracy"])
 

@@ -119,11 +119,11 @@ def _train(args) -> int:
 
 
 def _reproduce(args) -> int:
-    from bcser_utils.learn import pipeline
+    from bcser_utils.learn import pipeline, runs
 
     began = time.perf_counter()
     try:
-        result = pipeline.reproduce(args.mode, args.signal, args.data, args.out)
+        result = runs.reproduce(args.mode, args.signal, args.data, args.out)
     except pipeline.RunFolderMismatch as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

@@ -370,46 +370,6 @@ def save_figures(result: dict, folder: Path, synthetic: bool = False) -> list[Pa
     return paths
 
 
-# The paper-scale runs of ``make reproduce``: the paper's protocol, then the honest one.
-REPRODUCE_RUNS = (("P1", 0), ("P3", 0))
-
-
-def reproduce(mode: str = "full", signal: str = "bc", corpus: str | Path | None = None,
-              out: str | Path | None = None, runs=REPRODUCE_RUNS, progress: bool = True,
-              versions: int | None = None, max_epochs: int | None = None) -> dict:
-    """The paper-scale pipeline end to end: P1 (the paper's protocol) and P3 fold 0
-    (speaker-independent), each into ``out/<protocol>-<signal>-fold<k>/``, and a summary in
-    ``out/reproduce.json``. Resumable: run it again after an interruption and finished runs are
-    read back, an unfinished one continues from its last epoch. ``versions`` and ``max_epochs``
-    shrink it for a test; the defaults are the paper's.
-    """
-    cfg = config.get_config(mode, overrides={"augment.n_versions": versions} if versions else None)
-    out = Path(out or config.RUNS_DIR / f"reproduce-{cfg.mode.name}")
-    results = {}
-    for protocol, fold in runs:
-        name = f"{protocol.lower()}-{signal}-fold{fold}"
-        began = time.perf_counter()
-        s = run_protocol(cfg, protocol, fold, signal, corpus, out / name, max_epochs, progress)
-        if not s:  # a helper process under torchrun
-            continue
-        m = s["metrics"]
-        results[name] = {
-            "protocol": protocol, "fold": fold, "description": s["description"],
-            "evaluated_on": s["evaluated_on"], "n_train": s["n_train"],
-            "n_evaluated": s["n_evaluated"], "accuracy": m["accuracy"],
-            "accuracy_ci95": m["ci95"]["accuracy"], "balanced_accuracy": m["balanced_accuracy"],
-            "mcc": m["mcc"], "ece": m["calibration"]["ece"], "best_epoch": s["best_epoch"],
-            "stopped_epoch": s["stopped_epoch"], "early_stopped": s["early_stopped"],
-            "seconds_per_epoch": s["seconds_per_epoch"], "timing": s.get("timing"),
-            "wall_s_this_call": time.perf_counter() - began}
-    if not results:
-        return {}
-    summary_ = {"mode": cfg.mode.name, "signal": signal, "source": s["source"],
-                "date": time.strftime("%Y-%m-%d"), "folder": str(out), "runs": results}
-    evaluation.save_json(summary_, out / "reproduce.json")
-    return summary_
-
-
 def save_model(path: str | Path, trained: Trained, prepared: Prepared, card: dict | None = None):
     """A self-contained checkpoint for ``predict``: weights, normalisation, settings, card."""
     cfg = prepared.cfg

@@ -23,7 +23,7 @@ from __future__ import annotations
 import time
 import zlib
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -33,52 +33,38 @@ from bcser_utils import config, provenance
 from bcser_utils.audio import clip, data, dataset, noise
 from bcser_utils.learn import evaluation, pipeline, splits
 from bcser_utils.learn.inference import Predictor
+from bcser_utils.learn.runs import RunSpec
 from bcser_utils.present.report import CLEAN
 
 SIGNALS = ("bc", "ac")
 SNRS_DB = (20, 10, 5, 0)
 
 
-@dataclass(frozen=True)
-class Run:
-    """One training run of the grid. ``label_smoothing`` None means the paper's 0.1."""
-
-    protocol: str
-    signal: str = "bc"
-    fold: int = 0
-    label_smoothing: float | None = None
-
-    @property
-    def name(self) -> str:
-        tail = "" if self.label_smoothing is None else f"-ls{self.label_smoothing:g}"
-        return f"{self.protocol.lower()}-{self.signal}-fold{self.fold}{tail}"
-
-    def config(self, mode: str, overrides: dict | None = None) -> config.Config:
-        """The mode's configuration, with this run's label smoothing and any ``overrides``."""
-        overrides = dict(overrides or {})
-        if self.label_smoothing is not None:
-            overrides["training.label_smoothing"] = self.label_smoothing
-        return config.get_config(mode, overrides=overrides or None)
+def run_spec(protocol: str, signal: str = "bc", fold: int = 0,
+             label_smoothing: float | None = None) -> RunSpec:
+    """One run of the grid, the paper's recipe; ``label_smoothing`` None keeps its 0.1."""
+    changes = () if label_smoothing is None else (("training.label_smoothing", label_smoothing),)
+    return RunSpec(protocol, fold, signal, overrides=changes)
 
 
-def plan(folds: Iterable[int]) -> list[Run]:
+def plan(folds: Iterable[int]) -> list[RunSpec]:
     """The grid: P1, P2 (BC), P3 on each of ``folds`` for BC and AC, and P3 BC on each of them
     again without label smoothing. Same features, model, recipe, seed and budget for every run."""
     folds = list(folds)
-    return [Run("P1"), Run("P2"), *p3_grid(folds),
-            *(Run("P3", "bc", k, label_smoothing=0.0) for k in folds)]
+    return [run_spec("P1"), run_spec("P2"), *p3_grid(folds),
+            *(run_spec("P3", "bc", k, label_smoothing=0.0) for k in folds)]
 
 
-def p3_grid(folds: Iterable[int]) -> list[Run]:
+def p3_grid(folds: Iterable[int]) -> list[RunSpec]:
     """The P3 part of ``plan`` that ``beyond`` repeats with further seeds: AC and BC, every fold."""
-    return [Run("P3", signal, k) for k in folds for signal in SIGNALS]
+    return [run_spec("P3", signal, k) for k in folds for signal in SIGNALS]
 
 
 def default_folder(mode: str) -> Path:
     return config.RUNS_DIR / f"beyond-{mode}"
 
 
-def run_all(mode: str, runs: Iterable[Run], corpus: str | Path | None = None,
+def run_all(mode: str, runs: Iterable[RunSpec], corpus: str | Path | None = None,
             out: str | Path | None = None, folders: dict | None = None,
             progress: bool = True, max_epochs: int | None = None,
             overrides: dict | None = None) -> dict[str, dict]:
@@ -89,9 +75,8 @@ def run_all(mode: str, runs: Iterable[Run], corpus: str | Path | None = None,
     ``overrides`` (e.g. fewer versions) shrink every run alike, for a test.
     """
     out, folders = Path(out or default_folder(mode)), folders or {}
-    return {run.name: pipeline.run_protocol(
-                run.config(mode, overrides), run.protocol, run.fold, run.signal, corpus,
-                Path(folders.get(run.name, out / run.name)), max_epochs, progress)
+    return {run.name: run.run(mode, out, corpus, max_epochs, progress, overrides,
+                              folder=folders.get(run.name))
             for run in runs}
 
 
@@ -198,7 +183,7 @@ def fold_robustness(catalog: pd.DataFrame, cfg: config.Config, fold: int, out: s
         return pd.read_csv(saved)
     n_folds = splits.default_folds(catalog["actor"].nunique())
     train_actors, _, test_actors = splits.p3_actors(catalog["actor"].unique(), fold, n_folds)
-    models = {s: out / Run("P3", s, fold).name / "model.pt" for s in SIGNALS}
+    models = {s: out / run_spec("P3", s, fold).name / "model.pt" for s in SIGNALS}
     table = robustness(models, catalog[catalog["actor"].isin(test_actors)], cfg,
                        training_spectrum(catalog, train_actors, cfg), snrs, kinds,
                        cfg.mode.seed, progress).assign(fold=fold)

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -336,8 +337,8 @@ def study(mode: str = "full", *, baselines: bool = False, recipes=(), final: boo
         epochs = refit_epochs(out, recipe, signal)
         for seed in refit_seeds:
             folder = out / where / f"{signal}-seed{seed}"
-            pipeline.run_protocol(recipe_config(recipe, mode, seed, scale), "ALL", 0, signal,
-                                  corpus, folder, epochs, progress=False)
+            refit_run = replace(recipe.spec(signal, 0, seed), protocol="ALL")  # every actor
+            refit_run.run(mode, out, corpus, epochs, False, scale, folder=folder)
             say(f"{recipe.name} refitted on every actor, seed {seed}, {epochs} epochs: "
                 f"{display_path(folder / 'model.pt')}")
     made_summary = None

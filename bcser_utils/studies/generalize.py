@@ -36,6 +36,7 @@ import pandas as pd
 from bcser_utils import config, provenance
 from bcser_utils.learn import pipeline, splits
 from bcser_utils.learn.evaluation import ensemble, part, table_paired, table_score
+from bcser_utils.learn.runs import RunSpec
 from bcser_utils.studies import baseline
 
 
@@ -47,6 +48,10 @@ class Recipe:
     overrides: dict = field(default_factory=dict, hash=False)
     description: str = ""
     knob: str = ""  # changes that turn the same knob compete; the selection keeps one of them
+
+    def spec(self, signal: str = "bc", fold: int = 0, seed: int = 0) -> RunSpec:
+        """The recipe's P3 run on one fold with one seed."""
+        return RunSpec("P3", fold, signal, seed, tuple(self.overrides.items()), self.name)
 
 
 PAPER = Recipe("paper", {}, "the paper's recipe: Table II's 15 versions, global per-band "
@@ -106,12 +111,11 @@ def recipe_config(recipe: Recipe, mode: str, seed: int = 0,
                   overrides: dict | None = None) -> config.Config:
     """``recipe``'s configuration; ``overrides`` set the study's scale (e.g. fewer versions for
     a test), but never undo the recipe's own change."""
-    scale = {k: v for k, v in (overrides or {}).items() if k not in recipe.overrides}
-    return config.get_config(mode, overrides={**scale, **recipe.overrides, "mode.seed": seed})
+    return recipe.spec(seed=seed).config(mode, overrides)
 
 
 def run_folder(out: Path, recipe: Recipe, signal: str, fold: int, seed: int) -> Path:
-    return Path(out) / recipe.name / f"{signal}-fold{fold}-seed{seed}"
+    return Path(out) / recipe.spec(signal, fold, seed).name
 
 
 def run_recipe(recipe: Recipe, mode: str = "full", signal: str = "bc", folds=None,
@@ -122,10 +126,9 @@ def run_recipe(recipe: Recipe, mode: str = "full", signal: str = "bc", folds=Non
     out = Path(out or default_folder(mode))
     made = {}
     for seed in seeds:
-        cfg = recipe_config(recipe, mode, seed, overrides)
-        for fold in fold_numbers(cfg, corpus, folds):
+        for fold in fold_numbers(recipe_config(recipe, mode, seed, overrides), corpus, folds):
             folder = run_folder(out, recipe, signal, fold, seed)
-            pipeline.run_protocol(cfg, "P3", fold, signal, corpus, folder, max_epochs, progress)
+            recipe.spec(signal, fold, seed).run(mode, out, corpus, max_epochs, progress, overrides)
             made[fold, seed] = pd.read_csv(folder / "predictions.csv").assign(fold=fold,
                                                                               seed=seed)
     return made
