@@ -127,10 +127,10 @@ def run_recipe(recipe: Recipe, mode: str = "full", signal: str = "bc", folds=Non
     made = {}
     for seed in seeds:
         for fold in fold_numbers(recipe_config(recipe, mode, seed, overrides), corpus, folds):
-            folder = run_folder(out, recipe, signal, fold, seed)
-            recipe.spec(signal, fold, seed).run(mode, out, corpus, max_epochs, progress, overrides)
-            made[fold, seed] = pd.read_csv(folder / "predictions.csv").assign(fold=fold,
-                                                                              seed=seed)
+            spec = recipe.spec(signal, fold, seed)
+            spec.run(mode, out, corpus, max_epochs, progress, overrides)
+            made[fold, seed] = pd.read_csv(out / spec.name / "predictions.csv").assign(
+                fold=fold, seed=seed)
     return made
 
 
