@@ -15,6 +15,7 @@
     predict FILE... [--json]    the emotion of any audio file (default: bcser_utils/models/
                                 default.json);
             [--same-speaker]    the files are one speaker's: adapt to that speaker first
+            [--timeline]        a long recording window by window ([--window 4] [--hop 1])
 """
 
 from __future__ import annotations
@@ -249,6 +250,8 @@ def _evaluate(args) -> int:
 def _predict(args) -> int:
     from bcser_utils.app.predict import CheckpointError, SpeakerError, predict_files
 
+    if args.timeline:
+        return _timeline(args)
     try:
         results, errors = predict_files(args.files, args.checkpoint, args.same_speaker)
     except (FileNotFoundError, CheckpointError, SpeakerError) as err:
@@ -266,6 +269,38 @@ def _predict(args) -> int:
             print(f"{r['file']}: {r['emotion']}  (" +
                   ", ".join(f"{e} {p:.2f}" for e, p in ranked) + ")")
     return 1 if errors else 0
+
+
+def _timeline(args) -> int:
+    from bcser_utils.app import predict, timeline
+
+    try:
+        model = predict.load_model(args.checkpoint, args.same_speaker)
+    except (FileNotFoundError, predict.CheckpointError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    rows, failed = [], 0
+    for path in args.files:
+        try:
+            found = timeline.timeline(path, model, args.window, args.hop, args.same_speaker)
+        except (data.AudioError, predict.SpeakerError, ValueError) as err:
+            print(f"error: {err}", file=sys.stderr)
+            failed += 1
+            continue
+        rows.extend(found)
+        if not args.json:
+            print(path)
+            for r in found:
+                span = f"  {r['start']:7.1f}–{r['end']:.1f} s".ljust(20)
+                if r["silent"]:
+                    print(span + "(no speech)")
+                else:
+                    ranked = sorted(r["probabilities"].items(), key=lambda kv: -kv[1])
+                    print(span + f"{r['emotion']:<9} " +
+                          ", ".join(f"{e} {p:.2f}" for e, p in ranked[:3]))
+    if args.json:
+        print(json.dumps(rows, indent=1))
+    return 1 if failed else 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -383,9 +418,27 @@ def build_parser() -> argparse.ArgumentParser:
                          help="the files are clips of one speaker, spanning their range of "
                               "emotions: adapt to that speaker (no labels needed) before "
                               "predicting each")
+    predict.add_argument("--timeline", action="store_true",
+                         help="each file is a long recording: predict it window by window "
+                              "(silent windows are marked, not predicted)")
+    predict.add_argument("--window", type=_positive_float, default=4.0,
+                         help="--timeline: seconds per window (default 4, what the model hears)")
+    predict.add_argument("--hop", type=_positive_float, default=1.0,
+                         help="--timeline: seconds from one window's start to the next's "
+                              "(default 1)")
     predict.add_argument("--json", action="store_true")
     predict.set_defaults(run=_predict)
     return parser
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text}: expected a positive number of seconds")
+    return value
 
 
 def _one_line(message, category, filename, lineno, line=None) -> str:

@@ -2,6 +2,7 @@
 
     python -m bcser_utils predict my_recording.wav [--checkpoint C] [--json]
     python -m bcser_utils predict --same-speaker a.wav b.wav c.wav d.wav …
+    python -m bcser_utils predict --timeline a_long_recording.wav   (``app.timeline``)
 
 The models themselves, and how a clip becomes probabilities, are ``learn.inference``; the files
 they live in are ``learn.artifacts``. This module imports neither training nor the studies, so
@@ -25,8 +26,16 @@ from bcser_utils.learn.inference import (
 )
 
 __all__ = ["DEFAULT_MODEL", "P3_CHECKPOINT", "CheckpointError", "Classical", "DefaultModel",
-           "Ensemble", "Predictor", "SpeakerError", "load_default", "predict_files",
+           "Ensemble", "Predictor", "SpeakerError", "load_default", "load_model", "predict_files",
            "read_clip"]
+
+
+def load_model(checkpoint=None, same_speaker: bool = False) -> DefaultModel:
+    """The default model, or ``checkpoint`` (a model.pt) standing for all of its parts."""
+    if checkpoint is None:
+        return load_default(same_speaker=same_speaker)
+    predictor = Predictor.load(checkpoint)
+    return DefaultModel(predictor, None, 1.0, predictor)
 
 
 def predict_files(paths, checkpoint=None,
@@ -35,11 +44,7 @@ def predict_files(paths, checkpoint=None,
     ``same_speaker``: the files are clips of one speaker, adapted to first
     (``Predictor.predict_speaker``; with the default model, fused with the classical baseline).
     ``checkpoint``: a model.pt instead of the default model."""
-    if checkpoint is None:
-        default = load_default(same_speaker=same_speaker)
-    else:
-        predictor = Predictor.load(checkpoint)
-        default = DefaultModel(predictor, None, 1.0, predictor)
+    default = load_model(checkpoint, same_speaker)
     if same_speaker:
         return default.deep.predict_speaker(paths, default.classical, default.weight)
     predictor = default.single

@@ -265,6 +265,46 @@ def smoothing_effect(runs: dict[str, dict]) -> dict | None:
                          for k, a, b in zip(folds, smoothed, plain, strict=True)]}
 
 
+def uncertain_below(top: np.ndarray, correct: np.ndarray) -> float:
+    """The top probability below which a prediction is more often wrong than right: where a
+    logistic fit of being right on the top probability crosses 1/2 (within [1/8, 1])."""
+    from sklearn.linear_model import LogisticRegression
+
+    if correct.all() or not correct.any():
+        return 1 / 8 if correct.all() else 1.0
+    fit = LogisticRegression(C=1e6).fit(top[:, None], correct)
+    return float(np.clip(-fit.intercept_[0] / fit.coef_[0, 0], 1 / 8, 1.0))
+
+
+def confidence(folders: Iterable[Path], emotions, n_boot: int = 1000) -> dict:
+    """When a prediction is a verdict and when it is a guess, for the P3 models of ``folders``.
+
+    The rule, written before any test number was read: pool every fold's early-stopping actors
+    (the "val" rows of each run's predictions.csv); the threshold is ``uncertain_below`` of
+    their top probabilities. Then, on the test actors (every actor once, over the folds): the
+    share of clips at or above it (coverage), the accuracy there and below it, and the whole
+    coverage–accuracy curve."""
+    table = pd.concat([pd.read_csv(Path(f) / "predictions.csv") for f in folders],
+                      ignore_index=True)
+    proba, y = table[list(emotions)].to_numpy(), table["y"].to_numpy()
+    top, correct = proba.max(1), proba.argmax(1) == y
+    val, test = (table["part"] == "val").to_numpy(), (table["part"] == "test").to_numpy()
+    threshold = uncertain_below(top[val], correct[val])
+    sure = test & (top >= threshold)
+
+    def accuracy(mask):
+        return float(correct[mask].mean()) if mask.any() else None
+
+    grid = np.round(np.arange(0.125, 1.0, 0.025), 3)
+    return {"rule": "uncertain below the top probability at which a logistic fit of being "
+                    "right crosses 1/2, fitted on the early-stopping actors of every P3 fold",
+            "uncertain_below": threshold, "n_val": int(val.sum()), "n_test": int(test.sum()),
+            "coverage": float(sure.sum() / test.sum()), "accuracy_all": accuracy(test),
+            "accuracy_sure": accuracy(sure), "accuracy_uncertain": accuracy(test & ~sure),
+            "curve": [{"threshold": float(t), "coverage": float((top[test] >= t).mean()),
+                       "accuracy": accuracy(test & (top >= t))} for t in grid]}
+
+
 def _run_line(summary: dict, leak: pd.DataFrame | None) -> dict:
     m = summary["metrics"]
     line = {"protocol": summary["protocol"], "signal": summary["signal"],
@@ -352,5 +392,7 @@ def beyond(mode: str = "full", corpus: str | Path | None = None, out: str | Path
     leak = leakage(version_index(catalog, cfg.augment.n_versions), cfg, folds[0])
     command = command or f"python -m bcser_utils beyond --mode {cfg.mode.name}"
     summary = summarize(results, robust, leak, cfg, command, n_folds, n_boot, replicates)
+    summary["confidence"] = confidence([out / run_spec("P3", "bc", k).name for k in folds],
+                                       cfg.emotions)
     evaluation.save_json(summary, out / "summary.json")
     return summary
