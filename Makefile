@@ -46,8 +46,10 @@ test-colab: colab-env
 	bash envs/colab/run.sh $(COLAB_ENV) python -m pytest   # tests/ and notebooks/ (nbval, quick mode)
 
 # The course in a real browser: JupyterLab on 127.0.0.1 and headless Chromium open the committed
-# notebooks, play notebook 03's players and move notebook 02's slider. Needs Debian's chromium and
-# chromium-driver (apt-get install chromium chromium-driver); without them every test skips.
+# notebooks, play notebook 03's players and move notebook 02's slider, and the recorder records a
+# RAVDESS clip from Chromium's fake microphone (test_recorder.py; skips without the data). Needs
+# Debian's chromium and chromium-driver (apt-get install chromium chromium-driver); without them
+# every test skips.
 test-browser: install
 	$(PY) -m pip install --quiet "jupyterlab>=4" "selenium>=4.20"
 	$(PY) -m pytest tests_browser

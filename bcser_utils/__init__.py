@@ -5,12 +5,14 @@ config and the modules listed before it, in its own layer or a lower one (a test
 
 - ``audio``: the recordings and what is computed from them: names → synthetic → data → bc →
   noise → augment → features → normalize → clip → dataset (the feature cache);
-- ``present``: figures, tables and reports (they draw arrays and tables, and know no model);
+- ``present``: figures, tables and reports (they draw arrays and tables, and know no model),
+  and the notebook's microphone recorder;
 - ``learn``: splits → model → artifacts (the files a model is saved in) → training →
   evaluation → classical (a scikit-learn model as plain arrays) → inference (a saved model's
   probabilities) → pipeline (training runs, end to end);
 - ``studies``: notebook 08's study (beyond) and notebook 09's (baseline, generalize, final_model);
-- ``app``: what a user runs: predict and the command line (cli);
+- ``app``: what a user runs: predict, a long recording window by window (timeline), your own
+  voice (voice: notebook 10) and the command line (cli);
 - and on top: exercises (the notebooks' exercises) and course (runs the notebooks headless).
 
 ``from bcser_utils import data`` (or ``import bcser_utils.data``) keeps working for every module:
@@ -28,11 +30,12 @@ LAYERS = {
     "": ["config", "provenance"],
     "audio": ["names", "synthetic", "data", "bc", "noise", "augment", "features", "normalize",
               "clip", "dataset"],
-    "present": ["display", "gallery", "report", "study_report", "plots", "study_plots"],
+    "present": ["display", "gallery", "report", "study_report", "plots", "study_plots",
+                "recorder"],
     "learn": ["splits", "model", "artifacts", "training", "evaluation", "classical", "inference",
               "pipeline", "runs"],
     "studies": ["baseline", "generalize", "final_model", "beyond"],
-    "app": ["predict", "cli"],
+    "app": ["predict", "timeline", "voice", "cli"],
     "_top": ["exercises", "course"],
 }
 

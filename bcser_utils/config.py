@@ -268,6 +268,16 @@ def mode_from_env(default: str = "quick") -> str:
     return mode
 
 
+def check_environment() -> None:
+    """Our environment variables, checked before anything reads them: a ``ValueError`` that
+    names the variable, its value and why it cannot work (the command line says it in one line;
+    some modules read the mode as they are imported)."""
+    mode_from_env()
+    folder = os.environ.get(DATA_DIR_ENV)
+    if folder and Path(folder).expanduser().exists() and not Path(folder).expanduser().is_dir():
+        raise ValueError(f"{DATA_DIR_ENV}={folder}: not a folder (downloads and caches go in it)")
+
+
 def get_config(mode: str | None = None, overrides: dict | None = None) -> Config:
     """The configuration for ``mode`` ("quick" or "full"; default: $BCSER_MODE, else quick).
 

@@ -593,3 +593,57 @@ def fusion_on_validation(deep: pd.DataFrame, classical: pd.DataFrame,
           "would make the fusion's test number a maximum over five tries: optimistic by "
           "construction (exercise 7.2).")
     return {"val_by_weight": val, "weight": best, "test": test}
+
+
+# ---------------------------------------------------------------- 10 · your own voice
+
+def adapt_on_a_subset(clips: dict, emotions, model=None,
+                      show_solution: bool = False) -> dict | None:
+    """Adapt to the clips of ``emotions`` only (at least 4), and count how many of them are named
+    right, against the same clips adapted to among all of ``clips``.
+
+    Notebook: 10_your_own_voice.
+    """
+    if not show_solution:
+        return _hint("adapt_on_a_subset")
+    from bcser_utils.app import voice
+
+    emotions = list(emotions)
+    among_all = voice.compare(clips, model).set_index("intended").loc[emotions, "adapted"]
+    alone = voice.compare({e: clips[e] for e in emotions}, model)["adapted"]
+    result = {"n": len(emotions), "among_all": int((among_all == emotions).sum()),
+              "subset_alone": int((alone.to_numpy() == np.array(emotions)).sum())}
+    print(f"{', '.join(emotions)}: named right {result['among_all']} of {result['n']} when "
+          f"adapting to all {len(clips)} clips, {result['subset_alone']} of {result['n']} when "
+          "adapting to these alone. The speaker's statistics are their average voice: from a "
+          "narrow range of emotions that average is one of them, and the model hears every clip "
+          "as a departure from it.")
+    return result
+
+
+def hop_and_alignment(path, spans, hops=(1.0, 0.5, 0.25), model=None,
+                      show_solution: bool = False) -> dict | None:
+    """For each hop, how many clips the window nearest each clip's centre names right
+    (``spans``: (emotion, start s, end s), as ``voice.join`` returns them).
+
+    Notebook: 10_your_own_voice.
+    """
+    if not show_solution:
+        return _hint("hop_and_alignment")
+    from bcser_utils.app import predict, timeline
+
+    model = model or predict.load_model()
+    right = {}
+    for hop in hops:
+        rows = timeline.timeline(path, model, hop_s=hop)
+        centres = np.array([(r["start"] + r["end"]) / 2 for r in rows])
+        nearest = [rows[int(np.argmin(abs(centres - (start + end) / 2)))]
+                   for _, start, end in spans]
+        right[float(hop)] = sum(r["emotion"] == e for r, (e, _, _) in zip(nearest, spans,
+                                                                          strict=True))
+    print("clips named right by the window nearest their centre: "
+          + ", ".join(f"hop {h:g} s: {n} of {len(spans)}" for h, n in right.items())
+          + ". A coarse hop can leave the nearest window half a second off the sentence, and "
+          "the model heard every training clip centred.")
+    return right
+

@@ -54,7 +54,8 @@ def test_hidden_solutions_reveal_no_number_and_return_nothing(capsys, catalog, t
                  "without_class_weights": (tiny,), "accuracy_interval": ([0], [[1.0]]),
                  "leak_one_actor": (tiny,), "p1_sibling_share": (catalog,),
                  "paired_or_separate": (None,), "speaker_zscores": (None, None),
-                 "fusion_on_validation": (None, None)}
+                 "fusion_on_validation": (None, None), "adapt_on_a_subset": (None, None),
+                 "hop_and_alignment": (None, None)}
     names = _every_exercise()
     assert len(names) >= 14
     for name in names:
@@ -65,7 +66,8 @@ def test_hidden_solutions_reveal_no_number_and_return_nothing(capsys, catalog, t
 
 
 def test_every_exercise_is_called_from_a_notebook():
-    notebooks = "".join(p.read_text() for p in (config.REPO_ROOT / "notebooks").glob("0*.ipynb"))
+    notebooks = "".join(p.read_text() for p in
+                        (config.REPO_ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     for name in _every_exercise():
         assert f"exercises.{name}(" in notebooks, name
 
@@ -276,3 +278,34 @@ def test_fusion_weight_is_chosen_on_validation_and_scored_once_on_test(capsys):
     assert result["test"]["fusion"] == evaluation.table_score(evaluation.part(fused, "test"),
                                                          n_boot=0)["accuracy"]
     assert result["test"]["deep"] > result["test"]["baseline"]
+
+
+@pytest.fixture(scope="module")
+def own_voice(ravdess_dir, tmp_path_factory):
+    """Actor 05's 8 emotions of "Kids are talking by the door", and the default model."""
+    from bcser_utils.app import predict, voice
+
+    clips, _ = voice.stand_in(tmp_path_factory.mktemp("voice"), ravdess_dir, actor=5)
+    return clips, predict.load_model(same_speaker=True)
+
+
+def test_adapting_to_quiet_emotions_alone_misreads_clips_named_right_among_all_eight(own_voice,
+                                                                                   capsys):
+    clips, model = own_voice
+    quiet = ["neutral", "calm", "sad", "fearful"]
+    result = exercises.adapt_on_a_subset(clips, quiet, model, show_solution=True)
+    assert result["n"] == 4 and result["subset_alone"] < result["among_all"]
+
+
+def test_a_finer_hop_puts_a_window_on_every_sentence(own_voice, tmp_path, capsys):
+    from bcser_utils.app import voice
+
+    clips, model = own_voice
+    spans = voice.join(clips, tmp_path / "joined.flac")
+    assert [e for e, *_ in spans] == list(clips)
+    gaps = [b[1] - a[2] for a, b in zip(spans[:-1], spans[1:], strict=True)]
+    assert gaps == pytest.approx([1.0] * 7, abs=1e-3)
+    right = exercises.hop_and_alignment(tmp_path / "joined.flac", spans, (1.0, 0.25), model,
+                                        show_solution=True)
+    assert right[0.25] >= right[1.0]
+

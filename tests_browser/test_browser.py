@@ -2,17 +2,12 @@
 
 Needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver) and
 selenium and jupyterlab in .venv (make test-browser installs those two); without a browser every
-test here skips and says why. The notebooks are trusted first, as `make lab` does.
+test here skips and says why. The notebooks are trusted first, as `make lab` does (the `lab` and
+`browser` fixtures are in conftest.py).
 """
 
-import os
-import secrets
 import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -32,65 +27,6 @@ from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support import expected_conditions as ready  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    """A JupyterLab server on loopback only, with its own settings and trust database."""
-    home = tmp_path_factory.mktemp("jupyter")
-    env = dict(os.environ, BCSER_MODE="quick", BCSER_FIGURES_DIR=str(home / "figures"),
-               JUPYTER_CONFIG_DIR=str(home / "config"), JUPYTER_DATA_DIR=str(home / "data"),
-               JUPYTER_RUNTIME_DIR=str(home / "runtime"))
-    # every cell in the page, not only those scrolled into view (JupyterLab 4's windowing)
-    settings = home / "settings" / "@jupyterlab" / "notebook-extension"
-    settings.mkdir(parents=True)
-    (settings / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
-    jupyter = [sys.executable, "-m", "jupyter"]
-    subprocess.run([*jupyter, "trust", *(str(ROOT / "notebooks" / n) for n in NOTEBOOKS)],
-                   env=env, check=True, capture_output=True)
-    port, token = _free_port(), secrets.token_hex(16)
-    log = open(home / "lab.log", "w")  # noqa: SIM115 - closed below
-    server = subprocess.Popen([*jupyter, "lab", "--no-browser", "--ip=127.0.0.1",
-                               f"--port={port}", f"--IdentityProvider.token={token}",
-                               f"--ServerApp.root_dir={ROOT}",
-                               f"--LabApp.user_settings_dir={home / 'settings'}",
-                               *(["--allow-root"] if os.geteuid() == 0 else [])],
-                              env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(120):
-        try:
-            urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
-            break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        server.terminate()
-        pytest.fail(f"JupyterLab did not start: {(home / 'lab.log').read_text()[-2000:]}")
-    yield url, token
-    server.terminate()
-    server.wait(30)
-    log.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
-                     "--window-size=1600,1000", "--autoplay-policy=no-user-gesture-required"):
-        options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=webdriver.ChromeService(DRIVER), options=options)
-    driver.set_script_timeout(120)  # a busy 2-core machine can block the page's thread for 30 s
-    driver.set_page_load_timeout(300)
-    yield driver
-    driver.quit()
 
 
 def _open(browser, lab, name: str, timeout: float = 60):

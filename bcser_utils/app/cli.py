@@ -21,6 +21,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import sys
@@ -34,12 +35,20 @@ from bcser_utils.audio import bc, data
 from bcser_utils.learn import splits
 
 
+class InputError(ValueError):
+    """A command's input that it cannot use (a folder, a run's files, an argument): the message
+    names it and says why; ``main`` prints it as one line and exits with ``code``."""
+
+    def __init__(self, message: str, code: int = 1):
+        super().__init__(message)
+        self.code = code
+
+
 def _data_check(args) -> int:
     try:
         report = data.validate(args.dir)
     except FileNotFoundError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+        raise InputError(str(err), code=2) from None
     print(data.report_json(report) if args.json else report.summary())
     if not report.usable:
         print(f"error: {args.dir} holds no usable RAVDESS speech file", file=sys.stderr)
@@ -91,9 +100,118 @@ def _bc(args) -> int:
 
 
 def _run_config(mode: str | None, seed: int | None, versions: int | None) -> config.Config:
-    overrides = {"augment.n_versions": versions} if versions else {}
+    overrides = {"augment.n_versions": versions} if versions is not None else {}
     return config.get_config(mode, overrides={**overrides, **({"mode.seed": seed}
                                                               if seed is not None else {})})
+
+
+# --- a run folder's files, checked before they are trusted -------------------------------------
+
+_NOT_OURS = "use another --out, or delete the folder"
+
+
+def _read_json(path: Path):
+    """A run's JSON file; an ``InputError`` naming it if it cannot be read."""
+    try:
+        return json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
+        cause = getattr(err, "strerror", None) or getattr(err, "msg", None) or str(err)
+        raise InputError(f"{path}: unreadable ({cause})") from None
+
+
+def _run_spec(run: Path) -> dict:
+    """A run folder's run.json, as ``pipeline.run_protocol`` writes it: a table, its config a
+    table of sections; an ``InputError`` naming the file otherwise."""
+    path = run / "run.json"
+    spec = _read_json(path)
+    if not isinstance(spec, dict):
+        raise InputError(f"{path}: a JSON {type(spec).__name__}, not the settings train "
+                         f"writes; {_NOT_OURS}")
+    sections = spec.get("config", {})
+    if not isinstance(sections, dict) or not all(isinstance(v, dict) for v in sections.values()):
+        raise InputError(f"{path}: its config is not a table of settings; {_NOT_OURS}")
+    return spec
+
+
+def _check_run_folder(run: Path) -> None:
+    """What ``train`` finds in its run folder before it reads any of it back: a run.json of
+    ours and, beside it, a readable metrics.json."""
+    if not run.exists():
+        return
+    if not run.is_dir():
+        raise InputError(f"{run}: not a folder (a run folder holds run.json, model.pt, …)")
+    if (run / "run.json").exists():
+        _run_spec(run)
+    if (run / "metrics.json").exists():
+        if not (run / "run.json").exists():
+            raise InputError(f"{run / 'metrics.json'}: results without the run.json that says "
+                             f"what made them; {_NOT_OURS}")
+        if not isinstance(_read_json(run / "metrics.json"), dict):
+            raise InputError(f"{run / 'metrics.json'}: not the results train writes; {_NOT_OURS}")
+
+
+def _is_number(value) -> bool:
+    import numbers
+
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)  # numpy's too
+
+
+def _check_summary(run: Path, summary: dict, asked: dict) -> None:
+    """A summary read back from metrics.json: made by the run asked for, and holding what
+    ``train`` prints."""
+    path = run / "metrics.json"
+    differ = [k for k, v in asked.items() if k in summary and summary[k] != v]
+    if differ:
+        shown = ", ".join(f"{k} = {summary[k]!r} there, {asked[k]!r} now" for k in differ[:3])
+        raise InputError(f"{path}: the results of another run ({shown}); {_NOT_OURS}")
+    m = summary.get("metrics")
+    low_high = (m.get("ci95") or {}).get("accuracy") if isinstance(m, dict) else None
+    if not (all(isinstance(summary.get(k), str) for k in ("source", "description",
+                                                          "evaluated_on"))
+            and isinstance(m, dict) and _is_number(m.get("accuracy"))
+            and isinstance(low_high, list | tuple) and len(low_high) == 2
+            and all(map(_is_number, low_high)) and _is_number(summary.get("best_epoch"))
+            and (summary.get("seconds_per_epoch") is None
+                 or _is_number(summary["seconds_per_epoch"]))):
+        raise InputError(f"{path}: not the results train writes (no accuracy, interval or best "
+                         f"epoch); {_NOT_OURS}")
+
+
+def _spec_config(path: Path, spec: dict) -> config.Config:
+    """The configuration a run.json records, each setting of the type its default has."""
+    import dataclasses
+
+    kinds = {"protocol": ("P1", "P2", "P3"), "signal": ("bc", "ac"), "mode": ("quick", "full")}
+    for key, allowed in kinds.items():
+        if spec.get(key) not in allowed:
+            raise InputError(f"{path}: {key} {spec.get(key)!r}, not one of {', '.join(allowed)}")
+    fold = spec.get("fold")
+    if not isinstance(fold, int) or isinstance(fold, bool) or fold < 0 or \
+            not isinstance(spec.get("data"), str):
+        raise InputError(f"{path}: fold {fold!r} or data {spec.get('data')!r} is not what train "
+                         "writes")
+    try:
+        cfg = (config.from_dict(spec["config"], spec["mode"]) if "config" in spec  # every setting
+               else _run_config(spec["mode"], spec.get("seed"), spec.get("versions")))  # older
+    except (TypeError, ValueError, KeyError) as err:  # a setting this version does not have
+        raise InputError(f"{path}: its settings do not fit this version of bcser ({err})"
+                         ) from None
+    for section in dataclasses.fields(cfg):
+        part = getattr(cfg, section.name)
+        for f in dataclasses.fields(part):
+            value, default = getattr(part, f.name), getattr(type(part)(), f.name)
+            if value is None and "None" in str(f.type) or default is None:
+                continue
+            fits = (isinstance(value, bool) if isinstance(default, bool) else
+                    _is_number(value) if isinstance(default, float) else
+                    isinstance(value, type(default)) and not isinstance(value, bool))
+            if not fits:
+                expected = {"bool": "true or false", "int": "a whole number", "float": "a number",
+                            "str": "a string", "tuple": "a list"}.get(type(default).__name__,
+                                                                       type(default).__name__)
+                raise InputError(f"{path}: {section.name}.{f.name} = {value!r}, where this "
+                                 f"version expects {expected}")
+    return cfg
 
 
 def _train(args) -> int:
@@ -102,6 +220,7 @@ def _train(args) -> int:
     cfg = _run_config(args.mode, args.seed, args.versions)
     run = Path(args.out) if args.out else pipeline.run_folder(args.protocol, args.signal, cfg,
                                                               args.fold)
+    _check_run_folder(run)
     try:
         summary = pipeline.run_protocol(cfg, args.protocol, args.fold, args.signal, args.data,
                                         run, max_epochs=args.epochs)
@@ -110,12 +229,16 @@ def _train(args) -> int:
         return 1
     if not summary:  # a helper process under torchrun: rank 0 reports
         return 0
-    m = summary["metrics"]
+    _check_summary(run, summary, {"protocol": args.protocol, "signal": args.signal,
+                                  "mode": cfg.mode.name, "seed": cfg.mode.seed,
+                                  "versions": cfg.augment.n_versions})
+    m, per_epoch = summary["metrics"], summary["seconds_per_epoch"]
     print(f"{summary['source']}\n{summary['description']}\n"
           f"{summary['evaluated_on']} accuracy {m['accuracy']:.4f} "
           f"(95% CI {m['ci95']['accuracy'][0]:.4f}–{m['ci95']['accuracy'][1]:.4f}), "
-          f"best epoch {summary['best_epoch']}, {summary['seconds_per_epoch']:.1f} s/epoch\n"
-          f"run folder: {data.display_path(run)}")
+          f"best epoch {summary['best_epoch']}, "
+          + (f"{per_epoch:.1f} s/epoch" if per_epoch is not None else "no epoch timed")
+          + f"\nrun folder: {data.display_path(run)}")
     return 0
 
 
@@ -227,14 +350,17 @@ def _evaluate(args) -> int:
     run = Path(args.folder)
     from bcser_utils.learn.artifacts import CheckpointError
 
+    if run.exists() and not run.is_dir():
+        raise InputError(f"{run}: a file, not a run folder: evaluate takes the folder train "
+                         f"wrote ({data.display_path(run.parent)})")
+    if not (run / "run.json").exists():
+        raise InputError(f"{run}: not a finished run folder (no run.json)")
+    spec = _run_spec(run)
+    cfg = _spec_config(run / "run.json", spec)
     try:
-        spec = json.loads((run / "run.json").read_text())
         predictor = Predictor.load(run / "model.pt")
-    except (FileNotFoundError, json.JSONDecodeError, CheckpointError) as err:
-        print(f"error: {run}: not a finished run folder ({err})", file=sys.stderr)
-        return 1
-    cfg = (config.from_dict(spec["config"], spec["mode"]) if "config" in spec  # every setting
-           else _run_config(spec["mode"], spec["seed"], spec["versions"]))  # older run folders
+    except CheckpointError as err:
+        raise InputError(f"{run}: not a finished run folder ({err})") from None
     prepared = pipeline.prepare(cfg, spec["signal"], spec["data"], progress=False)
     split = pipeline.make_split(prepared, spec["protocol"], spec["fold"])
     rows = split.test if spec["protocol"] == "P3" else split.val
@@ -252,13 +378,20 @@ def _predict(args) -> int:
 
     if args.timeline:
         return _timeline(args)
+    from bcser_utils.learn.artifacts import not_a_file
+
+    # a folder, FIFO or symbolic-link loop is said to be one (and a FIFO never blocks a read)
+    why = {path: not_a_file(path) for path in args.files}
+    unusable = [f"{path}: {cause}" for path, cause in why.items() if cause]
     try:
-        results, errors = predict_files(args.files, args.checkpoint, args.same_speaker)
+        results, errors = predict_files([p for p in args.files if not why[p]], args.checkpoint,
+                                        args.same_speaker)
     except (FileNotFoundError, CheckpointError, SpeakerError) as err:
-        for message in getattr(err, "errors", []):  # bad files met before giving up
-            print(f"error: {message}", file=sys.stderr)
-        print(f"error: {err}", file=sys.stderr)
-        return 1
+        if isinstance(err, SpeakerError):  # too few usable clips: the bad ones met first
+            for message in unusable + err.errors:
+                print(f"error: {message}", file=sys.stderr)
+        raise  # the command fails as a whole: main says why, in one line
+    errors = unusable + errors
     for message in errors:
         print(f"error: {message}", file=sys.stderr)
     if args.json:
@@ -266,7 +399,8 @@ def _predict(args) -> int:
     else:
         for r in results:
             ranked = sorted(r["probabilities"].items(), key=lambda kv: -kv[1])
-            print(f"{r['file']}: {r['emotion']}  (" +
+            said = f"uncertain, perhaps {r['emotion']}" if r["uncertain"] else r["emotion"]
+            print(f"{r['file']}: {said}  (" +
                   ", ".join(f"{e} {p:.2f}" for e, p in ranked) + ")")
     return 1 if errors else 0
 
@@ -274,15 +408,12 @@ def _predict(args) -> int:
 def _timeline(args) -> int:
     from bcser_utils.app import predict, timeline
 
-    try:
-        model = predict.load_model(args.checkpoint, args.same_speaker)
-    except (FileNotFoundError, predict.CheckpointError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
+    model = predict.load_model(args.checkpoint, args.same_speaker)  # main says why it failed
     rows, failed = [], 0
     for path in args.files:
         try:
-            found = timeline.timeline(path, model, args.window, args.hop, args.same_speaker)
+            found = timeline.timeline(path, model, args.window, args.hop, args.same_speaker,
+                                      predict.uncertainty_threshold())
         except (data.AudioError, predict.SpeakerError, ValueError) as err:
             print(f"error: {err}", file=sys.stderr)
             failed += 1
@@ -296,7 +427,8 @@ def _timeline(args) -> int:
                     print(span + "(no speech)")
                 else:
                     ranked = sorted(r["probabilities"].items(), key=lambda kv: -kv[1])
-                    print(span + f"{r['emotion']:<9} " +
+                    said = f"{r['emotion']}?" if r["uncertain"] else r["emotion"]
+                    print(span + f"{said:<10} " +
                           ", ".join(f"{e} {p:.2f}" for e, p in ranked[:3]))
     if args.json:
         print(json.dumps(rows, indent=1))
@@ -304,8 +436,8 @@ def _timeline(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m bcser_utils", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = _Parser(prog="python -m bcser_utils", description=__doc__,
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
 
     data_parser = commands.add_parser("data", help="check or download the RAVDESS corpus")
@@ -327,16 +459,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = commands.add_parser("train", help="train the model under a protocol")
     train.add_argument("--protocol", choices=("P1", "P2", "P3"), default="P1")
-    train.add_argument("--fold", type=int, default=0, help="P3 fold (0-based)")
+    train.add_argument("--fold", type=_index, default=0, help="P3 fold (0-based)")
     train.add_argument("--signal", choices=("bc", "ac"), default="bc")
     train.add_argument("--mode", choices=("quick", "full"), default=None,
                        help="default: $BCSER_MODE, else quick")
     train.add_argument("--data", default=None, help="corpus folder (default: found for you)")
-    train.add_argument("--epochs", type=int, default=None, help="cap on epochs")
-    train.add_argument("--seed", type=int, default=None)
-    train.add_argument("--versions", type=int, default=None,
+    train.add_argument("--epochs", type=_count, default=None, help="cap on epochs")
+    train.add_argument("--seed", type=_seed, default=None)
+    train.add_argument("--versions", type=_count, default=None,
                        help="versions per recording (default: the paper's 15)")
-    train.add_argument("--out", default=None, help="run folder (default: runs/<protocol>-…)")
+    train.add_argument("--out", type=_folder, default=None,
+                       help="run folder (default: runs/<protocol>-…)")
     train.set_defaults(run=_train)
 
     again = commands.add_parser(
@@ -344,7 +477,7 @@ def build_parser() -> argparse.ArgumentParser:
     again.add_argument("--mode", choices=("quick", "full"), default="full")
     again.add_argument("--signal", choices=("bc", "ac"), default="bc")
     again.add_argument("--data", default=None, help="corpus folder (default: found for you)")
-    again.add_argument("--out", default=None, help="default: runs/reproduce-<mode>/")
+    again.add_argument("--out", type=_folder, default=None, help="default: runs/reproduce-<mode>/")
     again.add_argument("--ship", action="store_true",
                        help="then make the P3 run the shipped bcser_utils/models/bcser_p3.pt, "
                             "with its metrics and model card (full mode, real data only)")
@@ -355,13 +488,13 @@ def build_parser() -> argparse.ArgumentParser:
                        "(resumable)")
     beyond.add_argument("--mode", choices=("quick", "full"), default="full")
     beyond.add_argument("--data", default=None, help="corpus folder (default: found for you)")
-    beyond.add_argument("--out", default=None, help="default: runs/beyond-<mode>/")
-    beyond.add_argument("--folds", type=int, nargs="+", default=None,
+    beyond.add_argument("--out", type=_folder, default=None, help="default: runs/beyond-<mode>/")
+    beyond.add_argument("--folds", type=_index, nargs="+", default=None,
                         help="P3 folds (0-based; default: all)")
-    beyond.add_argument("--epochs", type=int, default=None, help="cap on epochs")
-    beyond.add_argument("--versions", type=int, default=None,
+    beyond.add_argument("--epochs", type=_count, default=None, help="cap on epochs")
+    beyond.add_argument("--versions", type=_count, default=None,
                         help="versions per recording (default: the paper's 15)")
-    beyond.add_argument("--seeds", type=int, nargs="+", default=None,
+    beyond.add_argument("--seeds", type=_seed, nargs="+", default=None,
                         help="train and test the P3 AC/BC grid again with these further seeds")
     beyond.set_defaults(run=_beyond)
 
@@ -371,8 +504,8 @@ def build_parser() -> argparse.ArgumentParser:
     study.add_argument("--recipes", nargs="+", default=None, metavar="NAME",
                        help="recipes of generalize.RECIPES to train")
     study.add_argument("--signal", choices=("bc", "ac"), default="bc")
-    study.add_argument("--seeds", type=int, nargs="+", default=[0])
-    study.add_argument("--folds", type=int, nargs="+", default=None,
+    study.add_argument("--seeds", type=_seed, nargs="+", default=[0])
+    study.add_argument("--folds", type=_index, nargs="+", default=None,
                        help="P3 folds (0-based; default: all)")
     study.add_argument("--final", action="store_true",
                        help="also train the recipe the selection rule builds from the "
@@ -389,19 +522,19 @@ def build_parser() -> argparse.ArgumentParser:
     study.add_argument("--baselines", action="store_true",
                        help="the classical baseline (eGeMAPS; logistic regression and SVM; "
                             "global and per-speaker standardisation; BC and AC) on P2 and P3")
-    study.add_argument("--versions", type=int, default=None,
+    study.add_argument("--versions", type=_count, default=None,
                        help="Table II versions per recording for the recipes that use them "
                             "(default: the paper's 15); a smaller study, e.g. for a test")
-    study.add_argument("--models", default=None,
+    study.add_argument("--models", type=_folder, default=None,
                        help="where --ship writes (default: bcser_utils/models/)")
     study.add_argument("--summary", action="store_true",
                        help="write runs/generalize-<mode>/summary.json from what has finished")
-    study.add_argument("--selection-seeds", type=int, nargs="+", default=[0, 1],
+    study.add_argument("--selection-seeds", type=_seed, nargs="+", default=[0, 1],
                        help="the seeds every ablation recipe must have finished (default 0 1)")
-    study.add_argument("--threads", type=int, default=None,
+    study.add_argument("--threads", type=_count, default=None,
                        help="torch threads (default: one per core)")
     study.add_argument("--data", default=None, help="corpus folder (default: found for you)")
-    study.add_argument("--out", default=None, help="default: runs/generalize-<mode>/")
+    study.add_argument("--out", type=_folder, default=None, help="default: runs/generalize-<mode>/")
     study.set_defaults(run=_generalize)
 
     evaluate = commands.add_parser("evaluate", help="every metric for a trained run")
@@ -445,21 +578,100 @@ def _one_line(message, category, filename, lineno, line=None) -> str:
     return f"warning: {message}\n"  # a user reads the message, not our source line
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line, raised to ``main`` (which exits with 2 after
+    it, as argparse does; under --json also as ``{"error": …}`` on stdout)."""
+
+    def error(self, message):
+        raise InputError(f"{self.prog}: {message} (see {self.prog} --help)", code=2)
+
+
+def _whole(least: int, most: int | None = None, what: str = "a whole number"):
+    """An argparse type: a whole number in [least, most]."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < least or (most is not None and value > most):
+            raise argparse.ArgumentTypeError(f"{value}: expected {what}")
+        return value
+    return parse
+
+
+_count = _whole(1, what="a positive whole number (1 or more)")  # epochs, versions, threads
+_index = _whole(0, what="a whole number from 0 (0-based)")  # folds
+_seed = _whole(0, 2**32 - 1, what="a seed from 0 to 4294967295")
+
+
+def _folder(text: str) -> str:
+    """An argparse type: a folder to write into, which may not exist yet but is no file."""
+    if Path(text).exists() and not Path(text).is_dir():
+        raise argparse.ArgumentTypeError(f"{text}: exists and is not a folder")
+    return text
+
+
+def _input_errors() -> tuple[type, ...]:
+    """The ValueErrors our modules raise for a user's input (a file, a folder, a setting): each
+    names it and says why. One of a module that is not loaded cannot have been raised, so
+    this imports nothing (``predict`` and ``bc`` start without torch's training side)."""
+    found = [InputError, data.AudioError, data.CorpusError, splits.SplitError]
+    for module, name in (("bcser_utils.learn.artifacts", "CheckpointError"),
+                         ("bcser_utils.learn.pipeline", "RunFolderMismatch"),
+                         ("bcser_utils.learn.inference", "SpeakerError"),
+                         ("bcser_utils.audio.names", "BadNameError")):
+        if module in sys.modules:
+            found.append(getattr(sys.modules[module], name))
+    return tuple(found)
+
+
+def _one_line_error(err: BaseException) -> str | None:
+    """THE place that turns an error raised from a user's input or the machine (an OSError,
+    or one of ``_input_errors``) into one line, without "error: "; None for any other error,
+    an error in our own code, whose traceback then shows."""
+    if isinstance(err, data.AudioError):  # a bad file met while building features: stop, name it
+        return f"{err}; `python -m bcser_utils data check <corpus>` lists every bad file"
+    if isinstance(err, _input_errors()):
+        return str(err)
+    if not isinstance(err, OSError):
+        return None
+    if err.strerror is None:  # ours: FileNotFoundError("<folder>: no such corpus folder")
+        return str(err)
+    where = f"{err.filename} → {err.filename2}" if err.filename2 else err.filename
+    if isinstance(err, PermissionError) or err.errno == errno.EROFS:  # e.g. a read-only data
+        # folder for the feature cache
+        return (f"{where or err}: not writable ({err.strerror}); point {config.DATA_DIR_ENV} at "
+                "a writable folder")
+    return f"{where}: {err.strerror}" if where else f"{err.strerror} (errno {err.errno})"
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; exit status 0 on success, 1 when it failed on its input, 2 for a usage
+    or environment mistake. A failure is one line "error: …" on stderr naming the input and the
+    cause (and, under --json, ``{"error": …}`` on stdout); no traceback, unless our own code
+    failed."""
     import warnings
 
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    as_json = "--json" in argv
+    try:
+        args = build_parser().parse_args(argv)
+        config.check_environment()
+    except ValueError as err:  # argparse's usage errors (InputError), or $BCSER_MODE=banana
+        _say_error(str(err), as_json)
+        raise SystemExit(2) from None
     warnings.formatwarning = _one_line
     try:
         return args.run(args)
-    except data.AudioError as err:  # a bad file met while building features: stop, name it
-        print(f"error: {err}; `python -m bcser_utils data check <corpus>` lists every bad file",
-              file=sys.stderr)
-        return 1
-    except (data.CorpusError, splits.SplitError, FileNotFoundError) as err:  # the user's input
-        print(f"error: {err}", file=sys.stderr)
-        return 1
-    except PermissionError as err:  # e.g. a read-only data folder for the feature cache
-        print(f"error: {err.filename or err}: not writable ({err.strerror}); point "
-              f"{config.DATA_DIR_ENV} at a writable folder", file=sys.stderr)
-        return 1
+    except (ValueError, OSError) as err:
+        line = _one_line_error(err)
+        if line is None:
+            raise
+        _say_error(line, as_json)
+        return getattr(err, "code", 1) if isinstance(err, InputError) else 1
+
+
+def _say_error(line: str, as_json: bool) -> None:
+    print(f"error: {line}", file=sys.stderr)
+    if as_json:  # stdout stays valid JSON when the command fails as a whole
+        print(json.dumps({"error": line}))

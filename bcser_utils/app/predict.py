@@ -26,8 +26,23 @@ from bcser_utils.learn.inference import (
 )
 
 __all__ = ["DEFAULT_MODEL", "P3_CHECKPOINT", "CheckpointError", "Classical", "DefaultModel",
-           "Ensemble", "Predictor", "SpeakerError", "load_default", "load_model", "predict_files",
+           "Ensemble", "Predictor", "SpeakerError", "load_default", "load_model", "mark_uncertain",
+           "predict_files", "uncertainty_threshold",
            "read_clip"]
+
+
+def uncertainty_threshold(path=None) -> float | None:
+    """The top probability below which a prediction is shown as uncertain: ``uncertain_below``
+    of ``default.json`` (chosen on the early-stopping actors of notebook 08's P3 models,
+    ``beyond.confidence``); None where it names none."""
+    import json
+    from pathlib import Path
+
+    path = Path(path or DEFAULT_MODEL)
+    if not path.is_file():
+        return None
+    value = json.loads(path.read_text()).get("uncertain_below")
+    return float(value) if isinstance(value, (int, float)) and 0 < value <= 1 else None
 
 
 def load_model(checkpoint=None, same_speaker: bool = False) -> DefaultModel:
@@ -43,15 +58,26 @@ def predict_files(paths, checkpoint=None,
     """Predict every file; a bad file gets an error message and the rest are still predicted.
     ``same_speaker``: the files are clips of one speaker, adapted to first
     (``Predictor.predict_speaker``; with the default model, fused with the classical baseline).
-    ``checkpoint``: a model.pt instead of the default model."""
+    ``checkpoint``: a model.pt instead of the default model. Each result's ``uncertain`` says
+    whether its top probability is below ``uncertainty_threshold()`` (None without one)."""
     default = load_model(checkpoint, same_speaker)
     if same_speaker:
-        return default.deep.predict_speaker(paths, default.classical, default.weight)
-    predictor = default.single
-    results, errors = [], []
-    for path in paths:
-        try:
-            results.append(predictor.predict_file(path))
-        except data.AudioError as err:
-            errors.append(str(err))
-    return results, errors
+        results, errors = default.deep.predict_speaker(paths, default.classical, default.weight)
+    else:
+        results, errors = [], []
+        for path in paths:
+            try:
+                results.append(default.single.predict_file(path))
+            except data.AudioError as err:
+                errors.append(str(err))
+    return mark_uncertain(results, uncertainty_threshold()), errors
+
+
+def mark_uncertain(results: list[dict], threshold: float | None) -> list[dict]:
+    """Each result (or timeline row) with ``uncertain``: its top probability is below
+    ``threshold`` (None where there is no threshold, or no prediction: a silent window)."""
+    for result in results:
+        p = result.get("probabilities")
+        result["uncertain"] = None if threshold is None or p is None else \
+            max(p.values()) < threshold
+    return results

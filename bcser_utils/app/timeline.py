@@ -25,6 +25,7 @@ import numpy as np
 import soundfile as sf
 
 from bcser_utils import config
+from bcser_utils.app.predict import mark_uncertain
 from bcser_utils.audio import data
 from bcser_utils.learn import inference
 
@@ -95,10 +96,12 @@ def _row(path, start: float, end: float, emotions, p: np.ndarray | None) -> dict
 
 
 def timeline(path: str | Path, model: inference.DefaultModel | None = None,
-             window_s: float = 4.0, hop_s: float = 1.0,
-             same_speaker: bool = False) -> list[dict]:
+             window_s: float = 4.0, hop_s: float = 1.0, same_speaker: bool = False,
+             uncertain_below: float | None = None) -> list[dict]:
     """One row per window of ``path``, time-ordered: {"file", "start", "end", "silent",
-    "emotion", "probabilities"}; a silent window has ``emotion`` and ``probabilities`` None.
+    "emotion", "probabilities", "uncertain"}; a silent window has ``emotion``,
+    ``probabilities`` and ``uncertain`` None. ``uncertain``: the top probability is below
+    ``uncertain_below`` (None without a threshold).
     ``model``: the default model (``inference.load_default``) unless given. ``same_speaker``:
     adapt to the speaker over all the file's speech windows first (then the windows' features
     are kept until the end: about 32 kB per window, 115 MB for an hour at a 1 s hop)."""
@@ -133,7 +136,7 @@ def timeline(path: str | Path, model: inference.DefaultModel | None = None,
     predict_batch()
     if same_speaker:
         rows = _adapted(path, rows, kept, model, predictor)
-    return rows
+    return mark_uncertain(rows, uncertain_below)
 
 
 def _adapted(path, rows: list, kept: list, model: inference.DefaultModel,

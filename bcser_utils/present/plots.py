@@ -314,6 +314,41 @@ def probability_bars(probabilities: dict, title: str | None = None,
     return fig
 
 
+def timeline(rows: list[dict], spans: list[tuple[str, float, float]] | None = None,
+             uncertain_below: float | None = None, title: str | None = None) -> plt.Figure:
+    """The eight probabilities over time, one line per emotion at each window's centre
+    (``predict --timeline``'s rows); silent windows are gaps, shaded. ``spans``: (emotion, start
+    s, end s) of what was really said, drawn as coloured bands along the top; ``uncertain_below``:
+    the line under which a prediction is uncertain.
+
+    Notebook: 10_your_own_voice.
+    """
+    import numpy as np
+
+    centres = np.array([(r["start"] + r["end"]) / 2 for r in rows])
+    fig, ax = plt.subplots(figsize=(11, 3.8))
+    for emotion in EMOTIONS:
+        p = np.array([np.nan if r["silent"] else r["probabilities"][emotion] for r in rows])
+        ax.plot(centres, p, color=PALETTE[emotion], lw=1.8, label=emotion)
+    hop = np.median(np.diff(centres)) if len(centres) > 1 else 1.0
+    for r, c in zip(rows, centres, strict=True):
+        if r["silent"]:
+            ax.axvspan(c - hop / 2, c + hop / 2, color="0.92", lw=0)
+    for emotion, start, end in spans or ():
+        ax.axvspan(start, end, ymin=0.97, ymax=1.0, color=PALETTE[emotion], lw=0)
+        ax.text((start + end) / 2, 1.04, emotion, ha="center", va="bottom", fontsize=8,
+                color=PALETTE[emotion], fontweight="bold")
+    if uncertain_below is not None:
+        ax.axhline(uncertain_below, color="k", ls=":", lw=1)
+        ax.text(centres[0], uncertain_below, " uncertain below", va="bottom", fontsize=8)
+    ax.set(xlabel="time (s): each point is a window's centre", ylabel="probability",
+           ylim=(0, 1.12 if spans else 1.0), title=title or "The emotion over time")
+    ax.yaxis.set_major_formatter(mpl.ticker.PercentFormatter(1.0))
+    ax.legend(ncol=8, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False)
+    fig.tight_layout()
+    return fig
+
+
 def separation_histograms(y_true, probabilities, auc: dict | None = None,
                           emotions=None) -> plt.Figure:
     """For each class k, the distribution of p_k over the clips that are k (filled, in the

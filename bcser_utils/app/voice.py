@@ -1,0 +1,139 @@
+"""Your own voice: the 8 emotions of one speaker, predicted clip by clip and after adapting.
+
+Notebook 10 records a student saying the RAVDESS sentence "Kids are talking by the door" once in
+each emotion (``present.recorder``, files ``<emotion>.wav`` in a folder of their own), then:
+
+- ``compare``: each clip predicted alone (``predict`` on one file) and all of them together as
+  one speaker's (``predict --same-speaker``), one row per intended emotion;
+- ``confusion``: intended emotion down, predicted across, for either column;
+- ``join``: the clips as one long recording, for ``predict --timeline`` (``app.timeline``);
+- ``narrow_range``: what adapting does when the clips do NOT span the speaker's emotions (only
+  calm and neutral ones): the speaker's statistics then describe calm speech, and calm reads as
+  the speaker's "zero" from which every clip is measured.
+
+A headless run (nbval, the course runner) has no microphone: ``stand_in`` copies one RAVDESS
+actor's clips of the same sentence into the folder, and says whose they are and whether the
+default model heard that actor in training.
+
+Notebook: 10_your_own_voice.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from bcser_utils import config
+from bcser_utils.app import predict
+from bcser_utils.audio import data
+
+SENTENCE = "Kids are talking by the door"  # RAVDESS statement 01
+EMOTIONS = config.get_config().emotions
+AUDIO = (".wav", ".flac")  # what the recorder and the stand-ins write
+TRAINED_ON = set(range(1, 21))  # the shipped default model was refitted on actors 01–20
+
+
+def recorded(folder: str | Path) -> dict[str, Path]:
+    """The clips in ``folder`` named after an emotion (``angry.wav``, ``angry_2.wav`` …): the
+    latest of each, in the paper's emotion order."""
+    found = {}
+    for emotion in EMOTIONS:
+        takes = sorted((p for p in Path(folder).glob(f"{emotion}*") if p.suffix in AUDIO),
+                       key=lambda p: p.stat().st_mtime)
+        if takes:
+            found[emotion] = takes[-1]
+    return found
+
+
+def stand_in(folder: str | Path, corpus: str | Path | None = None,
+             actor: int | None = None) -> tuple[dict[str, Path], str]:
+    """Copy one actor's 8 emotions of ``SENTENCE`` (repetition 1, normal intensity) into
+    ``folder`` as ``<emotion>.wav``-like files; returns them and a line saying whose they are.
+    ``actor``: by default one the default model never heard (21–24) where the corpus has one,
+    else actor 05."""
+    location = data.find_corpus(corpus, allow_download=False, progress=False)
+    catalog = data.catalog(location.root, warn=False)
+    available = set(catalog["actor"])
+    actor = actor or min(available - TRAINED_ON, default=5)
+    chosen = catalog[(catalog["actor"] == actor) & (catalog["statement"] == 1)
+                     & (catalog["repetition"] == 1) & (catalog["intensity"] == "normal")]
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    clips = {}
+    for row in chosen.itertuples():
+        clips[row.emotion] = Path(shutil.copy(row.path,
+                                              folder / f"{row.emotion}{Path(row.path).suffix}"))
+    heard = "the default model was trained on this actor: expect better than on a new voice" \
+        if actor in TRAINED_ON else "an actor the default model never heard"
+    synthetic = " (SYNTHETIC corpus: tones, not speech)" if location.synthetic else ""
+    line = (f"No recording of all 8 emotions in {folder}: using RAVDESS actor {actor:02d}'s "
+            f"\"{SENTENCE}\" instead{synthetic}; {heard}.")
+    return {e: clips[e] for e in EMOTIONS if e in clips}, line
+
+
+def compare(clips: dict[str, Path], model: predict.DefaultModel | None = None,
+            uncertain_below: float | None = None) -> pd.DataFrame:
+    """One row per intended emotion: what the model says of the clip alone and of the clip
+    among the speaker's others (adapted), with its top probability. ``uncertain_below``: a
+    prediction less confident than it is marked uncertain (``predict.uncertainty``)."""
+    model = model or predict.load_model(same_speaker=True)
+    paths = list(clips.values())
+    alone = [model.single.predict_file(p) for p in paths]
+    adapted, errors = model.deep.predict_speaker(paths, model.classical, model.weight)
+    if errors:
+        raise data.AudioError(paths[0].parent, "; ".join(errors))
+    rows = []
+    for intended, a, b in zip(clips, alone, adapted, strict=True):
+        rows.append({"intended": intended, "alone": a["emotion"],
+                     "alone p": max(a["probabilities"].values()), "adapted": b["emotion"],
+                     "adapted p": max(b["probabilities"].values())})
+    table = pd.DataFrame(rows)
+    if uncertain_below is not None:
+        table["alone uncertain"] = table["alone p"] < uncertain_below
+        table["adapted uncertain"] = table["adapted p"] < uncertain_below
+    return table
+
+
+def confusion(table: pd.DataFrame, column: str) -> np.ndarray:
+    """Counts, intended emotion (rows) by ``column``'s predicted emotion, in the paper's order."""
+    matrix = np.zeros((len(EMOTIONS), len(EMOTIONS)), dtype=int)
+    for intended, said in zip(table["intended"], table[column], strict=True):
+        matrix[EMOTIONS.index(intended), EMOTIONS.index(said)] += 1
+    return matrix
+
+
+def join(clips: dict[str, Path], path: str | Path,
+         gap_s: float = 1.0) -> list[tuple[str, float, float]]:
+    """The clips one after another, each followed by ``gap_s`` of silence, in one FLAC at the
+    first clip's rate (a long recording to follow with ``timeline``); returns (emotion, start s,
+    end s) of each clip."""
+    import soundfile as sf
+
+    parts, spans, rate, t = [], [], None, 0.0
+    for emotion, clip_path in clips.items():
+        audio, clip_rate = data.load_audio(clip_path, sample_rate=rate)
+        rate = rate or clip_rate
+        spans.append((emotion, t, t + len(audio) / rate))
+        parts += [audio, np.zeros(int(gap_s * rate), dtype=np.float32)]
+        t += len(audio) / rate + gap_s
+    sf.write(path, np.concatenate(parts), rate)
+    return spans
+
+
+def narrow_range(corpus: str | Path | None = None, actor: int = 5,
+                 model: predict.DefaultModel | None = None) -> pd.DataFrame:
+    """One actor's calm and neutral clips only (all 12: both sentences, repetitions and
+    intensities), predicted alone and adapted to as one speaker: how often each is read as calm
+    or neutral. Adapting to clips that do not span the speaker's emotions misleads it."""
+    model = model or predict.load_model(same_speaker=True)
+    location = data.find_corpus(corpus, allow_download=False, progress=False)
+    catalog = data.catalog(location.root, warn=False)
+    quiet = catalog[(catalog["actor"] == actor) & catalog["emotion"].isin(["neutral", "calm"])]
+    paths = [Path(p) for p in quiet["path"]]
+    alone = [model.single.predict_file(p)["emotion"] for p in paths]
+    adapted, _ = model.deep.predict_speaker(paths, model.classical, model.weight)
+    return pd.DataFrame({"clip": [p.name for p in paths], "intended": list(quiet["emotion"]),
+                         "alone": alone, "adapted": [r["emotion"] for r in adapted]})

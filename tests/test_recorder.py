@@ -1,0 +1,189 @@
+"""The recorder's Python side: what the browser sends becomes a WAV, or one clear error.
+
+The browser side is tests_browser/test_recorder.py (JupyterLab in headless Chromium).
+"""
+
+import datetime
+import io
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from bcser_utils.present import recorder as rec
+
+RATE = 48_000
+
+
+def _tone(seconds: float = 0.5, rate: int = RATE) -> np.ndarray:
+    t = np.arange(int(seconds * rate)) / rate
+    return (0.6 * np.sin(2 * np.pi * 220 * t) + 0.1 * np.sin(2 * np.pi * 3100 * t)).astype("f4")
+
+
+def _send(recorder, samples, rate=RATE):
+    """What the widget's JS sends: a float32 buffer, as the kernel hands it over (memoryview)."""
+    as_js = isinstance(samples, np.ndarray) and samples.dtype == "f4" and samples.ndim == 1
+    buffer = memoryview(samples.tobytes()) if as_js else samples
+    recorder._on_message(recorder, {"kind": "clip", "rate": rate}, [buffer])
+
+
+@pytest.fixture
+def made(tmp_path):
+    calls = []
+    recorder = rec.Recorder(tmp_path / "my_voice", label="angry", on_saved=calls.append)
+    return recorder, calls, tmp_path / "my_voice"
+
+
+def test_a_clip_becomes_a_16_bit_mono_wav_of_those_samples_named_by_the_label(made):
+    recorder, calls, folder = made
+    samples = _tone()
+    _send(recorder, samples)
+    path = folder / "angry.wav"
+    info = sf.info(path)
+    assert (info.format, info.subtype, info.channels, info.samplerate) == \
+        ("WAV", "PCM_16", 1, RATE)
+    saved, rate = sf.read(path, dtype="float64")
+    assert rate == RATE and saved.shape == samples.shape
+    assert np.abs(saved - samples).max() <= 0.5 / 32768 + 1e-9  # int16 rounding, no more
+    assert calls == [path] and recorder.saved == [path]
+    assert recorder.status.startswith(f"saved {path}")
+    assert [p.name for p in folder.iterdir()] == ["angry.wav"]  # no temporary left behind
+
+
+def test_an_existing_clip_is_never_overwritten_and_the_next_label_is_used(made):
+    recorder, calls, folder = made
+    _send(recorder, _tone())
+    first = (folder / "angry.wav").read_bytes()
+    _send(recorder, _tone(0.3))
+    recorder.label = "calm"
+    _send(recorder, _tone(0.2))
+    assert (folder / "angry.wav").read_bytes() == first
+    assert [p.name for p in calls] == ["angry.wav", "angry_2.wav", "calm.wav"]
+    assert sf.info(folder / "angry_2.wav").frames == int(0.3 * RATE)
+
+
+def test_a_label_is_cut_to_a_safe_file_name(tmp_path):
+    assert rec.free_path(tmp_path, "../very angry!").name == "very_angry.wav"
+    assert rec.free_path(tmp_path, "///").name == "clip.wav"
+
+
+BAD = {
+    "not float32 bytes": (memoryview(b"\x00\x01\x02"), RATE, "not whole float32 samples"),
+    "not numbers": ("0.1, 0.2", RATE, "must be a 1-D float array"),
+    "integers": (np.arange(100, dtype="i2"), RATE, "must be a 1-D float array"),
+    "two channels": (np.zeros((100, 2), "f4"), RATE, "must be a 1-D float array"),
+    "empty": (np.zeros(0, "f4"), RATE, "nothing was recorded"),
+    "NaN": (np.array([0.1, np.nan, 0.2], "f4"), RATE, "not all finite"),
+    "infinity": (np.array([0.1, np.inf], "f4"), RATE, "not all finite"),
+    "no rate": (_tone(), None, "sample rate None"),
+    "rate as text": (_tone(), "48000", "sample rate '48000'"),
+    "rate too low": (_tone(), 100, "sample rate 100"),
+    "fractional rate": (_tone(), 44100.5, "sample rate 44100.5"),
+    "rate NaN": (_tone(), float("nan"), "sample rate nan"),
+}
+
+
+@pytest.mark.parametrize("samples, rate, reason", BAD.values(), ids=BAD.keys())
+def test_a_malformed_clip_gives_one_clear_error_and_writes_nothing(made, samples, rate, reason):
+    recorder, calls, folder = made
+    with pytest.raises(rec.RecordingError, match=reason) as error:
+        recorder.save(samples, rate)
+    _send(recorder, samples, rate)  # from the browser: the same error, shown in the widget
+    assert recorder.status == f"not saved: {error.value}"
+    assert calls == [] and not folder.exists()
+
+
+def test_a_message_without_exactly_one_buffer_is_refused(made):
+    recorder, calls, folder = made
+    for buffers in ([], None, [b"", b""]):
+        recorder._on_message(recorder, {"kind": "clip", "rate": RATE}, buffers)
+        assert recorder.status.startswith("not saved: expected 1 buffer")
+    recorder._on_message(recorder, "not a dict", [b""])  # not ours: ignored
+    assert calls == [] and not folder.exists()
+
+
+def test_save_from_a_cell_calls_back_and_what_on_saved_prints_is_shown(tmp_path, capsys):
+    recorder = rec.Recorder(tmp_path, label="sad", on_saved=lambda p: print("got", p.name))
+    assert recorder.save(_tone().astype("f8"), 16_000) == tmp_path / "sad.wav"
+    assert capsys.readouterr().out == "got sad.wav\n"  # a cell's call prints in the cell
+    _send(recorder, _tone(), 16_000)
+    assert recorder.result == "got sad_2.wav\n"  # the browser's: shown under the buttons
+    assert capsys.readouterr().out == ""
+
+
+def test_a_failing_callback_is_shown_and_the_clip_is_kept(tmp_path):
+    recorder = rec.Recorder(tmp_path, on_saved=lambda p: 1 / 0)
+    _send(recorder, _tone())
+    assert (tmp_path / "clip.wav").is_file() and recorder.status.startswith("saved")
+    assert "ZeroDivisionError" in recorder.result
+
+
+def _flac(samples: np.ndarray, rate: int = RATE, channels: int = 1) -> bytes:
+    data = io.BytesIO()
+    sf.write(data, np.repeat(samples[:, None], channels, axis=1), rate, format="FLAC")
+    return data.getvalue()
+
+
+def test_a_chosen_file_is_saved_as_the_labels_wav(made):
+    recorder, calls, folder = made
+    samples = _tone()
+    recorder._on_message(recorder, {"kind": "file", "name": "Me Happy.flac"},
+                         [memoryview(_flac(samples, channels=2))])
+    assert calls == [folder / "angry.wav"]
+    assert recorder.status == f"saved Me Happy.flac as {folder / 'angry.wav'}"
+    saved, rate = sf.read(calls[0], dtype="float64")
+    assert rate == RATE and np.abs(saved - samples).max() <= 1 / 32768  # two channels → one
+    for data in (b"", b"not audio at all"):
+        recorder._on_message(recorder, {"kind": "file", "name": "x.wav"}, [data])
+        assert recorder.status.startswith("not saved: not an audio file soundfile can read")
+    assert len(calls) == 1 and len(list(folder.iterdir())) == 1
+
+
+def test_the_widget_says_the_audio_stays_here(made):
+    recorder, _, folder = made
+    assert "Nothing is uploaded" in recorder.note and str(folder) in recorder.note
+    assert "export default" in recorder._esm and "getUserMedia" in recorder._esm
+
+
+def test_without_anywidget_or_on_request_an_upload_button_saves_into_the_folder(
+        tmp_path, monkeypatch, capsys):
+    import ipywidgets as widgets
+
+    assert isinstance(rec.recorder_or_upload(tmp_path), rec.Recorder)
+    monkeypatch.setattr(rec, "AnyWidget", object)  # as if anywidget were not installed
+    with pytest.raises(ImportError, match="anywidget"):
+        rec.Recorder(tmp_path)
+    calls = []
+    box = rec.recorder_or_upload(tmp_path / "up", label="sad", on_saved=calls.append)
+    assert isinstance(box, rec.Uploader)
+    upload = box.children[0].children[0]
+    assert isinstance(upload, widgets.FileUpload)
+    now = datetime.datetime.now(datetime.UTC)
+    upload.value = tuple({"name": name, "type": "audio/flac", "size": len(data),
+                          "content": memoryview(data), "last_modified": now}
+                         for name, data in (("mine.flac", _flac(_tone())), ("x.txt", b"text")))
+    assert calls == [tmp_path / "up" / "sad.wav"] == box.saved
+    assert sf.info(calls[0]).subtype == "PCM_16"
+    assert "Nothing is uploaded" in box.children[0].children[1].value
+    printed = capsys.readouterr().out  # (in a notebook, below the button)
+    assert f"saved mine.flac as {calls[0]}" in printed and "x.txt not saved" in printed
+
+
+@pytest.mark.parametrize("upload", [False, True])
+def test_the_emotion_chooser_names_the_next_clip(tmp_path, upload):
+    widget = rec.recorder_or_upload(tmp_path, label="calm", upload=upload)
+    chooser = rec.emotion_chooser(widget, ["neutral", "calm", "angry"])
+    assert chooser.value == "calm"
+    chooser.value = "angry"
+    assert widget.label == "angry"
+    assert rec.emotion_chooser(rec.recorder_or_upload(tmp_path), ["sad"]).value == "sad"
+
+
+def test_the_widgets_javascript_parses(tmp_path):
+    import shutil
+    import subprocess
+
+    if not (node := shutil.which("node")):
+        pytest.skip("no node here to parse the widget's JavaScript")
+    (tmp_path / "recorder.mjs").write_text(rec.Recorder._esm)
+    subprocess.run([node, "--check", str(tmp_path / "recorder.mjs")], check=True)

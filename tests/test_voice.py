@@ -1,0 +1,54 @@
+"""Notebook 10's own-voice helpers (app.voice) and the uncertainty threshold predict reads."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from bcser_utils.app import predict, voice
+
+
+def test_recorded_takes_the_latest_take_of_each_emotion_and_nothing_else(tmp_path):
+    for i, name in enumerate(["angry.wav", "angry_2.wav", "calm.flac", "notes.txt",
+                              "angrier.mp3", "sad.wav"]):
+        (tmp_path / name).write_bytes(b"x")
+        os.utime(tmp_path / name, (1_000 + i, 1_000 + i))
+    found = voice.recorded(tmp_path)
+    assert list(found) == ["calm", "sad", "angry"]  # the paper's order of emotions
+    assert found["angry"].name == "angry_2.wav" and found["calm"].name == "calm.flac"
+
+
+def test_stand_in_says_whose_clips_they_are_and_that_the_model_heard_them(ravdess_dir,
+                                                                         tmp_path):
+    clips, line = voice.stand_in(tmp_path, ravdess_dir)
+    assert list(clips) == list(voice.EMOTIONS)  # one clip per emotion, in the paper's order
+    assert all(p.parent == tmp_path and p.stem == e for e, p in clips.items())
+    assert "actor 05" in line and "trained on this actor" in line  # 01–20 only here
+
+
+def test_join_puts_each_clip_where_its_span_says(tmp_path):
+    rate = 16_000
+    tones = {e: (0.3 * np.sin(np.arange(rate * (1 + i / 4)) * (i + 1) / 20)).astype(np.float32)
+             for i, e in enumerate(voice.EMOTIONS[:3])}
+    clips = {}
+    for e, x in tones.items():
+        sf.write(tmp_path / f"{e}.wav", x, rate, subtype="FLOAT")
+        clips[e] = tmp_path / f"{e}.wav"
+    spans = voice.join(clips, tmp_path / "joined.flac", gap_s=0.5)
+    joined, r = sf.read(tmp_path / "joined.flac", dtype="float32")
+    assert r == rate
+    for e, start, end in spans:
+        piece = joined[round(start * rate):round(end * rate)]
+        np.testing.assert_allclose(piece, tones[e], atol=1e-4)  # FLAC's 16 bits
+        assert not joined[round(end * rate):round((end + 0.5) * rate)].any()
+
+
+@pytest.mark.parametrize("manifest, expected", [
+    ({"uncertain_below": 0.4}, 0.4), ({}, None), ({"uncertain_below": 7}, None),
+    ({"uncertain_below": "high"}, None)])
+def test_the_uncertainty_threshold_is_read_from_the_manifest_only_when_it_is_a_probability(
+        tmp_path, manifest, expected):
+    (tmp_path / "default.json").write_text(json.dumps(manifest))
+    assert predict.uncertainty_threshold(tmp_path / "default.json") == expected
