@@ -96,6 +96,7 @@ def test_silent_windows_are_marked_not_predicted(joined, default_model, tmp_path
     sf.write(tmp_path / "gap.flac", np.concatenate([audio[:first_clip_end], gap,
                                                     audio[first_clip_end:]]), rate)
     rows = timeline.timeline(tmp_path / "gap.flac", default_model)
+    assert [r["start"] for r in rows] == sorted(r["start"] for r in rows)  # silent ones too
     silent = [r for r in rows if r["silent"]]
     assert silent and all(r["emotion"] is None and r["probabilities"] is None for r in silent)
     # no speech from the last 1.5 s of the first clip (its own trailing silence) to 1.5 s into

@@ -409,18 +409,20 @@ def _timeline(args) -> int:
     from bcser_utils.app import predict, timeline
 
     model = predict.load_model(args.checkpoint, args.same_speaker)  # main says why it failed
+    threshold = predict.uncertainty_threshold()
     rows, failed = [], 0
     for path in args.files:
         try:
             found = timeline.timeline(path, model, args.window, args.hop, args.same_speaker,
-                                      predict.uncertainty_threshold())
+                                      threshold)
         except (data.AudioError, predict.SpeakerError, ValueError) as err:
             print(f"error: {err}", file=sys.stderr)
             failed += 1
             continue
         rows.extend(found)
         if not args.json:
-            print(path)
+            print(path + (f"  (?: uncertain, the top probability below {threshold:.0%})"
+                          if threshold else ""))
             for r in found:
                 span = f"  {r['start']:7.1f}–{r['end']:.1f} s".ljust(20)
                 if r["silent"]:

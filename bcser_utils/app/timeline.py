@@ -110,11 +110,12 @@ def timeline(path: str | Path, model: inference.DefaultModel | None = None,
     rate = config.get_config().augment.sample_rate  # the rate clips are decoded at (48 kHz)
     emotions, batch, kept, rows = predictor.emotions, [], [], []
 
-    def predict_batch():
+    def predict_batch():  # fills the batch's places in ``rows``, so rows stay in time order
         if batch:
-            spans, clips = zip(*batch, strict=True)
+            places, spans, clips = zip(*batch, strict=True)
             p = predictor.single_probabilities(np.stack(clips))
-            rows.extend(_row(path, *span, emotions, q) for span, q in zip(spans, p, strict=True))
+            for place, span, q in zip(places, spans, p, strict=True):
+                rows[place] = _row(path, *span, emotions, q)
             batch.clear()
 
     for start, end, audio, native in windows(path, window_s, hop_s):
@@ -130,7 +131,8 @@ def timeline(path: str | Path, model: inference.DefaultModel | None = None,
             kept.append(((start, end), x, classical))
             rows.append(None)  # filled in once the speaker's statistics are known
         else:
-            batch.append(((start, end), x))
+            batch.append((len(rows), (start, end), x))
+            rows.append(None)
             if len(batch) == BATCH:
                 predict_batch()
     predict_batch()
