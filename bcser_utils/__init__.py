@@ -27,7 +27,7 @@ import sys
 __version__ = "0.1.0"
 
 LAYERS = {
-    "": ["config", "provenance"],
+    "": ["config", "provenance", "files"],
     "audio": ["names", "synthetic", "data", "bc", "noise", "augment", "features", "normalize",
               "clip", "dataset"],
     "present": ["display", "gallery", "report", "study_report", "plots", "study_plots",

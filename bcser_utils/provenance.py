@@ -4,15 +4,21 @@ Every result the package writes (a run's ``metrics.json``, notebook 08's and 09'
 ``results/``, the shipped models' cards and ``*.metrics.json``) carries ``stamp()``: the commit
 of the checkout that made it, and a fingerprint of each part of the code that shapes a number:
 
-    features   the clip path and the cache builder: audio/{bc, augment, features, clip, data,
-               dataset, normalize}.py
+    features   the code that computes a clip's tensors: audio/{bc, augment, features, clip,
+               normalize}.py whole, data's loader and dataset's ``recording_features``
+               (not the catalog and download code around the loader, nor the cache's
+               storage: how shards, locks and files are written changes no number)
     model      learn/model.py
     training   learn/{splits, training, evaluation, inference, pipeline}.py
 
-A fingerprint hashes each file's syntax tree without its comments and docstrings
-(``code_digest``), so editing prose never marks a result stale; any other edit of those files
-does, even one that changes no number (the check is deliberately conservative). The constants
-themselves are recorded beside each result (its mode, command and run settings), not here.
+A part is a list of files, whole, or of functions in a file ("audio/data.py:load_audio").
+A fingerprint hashes each one's syntax tree without its comments and docstrings
+(``code_digest``), so editing prose never marks a result stale; any other edit of that code
+does, even one that changes no number (the check is deliberately conservative). The tree is
+written out by ``code_of`` itself, not ``ast.dump``, whose text differs between Python versions
+(3.13 leaves out empty fields): a result made on Python 3.11 reads as current on Colab's 3.13.
+The constants themselves are recorded beside each result (its mode, command and run settings),
+not here.
 
 ``stale_note(result)`` is the line a notebook or a README table puts first when a result was made
 by other code than today's: "Made with commit 1a2b3c4; the training code has changed since."
@@ -31,7 +37,8 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent
 PARTS = {
     "features": ("audio/bc.py", "audio/augment.py", "audio/features.py", "audio/clip.py",
-                 "audio/data.py", "audio/dataset.py", "audio/normalize.py"),
+                 "audio/normalize.py", "audio/data.py:load_audio,_wav_declared_data_bytes",
+                 "audio/dataset.py:recording_features"),
     "model": ("learn/model.py",),
     "training": ("learn/splits.py", "learn/training.py", "learn/evaluation.py",
                  "learn/inference.py", "learn/pipeline.py"),
@@ -47,7 +54,20 @@ def code_of(source: str) -> bytes:
             if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) \
                     and isinstance(first.value.value, str):
                 node.body = node.body[1:] or [ast.Pass()]
-    return ast.dump(tree).encode()
+    return _written(tree).encode()
+
+
+def _written(node) -> str:
+    """A syntax tree as text, the same on every Python: a node's type and its fields, leaving
+    out the empty lists (the fields newer Pythons added, such as 3.12's ``type_params``, are
+    empty lists in code that does not use them)."""
+    if isinstance(node, ast.AST):
+        fields = [f"{name}={_written(value)}" for name in node._fields
+                  if (value := getattr(node, name, None)) != []]
+        return f"{type(node).__name__}({', '.join(fields)})"
+    if isinstance(node, list):
+        return f"[{', '.join(_written(item) for item in node)}]"
+    return repr(node)
 
 
 def code_digest(sources: Iterable[str]) -> str:
@@ -60,8 +80,20 @@ def code_digest(sources: Iterable[str]) -> str:
 
 def fingerprints() -> dict[str, str]:
     """Today's fingerprint of each part (``PARTS``), from the files this package runs."""
-    return {part: code_digest((PACKAGE / name).read_text() for name in names)
+    return {part: code_digest(source for name in names for source in _sources(name))
             for part, names in PARTS.items()}
+
+
+def _sources(name: str) -> list[str]:
+    """The source of a file of the package ("audio/clip.py"), or of some of its top-level
+    functions ("audio/data.py:load_audio,_wav_declared_data_bytes"), in the order named."""
+    path, _, only = name.partition(":")
+    source = (PACKAGE / path).read_text()
+    if not only:
+        return [source]
+    defined = {node.name: ast.get_source_segment(source, node) for node in ast.parse(source).body
+               if isinstance(node, ast.FunctionDef)}
+    return [defined[function] for function in only.split(",")]  # a KeyError: PARTS is wrong
 
 
 def commit() -> str | None:

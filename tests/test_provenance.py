@@ -15,7 +15,7 @@ def package_copy(tmp_path, monkeypatch):
     """The package's source files in a folder of their own, to edit."""
     copy = tmp_path / "bcser_utils"
     for names in provenance.PARTS.values():
-        for name in names:
+        for name in {name.partition(":")[0] for name in names}:
             (copy / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(provenance.PACKAGE / name, copy / name)
     monkeypatch.setattr(provenance, "PACKAGE", copy)
@@ -36,6 +36,26 @@ def test_an_edit_of_code_marks_its_part_changed_and_an_edit_of_prose_marks_nothi
     model.write_text(model.read_text() + "\nEXTRA_CONSTANT = 2\n")
     assert provenance.stale_note(made) == (
         "Made on 2026-12-04 with commit 1a2b3c4; the model and training code has changed since.")
+
+
+def test_only_the_functions_a_part_names_count_in_a_file_it_names_by_function(package_copy):
+    made = {"provenance": {"commit": "1a2b3c4", "code": provenance.fingerprints()}}
+    dataset = package_copy / "audio" / "dataset.py"
+    source = dataset.read_text()
+    dataset.write_text(source.replace("def _build_shard(job)", "def _build_shard(job, extra=1)"))
+    assert provenance.changed(made) == []  # the cache's storage, not what a tensor holds
+    dataset.write_text(source.replace("def recording_features(",
+                                      "def recording_features(extra, ", 1))
+    assert provenance.changed(made) == ["features"]
+
+
+def test_the_written_tree_is_the_same_on_every_python():
+    # ast.dump's text differs between 3.11 and 3.13; code_of's must not (Colab runs 3.13)
+    assert provenance.code_of('def f(x=None):\n    """Doc."""\n    return [x]  # why\n') == (
+        b"Module(body=[FunctionDef(name='f', args=arguments(args=[arg(arg='x', annotation=None, "
+        b"type_comment=None)], vararg=None, kwarg=None, defaults=[Constant(value=None, "
+        b"kind=None)]), body=[Return(value=List(elts=[Name(id='x', ctx=Load())], "
+        b"ctx=Load()))], returns=None, type_comment=None)])")
 
 
 def test_a_result_without_a_stamp_is_never_taken_for_current():

@@ -95,3 +95,27 @@ def start_chrome(*arguments: str) -> Iterator[object]:
         yield driver
     finally:
         driver.quit()
+
+
+STARTED_CELLS = ("return [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]"
+                 ".some(e => /\\[(\\*|\\d+)\\]/.test(e.textContent))")
+
+
+def run_all(browser, tries: int = 3) -> None:
+    """Run > Run All Cells, until a cell has started. A kernel that has only just started can drop
+    Run All (seen on the first notebook a server opens, on loaded cores): click again then."""
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    for _ in range(tries):
+        time.sleep(2)
+        browser.find_element(By.XPATH, "//div[contains(@class,'lm-MenuBar-itemLabel')]"
+                                       "[text()='Run']").click()
+        browser.find_element(By.XPATH, "//div[contains(@class,'lm-Menu-itemLabel')]"
+                                       "[text()='Run All Cells']").click()
+        try:
+            WebDriverWait(browser, 30).until(lambda b: b.execute_script(STARTED_CELLS))
+            return
+        except TimeoutException:
+            continue

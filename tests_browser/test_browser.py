@@ -23,6 +23,7 @@ if not (CHROMIUM and DRIVER):
     pytest.skip("no chromium and chromedriver here: apt-get install chromium chromium-driver",
                 allow_module_level=True)
 
+from browsing import run_all  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support import expected_conditions as ready  # noqa: E402
@@ -71,17 +72,13 @@ def test_notebook_03s_saved_players_have_a_playable_source(lab, browser):
 
 def test_notebook_02s_alpha_slider_redraws_the_designer(lab, browser):
     _open(browser, lab, "02_bc_filter_design.ipynb")
-    browser.find_element(By.XPATH, "//div[contains(@class,'lm-MenuBar-itemLabel')]"
-                                   "[text()='Run']").click()
-    browser.find_element(By.XPATH, "//div[contains(@class,'lm-Menu-itemLabel')]"
-                                   "[text()='Run All Cells']").click()
+    run_all(browser)
     handle = WebDriverWait(browser, 300).until(ready.element_to_be_clickable(
         (By.CSS_SELECTOR, ".widget-slider .noUi-handle")))
-    figure = ".widget-output img"
 
-    def drawn():
-        images = browser.find_elements(By.CSS_SELECTOR, figure)
-        return images[0].get_attribute("src") if images else None
+    def drawn():  # read in one script: the figure's <img> is replaced while it redraws
+        return browser.execute_script(
+            "return document.querySelector('.widget-output img')?.getAttribute('src') ?? null")
 
     before = WebDriverWait(browser, 120).until(lambda b: drawn())
     handle.click()

@@ -36,7 +36,7 @@ MIN_CORRELATION = 0.95  # measured 0.99999 (2026-12-04): the fake device passes 
 
 pytest.importorskip("selenium.webdriver", reason="selenium is not installed "
                     "(make test-browser installs it)")
-from browsing import CHROMIUM, DRIVER, serve_lab, start_chrome  # noqa: E402
+from browsing import CHROMIUM, DRIVER, run_all, serve_lab, start_chrome  # noqa: E402
 
 if not (CHROMIUM and DRIVER):
     pytest.skip("no chromium and chromedriver here: apt-get install chromium chromium-driver",
@@ -155,21 +155,7 @@ def _run(browser, lab, notebook: Path, timing: dict):
     _wait(browser, 120, "the notebook's kernel to start", lambda b: b.execute_script(
         "return document.querySelector('.jp-Notebook .jp-Cell') && document.querySelector("
         "'.jp-Notebook-ExecutionIndicator')?.getAttribute('data-status') === 'idle'"))
-    # a kernel that has only just started can drop Run All (seen on the first notebook a server
-    # opens, on loaded cores): click again until a cell has started
-    started_cells = ("return [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]"
-                     ".some(e => /\\[(\\*|\\d+)\\]/.test(e.textContent))")
-    for _ in range(3):
-        time.sleep(2)
-        browser.find_element(By.XPATH, "//div[contains(@class,'lm-MenuBar-itemLabel')]"
-                                       "[text()='Run']").click()
-        browser.find_element(By.XPATH, "//div[contains(@class,'lm-Menu-itemLabel')]"
-                                       "[text()='Run All Cells']").click()
-        try:
-            WebDriverWait(browser, 30).until(lambda b: b.execute_script(started_cells))
-            break
-        except TimeoutException:
-            continue
+    run_all(browser)
     record = _wait(browser, 300, "the recorder", ready.element_to_be_clickable(
         (By.CSS_SELECTOR, ".bcser-recorder .record")))
     assert "Nothing is uploaded" in _text(browser, ".bcser-recorder .note")

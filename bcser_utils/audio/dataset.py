@@ -12,12 +12,17 @@ memory-mapped, plus an index table (recording, version, label, emotion, actor, �
   and feature settings, the signal (ac/bc), the number of versions, the seed, the source code of
   the modules that make the tensors, and the recordings themselves (name, size and modification
   time). Change any and a new cache is built; nothing stale is reused.
-- **Resumable:** each recording's tensor is written to its own shard file, atomically, so an
-  interrupted build continues where it stopped.
+- **Resumable:** each recording's tensor and its versions' labels are written to their own shard
+  files, atomically, so an interrupted build (Ctrl-C, a full disk) continues where it stopped and
+  loses no label. Every file of the cache is written under a temporary name of this process,
+  then renamed.
 - **Parallel:** recordings are spread over all cores, with a progress bar.
 - **Self-healing:** a finished cache whose files disagree (a truncated ``features.npy``, an
-  unreadable ``meta.json``, an index of the wrong length) is rebuilt, with a ``CacheWarning``
-  that names it.
+  unreadable or empty ``meta.json``, an index of the wrong length, a meta.json that claims
+  another signal, key or settings than its folder's) is rebuilt, with a ``CacheWarning`` that
+  names it; so is an unreadable shard of an unfinished one.
+- **Ctrl-C:** the worker processes ignore it and finish the recording in hand; the builder stops
+  handing out work and raises ``KeyboardInterrupt`` within seconds.
 - **One builder at a time:** a lock file per cache (``filelock``) makes a second process that asks
   for the same cache (two notebooks, a notebook and the CLI) wait, then reopen what the first
   built, instead of racing it for the same shard files.
@@ -41,7 +46,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bcser_utils import config, provenance
+from bcser_utils import config, files, provenance
 from bcser_utils.audio import augment, bc, clip, data, features
 
 INDEX_COLUMNS = ["name", "actor", "sex", "emotion", "emotion_code", "intensity", "statement",
@@ -91,10 +96,29 @@ def recording_features(path: str | Path, name: str, cfg: config.Config, signal: 
 def _build_shard(job) -> tuple[str, list[str]]:
     path, name, cfg, signal, n_versions, seed, shard = job
     tensor, labels = recording_features(path, name, cfg, signal, n_versions, seed)
-    tmp = shard.with_suffix(".tmp.npy")
-    np.save(tmp, tensor)
-    os.replace(tmp, shard)  # a shard exists whole or not at all
-    return name, labels
+    files.write_text(shard.with_suffix(".json"), json.dumps(labels))  # the labels first: a
+    files.write_atomically(shard, lambda tmp: _save(tmp, tensor))  # shard is done when its .npy
+    return name, labels  # exists, and then its labels exist too
+
+
+def _save(path: Path, array: np.ndarray) -> None:
+    with path.open("wb") as file:  # np.save given a name would add ".npy" to it
+        np.save(file, array)
+
+
+def _shard_labels(shard: Path, n_versions: int) -> list[str] | None:
+    """A finished shard's labels, or None if the shard is missing or damaged (its tensor
+    unreadable or of the wrong length, its labels empty or unreadable): then it is made again."""
+    labels = files.read_json(shard.with_suffix(".json"))
+    if not (isinstance(labels, list) and len(labels) == n_versions
+            and all(isinstance(label, str) for label in labels)):
+        return None
+    try:
+        if np.load(shard, mmap_mode="r").shape[0] != n_versions:
+            return None
+    except (OSError, ValueError):
+        return None
+    return labels
 
 
 class FeatureCache:
@@ -142,12 +166,13 @@ def build(recordings: pd.DataFrame, cfg: config.Config | None = None, signal: st
     recordings = recordings.sort_values("name", ignore_index=True)
     key = cache_key(recordings, cfg, signal, n_versions, seed)
     folder = Path(cache_dir or data.data_dir() / "cache") / f"features-{signal}-{key}"
-    if _complete(folder) and _damage(folder) is None:
+    expected = {"signal": signal, "n_versions": n_versions, "seed": seed, "key": key}
+    if _complete(folder) and _damage(folder, expected) is None:
         return FeatureCache(folder)
     folder.mkdir(parents=True, exist_ok=True)
     with FileLock(folder / "build.lock"):
         if _complete(folder):  # built before, or by another process while this one waited
-            if (problem := _damage(folder)) is None:
+            if (problem := _damage(folder, expected)) is None:
                 return FeatureCache(folder)
             warnings.warn(f"{folder}: {problem}; rebuilding it", CacheWarning, stacklevel=2)
             for name in ("features.npy", "meta.json", "index.csv"):
@@ -163,14 +188,18 @@ def _complete(folder: Path) -> bool:
     return (folder / "features.npy").exists() and (folder / "meta.json").exists()
 
 
-def _damage(folder: Path) -> str | None:
+def _damage(folder: Path, expected: dict) -> str | None:
     """What is wrong with a finished cache (a truncated array, unreadable metadata, an index of
-    the wrong length), or None if its three files agree with each other."""
+    the wrong length, metadata that claims another signal, key or settings than ``expected``,
+    what the folder's name was made from), or None if its files agree."""
+    meta = files.read_json(folder / "meta.json")
     try:
-        meta = json.loads((folder / "meta.json").read_text())
-        shape = list(meta["shape"])
-    except (OSError, ValueError, KeyError, TypeError) as err:
-        return f"meta.json is unreadable ({type(err).__name__})"
+        shape = [int(n) for n in meta["shape"]]
+    except (KeyError, TypeError, ValueError):
+        return "meta.json is empty or unreadable"
+    claims = [f"{k} {meta.get(k)!r}, not {v!r}" for k, v in expected.items() if meta.get(k) != v]
+    if claims:
+        return f"meta.json claims {'; '.join(claims)}"
     try:
         stored = np.load(folder / "features.npy", mmap_mode="r")
     except (OSError, ValueError) as err:
@@ -188,54 +217,58 @@ def _damage(folder: Path) -> str | None:
 
 
 def _build(recordings, cfg, signal, n_versions, seed, key, folder, workers, progress):
-    """Make the missing shards (one per recording), then assemble features.npy and the index."""
+    """Make the missing shards (one per recording), then assemble features.npy and the index;
+    meta.json, which marks the cache finished, is written last."""
     from tqdm.auto import tqdm
 
     shards = folder / "shards"
     shards.mkdir(parents=True, exist_ok=True)
+    for stale in shards.glob(".*.tmp"):  # left by a process that was killed while writing
+        stale.unlink(missing_ok=True)
+    labels = {row.name: _shard_labels(shards / f"{row.name}.npy", n_versions)
+              for row in recordings.itertuples(index=False)}
     jobs = [(row.path, row.name, cfg, signal, n_versions, seed, shards / f"{row.name}.npy")
-            for row in recordings.itertuples(index=False)
-            if not (shards / f"{row.name}.npy").exists()]
-    labels_file = folder / "labels.json"
-    labels = json.loads(labels_file.read_text()) if labels_file.exists() else {}
+            for row in recordings.itertuples(index=False) if labels[row.name] is None]
     workers = workers or os.cpu_count() or 1
-    bar = tqdm(total=len(recordings), initial=len(recordings) - len(jobs),
-               desc=f"features ({signal}, ×{n_versions})", disable=not progress)
-    try:
+    with tqdm(total=len(recordings), initial=len(recordings) - len(jobs),
+              desc=f"features ({signal}, ×{n_versions})", disable=not progress) as bar:
         if workers > 1 and len(jobs) > 1:
             with ProcessPoolExecutor(workers, initializer=_quiet_worker) as pool:
-                for name, made in pool.map(_build_shard, jobs, chunksize=4):
-                    labels[name] = made
-                    bar.update()
+                try:
+                    for name, made in pool.map(_build_shard, jobs):
+                        labels[name] = made
+                        bar.update()
+                except BaseException:  # Ctrl-C, or a failed recording: no further work
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    raise
         else:
             for job in jobs:
                 name, made = _build_shard(job)
                 labels[name] = made
                 bar.update()
-    finally:
-        bar.close()
-        labels_file.write_text(json.dumps(labels))  # keep what was done, for a resumed build
 
     first = np.load(shards / f"{recordings.name[0]}.npy", mmap_mode="r")
-    out = np.lib.format.open_memmap(folder / "features.tmp.npy", mode="w+", dtype=first.dtype,
-                                    shape=(len(recordings) * n_versions, *first.shape[1:]))
+    shape = (len(recordings) * n_versions, *first.shape[1:])
     rows = []
-    for i, row in enumerate(recordings.itertuples(index=False)):
-        out[i * n_versions:(i + 1) * n_versions] = np.load(shards / f"{row.name}.npy")
-        made = labels.get(row.name) or [f"version {v}" for v in range(n_versions)]
-        rows += [{**{c: getattr(row, c) for c in INDEX_COLUMNS}, "version": v, "label": made[v]}
-                 for v in range(n_versions)]
-    out.flush()
-    del out
-    pd.DataFrame(rows).to_csv(folder / "index.csv", index=False)
-    (folder / "meta.json").write_text(json.dumps({
-        "signal": signal, "n_versions": n_versions, "seed": seed, "key": key,
+
+    def assemble(tmp: Path) -> None:
+        out = np.lib.format.open_memmap(tmp, mode="w+", dtype=first.dtype, shape=shape)
+        for i, row in enumerate(recordings.itertuples(index=False)):
+            out[i * n_versions:(i + 1) * n_versions] = np.load(shards / f"{row.name}.npy")
+            rows.extend({**{c: getattr(row, c) for c in INDEX_COLUMNS}, "version": v,
+                         "label": labels[row.name][v]} for v in range(n_versions))
+        out.flush()
+        del out
+
+    files.write_atomically(folder / "features.npy", assemble)
+    files.write_text(folder / "index.csv", pd.DataFrame(rows).to_csv(index=False))
+    files.write_text(folder / "meta.json", json.dumps({
+        **{"signal": signal, "n_versions": n_versions, "seed": seed, "key": key},
         "synthetic": bool(recordings.attrs.get("synthetic", False)),
-        "n_recordings": len(recordings), "shape": [len(rows), *first.shape[1:]],
+        "n_recordings": len(recordings), "shape": list(shape),
         "config": {"bc": asdict(cfg.bc), "augment": asdict(cfg.augment),
                    "features": asdict(cfg.features)}}, indent=1, default=str))
-    os.replace(folder / "features.tmp.npy", folder / "features.npy")
-    for shard in shards.glob("*.npy"):
+    for shard in shards.iterdir():
         shard.unlink()
     shards.rmdir()
     return FeatureCache(folder)
@@ -255,10 +288,13 @@ def _quiet_worker() -> None:
     already loaded. Measured on 120 recordings, 2 workers on 2 cores: 0.62 CPU s per recording
     with the default pools, 0.42 with one thread each (benchmarks/prepare.py).
     """
+    import signal
     import sys
 
     from threadpoolctl import threadpool_limits
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle (it stops
+    # handing out work); a worker interrupted mid-reply would leave the parent waiting for ever
     os.environ["OMP_NUM_THREADS"] = "1"  # for libraries loaded later in the worker
     global _LIMITS
     _LIMITS = threadpool_limits(limits=1)  # kept referenced: the limit lasts the worker's life

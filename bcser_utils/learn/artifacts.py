@@ -28,6 +28,7 @@ import numpy as np
 import torch
 
 from bcser_utils import config
+from bcser_utils.files import write_atomically
 
 P3_CHECKPOINT = config.MODELS_DIR / "bcser_p3.pt"  # the paper's recipe, P3 fold 1
 DEFAULT_MODEL = config.MODELS_DIR / "default.json"  # what predict uses by default
@@ -37,20 +38,6 @@ MODEL_FIELDS = ("model", "model_config", "n_features", "features", "signal")
 
 class CheckpointError(ValueError):
     """A file that is not a bcser model file; the message names it and says why."""
-
-
-def write_atomically(path: str | Path, write) -> Path:
-    """``write(temporary_path)``, then rename it to ``path``: the file exists whole or not at
-    all, and two processes never share a temporary name."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
 
 
 def not_a_file(path: str | Path) -> str | None:

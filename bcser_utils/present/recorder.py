@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import os
 import re
 import sys
 import traceback
@@ -39,6 +38,8 @@ import ipywidgets as widgets
 import numpy as np
 import soundfile as sf
 import traitlets
+
+from bcser_utils.files import write_atomically
 
 try:
     from anywidget import AnyWidget
@@ -189,17 +190,6 @@ def free_path(folder: Path, label: str) -> Path:
         n += 1
         path = folder / f"{stem}_{n}.wav"
     return path
-
-
-def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
-    """``write(temporary)`` then rename it to ``path``: a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.part")
-    try:
-        write(temporary)
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
 
 
 def save_wav(folder: str | Path, label: str, samples, rate) -> Path:
