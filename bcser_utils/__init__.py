@@ -35,7 +35,7 @@ LAYERS = {
     "learn": ["splits", "model", "artifacts", "training", "evaluation", "classical", "inference",
               "pipeline", "runs"],
     "studies": ["baseline", "generalize", "final_model", "beyond"],
-    "app": ["predict", "timeline", "voice", "cli"],
+    "app": ["predict", "timeline", "voice", "convert", "cli"],
     "_top": ["exercises", "course"],
 }
 

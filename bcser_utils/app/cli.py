@@ -23,12 +23,9 @@ from __future__ import annotations
 import argparse
 import errno
 import json
-import os
 import sys
 import time
 from pathlib import Path
-
-import soundfile as sf
 
 from bcser_utils import config
 from bcser_utils.audio import bc, data
@@ -69,33 +66,14 @@ def _data_download(args) -> int:
 
 
 def _bc(args) -> int:
+    from bcser_utils.app import convert
+
     source, target = Path(args.input), Path(args.output)
     if target.exists() and source.exists() and target.samefile(source):
-        print(f"error: {target}: refusing to overwrite the input file", file=sys.stderr)
-        return 1
-    try:
-        audio, rate = data.load_audio(source, mono=False)
-        subtype = sf.info(str(source)).subtype
-    except data.AudioError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
-    converted = bc.to_bc(audio, rate).T  # every channel filtered alike; (samples, channels)
-    kind = target.suffix.lstrip(".").upper()
-    if kind not in sf.available_formats():
-        print(f"error: {target}: unknown output format {target.suffix!r} (use .wav or .flac)",
-              file=sys.stderr)
-        return 1
-    subtype = subtype if sf.check_format(kind, subtype) else None  # keep the input's bit depth
-    tmp = target.with_name(f".{target.name}.partial")
-    try:  # write beside the target, then rename: a failure never leaves half a file
-        sf.write(tmp, converted, rate, subtype=subtype, format=kind)
-        os.replace(tmp, target)
-    except (sf.LibsndfileError, ValueError, TypeError, OSError) as err:
-        tmp.unlink(missing_ok=True)
-        print(f"error: {target}: cannot write ({err})", file=sys.stderr)
-        return 1
-    print(f"{data.display_path(target)}: synthetic BC speech, {rate} Hz, "
-          f"{converted.shape[1]} channel(s), {converted.shape[0] / rate:.2f} s")
+        raise InputError(f"{target}: refusing to overwrite the input file")
+    info = convert.file_to_bc(source, target)  # streamed: any length in bounded memory
+    print(f"{data.display_path(target)}: synthetic BC speech, {info.samplerate} Hz, "
+          f"{info.channels} channel(s), {info.frames / info.samplerate:.2f} s")
     return 0
 
 
