@@ -55,6 +55,7 @@ def test_download_failure_exits_non_zero(monkeypatch, capsys, tmp_path):
         raise ValueError("MD5 hash of downloaded file does not match")
 
     monkeypatch.setattr(data, "download", refuse)
+    monkeypatch.setenv("BCSER_OFFLINE", "0")
     assert main(["data", "download", "--dir", str(tmp_path)]) == 1
     assert "download failed: MD5" in capsys.readouterr().err
 

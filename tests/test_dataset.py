@@ -1,3 +1,7 @@
+import errno
+import json
+import os
+
 import numpy as np
 import pytest
 import torch
@@ -170,22 +174,60 @@ def test_the_fingerprint_ignores_comments_docstrings_and_layout_but_not_code():
     assert provenance.code_of(method) == provenance.code_of("def batch(self):\n    return 1\n")
 
 
-@pytest.mark.parametrize("damage", ["truncate", "meta", "index"])
+def _forge(folder, **claims):
+    meta = json.loads((folder / "meta.json").read_text())
+    (folder / "meta.json").write_text(json.dumps({**meta, **claims}))
+
+
+DAMAGE = {  # what a full disk, an interruption or a hand edit can leave in a finished cache
+    "truncate": lambda f: os.truncate(f / "features.npy", (f / "features.npy").stat().st_size // 2),
+    "meta": lambda f: (f / "meta.json").write_text("{not json"),
+    "meta empty": lambda f: (f / "meta.json").write_text(""),
+    "meta a list": lambda f: (f / "meta.json").write_text("[1, 2]"),
+    "index": lambda f: (f / "index.csv").write_text(
+        "\n".join((f / "index.csv").read_text().splitlines()[:-2]) + "\n"),
+    "index empty": lambda f: (f / "index.csv").write_text(""),
+    "forged signal": lambda f: _forge(f, signal="ac"),  # would reach model.pt: no BC filter
+    "forged path": lambda f: _forge(f, signal="/etc/passwd"),
+    "forged real": lambda f: _forge(f, synthetic=False),  # synthetic tensors passed off as real
+    "forged versions": lambda f: _forge(f, n_versions=15),
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGE)
 def test_a_damaged_cache_is_rebuilt_with_a_warning(recordings, tmp_path, damage):
     first = build(recordings, tmp_path)
-    expected = np.array(first.features)
+    expected, meta = np.array(first.features), dict(first.meta)
     folder = first.folder
     del first  # release the memory map before damaging the file
-    if damage == "truncate":
-        with open(folder / "features.npy", "r+b") as f:
-            f.truncate((folder / "features.npy").stat().st_size // 2)
-    elif damage == "meta":
-        (folder / "meta.json").write_text("{not json")
-    else:
-        lines = (folder / "index.csv").read_text().splitlines()
-        (folder / "index.csv").write_text("\n".join(lines[:-2]) + "\n")
+    DAMAGE[damage](folder)
     with pytest.warns(dataset.CacheWarning, match=f"{folder.name}: .*; rebuilding it"):
         again = build(recordings, tmp_path)
-    assert again.folder == folder
+    assert again.folder == folder and again.meta == meta
     np.testing.assert_array_equal(again.features, expected)
     assert len(again.index) == len(expected)
+
+
+def test_an_interrupted_build_remakes_the_shards_it_left_empty(recordings, tmp_path, monkeypatch):
+    real, calls = dataset.recording_features, []
+
+    def full_disk(path, name, *rest):
+        calls.append(name)
+        if len(calls) == 3:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(path, name, *rest)
+
+    monkeypatch.setattr(dataset, "recording_features", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        build(recordings, tmp_path)
+    monkeypatch.setattr(dataset, "recording_features", real)
+    shards = sorted((next(tmp_path.glob("features-bc-*")) / "shards").glob("*.npy"))
+    assert len(shards) == 2
+    shards[0].with_suffix(".json").write_text("")  # labels a full disk left empty …
+    shards[1].write_bytes(b"")  # … and a tensor
+    (shards[1].parent / f".{shards[1].name}.999.tmp").write_bytes(b"half")  # a killed writer's
+    resumed = build(recordings, tmp_path)
+    fresh = build(recordings, tmp_path / "fresh")
+    np.testing.assert_array_equal(resumed.features, fresh.features)
+    assert resumed.index.equals(fresh.index)
+    assert "version 1" not in set(resumed.index.label)  # every label is the augmentation's

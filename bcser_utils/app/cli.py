@@ -21,13 +21,16 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import json
+import os
+import signal
 import sys
 import time
 from pathlib import Path
 
-from bcser_utils import config
+from bcser_utils import config, files
 from bcser_utils.audio import bc, data
 from bcser_utils.learn import splits
 
@@ -56,6 +59,9 @@ def _data_check(args) -> int:
 
 
 def _data_download(args) -> int:
+    if os.environ.get(config.OFFLINE_ENV, "0") == "1":
+        raise InputError(f"data download: {config.OFFLINE_ENV}=1 says this machine is offline; "
+                         f"unset it to download", code=2)
     try:
         folder = data.download(dest=args.dir)
     except Exception as err:  # network or checksum failure: say which, exit non-zero
@@ -198,18 +204,23 @@ def _train(args) -> int:
     cfg = _run_config(args.mode, args.seed, args.versions)
     run = Path(args.out) if args.out else pipeline.run_folder(args.protocol, args.signal, cfg,
                                                               args.fold)
-    _check_run_folder(run)
-    try:
-        summary = pipeline.run_protocol(cfg, args.protocol, args.fold, args.signal, args.data,
-                                        run, max_epochs=args.epochs)
-    except pipeline.RunFolderMismatch as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
-    if not summary:  # a helper process under torchrun: rank 0 reports
-        return 0
-    _check_summary(run, summary, {"protocol": args.protocol, "signal": args.signal,
-                                  "mode": cfg.mode.name, "seed": cfg.mode.seed,
-                                  "versions": cfg.augment.n_versions})
+    # The folder is this process's from before it is checked until its results are read back:
+    # a second train into it stops at once (files.Claimed) instead of mixing its files with
+    # these. Under torchrun the ranks share one run, and rank 0 holds it.
+    holder = files.claim(run) if os.environ.get("RANK", "0") == "0" else contextlib.nullcontext()
+    with holder:
+        _check_run_folder(run)
+        try:
+            summary = pipeline.run_protocol(cfg, args.protocol, args.fold, args.signal,
+                                            args.data, run, max_epochs=args.epochs)
+        except pipeline.RunFolderMismatch as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 1
+        if not summary:  # a helper process under torchrun: rank 0 reports
+            return 0
+        _check_summary(run, summary, {"protocol": args.protocol, "signal": args.signal,
+                                      "mode": cfg.mode.name, "seed": cfg.mode.seed,
+                                      "versions": cfg.augment.n_versions})
     m, per_epoch = summary["metrics"], summary["seconds_per_epoch"]
     print(f"{summary['source']}\n{summary['description']}\n"
           f"{summary['evaluated_on']} accuracy {m['accuracy']:.4f} "
@@ -643,6 +654,11 @@ def main(argv: list[str] | None = None) -> int:
     warnings.formatwarning = _one_line
     try:
         return args.run(args)
+    except KeyboardInterrupt:  # Ctrl-C: one line, and a second Ctrl-C cannot break the exit
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        _say_error("interrupted; run the same command again to resume (finished recordings "
+                   "and runs are kept)", as_json)
+        return 130
     except (ValueError, OSError) as err:
         line = _one_line_error(err)
         if line is None:

@@ -443,16 +443,17 @@ def download(dest: str | Path | None = None, url: str | None = None, md5: str | 
     corpus = config.get_config().corpus
     dest = Path(dest) if dest else data_dir()
     url, md5 = url or corpus.url, md5 or corpus.archive_md5
-    archive = Path(pooch.retrieve(url, known_hash=f"md5:{md5}", fname=corpus.archive_name,
-                                  path=dest, progressbar=progress))
     extracted = dest / "ravdess"
     stamp = extracted / ".extracted-from"
+    if not stamp.exists() and extracted.is_dir() and any(extracted.iterdir()):
+        # not ours: extracting replaces the folder whole, and would delete the user's files;
+        # said before the 200 MB download, not after it
+        raise CorpusError(f"{extracted}: already holds files that no download put there; "
+                          "refusing to replace them: move them, or download elsewhere "
+                          f"({config.DATA_DIR_ENV}=…)")
+    archive = Path(pooch.retrieve(url, known_hash=f"md5:{md5}", fname=corpus.archive_name,
+                                  path=dest, progressbar=progress))
     if not (stamp.exists() and stamp.read_text() == md5):
-        if not stamp.exists() and extracted.is_dir() and any(extracted.iterdir()):
-            # not ours: extracting replaces the folder whole, and would delete the user's files
-            raise CorpusError(f"{extracted}: already holds files that no download put there; "
-                              "refusing to replace them: move them, or download elsewhere "
-                              f"({config.DATA_DIR_ENV}=…)")
         safe_extract(archive, extracted)
         stamp.write_text(md5)
     report = validate(extracted)

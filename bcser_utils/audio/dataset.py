@@ -116,7 +116,7 @@ def _shard_labels(shard: Path, n_versions: int) -> list[str] | None:
     try:
         if np.load(shard, mmap_mode="r").shape[0] != n_versions:
             return None
-    except (OSError, ValueError):
+    except (OSError, ValueError, EOFError):  # EOFError: an empty file
         return None
     return labels
 
@@ -166,7 +166,8 @@ def build(recordings: pd.DataFrame, cfg: config.Config | None = None, signal: st
     recordings = recordings.sort_values("name", ignore_index=True)
     key = cache_key(recordings, cfg, signal, n_versions, seed)
     folder = Path(cache_dir or data.data_dir() / "cache") / f"features-{signal}-{key}"
-    expected = {"signal": signal, "n_versions": n_versions, "seed": seed, "key": key}
+    expected = {"signal": signal, "n_versions": n_versions, "seed": seed, "key": key,
+                "synthetic": bool(recordings.attrs.get("synthetic", False))}  # what meta claims
     if _complete(folder) and _damage(folder, expected) is None:
         return FeatureCache(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -202,7 +203,7 @@ def _damage(folder: Path, expected: dict) -> str | None:
         return f"meta.json claims {'; '.join(claims)}"
     try:
         stored = np.load(folder / "features.npy", mmap_mode="r")
-    except (OSError, ValueError) as err:
+    except (OSError, ValueError, EOFError) as err:
         return f"features.npy is unreadable or truncated ({str(err)[:80]})"
     if list(stored.shape) != shape:
         return f"features.npy holds {list(stored.shape)}, meta.json says {shape}"
@@ -263,7 +264,7 @@ def _build(recordings, cfg, signal, n_versions, seed, key, folder, workers, prog
     files.write_atomically(folder / "features.npy", assemble)
     files.write_text(folder / "index.csv", pd.DataFrame(rows).to_csv(index=False))
     files.write_text(folder / "meta.json", json.dumps({
-        **{"signal": signal, "n_versions": n_versions, "seed": seed, "key": key},
+        "signal": signal, "n_versions": n_versions, "seed": seed, "key": key,
         "synthetic": bool(recordings.attrs.get("synthetic", False)),
         "n_recordings": len(recordings), "shape": list(shape),
         "config": {"bc": asdict(cfg.bc), "augment": asdict(cfg.augment),
