@@ -2,7 +2,8 @@
 
 - ``write_atomically(path, write)``: ``write`` fills a temporary name of this process beside
   ``path``, which is then renamed: a reader sees the old file or the new one, whole, never half
-  of one, and two processes never share a temporary name.
+  of one, and two processes never share a temporary name. A failure names ``path``.
+- ``reserve(path, size)``: the disk space of a file about to be memory-mapped, taken now.
 - ``write_text(path, text)``: the same for text (JSON, CSV).
 - ``claim(folder)``: a lock on a folder that a command writes into (a run folder), taken before
   anything in it is checked or written; a second process that asks for it fails at once with a
@@ -34,9 +35,25 @@ def write_atomically(path: str | Path, write: Callable[[Path], object]) -> Path:
     try:
         write(tmp)
         os.replace(tmp, path)
+    except OSError as err:
+        if err.filename is None:  # a plain write() names no file: say which one failed
+            raise OSError(err.errno, err.strerror or str(err), str(path)) from err
+        raise
     finally:
         tmp.unlink(missing_ok=True)
     return path
+
+
+def reserve(path: str | Path, size: int) -> None:
+    """Make the disk hold ``size`` bytes of ``path`` now: a memory map written on a full
+    disk would otherwise end the process with SIGBUS instead of raising ENOSPC."""
+    fd = os.open(path, os.O_RDWR)
+    try:
+        os.posix_fallocate(fd, 0, size)
+    except OSError as err:
+        raise OSError(err.errno, err.strerror, str(path)) from None
+    finally:
+        os.close(fd)
 
 
 def write_text(path: str | Path, text: str) -> Path:

@@ -132,3 +132,15 @@ def test_a_download_never_replaces_a_folder_of_the_users_own_files(server, archi
     with pytest.raises(data.CorpusError, match=r"ravdess: already holds files .* refusing"):
         fetch(server, archive, tmp_path)
     assert mine.read_bytes() == b"the user's own"
+    assert server.requests == 0  # said before the 200 MB, not after them
+
+
+def test_data_download_refuses_to_run_offline(server, archive, tmp_path, monkeypatch, capsys):
+    from bcser_utils.app.cli import main
+
+    monkeypatch.setenv("BCSER_OFFLINE", "1")
+    assert main(["data", "download", "--dir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err == ("error: data download: BCSER_OFFLINE=1 says this machine is offline; "
+                   "unset it to download\n")
+    assert server.requests == 0 and list(tmp_path.iterdir()) == []

@@ -10,11 +10,14 @@ import json
 import math
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import soundfile as sf
 import torch
@@ -490,10 +493,128 @@ def test_only_errors_from_the_users_input_become_one_line(monkeypatch, tmp_path,
                                                             "device", str(tmp_path / "out"))))
     assert main(["predict", str(clip), "--json"]) == 1
     captured = capsys.readouterr()
-    assert one_error_line(captured) == f"error: {tmp_path / 'out'}: No space left on device"
-    assert json.loads(captured.out)["error"].endswith("No space left on device")
+    assert one_error_line(captured) == (f"error: {tmp_path / 'out'}: No space left on device; "
+                                        "free some space and run the same command again: it "
+                                        "resumes")
+    assert json.loads(captured.out)["error"] == one_error_line(captured).removeprefix("error: ")
     for bug in (ValueError("operands could not be broadcast together"), KeyError("metrics"),
                 TypeError("unsupported format string passed to NoneType.__format__")):
         monkeypatch.setattr(cli, "_predict", fails_with(bug))
         with pytest.raises(type(bug)):  # our own mistake keeps its traceback
             main(["predict", str(clip)])
+
+
+# --- 1, 2, 4: a full disk, a second train into one folder, Ctrl-C --------------------------------
+# Real processes, as a user meets them: the command line in a child process, a tmpfs mount for the
+# full disk, SIGINT sent to the whole process group as a terminal's Ctrl-C is.
+
+def _train(corpus: Path, out: Path, *more: str) -> list[str]:
+    return [sys.executable, "-m", "bcser_utils", "train", "--mode", "full", "--data",
+            str(corpus), "--epochs", "1", "--out", str(out), *more]
+
+
+def _env(data_dir: Path) -> dict:
+    return {**os.environ, "BCSER_DATA_DIR": str(data_dir), "BCSER_OFFLINE": "1"}
+
+
+def _error_lines(stderr: str) -> list[str]:
+    """The lines of stderr that are not the progress bar's (it redraws itself with \\r)."""
+    assert "Traceback" not in stderr, stderr
+    return [line.split("\r")[-1] for line in stderr.splitlines()
+            if line.split("\r")[-1].startswith("error")]
+
+
+def _labels(data_dir: Path) -> pd.Series:
+    (index,) = data_dir.glob("cache/features-*/index.csv")
+    return pd.read_csv(index).label
+
+
+@pytest.fixture
+def small_disk(tmp_path) -> Path:
+    """A 2 MB tmpfs (root only): a feature cache of the synthetic corpus does not fit."""
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("a full disk is a 2 MB tmpfs, and mounting one needs root")
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(disk)],
+                             capture_output=True, text=True)
+    if mounted.returncode:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+    yield disk
+    subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def test_a_full_disk_stops_the_cache_build_in_one_line_and_the_rerun_resumes(
+        synthetic_dir, small_disk, tmp_path):
+    command = _train(synthetic_dir, tmp_path / "run", "--versions", "3")
+    full = subprocess.run(command, env=_env(small_disk), cwd=tmp_path, capture_output=True,
+                          text=True, timeout=600)
+    assert full.returncode == 1
+    (line,) = _error_lines(full.stderr)
+    assert line.startswith(f"error: {small_disk}/cache/features-"), line  # names the file
+    assert line.endswith(": No space left on device; free some space and run the same command "
+                         "again: it resumes"), line
+    subprocess.run(["mount", "-o", "remount,size=64m", str(small_disk)], check=True)
+    again = subprocess.run(command, env=_env(small_disk), cwd=tmp_path, capture_output=True,
+                           text=True, timeout=600)
+    assert again.returncode == 0, again.stderr
+    labels = _labels(small_disk)
+    assert len(labels) == 180 * 3 and not labels.str.startswith("version").any()
+    assert [p for p in small_disk.rglob("*") if p.is_file() and p.stat().st_size == 0
+            and p.suffix != ".lock"] == []  # nothing left at 0 bytes
+
+
+def test_two_trains_into_one_folder_never_mix_their_results(synthetic_dir, tmp_path):
+    run, data_dir = tmp_path / "run", tmp_path / "data"
+    started = [subprocess.Popen(_train(synthetic_dir, run, "--versions", "1", "--seed", seed),
+                                env=_env(data_dir), cwd=tmp_path, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True) for seed in ("2", "3")]
+    ended = {seed: (p.communicate(timeout=600)[1], p.returncode)[::-1]
+             for seed, p in zip("23", started, strict=True)}
+    assert sorted(code for code, _ in ended.values()) == [0, 1], ended
+    winner = next(seed for seed, (code, _) in ended.items() if code == 0)
+    loser = next(seed for seed, (code, _) in ended.items() if code == 1)
+    assert _error_lines(ended[loser][1]) == [
+        f"error: {run}: another run is writing into this folder now; wait for it to finish, "
+        "or use another --out"]
+    settings = json.loads((run / "run.json").read_text())
+    results = json.loads((run / "metrics.json").read_text())
+    assert settings["seed"] == results["seed"] == int(winner)  # one run's files, whole
+    # the loser run again alone: the folder is the winner's, and it says so
+    rerun = subprocess.run(_train(synthetic_dir, run, "--versions", "1", "--seed", loser),
+                           env=_env(data_dir), cwd=tmp_path, capture_output=True, text=True,
+                           timeout=600)
+    assert rerun.returncode == 1 and rerun.stdout == ""
+    (line,) = _error_lines(rerun.stderr)
+    assert line.startswith(f"error: {run}") and "seed" in line, line
+    assert json.loads((run / "metrics.json").read_text()) == results
+
+
+@pytest.mark.parametrize("presses", [1, 2])
+def test_ctrl_c_during_the_cache_build_ends_at_once_and_the_rerun_resumes(presses, synthetic_dir,
+                                                                          tmp_path):
+    data_dir = tmp_path / "data"
+    command = _train(synthetic_dir, tmp_path / "run", "--versions", "5")
+    child = subprocess.Popen(command, env=_env(data_dir), cwd=tmp_path, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 300
+    while len(list(data_dir.glob("cache/features-*/shards/*.npy"))) < 4:  # mid-build
+        assert child.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    pressed = time.monotonic()
+    for _ in range(presses):  # Ctrl-C goes to the whole group: the workers get it too
+        os.killpg(child.pid, signal.SIGINT)
+        time.sleep(0.3)
+    try:
+        out, err = child.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(child.pid, signal.SIGKILL)
+        pytest.fail(f"{presses} Ctrl-C left the command hanging")
+    assert child.returncode == 130 and time.monotonic() - pressed < 15
+    assert _error_lines(err) == ["error: interrupted; run the same command again to resume "
+                                 "(finished recordings and runs are kept)"]
+    again = subprocess.run(command, env=_env(data_dir), cwd=tmp_path, capture_output=True,
+                           text=True, timeout=600)
+    assert again.returncode == 0, again.stderr
+    labels = _labels(data_dir)
+    assert len(labels) == 180 * 5 and not labels.str.startswith("version").any()

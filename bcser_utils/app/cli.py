@@ -633,7 +633,10 @@ def _one_line_error(err: BaseException) -> str | None:
         # folder for the feature cache
         return (f"{where or err}: not writable ({err.strerror}); point {config.DATA_DIR_ENV} at "
                 "a writable folder")
-    return f"{where}: {err.strerror}" if where else f"{err.strerror} (errno {err.errno})"
+    cause = err.strerror
+    if err.errno == errno.ENOSPC:
+        cause += "; free some space and run the same command again: it resumes"
+    return f"{where}: {cause}" if where else f"{cause} (errno {err.errno})"
 
 
 def main(argv: list[str] | None = None) -> int:

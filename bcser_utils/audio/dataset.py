@@ -36,6 +36,7 @@ Notebook: 04_features.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import warnings
@@ -102,8 +103,9 @@ def _build_shard(job) -> tuple[str, list[str]]:
 
 
 def _save(path: Path, array: np.ndarray) -> None:
-    with path.open("wb") as file:  # np.save given a name would add ".npy" to it
-        np.save(file, array)
+    buffer = io.BytesIO()  # np.save into a real file reports a full disk without its errno
+    np.save(buffer, array)
+    path.write_bytes(buffer.getbuffer())
 
 
 def _shard_labels(shard: Path, n_versions: int) -> list[str] | None:
@@ -254,6 +256,7 @@ def _build(recordings, cfg, signal, n_versions, seed, key, folder, workers, prog
 
     def assemble(tmp: Path) -> None:
         out = np.lib.format.open_memmap(tmp, mode="w+", dtype=first.dtype, shape=shape)
+        files.reserve(tmp, tmp.stat().st_size)  # a full disk: ENOSPC here, not SIGBUS later
         for i, row in enumerate(recordings.itertuples(index=False)):
             out[i * n_versions:(i + 1) * n_versions] = np.load(shards / f"{row.name}.npy")
             rows.extend({**{c: getattr(row, c) for c in INDEX_COLUMNS}, "version": v,
