@@ -1,8 +1,26 @@
-"""Issue 28's hostile replay, the cases outside the audio and training code: each builds its
-small bad input here and checks a non-zero exit, ONE line on stderr that names the file or the
-value and the cause, no traceback, and nothing changed (docs/design.md, Robustness).
+"""Issue 28's hostile replay: every case builds its small bad input here (or in the test module
+named) and checks a non-zero exit, ONE line on stderr that names the file or the value and the
+cause, no traceback, and nothing lost or half-written (docs/design.md, Robustness).
 
-No test here trains a model: the checkpoints are the shipped ones, copied and altered."""
+    case                                        tests
+    1  a full disk during the cache build      test_a_full_disk_stops_… (a 2 MB tmpfs, root only);
+                                               test_dataset: test_an_interrupted_build_remakes_…
+    2  two trains into one --out               test_two_trains_into_one_folder_never_mix_…
+    3  a forged cache meta.json                test_dataset: test_a_damaged_cache_is_rebuilt_…
+                                               ("forged signal", "forged path", "forged real", …);
+                                               a checkpoint's signal: FIELDS["signal xyz"]
+    4  Ctrl-C once or twice in the build       test_ctrl_c_during_the_cache_build_…
+    5  files that are not a checkpoint         test_a_file_that_is_not_a_checkpoint_…
+    6  a hostile default.json                  test_a_hostile_default_json_…, …_wrong_structure_…
+    7  train's numbers                         test_train_refuses_numbers_…, test_zero_is_never_…
+    8  bc on a two-hour file                   test_convert (streamed = whole); the memory in
+                                               benchmarks/bc_stream.py
+    9  the environment, folders, run files     the "9" sections below
+    10 --json, folders/FIFOs/loops, download   the "10" section; test_download: …_offline,
+                                               …_users_own_files (refused before any request)
+
+Only the cases 1, 2 and 4 train (a synthetic corpus, one epoch); the checkpoints elsewhere are the
+shipped ones, copied and altered."""
 
 import datetime
 import errno
@@ -529,19 +547,42 @@ def _labels(data_dir: Path) -> pd.Series:
     return pd.read_csv(index).label
 
 
-@pytest.fixture
-def small_disk(tmp_path) -> Path:
-    """A 2 MB tmpfs (root only): a feature cache of the synthetic corpus does not fit."""
+def _mounted_tmpfs(folder: Path, options: str) -> Path:
+    """A tmpfs mounted on ``folder`` (created); skips where that cannot be done (not root)."""
     if os.geteuid() != 0 or shutil.which("mount") is None:
-        pytest.skip("a full disk is a 2 MB tmpfs, and mounting one needs root")
-    disk = tmp_path / "disk"
-    disk.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(disk)],
+        pytest.skip("a full or read-only disk is a small tmpfs, and mounting one needs root")
+    folder.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)],
                              capture_output=True, text=True)
     if mounted.returncode:
         pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
-    yield disk
-    subprocess.run(["umount", "-l", str(disk)], check=False)
+    return folder
+
+
+@pytest.fixture
+def small_disk(tmp_path) -> Path:
+    """A 2 MB tmpfs: a feature cache of the synthetic corpus does not fit."""
+    yield _mounted_tmpfs(tmp_path / "disk", "size=2m")
+    subprocess.run(["umount", "-l", str(tmp_path / "disk")], check=False)
+
+
+@pytest.fixture
+def read_only_disk(tmp_path) -> Path:
+    yield _mounted_tmpfs(tmp_path / "read-only", "ro,size=1m")
+    subprocess.run(["umount", "-l", str(tmp_path / "read-only")], check=False)
+
+
+def test_a_read_only_data_folder_is_one_line_and_what_to_do(synthetic_dir, read_only_disk,
+                                                            tmp_path):
+    """Case 9 on a real read-only mount (EROFS, not a PermissionError)."""
+    done = subprocess.run(_train(synthetic_dir, tmp_path / "run", "--versions", "1"),
+                          env=_env(read_only_disk), cwd=tmp_path, capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 1
+    (line,) = _error_lines(done.stderr)
+    assert line.startswith(f"error: {read_only_disk}/cache") and line.endswith(
+        ": not writable (Read-only file system); point BCSER_DATA_DIR at a writable folder"), line
+    assert not (tmp_path / "run" / "metrics.json").exists()
 
 
 def test_a_full_disk_stops_the_cache_build_in_one_line_and_the_rerun_resumes(
