@@ -1,5 +1,7 @@
 """Every result records the code that made it, and nothing shows an old result as current."""
 
+import json
+import re
 import shutil
 from pathlib import Path
 
@@ -84,13 +86,83 @@ def test_a_stamp_names_this_checkout_and_todays_fingerprints():
         assert stamp["commit"] is None
 
 
-@pytest.mark.parametrize("source, page", [
+# Every page that quotes a committed result, with the result it quotes
+QUOTED = [
     ("results/beyond-full.json", "results/README.md"),
-    ("results/generalize-full.json", "results/README.md"),
+    ("results/beyond-full.json", "notebooks/08_beyond_the_paper.ipynb"),
     ("results/generalize-full.json", "README.md"),
+    ("results/generalize-full.json", "results/README.md"),
+    ("results/generalize-full.json", "notebooks/09_towards_unseen_speakers.ipynb"),
+    ("results/generalize-full.json", "bcser_utils/models/DEFAULT_MODEL_CARD.md"),
     ("bcser_utils/models/bcser_p3.metrics.json", "README.md"),
-])
-def test_a_page_quoting_a_result_made_by_other_code_says_so(source, page):
-    note = provenance.stale_note(report.load_summary(ROOT / source))
-    if note is not None:
-        assert note in (ROOT / page).read_text(), f"{page} shows {source} as current"
+    ("bcser_utils/models/bcser_p3.metrics.json", "bcser_utils/models/MODEL_CARD.md"),
+]
+
+
+@pytest.mark.parametrize("source, page", QUOTED)
+def test_every_line_quoting_a_result_made_by_other_code_says_so(source, page):
+    result = report.load_summary(ROOT / source)
+    note, mark = provenance.stale_note(result), report.stale_mark(result)
+    quoting = [line for line in _lines(ROOT / page) if _interval_of(result).search(line)]
+    assert quoting, f"{page} quotes no interval of {source}: QUOTED is out of date"
+    if note is None:  # today's code made it: no table row (one result each) may call it stale
+        stale = [line for line in quoting if line.startswith("|") and ": see note" in line]
+        assert not stale, f"{page} calls {source} stale: {stale[0][:120]}…"
+        return
+    assert note in (ROOT / page).read_text(), f"{page} never says of {source}: {note}"
+    unmarked = [line for line in quoting if mark not in line]
+    assert not unmarked, f"{page} shows a number of {source} as current: {unmarked[0][:120]}…"
+
+
+def test_a_stale_result_marks_each_line_in_a_few_words_and_a_current_one_none():
+    assert report.stale_mark({"date": "2026-11-30"}) == (
+        "made on 2026-11-30, before provenance stamps: see note")
+    current = {"provenance": provenance.stamp()}
+    assert report.stale_mark(current) is None
+    older = {"provenance": {"commit": "1a2b3c4", "code": {**current["provenance"]["code"],
+                                                         "model": "0123456789ab"}}}
+    assert report.stale_mark(older) == "made with commit 1a2b3c4; code changed since: see note"
+    rows = report.readme_table({"date": "2026-11-30"}, [("P3", "—", "50.0%", "seed 0")])
+    assert rows.splitlines()[-1] == (
+        "| P3 | — | 50.0% | seed 0 · *made on 2026-11-30, before provenance stamps: see note* |")
+
+
+def _lines(page: Path):
+    """A page's lines as a reader meets them: each table row, heading and list item, and each
+    paragraph with its wrapped lines joined; of a notebook, its markdown cells (its code prints
+    ``stale_note`` itself)."""
+    if page.suffix == ".ipynb":
+        texts = ["".join(cell["source"]) for cell in json.loads(page.read_text())["cells"]
+                 if cell["cell_type"] == "markdown"]
+    else:
+        texts = [page.read_text()]
+    for text in texts:
+        block = []
+        for line in [*text.splitlines(), ""]:
+            if block and (not line.strip() or re.match(r"\s*(\||#|[-*] |\d+\. )", line)):
+                yield " ".join(block)
+                block = []
+            if line.strip():
+                block.append(line.strip())
+
+
+def _interval_of(result: dict) -> re.Pattern:
+    """Any of ``result``'s 95% intervals, as the pages write them: "53.5–64.0%", "95.0% to
+    96.3%", "+3.2 to +7.5" points (or with "−") and a card's "0.525–0.650". A line quoting a
+    number of a result quotes its interval."""
+    def pairs(value, inside=False):
+        if isinstance(value, dict):
+            for key, item in value.items():
+                yield from pairs(item, inside or "ci95" in str(key))
+        elif isinstance(value, list):
+            if inside and len(value) == 2 and all(isinstance(v, float) for v in value):
+                yield value
+            else:
+                for item in value:
+                    yield from pairs(item, inside)
+
+    written = {form for a, b in pairs(result) for form in (
+        f"{a:.1%}"[:-1] + "–" + f"{b:.1%}", f"{a:.1%} to {b:.1%}",
+        f"{100 * a:+.1f} to {100 * b:+.1f}", f"{a:.3f}–{b:.3f}")}
+    alternatives = "|".join(re.escape(form).replace("\\-", "[-−]") for form in sorted(written))
+    return re.compile(rf"(?<![\d.])({alternatives})(?!\d)")

@@ -11,6 +11,10 @@ a number that is not already in the summary. Three kinds of summary:
   of a noise condition that tables, sentences and figures share;
 - one run (``pipeline.summary``): ``model_card``.
 
+A result that other code than today's made (``provenance.stale_note``) says so wherever it is
+quoted: ``stale_lines`` above a table, ``stale_mark`` on each of its rows (``readme_table``) and on
+every line of prose that quotes it.
+
 Notebook: 08_beyond_the_paper, 09_towards_unseen_speakers.
 """
 
@@ -253,9 +257,17 @@ def beyond_readme_table(summary: dict) -> str:
                      f"{a['calibration']['ece']:.3f} vs {b['calibration']['ece']:.3f}; log loss "
                      f"{a['log_loss']:.3f} vs {b['log_loss']:.3f}; {a['n']:,} clips",
                      f"P3, {seed} · {where}"))
+    return readme_table(summary, rows)
+
+
+def readme_table(summary: dict, rows: list[tuple[str, str, str, str]]) -> str:
+    """A README table (Markdown) of rows made from ``summary`` (what, paper, ours, where): when
+    other code than today's made it, ``stale_lines`` above it and ``stale_mark`` on every row."""
+    mark = stale_mark(summary)
     lines = [*stale_lines(summary), "| what | paper | ours | protocol · mode · command · date |",
              "|---|---|---|---|"]
-    return "\n".join(lines + [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows])
+    return "\n".join(lines + [f"| {a} | {b} | {c} | {d}{f' · *{mark}*' if mark else ''} |"
+                               for a, b, c, d in rows])
 
 
 def stale_lines(summary: dict) -> list[str]:
@@ -263,6 +275,20 @@ def stale_lines(summary: dict) -> list[str]:
     (``provenance.stale_note``): the note in italics and a blank line; nothing otherwise."""
     note = provenance.stale_note(summary)
     return [f"*{note}*", ""] if note else []
+
+
+def stale_mark(summary: dict) -> str | None:
+    """The few words that every line quoting ``summary`` carries while ``provenance.stale_note``
+    has a note for it, the note itself standing once on the page: "made on 2026-11-30, before
+    provenance stamps: see note", or "made with commit 1a2b3c4; code changed since: see note";
+    None when today's code made it. tests/test_provenance.py checks every page line by line."""
+    if provenance.stale_note(summary) is None:
+        return None
+    if provenance.changed(summary) is None:
+        when = f"on {summary['date']}, " if summary.get("date") else ""
+        return f"made {when}before provenance stamps: see note"
+    return f"made with commit {summary['provenance'].get('commit') or 'unknown'}; code changed " \
+        "since: see note"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from bcser_utils.present.report import interval, percent, stale_lines
+from bcser_utils.present.report import interval, percent, readme_table
 
 BASELINE_LABELS = {"logreg": "logistic regression", "svm": "SVM (RBF)"}
 
@@ -293,7 +293,4 @@ def generalize_readme_table(summary: dict) -> str:
                          f"{100 * d['difference']:+.1f} points (95% CI by actor "
                          f"{100 * d['ci95'][0]:+.1f} to {100 * d['ci95'][1]:+.1f})",
                          f"{pooled.replace('seed 0', seeds)} · {where}"))
-    lines = [*stale_lines(summary), "| what | paper | ours | protocol · mode · command · date |",
-             "|---|---|---|---|"]
-    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
-    return "\n".join(lines)
+    return readme_table(summary, rows)
