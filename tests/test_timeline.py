@@ -140,3 +140,17 @@ def test_a_bad_file_gets_one_line_naming_it_and_the_others_still_run(joined, tmp
     assert code == 1
     assert captured.err.strip().count("\n") == 0 and "notes.wav" in captured.err
     assert {r["file"] for r in json.loads(captured.out)} == {str(joined[0])}
+
+
+def test_adapting_in_batches_gives_what_adapting_on_all_windows_at_once_gives(
+        joined, default_model, monkeypatch):
+    # the speaker's statistics come from every window; only the model's forward pass is batched
+    # (all of an hour's windows at once peaked at 2756 MiB)
+    path, _ = joined
+    clips = [default_model.deep.clip_features(audio, rate)
+             for *_, audio, rate in timeline.windows(path) if not timeline.is_silent(audio, rate)]
+    monkeypatch.setattr(timeline, "BATCH", 5)
+    assert len(clips) > 2 * timeline.BATCH
+    np.testing.assert_allclose(timeline.speaker_probabilities(default_model.deep, clips),
+                               default_model.deep.speaker_probabilities(np.stack(clips)),
+                               atol=1e-5)

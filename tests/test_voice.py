@@ -52,3 +52,15 @@ def test_the_uncertainty_threshold_is_read_from_the_manifest_only_when_it_is_a_p
         tmp_path, manifest, expected):
     (tmp_path / "default.json").write_text(json.dumps(manifest))
     assert predict.uncertainty_threshold(tmp_path / "default.json") == expected
+
+
+def test_synthetic_makes_eight_espeak_voices_of_the_sentence(tmp_path):
+    import shutil
+
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng is not installed (apt-get install espeak-ng)")
+    paths = voice.synthetic(tmp_path)
+    assert [p.name.split("_p")[0] for p in paths] == [f"synth_{i}" for i in range(1, 9)]
+    durations = [sf.info(p).duration for p in paths]
+    assert all(0.8 < d < 4 for d in durations), durations  # the sentence, at 120-260 words/min
+    assert durations[3] > durations[7]  # 120 words per minute takes longer than 260

@@ -27,6 +27,7 @@ import soundfile as sf
 from bcser_utils import config
 from bcser_utils.app.predict import mark_uncertain
 from bcser_utils.audio import data
+from bcser_utils.audio.normalize import Normalizer
 from bcser_utils.learn import inference
 
 # ours: a window whose loudest 25 ms frame is below -50 dBFS holds no speech (room noise and
@@ -104,7 +105,8 @@ def timeline(path: str | Path, model: inference.DefaultModel | None = None,
     ``uncertain_below`` (None without a threshold).
     ``model``: the default model (``inference.load_default``) unless given. ``same_speaker``:
     adapt to the speaker over all the file's speech windows first (then the windows' features
-    are kept until the end: about 32 kB per window, 115 MB for an hour at a 1 s hop)."""
+    are kept until the end: about 32 kB per window, 115 MB for an hour at a 1 s hop; the model
+    still sees ``BATCH`` windows at a time, ``speaker_probabilities``)."""
     model = model or inference.load_default(same_speaker=same_speaker)
     predictor = model.deep if same_speaker else model.single
     rate = config.get_config().augment.sample_rate  # the rate clips are decoded at (48 kHz)
@@ -155,10 +157,41 @@ def _adapted(path, rows: list, kept: list, model: inference.DefaultModel,
         raise inference.SpeakerError(f"{path}: {len(kept)} window(s) with speech; adapting to a "
                                      f"speaker needs at least {least} (use a smaller --hop, or "
                                      "leave out --same-speaker)")
-    proba = predictor.speaker_probabilities(np.stack([k[1] for k in kept]))
+    proba = speaker_probabilities(predictor, [k[1] for k in kept])
     if model.classical is not None:
         proba = model.weight * proba + (1 - model.weight) * \
             model.classical.speaker_probabilities(np.stack([k[2] for k in kept]))
     emotions = predictor.emotions
     speech = iter(_row(path, *k[0], emotions, p) for k, p in zip(kept, proba, strict=True))
     return [row if row is not None else next(speech) for row in rows]
+
+
+def speaker_probabilities(predictor: inference.Predictor, clips: list[np.ndarray]) -> np.ndarray:
+    """``predictor.speaker_probabilities(np.stack(clips))``, with the model run on ``BATCH``
+    clips at a time. The speaker's statistics still come from all the clips (streamed into the
+    standardiser); only the forward pass is batched, and a batch's clips are normalised and
+    predicted each on its own, so the result is the same. Passing every window of an hour to the
+    model at once held all its activations together: 2756 MiB peak for an hour at a 1 s hop
+    (measured 2026-12-06, ``benchmarks/timeline.py --same-speaker``), against 507 MiB without
+    adapting."""
+    import torch
+
+    def batches():
+        for i in range(0, len(clips), BATCH):
+            yield np.stack(clips[i:i + BATCH])
+
+    proba = []
+    for member in getattr(predictor, "members", None) or [predictor]:  # an Ensemble averages
+        if member.adapts:
+            speaker = Normalizer("speaker", member.normalizer.top_db,
+                                 member.normalizer.standardizer).add_speaker(0, batches())
+
+            def normalise(x, speaker=speaker):
+                return speaker.transform(x, np.zeros(len(x), dtype=int))
+        else:
+            normalise = member.normalizer.transform
+        with torch.inference_mode():
+            proba.append(np.concatenate([
+                torch.softmax(member.model(torch.from_numpy(normalise(x))), 1).numpy()
+                for x in batches()]))
+    return np.mean(proba, axis=0)

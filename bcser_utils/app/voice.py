@@ -15,12 +15,17 @@ A headless run (nbval, the course runner) has no microphone: ``stand_in`` copies
 actor's clips of the same sentence into the folder, and says whose they are and whether the
 default model heard that actor in training.
 
+``synthetic``: espeak-ng saying the sentence in 8 voices (pitch, speed, loudness): a voice unlike
+every training voice, for notebook 10's closing note on confidence. The clips are named after
+their settings, not an emotion: espeak-ng acts none.
+
 Notebook: 10_your_own_voice.
 """
 
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -46,6 +51,28 @@ def recorded(folder: str | Path) -> dict[str, Path]:
         if takes:
             found[emotion] = takes[-1]
     return found
+
+# espeak-ng's (pitch 0-99, speed words per minute, amplitude 0-200; its defaults 50, 175, 100)
+SYNTHETIC_VOICES = ((50, 175, 100), (20, 140, 60), (80, 200, 150), (35, 120, 80),
+                    (65, 230, 180), (10, 160, 120), (90, 150, 50), (50, 260, 200))
+
+
+def synthetic(folder: str | Path, voice: str = "en-us") -> list[Path]:
+    """espeak-ng saying ``SENTENCE`` once per ``SYNTHETIC_VOICES`` setting, as WAV files
+    ``synth_<i>_p<pitch>_s<speed>_a<amplitude>.wav`` in ``folder`` (22.05 kHz, espeak-ng's
+    rate). Raises FileNotFoundError without espeak-ng (apt-get install espeak-ng)."""
+    espeak = shutil.which("espeak-ng")
+    if espeak is None:
+        raise FileNotFoundError("espeak-ng is not installed (apt-get install espeak-ng)")
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i, (pitch, speed, amplitude) in enumerate(SYNTHETIC_VOICES, 1):
+        path = folder / f"synth_{i}_p{pitch}_s{speed}_a{amplitude}.wav"
+        subprocess.run([espeak, "-v", voice, "-p", str(pitch), "-s", str(speed),
+                        "-a", str(amplitude), "-w", str(path), SENTENCE], check=True)
+        paths.append(path)
+    return paths
 
 
 def stand_in(folder: str | Path, corpus: str | Path | None = None,
