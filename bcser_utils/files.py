@@ -46,12 +46,11 @@ def write_atomically(path: str | Path, write: Callable[[Path], object]) -> Path:
 
 def reserve(path: str | Path, size: int) -> None:
     """Make the disk hold ``size`` bytes of ``path`` now: a memory map written on a full
-    disk would otherwise end the process with SIGBUS instead of raising ENOSPC."""
+    disk would otherwise end the process with SIGBUS instead of raising ENOSPC. (Called inside
+    ``write_atomically``'s ``write``, which names the file in the error.)"""
     fd = os.open(path, os.O_RDWR)
     try:
         os.posix_fallocate(fd, 0, size)
-    except OSError as err:
-        raise OSError(err.errno, err.strerror, str(path)) from None
     finally:
         os.close(fd)
 

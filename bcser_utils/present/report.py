@@ -282,9 +282,10 @@ def stale_mark(summary: dict) -> str | None:
     has a note for it, the note itself standing once on the page: "made on 2026-11-30, before
     provenance stamps: see note", or "made with commit 1a2b3c4; code changed since: see note";
     None when today's code made it. tests/test_provenance.py checks every page line by line."""
-    if provenance.stale_note(summary) is None:
+    parts = provenance.changed(summary)  # what stale_note reads: [] is today's code
+    if parts == []:
         return None
-    if provenance.changed(summary) is None:
+    if parts is None:
         when = f"on {summary['date']}, " if summary.get("date") else ""
         return f"made {when}before provenance stamps: see note"
     return f"made with commit {summary['provenance'].get('commit') or 'unknown'}; code changed " \
