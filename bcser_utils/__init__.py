@@ -3,8 +3,9 @@
 The modules come in layers that follow the data flow (docs/design.md): each module imports only
 config and the modules listed before it, in its own layer or a lower one (a test checks it).
 
-- ``audio``: the recordings and what is computed from them: names → synthetic → data → bc →
-  noise → augment → features → normalize → clip → dataset (the feature cache);
+- ``audio``: the recordings and what is computed from them: names → synthetic → audio_input
+  (the one check of an audio file) → ravdess (the corpus) → bc → noise → augment → features →
+  normalize → clip → feature_cache;
 - ``present``: figures, tables and reports (they draw arrays and tables, and know no model),
   and the notebook's microphone recorder;
 - ``learn``: splits → model → artifacts (the files a model is saved in) → training →
@@ -15,21 +16,16 @@ config and the modules listed before it, in its own layer or a lower one (a test
   voice (voice: notebook 10) and the command line (cli);
 - and on top: exercises (the notebooks' exercises) and course (runs the notebooks headless).
 
-``from bcser_utils import data`` (or ``import bcser_utils.data``) keeps working for every module:
-the short names are aliases of the modules in their layers.
+Import a module from its place in its layer, e.g. ``from bcser_utils.audio import bc``: the
+place is the architecture (``LAYERS``; a test checks that imports only go down).
 """
-
-import importlib
-import importlib.abc
-import importlib.util
-import sys
 
 __version__ = "0.1.0"
 
 LAYERS = {
-    "": ["config", "provenance", "files"],
-    "audio": ["names", "synthetic", "data", "bc", "noise", "augment", "features", "normalize",
-              "clip", "dataset"],
+    "": ["config", "provenance", "files", "messages"],
+    "audio": ["names", "synthetic", "audio_input", "ravdess", "bc", "noise", "augment",
+              "features", "normalize", "clip", "feature_cache"],
     "present": ["display", "gallery", "report", "study_report", "plots", "study_plots",
                 "recorder"],
     "learn": ["splits", "model", "artifacts", "training", "evaluation", "classical", "inference",
@@ -39,27 +35,6 @@ LAYERS = {
     "_top": ["exercises", "course"],
 }
 
-# short name → the module's full name; "experiments" is notebook 08's study's old name
+# module name → its importable full name
 HOMES = {name: f"{__name__}.{layer}.{name}" if layer not in ("", "_top") else f"{__name__}.{name}"
          for layer, names in LAYERS.items() for name in names}
-HOMES["experiments"] = HOMES["beyond"]
-
-
-class _ShortNames(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """Makes ``bcser_utils.<short name>`` the very module object of its home in a layer."""
-
-    def find_spec(self, fullname, path=None, target=None):
-        short = fullname.removeprefix(__name__ + ".")
-        if short in HOMES and HOMES[short] != fullname:
-            return importlib.util.spec_from_loader(fullname, self)
-        return None
-
-    def create_module(self, spec):
-        return importlib.import_module(HOMES[spec.name.removeprefix(__name__ + ".")])
-
-    def exec_module(self, module):
-        pass  # already executed under its own name
-
-
-if not any(isinstance(finder, _ShortNames) for finder in sys.meta_path):
-    sys.meta_path.insert(0, _ShortNames())

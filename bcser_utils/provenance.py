@@ -11,7 +11,7 @@ of the checkout that made it, and a fingerprint of each part of the code that sh
     model      learn/model.py
     training   learn/{splits, training, evaluation, inference, pipeline}.py
 
-A part is a list of files, whole, or of functions in a file ("audio/data.py:load_audio").
+A part is a list of files, whole, or of functions in a file ("audio/audio_input.py:load_audio").
 A fingerprint hashes each one's syntax tree without its comments and docstrings
 (``code_digest``), so editing prose never marks a result stale; any other edit of that code
 does, even one that changes no number (the check is deliberately conservative). The tree is
@@ -37,8 +37,8 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent
 PARTS = {
     "features": ("audio/bc.py", "audio/augment.py", "audio/features.py", "audio/clip.py",
-                 "audio/normalize.py", "audio/data.py:load_audio,_wav_declared_data_bytes",
-                 "audio/dataset.py:recording_features"),
+                 "audio/normalize.py", "audio/audio_input.py:load_audio,_wav_declared_data_bytes",
+                 "audio/feature_cache.py:recording_features"),
     "model": ("learn/model.py",),
     "training": ("learn/splits.py", "learn/training.py", "learn/evaluation.py",
                  "learn/inference.py", "learn/pipeline.py"),
@@ -86,7 +86,7 @@ def fingerprints() -> dict[str, str]:
 
 def _sources(name: str) -> list[str]:
     """The source of a file of the package ("audio/clip.py"), or of some of its top-level
-    functions ("audio/data.py:load_audio,_wav_declared_data_bytes"), in the order named."""
+    functions ("audio/audio_input.py:load_audio,_wav_declared_data_bytes"), in the order named."""
     path, _, only = name.partition(":")
     source = (PACKAGE / path).read_text()
     if not only:

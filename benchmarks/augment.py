@@ -1,4 +1,4 @@
-"""Benchmark the Table II augmentations (bcser_utils.augment); see docs/design.md, Targets.
+"""Benchmark the Table II augmentations (bcser_utils.audio.augment); see docs/design.md, Targets.
 
     python benchmarks/augment.py [--recordings N] [--workers 2] [--repeats 7]
 
@@ -26,7 +26,8 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 import soxr
 
-from bcser_utils import augment, config, data
+from bcser_utils import config
+from bcser_utils.audio import audio_input, augment, ravdess
 
 
 def _maxrss_mib(who: int) -> float:
@@ -40,13 +41,13 @@ def _cpu_s(who: int) -> float:
 
 
 def _decode(path: str) -> int:
-    audio, _ = data.load_audio(path)
+    audio, _ = audio_input.load_audio(path)
     return audio.size
 
 
 def _augment(path: str) -> int:
     """Load one recording, make its 15 versions, keep only their total length."""
-    audio, rate = data.load_audio(path)
+    audio, rate = audio_input.load_audio(path)
     seed = augment.recording_seed(0, path)
     return sum(v.size for _, v in augment.versions(audio, rate, seed=seed))
 
@@ -98,20 +99,20 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     cfg = config.get_config(mode="full")
-    corpus = data.find_corpus(cfg=cfg, progress=False)
+    corpus = ravdess.find_corpus(cfg=cfg, progress=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a partial corpus (actors 21-24 absent) is normal
-        df = data.catalog(corpus.root)
+        df = ravdess.catalog(corpus.root)
     if args.recordings is not None:
         df = df.iloc[:args.recordings]
     paths = [str(p) for p in df.path]
-    print(data.describe(corpus, df, cfg).replace("mode: full", "benchmark"))
+    print(ravdess.describe(corpus, df, cfg).replace("mode: full", "benchmark"))
     print(f"machine: {os.cpu_count()} CPU(s), load average {os.getloadavg()[0]:.2f} "
           f"(1 min) at the start; python {sys.version.split()[0]}")
 
     # (a) per transform, on 3 s of real speech
     long_enough = df[df.duration >= 3.5]
-    audio, rate = data.load_audio(long_enough.path.iloc[0])
+    audio, rate = audio_input.load_audio(long_enough.path.iloc[0])
     clip48 = audio[int(0.5 * rate):int(3.5 * rate)]  # 3 s, skipping the leading silence
     clip16 = soxr.resample(clip48, rate, 16_000, quality="HQ")
     print(f"\n(a) time per transform: median of {args.repeats} runs on 3 s of "

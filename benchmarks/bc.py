@@ -5,7 +5,7 @@ Targets).
 
 Over every file of the corpus's catalog (all actors present, not quick mode's subset):
 
-  (a) read + decode:          ``data.load_audio`` on every file (48 kHz, stereo mixed to mono);
+  (a) read + decode:          ``load_audio`` on every file (48 kHz, stereo mixed to mono);
   (b) read + decode + to BC:  the same, then ``bc.to_bc`` at the file's own rate (48 kHz).
 
 The files are read once beforehand (raw bytes, not timed) so that both passes find the same warm
@@ -27,7 +27,8 @@ import warnings
 
 import numpy as np
 
-from bcser_utils import bc, config, data
+from bcser_utils import config, messages
+from bcser_utils.audio import audio_input, bc, ravdess
 
 
 def peak_mib() -> float:
@@ -39,14 +40,14 @@ def peak_mib() -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", help="corpus folder (default: data.find_corpus())")
+    parser.add_argument("--data", help="corpus folder (default: ravdess.find_corpus())")
     parser.add_argument("--limit", type=int, help="use only the first N files of the catalog")
     args = parser.parse_args(argv)
 
-    corpus = data.find_corpus(args.data, allow_download=False, progress=False)
+    corpus = ravdess.find_corpus(args.data, allow_download=False, progress=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a partial corpus (e.g. actors 01–20) is normal here
-        catalog = data.catalog(corpus.root)
+        catalog = ravdess.catalog(corpus.root)
     if args.limit:
         catalog = catalog.head(args.limit)
     paths = list(catalog["path"])
@@ -56,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     formats = ", ".join(f"{s} × {n}" for s, n in
                         catalog["path"].map(lambda p: p.suffix.lower()).value_counts().items())
 
-    print(f"data:    {corpus.label} at {data.display_path(corpus.root)}")
+    print(f"data:    {corpus.label} at {messages.display_path(corpus.root)}")
     if corpus.synthetic:
         print("         WARNING: synthetic stand-in, not RAVDESS; timings are only indicative")
     print(f"files:   {len(paths)} ({formats}; {rates}; "
@@ -83,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     start, cpu = time.perf_counter(), time.process_time()
     samples = 0
     for path in paths:
-        audio, _ = data.load_audio(path)
+        audio, _ = audio_input.load_audio(path)
         samples += audio.size
     decode = time.perf_counter() - start, time.process_time() - cpu
     report("(a) read + decode", *decode)
@@ -91,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     start, cpu = time.perf_counter(), time.process_time()
     filter_wall = filter_cpu = 0.0
     for path in paths:
-        audio, rate = data.load_audio(path)
+        audio, rate = audio_input.load_audio(path)
         t, c = time.perf_counter(), time.process_time()
         bc.to_bc(audio, rate)
         filter_wall += time.perf_counter() - t

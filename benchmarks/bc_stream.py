@@ -26,7 +26,7 @@ import soundfile as sf
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from timeline import RATE, long_recording  # noqa: E402
 
-from bcser_utils.audio import data  # noqa: E402
+from bcser_utils.audio import ravdess  # noqa: E402
 
 
 def resampled(source: Path, target: Path, rate: int) -> None:
@@ -45,7 +45,7 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=RATE)
     parser.add_argument("--data", default=None, help="corpus (default: found for you)")
     args = parser.parse_args()
-    corpus = data.find_corpus(args.data, allow_download=False)
+    corpus = ravdess.find_corpus(args.data, allow_download=False)
     if corpus.synthetic:
         sys.exit("error: this benchmark needs real recordings (the development copy)")
     with tempfile.TemporaryDirectory() as tmp:

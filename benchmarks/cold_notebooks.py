@@ -8,7 +8,7 @@ cache built inside that notebook. This script emulates it for each notebook in t
 1. a copy of this working tree (tracked and untracked files, not ignored ones: no runs/, no
    data/, no build/), made once, whose runs/ and build/ are emptied before each notebook;
 2. an empty data folder (``$BCSER_DATA_DIR``) per notebook, into which the corpus is fetched
-   as the Colab cell fetches it (``data.download``: pooch, MD5-checked, extracted), from a zip
+   as the Colab cell fetches it (``ravdess.download``: pooch, MD5-checked, extracted), from a zip
    of the development copy ``../shared/data/ravdess`` served on 127.0.0.1 in place of Zenodo;
    that fetch is timed apart ("fetch s") and excluded from the notebook's time;
 3. the notebook executed in a fresh kernel (``course.run_notebook``), with every cache cold.
@@ -168,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["BCSER_DATA_DIR"] = str(data_dir)
         started = time.perf_counter()
         subprocess.run([sys.executable, "-c", "import sys; from bcser_utils import data; "
-                        "data.download(url=sys.argv[1], md5=sys.argv[2], progress=False)",
+                        "ravdess.download(url=sys.argv[1], md5=sys.argv[2], progress=False)",
                         url, md5], check=True, cwd=clone / "notebooks",
                        stderr=subprocess.DEVNULL)
         fetch = time.perf_counter() - started

@@ -6,19 +6,19 @@ a re-open.
 
 Three stages, each in a fresh Python process so that its wall time and peak memory are its own:
 
-(a) decode: read and decode every recording (``data.load_audio`` at 48 kHz, exactly what the
+(a) decode: read and decode every recording (``audio_input.load_audio`` at 48 kHz, exactly what the
     builder does first), spread over the same worker processes as the build. This is the floor.
-(b) cold build: ``dataset.build`` of every recording × 15 versions (BC filter, augmentation,
+(b) cold build: ``feature_cache.build`` of every recording × 15 versions (BC filter, augmentation,
     16 kHz features) into a fresh temporary cache folder, with ``--workers`` processes (default:
     every core). The project's own cache under data/ is never touched.
 (c) warm re-open: what ``pipeline.prepare`` does on a second run: catalog the corpus, then
-    ``dataset.build`` again, which finds the cache and only memory-maps it.
+    ``feature_cache.build`` again, which finds the cache and only memory-maps it.
 
 Peak memory comes from ``resource.getrusage``: ``self`` is the stage's own process, ``worker``
 the largest of its worker processes (RUSAGE_CHILDREN), and ``self + workers × worker`` an upper
 bound on what the stage held at once.
 
-By default it uses full mode: every recording of the corpus ``data.find_corpus`` finds (1,200 on
+By default it uses full mode: every recording of the corpus ``ravdess.find_corpus`` finds (1,200 on
 the development copy, actors 01–20). ``--recordings N`` keeps N of them, evenly spread over actors
 and emotions, for a quick check; ``--mode quick`` starts from the quick-mode actors (01–06).
 Targets (docs/design.md, Targets): a cold build of all 1,440 RAVDESS recordings in ≤ 5 min on
@@ -44,7 +44,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # a checkout, installed or not
 
-from bcser_utils import config, data, dataset  # noqa: E402
+from bcser_utils import config, messages
+from bcser_utils.audio import audio_input, feature_cache, ravdess  # noqa: E402
 
 TARGET_COLD_S_PER_1440 = 300.0  # docs/design.md, Targets: ≤ 5 min for 1,440 recordings, 2 cores
 TARGET_WARM_S = 10.0  # docs/design.md, Targets: a rerun with a warm cache in ≤ 10 s
@@ -62,15 +63,15 @@ def _cpu_s() -> float:
 
 
 def _decode(path: str) -> float:
-    audio, rate = data.load_audio(path, sample_rate=config.get_config().augment.sample_rate)
+    audio, rate = audio_input.load_audio(path, sample_rate=config.get_config().augment.sample_rate)
     return len(audio) / rate
 
 
 def _catalog(cfg: config.Config, corpus: str | None):
-    location = data.find_corpus(corpus, cfg=cfg, progress=False)
+    location = ravdess.find_corpus(corpus, cfg=cfg, progress=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a partial corpus is normal (actors 21–24 may be absent)
-        catalog = data.catalog(location.root, actors=cfg.mode.actors)
+        catalog = ravdess.catalog(location.root, actors=cfg.mode.actors)
     return location, catalog
 
 
@@ -95,7 +96,7 @@ def run_stage(stage: str, plan: dict) -> dict:
             seconds = sum(pool.map(_decode, [str(p) for p in recordings.path], chunksize=4))
         result["audio_seconds"] = seconds
     elif stage == "build":
-        cache = dataset.build(recordings, cfg, n_versions=plan["versions"],
+        cache = feature_cache.build(recordings, cfg, n_versions=plan["versions"],
                               cache_dir=plan["cache_dir"], workers=workers,
                               progress=sys.stderr.isatty())
         npy = cache.folder / "features.npy"
@@ -105,7 +106,7 @@ def run_stage(stage: str, plan: dict) -> dict:
         _, catalog = _catalog(cfg, plan["corpus"])
         result["catalog_s"] = time.perf_counter() - began
         subset = catalog[catalog["name"].isin(set(recordings["name"]))]
-        cache = dataset.build(subset, cfg, n_versions=plan["versions"],
+        cache = feature_cache.build(subset, cfg, n_versions=plan["versions"],
                               cache_dir=plan["cache_dir"], workers=workers, progress=False)
         result["reopened_rows"] = len(cache)
     else:
@@ -138,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="worker processes for decoding and the build (default: every core)")
     parser.add_argument("--versions", type=int, default=None, help="versions per recording "
                         "(default: the config's 15)")
-    parser.add_argument("--data", default=None, help="corpus folder (default: data.find_corpus)")
+    parser.add_argument("--data", default=None, help="corpus folder (default: ravdess.find_corpus)")
     parser.add_argument("--tmp", default=None, help="where the temporary cache goes")
     parser.add_argument("--keep", action="store_true", help="keep the temporary cache")
     parser.add_argument("--json", default=None, help="also write the results to this file")
@@ -166,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     with open(plan_file, "wb") as f:
         pickle.dump(plan, f)
 
-    print(f"data:     {data.describe(location, recordings, cfg)}")
+    print(f"data:     {ravdess.describe(location, recordings, cfg)}")
     print(f"          {n} of the mode's {len(catalog)} recordings"
           f"{' (evenly spread over actors and emotions)' if n < len(catalog) else ''}, "
           f"{recordings.duration.sum() / 60:.1f} min of audio at "
@@ -175,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"machine:  {os.cpu_count()} cores, {args.workers} workers; load average "
           f"{os.getloadavg()[0]:.1f} before (anything near or above the core count inflates "
           "every time below)")
-    print(f"cache:    a fresh temporary folder, {data.display_path(scratch)}")
+    print(f"cache:    a fresh temporary folder, {messages.display_path(scratch)}")
     print(f"catalog:  {catalog_s:.1f} s (names and headers of {len(catalog)} files, duplicate "
           "check)\n", flush=True)
 
@@ -216,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"load average after: {os.getloadavg()[0]:.1f}")
     if args.json:
         Path(args.json).write_text(json.dumps({
-            "data": data.describe(location, recordings, cfg), "recordings": n,
+            "data": ravdess.describe(location, recordings, cfg), "recordings": n,
             "versions": versions, "workers": args.workers, "cores": os.cpu_count(),
             "catalog_s": catalog_s, "stages": results}, indent=1))
     return 0

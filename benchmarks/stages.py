@@ -9,7 +9,7 @@ own (imports included, as a user would pay them):
   decode       read and decode every recording at 48 kHz: the floor
   bc           decode + the BC filter
   augment      decode + BC + the 15 versions of each recording (made and discarded)
-  features     the cold cache build: decode + BC + versions + 16 kHz log-mel (``dataset.build``)
+  features     the cold cache build: decode + BC + versions + log-mel (``feature_cache.build``)
   epoch        one training epoch under P1 (training side, then the validation pass)
   evaluate     every metric of the paper on P1's validation side, with bootstrap intervals
   predict      ``python -m bcser_utils predict FILE`` from a cold start (a new interpreter), and
@@ -17,7 +17,7 @@ own (imports included, as a user would pay them):
 
 The stage-only cost of BC, augmentation and features is the difference between consecutive
 rows. Decode, BC, augment and features use ``--workers`` processes (default: every core), the
-others one process with torch's threads. Mode full uses every recording ``data.find_corpus``
+others one process with torch's threads. Mode full uses every recording ``ravdess.find_corpus``
 finds (1,200 on the development copy); quick uses actors 01–06. Run it on a quiet machine.
 """
 
@@ -40,7 +40,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from prepare import _catalog, _in_fresh_process, _measured, _subset  # noqa: E402
 
-from bcser_utils import augment, bc, config, data, dataset  # noqa: E402
+from bcser_utils import config
+from bcser_utils.audio import audio_input, augment, bc, feature_cache, ravdess  # noqa: E402
 
 STAGES = ("decode", "bc", "augment", "features", "warm", "epoch", "evaluate", "predict_warm")
 TARGETS = {  # docs/design.md, Targets
@@ -50,7 +51,7 @@ TARGETS = {  # docs/design.md, Targets
 
 
 def _decode(path: str, cfg: config.Config):
-    return data.load_audio(path, sample_rate=cfg.augment.sample_rate, cfg=cfg)
+    return audio_input.load_audio(path, sample_rate=cfg.augment.sample_rate, cfg=cfg)
 
 
 def _decode_only(job) -> float:
@@ -76,15 +77,15 @@ def _decode_bc_augment(job) -> float:
 
 def _pool(fn, plan) -> dict:
     jobs = [(str(p), plan["cfg"]) for p in plan["catalog"].path]
-    with ProcessPoolExecutor(plan["workers"], initializer=dataset._quiet_worker) as pool:
+    with ProcessPoolExecutor(plan["workers"], initializer=feature_cache._quiet_worker) as pool:
         seconds = sum(pool.map(fn, jobs, chunksize=4))
     return {"units": len(jobs), "unit": "recording", "audio_s": seconds}
 
 
 def _p1(plan):
-    from bcser_utils import pipeline
+    from bcser_utils.learn import pipeline
 
-    cache = dataset.build(plan["catalog"], plan["cfg"], cache_dir=plan["cache_dir"],
+    cache = feature_cache.build(plan["catalog"], plan["cfg"], cache_dir=plan["cache_dir"],
                           progress=False)
     prepared = pipeline.Prepared(None, plan["catalog"], cache, plan["cfg"])
     return prepared, pipeline.make_split(prepared, "P1")
@@ -100,16 +101,16 @@ def run_stage(stage: str, plan: dict) -> dict:
     elif stage == "augment":
         result |= _pool(_decode_bc_augment, plan)
     elif stage == "features":
-        cache = dataset.build(plan["catalog"], plan["cfg"], cache_dir=plan["cache_dir"],
+        cache = feature_cache.build(plan["catalog"], plan["cfg"], cache_dir=plan["cache_dir"],
                               workers=plan["workers"], progress=False)
         result |= {"units": len(plan["catalog"]), "unit": "recording",
                    "tensors": list(cache.features.shape)}
     elif stage == "warm":
-        cache = dataset.build(plan["catalog"], plan["cfg"], cache_dir=plan["cache_dir"],
+        cache = feature_cache.build(plan["catalog"], plan["cfg"], cache_dir=plan["cache_dir"],
                               progress=False)
         result |= {"units": len(cache), "unit": "tensor (reopened)"}
     elif stage == "epoch":
-        from bcser_utils import pipeline
+        from bcser_utils.learn import pipeline
 
         prepared, split = _p1(plan)
         trained = pipeline.train(prepared, split, progress=False, max_epochs=1)
@@ -118,8 +119,8 @@ def run_stage(stage: str, plan: dict) -> dict:
     elif stage == "evaluate":
         import torch
 
-        from bcser_utils import pipeline
-        from bcser_utils.model import EmotionNet
+        from bcser_utils.learn import pipeline
+        from bcser_utils.learn.model import EmotionNet
 
         prepared, split = _p1(plan)
         torch.manual_seed(0)  # the time does not depend on the weights: an untrained model
@@ -133,7 +134,7 @@ def run_stage(stage: str, plan: dict) -> dict:
     elif stage == "predict_warm":
         import numpy as np
 
-        from bcser_utils.predict import Predictor
+        from bcser_utils.app.predict import Predictor
 
         predictor = Predictor.load()
         clips = list(plan["catalog"].path[:31])
@@ -167,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--mode", choices=("quick", "full"), default="quick")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--data", default=None, help="corpus folder (default: data.find_corpus)")
+    parser.add_argument("--data", default=None, help="corpus folder (default: ravdess.find_corpus)")
     parser.add_argument("--recordings", type=int, default=None,
                         help="only N recordings, evenly spread (a smoke test)")
     parser.add_argument("--only", nargs="+", choices=STAGES + ("predict_cold",), default=None,
@@ -189,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     with open(plan_file, "wb") as f:
         pickle.dump({"cfg": cfg, "catalog": catalog, "workers": args.workers,
                      "cache_dir": scratch}, f)
-    print(f"data:    {data.describe(location, catalog, cfg)}")
+    print(f"data:    {ravdess.describe(location, catalog, cfg)}")
     print(f"         {len(catalog)} recordings, {catalog.duration.sum() / 60:.1f} min of audio; "
           f"{cfg.augment.n_versions} versions each")
     print(f"machine: {os.cpu_count()} cores, {args.workers} workers, torch threads as default; "
@@ -241,7 +242,7 @@ def _save(args, location, catalog, cfg, results) -> int:
     print(f"load average after: {os.getloadavg()[0]:.1f}")
     if args.json:
         Path(args.json).write_text(json.dumps({
-            "data": data.describe(location, catalog, cfg), "mode": args.mode,
+            "data": ravdess.describe(location, catalog, cfg), "mode": args.mode,
             "recordings": len(catalog), "workers": args.workers, "cores": os.cpu_count(),
             "date": time.strftime("%Y-%m-%d"), "stages": results}, indent=1))
     return 0

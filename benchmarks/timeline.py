@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from bcser_utils.audio import data
+from bcser_utils.audio import ravdess
 
 RATE = 48_000
 
@@ -54,7 +54,7 @@ def main() -> None:
     parser.add_argument("--same-speaker", action="store_true")
     parser.add_argument("--data", default=None, help="corpus (default: found for you)")
     args = parser.parse_args()
-    corpus = data.find_corpus(args.data, allow_download=False)
+    corpus = ravdess.find_corpus(args.data, allow_download=False)
     if corpus.synthetic:
         sys.exit("error: this benchmark needs real recordings (the development copy)")
     with tempfile.TemporaryDirectory() as tmp:

@@ -66,14 +66,16 @@ def child(code: str, plan_file: str, overrides: dict) -> dict:
     import torch
 
     import bcser_utils
-    from bcser_utils import config, dataset, model, pipeline
+    from bcser_utils import config
+    from bcser_utils.audio import feature_cache
+    from bcser_utils.learn import model, pipeline
 
     if not Path(bcser_utils.__file__).resolve().is_relative_to(Path(code).resolve()):
         raise RuntimeError(f"imported {bcser_utils.__file__}, not the code in {code}")
     with open(plan_file, "rb") as f:
         plan = pickle.load(f)
     cfg = config.get_config(plan["mode"], overrides=overrides or None)  # that code's own config
-    cache = dataset.FeatureCache(plan["cache"])
+    cache = feature_cache.FeatureCache(plan["cache"])
     prepared = pipeline.Prepared(None, plan["catalog"], cache, cfg)
     split = pipeline.make_split(prepared, "P1")
     result = {"code": code, "overrides": overrides, "threads": torch.get_num_threads(),
@@ -147,11 +149,13 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     sys.path.insert(0, str(HERE))
-    from bcser_utils import config, dataset, pipeline
+    from bcser_utils import config
+    from bcser_utils.audio import feature_cache
+    from bcser_utils.learn import pipeline
 
     cfg = config.get_config(args.mode)
     location, catalog = pipeline.find_catalog(cfg, args.data, progress=False)
-    cache = dataset.build(catalog, cfg, progress=False)
+    cache = feature_cache.build(catalog, cfg, progress=False)
     scratch = Path(tempfile.mkdtemp(prefix="bcser-training-"))
     plan_file = scratch / "plan.pkl"
     with open(plan_file, "wb") as f:

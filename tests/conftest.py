@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from bcser_utils import synthetic
+from bcser_utils.audio import synthetic
 
 DEV_RAVDESS = Path(__file__).resolve().parents[2] / "shared" / "data" / "ravdess"
 

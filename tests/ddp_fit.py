@@ -11,8 +11,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from bcser_utils import config, training
-from bcser_utils.model import EmotionNet
+from bcser_utils import config
+from bcser_utils.learn import training
+from bcser_utils.learn.model import EmotionNet
 
 T, F = 40, 16
 

@@ -1,4 +1,5 @@
-"""One defining property per Table II augmentation, measured on the output (bcser_utils.augment)."""
+"""One defining property per Table II augmentation, measured on the output
+(bcser_utils.audio.augment)."""
 
 import random
 
@@ -8,7 +9,7 @@ import pytest
 import scipy.signal as ss
 from signals import harmonic_tone, noise, vowel
 
-from bcser_utils import augment
+from bcser_utils.audio import augment
 from bcser_utils.config import Augment
 
 SR = 16_000

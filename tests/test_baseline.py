@@ -3,7 +3,10 @@
 import numpy as np
 import pytest
 
-from bcser_utils import baseline, config, features, pipeline, splits
+from bcser_utils import config
+from bcser_utils.audio import features
+from bcser_utils.learn import pipeline, splits
+from bcser_utils.studies import baseline
 
 F = config.get_config().features
 
@@ -71,7 +74,7 @@ def test_an_unknown_classifier_is_refused():
 @pytest.mark.parametrize("classifier", baseline.CLASSIFIERS)
 def test_a_saved_baseline_predicts_a_speakers_clips_as_the_fitted_one(prepared, classifier,
                                                                        tmp_path):
-    from bcser_utils.predict import Classical
+    from bcser_utils.app.predict import Classical
 
     model, normalizer = baseline.fit(prepared, splits.everything(prepared.cache.index), classifier)
     path = baseline.save(tmp_path / "baseline.pt", model, normalizer, prepared)
@@ -92,7 +95,7 @@ def test_a_baseline_file_with_foreign_types_or_garbage_is_refused_unread(tmp_pat
 
     import torch
 
-    from bcser_utils.predict import CheckpointError, Classical
+    from bcser_utils.app.predict import CheckpointError, Classical
 
     (tmp_path / "odd.pt").write_bytes(pickle.dumps({"classifier": collections.Counter()}))
     with pytest.raises(CheckpointError, match=r"odd\.pt: not a bcser classical model .*refused"):

@@ -1,11 +1,11 @@
-"""Tests for bcser_utils.bc: the AC→BC filter H(z) = β / (1 − α z⁻¹) defined at 48 kHz."""
+"""Tests for bcser_utils.audio.bc: the AC→BC filter H(z) = β / (1 − α z⁻¹) defined at 48 kHz."""
 
 import numpy as np
 import pytest
 import scipy.signal
 import soxr
 
-from bcser_utils import bc
+from bcser_utils.audio import bc
 
 ALPHA, BETA, F_REF = 0.755, 0.205, 48_000
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from bcser_utils.cli import main
-from bcser_utils.names import expected_names
+from bcser_utils.app.cli import main
+from bcser_utils.audio.names import expected_names
 
 
 def test_data_check_json_on_a_synthetic_corpus(synthetic_dir, capsys):
@@ -49,12 +49,12 @@ def test_data_check_on_the_development_copy(ravdess_dir):
 
 
 def test_download_failure_exits_non_zero(monkeypatch, capsys, tmp_path):
-    from bcser_utils import data
+    from bcser_utils.audio import ravdess
 
     def refuse(dest):
         raise ValueError("MD5 hash of downloaded file does not match")
 
-    monkeypatch.setattr(data, "download", refuse)
+    monkeypatch.setattr(ravdess, "download", refuse)
     monkeypatch.setenv("BCSER_OFFLINE", "0")
     assert main(["data", "download", "--dir", str(tmp_path)]) == 1
     assert "download failed: MD5" in capsys.readouterr().err
@@ -67,7 +67,7 @@ def test_usage_errors_exit_with_2():
 
 
 def test_bc_converts_any_rate_and_channel_count_at_the_input_rate(tmp_path):
-    from bcser_utils import bc
+    from bcser_utils.audio import bc
 
     rng = np.random.default_rng(1)
     stereo = rng.uniform(-0.4, 0.4, (44_100, 2)).astype(np.float32)
@@ -138,7 +138,7 @@ def test_a_run_folder_refuses_other_settings_and_reads_back_its_own(synthetic_di
 @pytest.mark.parametrize("case", ["missing", "no ravdess names", "fold 7", "two actors",
                                   "quick without actors 01-06"])
 def test_train_input_mistakes_get_one_line_naming_the_input(case, synthetic_dir, tmp_path, capsys):
-    from bcser_utils import synthetic
+    from bcser_utils.audio import synthetic
 
     data, extra = synthetic_dir, []
     if case == "missing":
@@ -172,12 +172,12 @@ def test_a_read_only_data_folder_gets_one_line_and_what_to_do(synthetic_dir, tmp
                                                              monkeypatch):
     """Root (CI, containers) writes through chmod, so the cache write fails as it would for a
     user whose data folder is read-only."""
-    from bcser_utils import dataset
+    from bcser_utils.audio import feature_cache
 
     def read_only(*args, **kwargs):
         raise PermissionError(13, "Permission denied", str(tmp_path / "ro" / "cache"))
 
-    monkeypatch.setattr(dataset, "build", read_only)
+    monkeypatch.setattr(feature_cache, "build", read_only)
     code = main(["train", "--protocol", "P2", "--mode", "quick", "--data", str(synthetic_dir),
                  "--versions", "1", "--epochs", "1", "--out", str(tmp_path / "run")])
     err = capsys.readouterr().err

@@ -5,9 +5,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from bcser_utils import bc
 from bcser_utils.app import convert
-from bcser_utils.audio import data
+from bcser_utils.audio import audio_input, bc
 
 
 def _speechlike(rate: int, seconds: float, channels: int, seed: int = 0) -> np.ndarray:
@@ -44,7 +43,7 @@ def test_non_finite_samples_late_in_a_file_leave_the_target_as_it_was(tmp_path):
     source, target = tmp_path / "in.wav", tmp_path / "out.wav"
     sf.write(source, audio, 16_000, subtype="FLOAT")
     target.write_bytes(b"an earlier result")
-    with pytest.raises(data.AudioError, match=r"in\.wav: contains NaN or inf samples"):
+    with pytest.raises(audio_input.AudioError, match=r"in\.wav: contains NaN or inf samples"):
         convert.file_to_bc(source, target, block_s=0.5)
     assert target.read_bytes() == b"an earlier result"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.wav", "out.wav"]  # no temporary
@@ -53,7 +52,7 @@ def test_non_finite_samples_late_in_a_file_leave_the_target_as_it_was(tmp_path):
 def test_a_silent_file_is_refused_and_nothing_is_written(tmp_path):
     source, target = tmp_path / "silence.wav", tmp_path / "out.wav"
     sf.write(source, np.zeros(16_000, dtype=np.float32), 16_000)
-    with pytest.raises(data.AudioError, match="silence.wav: silent"):
+    with pytest.raises(audio_input.AudioError, match="silence.wav: silent"):
         convert.file_to_bc(source, target)
     assert not target.exists()
 

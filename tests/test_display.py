@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from bcser_utils import display  # noqa: E402
+from bcser_utils.present import display  # noqa: E402
 
 RATE = 16_000
 

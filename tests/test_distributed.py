@@ -15,7 +15,7 @@ import pytest
 import torch
 from torch.utils.data import DataLoader
 
-from bcser_utils import training
+from bcser_utils.learn import training
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -123,7 +123,7 @@ def test_torchrun_train_from_the_command_line_writes_one_run(synthetic_dir, tmp_
     assert len(list((tmp_path / "data" / "cache").glob("features-*"))) == 1  # built once
     summary = json.loads((run / "metrics.json").read_text())
     assert summary["history"]["epoch"] == [1, 2] and "SYNTHETIC" in summary["source"]
-    from bcser_utils.cli import main
+    from bcser_utils.app.cli import main
 
     monkeypatch.setenv("BCSER_DATA_DIR", str(tmp_path / "data"))  # reopen the same cache
     capsys.readouterr()

@@ -8,7 +8,7 @@ from functools import partial
 
 import pytest
 
-from bcser_utils import data, synthetic
+from bcser_utils.audio import ravdess, synthetic
 
 
 @pytest.fixture(scope="module")
@@ -65,14 +65,14 @@ def server(archive):
 
 def fetch(server, archive, dest):
     path, md5 = archive
-    return data.download(dest=dest, url=server.url(path.name), md5=md5, progress=False)
+    return ravdess.download(dest=dest, url=server.url(path.name), md5=md5, progress=False)
 
 
 def test_download_verifies_extracts_and_validates(server, archive, tmp_path):
     with pytest.warns(UserWarning, match="1434 expected files missing"):
         folder = fetch(server, archive, tmp_path)
     assert folder == tmp_path / "ravdess"
-    report = data.validate(folder)
+    report = ravdess.validate(folder)
     assert report.n_files == 6 and report.actors == [2]
     assert (tmp_path / archive[0].name).read_bytes() == archive[0].read_bytes()
     with pytest.warns(UserWarning):
@@ -95,7 +95,7 @@ def test_corrupted_download_is_refused_and_not_kept(server, archive, tmp_path):
     assert not (tmp_path / archive[0].name).exists() and not (tmp_path / "ravdess").exists()
     server.mode = "ok"  # the next try succeeds
     with pytest.warns(UserWarning):
-        assert data.validate(fetch(server, archive, tmp_path)).n_files == 6
+        assert ravdess.validate(fetch(server, archive, tmp_path)).n_files == 6
 
 
 def test_interrupted_download_leaves_nothing_behind(server, archive, tmp_path):
@@ -112,7 +112,7 @@ def test_extraction_never_writes_outside_its_folder(tmp_path):
         zf.writestr("../../escaped.txt", b"gotcha")
     target = tmp_path / "deep" / "ravdess"
     with pytest.raises(ValueError, match=r"escaped\.txt.*outside"):
-        data.safe_extract(evil, target)
+        ravdess.safe_extract(evil, target)
     assert not any((folder / "escaped.txt").exists() for folder in (tmp_path, tmp_path.parent))
     assert not target.exists()
 
@@ -120,7 +120,7 @@ def test_extraction_never_writes_outside_its_folder(tmp_path):
 def test_extraction_replaces_an_earlier_folder_whole(archive, tmp_path):
     target = tmp_path / "ravdess"
     (target / "Actor_99").mkdir(parents=True)
-    data.safe_extract(archive[0], target)
+    ravdess.safe_extract(archive[0], target)
     assert sorted(p.name for p in target.iterdir()) == ["Actor_02"]
     assert not synthetic.is_synthetic(target)
 
@@ -129,7 +129,7 @@ def test_a_download_never_replaces_a_folder_of_the_users_own_files(server, archi
     mine = tmp_path / "ravdess" / "Actor_01" / "my_recording.wav"
     mine.parent.mkdir(parents=True)
     mine.write_bytes(b"the user's own")
-    with pytest.raises(data.CorpusError, match=r"ravdess: already holds files .* refusing"):
+    with pytest.raises(ravdess.CorpusError, match=r"ravdess: already holds files .* refusing"):
         fetch(server, archive, tmp_path)
     assert mine.read_bytes() == b"the user's own"
     assert server.requests == 0  # said before the 200 MB, not after them

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from sklearn import metrics
 
-from bcser_utils import evaluation
+from bcser_utils.learn import evaluation
 
 EMOTIONS = ["a", "b", "c"]
 Y = np.array([0, 0, 1, 1, 2, 2, 2, 0])

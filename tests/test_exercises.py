@@ -8,7 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bcser_utils import config, data, exercises, pipeline
+from bcser_utils import config, exercises
+from bcser_utils.audio import ravdess
+from bcser_utils.learn import pipeline
 
 # One thread: on a busy 2-core machine, torch's two threads wait on each other and the tiny
 # trainings below take 20× longer.
@@ -27,7 +29,7 @@ def one_torch_thread():
 def catalog(synthetic_dir) -> pd.DataFrame:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return data.catalog(synthetic_dir)
+        return ravdess.catalog(synthetic_dir)
 
 
 @pytest.fixture(scope="module")
@@ -149,7 +151,7 @@ def test_doubling_the_width_quadruples_the_encoder_only(capsys):
 def test_any_length_gives_eight_logits_and_a_quarter_as_many_steps(capsys):
     result = exercises.any_length_clip(64, (51, 201, 401), show_solution=True)
     assert set(result["logit_shapes"].values()) == {(1, 8)}
-    from bcser_utils import model
+    from bcser_utils.learn import model
 
     cfg = config.get_config().model  # each of the two blocks halves the frames, rounding up
     assert result["attention_steps"] == {n: model.conv_output_size(n, cfg) for n in (51, 201, 401)}
@@ -272,7 +274,7 @@ def test_fusion_weight_is_chosen_on_validation_and_scored_once_on_test(capsys):
     assert result["weight"] == max(result["val_by_weight"],
                                    key=lambda w: (result["val_by_weight"][w], w))
     assert result["weight"] >= 0.75  # the far better model carries most of the weight
-    from bcser_utils import evaluation
+    from bcser_utils.learn import evaluation
 
     fused = evaluation.fuse(deep, classical, result["weight"])
     assert result["test"]["fusion"] == evaluation.table_score(evaluation.part(fused, "test"),

@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from bcser_utils import config, features
+from bcser_utils import config
+from bcser_utils.audio import features
 
 F = config.get_config().features
 RATE = 16_000
@@ -105,11 +106,11 @@ def test_logmel_equals_librosa_bit_for_bit(n):
 
 
 def test_logmel_equals_librosa_on_real_speech(ravdess_dir):
-    from bcser_utils import data
+    from bcser_utils.audio import audio_input
 
     f = config.get_config().features
     for path in sorted(ravdess_dir.glob("Actor_0[1-4]/*"))[::30]:
-        audio, rate = data.load_audio(path, sample_rate=f.sample_rate)
+        audio, rate = audio_input.load_audio(path, sample_rate=f.sample_rate)
         audio = features.fix_length(audio, features.n_samples(f))
         np.testing.assert_array_equal(features.logmel(audio, f), _librosa_logmel(audio, f),
                                       err_msg=str(path))

@@ -1,4 +1,5 @@
-"""Notebook 03's gallery tools (bcser_utils.gallery): each checked on what it measures or draws."""
+"""Notebook 03's gallery tools (bcser_utils.present.gallery): each checked on what it measures or
+draws."""
 
 import ast
 import doctest
@@ -13,8 +14,9 @@ import pytest  # noqa: E402
 import scipy.signal as ss  # noqa: E402
 from signals import harmonic_tone, noise, vowel  # noqa: E402
 
-from bcser_utils import augment, gallery  # noqa: E402
+from bcser_utils.audio import augment
 from bcser_utils.config import Augment, get_config  # noqa: E402
+from bcser_utils.present import gallery  # noqa: E402
 
 SR = 16_000
 PARAMS = Augment()  # the paper's (quick mode's cache makes fewer versions)
@@ -106,7 +108,7 @@ def soxr_up(x):
 
 
 def test_augmented_counts_keep_the_imbalance_ratio():
-    from bcser_utils.names import expected_names
+    from bcser_utils.audio.names import expected_names
 
     counts = gallery.augmented_counts([n.emotion_name for n in expected_names()])
     assert list(counts.index) == list(get_config().emotions)

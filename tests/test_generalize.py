@@ -5,7 +5,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bcser_utils import bc, config, evaluation, final_model, generalize
+from bcser_utils import config
+from bcser_utils.audio import bc
+from bcser_utils.learn import evaluation
+from bcser_utils.studies import final_model, generalize
 
 EMOTIONS = list(config.get_config().emotions)
 
@@ -96,7 +99,7 @@ def test_recipe_summary_pairs_each_seed_with_the_papers_and_ensembles_the_seeds(
 
 def test_the_bc_filter_is_a_per_band_offset_that_standardisation_removes():
     cfg = config.get_config("quick")
-    from bcser_utils.normalize import DB_PER_LN
+    from bcser_utils.audio.normalize import DB_PER_LN
 
     rng = np.random.default_rng(0)
     ac = rng.normal(-8, 2, (40, 30, cfg.features.n_mels)).astype(np.float32)
@@ -150,8 +153,8 @@ def test_the_study_from_the_command_line_chooses_on_validation_and_ships_a_defau
     then the selection, refits, summary and the default model that predict loads."""
     import json
 
-    from bcser_utils import predict
-    from bcser_utils.cli import main
+    from bcser_utils.app import predict
+    from bcser_utils.app.cli import main
 
     common = ["generalize", "--mode", "quick", "--data", str(synthetic_dir), "--out",
               str(tmp_path / "study"), "--threads", "1", "--versions", "2"]

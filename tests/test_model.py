@@ -3,7 +3,8 @@ import dataclasses
 import pytest
 import torch
 
-from bcser_utils import config, model
+from bcser_utils import config
+from bcser_utils.learn import model
 
 CFG = config.get_config().model
 T, F = 201, 64

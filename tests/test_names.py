@@ -1,6 +1,12 @@
 import pytest
 
-from bcser_utils.names import BadNameError, RavdessName, expected_names, format_name, parse_name
+from bcser_utils.audio.names import (
+    BadNameError,
+    RavdessName,
+    expected_names,
+    format_name,
+    parse_name,
+)
 
 
 def test_every_expected_name_round_trips():

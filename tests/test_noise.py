@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from scipy.signal import welch
 
-from bcser_utils import noise, synthetic
-from bcser_utils.names import RavdessName
+from bcser_utils.audio import noise, synthetic
+from bcser_utils.audio.names import RavdessName
 
 RATE = 16_000
 

@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from bcser_utils import config, data, features, normalize
+from bcser_utils import config
+from bcser_utils.audio import audio_input, features, normalize, ravdess
 
 CFG = config.get_config("quick")
 
@@ -29,8 +30,8 @@ def test_an_affine_change_of_one_speaker_changes_nothing_and_labels_are_not_need
 
 
 def test_a_constant_gain_on_all_of_a_speakers_clips_changes_nothing_once_floored(ravdess_dir):
-    clips = data.catalog(ravdess_dir, actors=(3,), warn=False).head(6)
-    audio = [data.load_audio(p, sample_rate=16_000)[0] for p in clips.path]
+    clips = ravdess.catalog(ravdess_dir, actors=(3,), warn=False).head(6)
+    audio = [audio_input.load_audio(p, sample_rate=16_000)[0] for p in clips.path]
     quiet = np.stack([features.extract(a, 16_000) for a in audio])
     loud = np.stack([features.extract(2.0 * a, 16_000) for a in audio])
     np.testing.assert_allclose(loud.max(axis=(1, 2)) - quiet.max(axis=(1, 2)), 2 * np.log(2),

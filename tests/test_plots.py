@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from bcser_utils import plots  # noqa: E402
+from bcser_utils.present import plots  # noqa: E402
 
 EMOTIONS = list(plots.EMOTIONS)
 

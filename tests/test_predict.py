@@ -7,8 +7,8 @@ import pytest
 import soundfile as sf
 
 from bcser_utils import config
-from bcser_utils.cli import main
-from bcser_utils.predict import Predictor, predict_files
+from bcser_utils.app.cli import main
+from bcser_utils.app.predict import Predictor, predict_files
 
 EMOTIONS = config.get_config().emotions
 
@@ -80,9 +80,9 @@ def test_predict_reads_only_the_centre_of_a_long_recording(run, synthetic_dir, t
 def test_predictor_matches_the_training_path(run, synthetic_dir):
     # what predict feeds the model for a recording is, bit for bit, the cache's version-0 row
     # that the model was trained and evaluated on (one clip path: bcser_utils.audio.clip)
-    from bcser_utils import pipeline
-    from bcser_utils.cli import _run_config
-    from bcser_utils.predict import read_clip
+    from bcser_utils.app.cli import _run_config
+    from bcser_utils.app.predict import read_clip
+    from bcser_utils.learn import pipeline
 
     predictor = Predictor.load(run / "model.pt")
     assert predictor.signal == "bc" and predictor.features.sample_rate == 16_000
@@ -105,7 +105,7 @@ def test_missing_checkpoint_is_a_clear_error(tmp_path, capsys):
 
 
 def test_model_card_states_data_protocol_metrics_and_licence(run):
-    from bcser_utils import report
+    from bcser_utils.present import report
 
     summary = json.loads((run / "metrics.json").read_text())
     card = report.model_card(summary, "python -m bcser_utils train …", "2026-11-23")
@@ -117,7 +117,7 @@ def test_model_card_states_data_protocol_metrics_and_licence(run):
 
 def test_reproduce_runs_p1_and_p3_and_reads_finished_runs_back(synthetic_dir, tmp_path,
                                                                monkeypatch):
-    from bcser_utils import pipeline, runs
+    from bcser_utils.learn import pipeline, runs
 
     out = tmp_path / "reproduce"
     first = runs.reproduce("quick", corpus=synthetic_dir, out=out, versions=2, max_epochs=1,
@@ -150,7 +150,7 @@ def test_checkpoints_that_are_not_ours_get_one_line_naming_them(run, synthetic_d
 
     import torch
 
-    from bcser_utils import model as model_module
+    from bcser_utils.learn import model as model_module
 
     clip = str(next(synthetic_dir.rglob("*.wav")))
     good = (run / "model.pt").read_bytes()
@@ -183,7 +183,7 @@ def test_checkpoints_that_are_not_ours_get_one_line_naming_them(run, synthetic_d
 @pytest.fixture(scope="module")
 def speaker_model(synthetic_dir, tmp_path_factory):
     """A speaker-normalised model (log floor 80 dB), trained briefly on the synthetic corpus."""
-    from bcser_utils import pipeline
+    from bcser_utils.learn import pipeline
 
     cfg = config.get_config("quick", overrides={"augment.n_versions": 1,
                                                 "normalize.mode": "speaker",
@@ -237,7 +237,9 @@ def test_same_speaker_with_too_few_clips_or_a_global_model_is_one_clear_line(
 
 def test_the_default_fuses_deep_and_classical_with_the_saved_weight(speaker_model, synthetic_dir,
                                                                     tmp_path):
-    from bcser_utils import baseline, pipeline, predict, splits
+    from bcser_utils.app import predict
+    from bcser_utils.learn import pipeline, splits
+    from bcser_utils.studies import baseline
 
     cfg = baseline.config_for("quick", "speaker", versions=1)
     prepared = pipeline.prepare(cfg, "bc", synthetic_dir, progress=False,
@@ -264,7 +266,7 @@ def test_the_default_fuses_deep_and_classical_with_the_saved_weight(speaker_mode
 
 
 def test_the_shipped_default_adapts_to_a_speaker_and_predicts_single_clips(ravdess_dir, capsys):
-    from bcser_utils import predict
+    from bcser_utils.app import predict
 
     if not predict.DEFAULT_MODEL.is_file():
         pytest.skip("no shipped default model (bcser_utils/models/default.json)")
@@ -288,7 +290,7 @@ def test_an_ensemble_averages_its_members_and_refuses_one_with_other_inputs(
 
     import torch
 
-    from bcser_utils import predict
+    from bcser_utils.app import predict
 
     members = [tmp_path / "p3.pt", tmp_path / "speaker.pt"]  # a manifest names files beside it
     for source, member in zip([run / "model.pt", speaker_model], members, strict=True):
@@ -328,7 +330,7 @@ def test_the_shipped_default_gives_the_same_probabilities_in_every_environment(r
     # stored arrays, so no scikit-learn version can change it or warn about it.
     import warnings
 
-    from bcser_utils import predict
+    from bcser_utils.app import predict
 
     fixture = json.loads((config.REPO_ROOT / "tests" / "fixtures" /
                           "default_same_speaker.json").read_text())

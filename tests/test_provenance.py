@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bcser_utils import provenance, report
+from bcser_utils import provenance
+from bcser_utils.present import report
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -42,7 +43,7 @@ def test_an_edit_of_code_marks_its_part_changed_and_an_edit_of_prose_marks_nothi
 
 def test_only_the_functions_a_part_names_count_in_a_file_it_names_by_function(package_copy):
     made = {"provenance": {"commit": "1a2b3c4", "code": provenance.fingerprints()}}
-    dataset = package_copy / "audio" / "dataset.py"
+    dataset = package_copy / "audio" / "feature_cache.py"
     source = dataset.read_text()
     dataset.write_text(source.replace("def _build_shard(job)", "def _build_shard(job, extra=1)"))
     assert provenance.changed(made) == []  # the cache's storage, not what a tensor holds

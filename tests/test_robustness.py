@@ -4,9 +4,9 @@ cause, no traceback, and nothing lost or half-written (docs/design.md, Robustnes
 
     case                                        tests
     1  a full disk during the cache build      test_a_full_disk_stops_… (a 2 MB tmpfs, root only);
-                                               test_dataset: test_an_interrupted_build_remakes_…
+                                               test_feature_cache: test_an_interrupted_build_remakes_…
     2  two trains into one --out               test_two_trains_into_one_folder_never_mix_…
-    3  a forged cache meta.json                test_dataset: test_a_damaged_cache_is_rebuilt_…
+    3  a forged cache meta.json                test_feature_cache: test_a_damaged_cache_is_rebuilt_…
                                                ("forged signal", "forged path", "forged real", …);
                                                a checkpoint's signal: FIELDS["signal xyz"]
     4  Ctrl-C once or twice in the build       test_ctrl_c_during_the_cache_build_…
@@ -438,14 +438,14 @@ def test_train_refuses_a_run_folder_whose_files_are_not_its_own(synthetic_dir, t
 def test_a_read_only_file_system_gets_one_line_and_what_to_do(synthetic_dir, tmp_path, capsys,
                                                               monkeypatch):
     """EROFS is not a PermissionError; the feature cache's folder on a read-only mount."""
-    from bcser_utils import dataset
+    from bcser_utils.audio import feature_cache
 
     cache = tmp_path / "ro" / "cache"
 
     def read_only(*args, **kwargs):
         raise OSError(errno.EROFS, "Read-only file system", str(cache))
 
-    monkeypatch.setattr(dataset, "build", read_only)
+    monkeypatch.setattr(feature_cache, "build", read_only)
     assert main(["train", "--protocol", "P2", "--mode", "quick", "--data", str(synthetic_dir),
                  "--versions", "1", "--epochs", "1", "--out", str(tmp_path / "run")]) == 1
     err = capsys.readouterr().err

@@ -2,8 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bcser_utils import splits
-from bcser_utils.names import expected_names
+from bcser_utils.audio.names import expected_names
+from bcser_utils.learn import splits
 
 VERSIONS = 15
 

@@ -5,8 +5,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from bcser_utils import data, synthetic
-from bcser_utils.names import expected_names
+from bcser_utils.audio import audio_input, ravdess, synthetic
+from bcser_utils.audio.names import expected_names
 
 
 def prosody(audio, rate=synthetic.SAMPLE_RATE):
@@ -31,7 +31,7 @@ def test_same_seed_same_bytes_and_another_seed_differs(tmp_path, synthetic_dir):
 
 
 def test_layout_names_and_marker(synthetic_dir):
-    report = data.validate(synthetic_dir)
+    report = ravdess.validate(synthetic_dir)
     assert report.synthetic and report.n_files == 180 and not report.missing_in_present_actors
     assert not report.unexpected and not report.unreadable
     assert "not RAVDESS" in (synthetic_dir / synthetic.MARKER).read_text()
@@ -40,7 +40,7 @@ def test_layout_names_and_marker(synthetic_dir):
 
 def test_audio_is_speech_like(synthetic_dir):
     for path in sorted(synthetic_dir.rglob("*.wav"))[::15]:
-        audio, rate = data.load_audio(path)  # passes every robustness check
+        audio, rate = audio_input.load_audio(path)  # passes every robustness check
         assert 2.0 < len(audio) / rate < 5.5 and np.abs(audio).max() <= 0.5
 
 
@@ -53,8 +53,8 @@ def test_emotion_changes_pitch_the_way_it_should():
 
 
 def test_a_classifier_learns_emotion_across_speakers(synthetic_dir):
-    df = data.catalog(synthetic_dir, warn=False)
-    features = np.array([prosody(data.load_audio(p)[0]) for p in df.path])
+    df = ravdess.catalog(synthetic_dir, warn=False)
+    features = np.array([prosody(audio_input.load_audio(p)[0]) for p in df.path])
     accuracies = []
     for held_out in (1, 2, 3):  # leave one actor out: the prosody must generalise
         train, test = df.actor != held_out, df.actor == held_out

@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 import torch
 
-from bcser_utils import config, training
-from bcser_utils.model import EmotionNet
+from bcser_utils import config
+from bcser_utils.learn import training
+from bcser_utils.learn.model import EmotionNet
 
 CFG = config.get_config("quick")
 

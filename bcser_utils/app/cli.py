@@ -30,8 +30,8 @@ import sys
 import time
 from pathlib import Path
 
-from bcser_utils import config, files
-from bcser_utils.audio import bc, data
+from bcser_utils import config, files, messages
+from bcser_utils.audio import audio_input, bc, ravdess
 from bcser_utils.learn import splits
 
 
@@ -46,10 +46,10 @@ class InputError(ValueError):
 
 def _data_check(args) -> int:
     try:
-        report = data.validate(args.dir)
+        report = ravdess.validate(args.dir)
     except FileNotFoundError as err:
         raise InputError(str(err), code=2) from None
-    print(data.report_json(report) if args.json else report.summary())
+    print(ravdess.report_json(report) if args.json else report.summary())
     if not report.usable:
         print(f"error: {args.dir} holds no usable RAVDESS speech file", file=sys.stderr)
         return 1
@@ -63,11 +63,11 @@ def _data_download(args) -> int:
         raise InputError(f"data download: {config.OFFLINE_ENV}=1 says this machine is offline; "
                          f"unset it to download", code=2)
     try:
-        folder = data.download(dest=args.dir)
+        folder = ravdess.download(dest=args.dir)
     except Exception as err:  # network or checksum failure: say which, exit non-zero
         print(f"error: download failed: {err}", file=sys.stderr)
         return 1
-    print(data.validate(folder).summary())
+    print(ravdess.validate(folder).summary())
     return 0
 
 
@@ -78,7 +78,7 @@ def _bc(args) -> int:
     if target.exists() and source.exists() and target.samefile(source):
         raise InputError(f"{target}: refusing to overwrite the input file")
     info = convert.file_to_bc(source, target)  # streamed: any length in bounded memory
-    print(f"{data.display_path(target)}: synthetic BC speech, {info.samplerate} Hz, "
+    print(f"{messages.display_path(target)}: synthetic BC speech, {info.samplerate} Hz, "
           f"{info.channels} channel(s), {info.frames / info.samplerate:.2f} s")
     return 0
 
@@ -227,7 +227,7 @@ def _train(args) -> int:
           f"(95% CI {m['ci95']['accuracy'][0]:.4f}–{m['ci95']['accuracy'][1]:.4f}), "
           f"best epoch {summary['best_epoch']}, "
           + (f"{per_epoch:.1f} s/epoch" if per_epoch is not None else "no epoch timed")
-          + f"\nrun folder: {data.display_path(run)}")
+          + f"\nrun folder: {messages.display_path(run)}")
     return 0
 
 
@@ -249,7 +249,7 @@ def _reproduce(args) -> int:
               f"{high:.4f}), best epoch {r['best_epoch']} of {r['stopped_epoch']}, "
               f"{r['seconds_per_epoch']:.0f} s/epoch, {r['n_train']:,} training clips")
     print(f"this call: {time.perf_counter() - began:.0f} s; results in "
-          f"{data.display_path(result['folder'])}")
+          f"{messages.display_path(result['folder'])}")
     if args.ship:
         return _ship_p3(result)
     return 0
@@ -275,8 +275,8 @@ def _ship_p3(result: dict) -> int:
     shutil.copyfile(run / "metrics.json", models / "bcser_p3.metrics.json")
     (models / "MODEL_CARD.md").write_text(report.model_card(summary, "make reproduce",
                                                             result["date"]))
-    print(f"shipped {data.display_path(run / 'model.pt')} as "
-          f"{data.display_path(artifacts.P3_CHECKPOINT)}, with its metrics and MODEL_CARD.md")
+    print(f"shipped {messages.display_path(run / 'model.pt')} as "
+          f"{messages.display_path(artifacts.P3_CHECKPOINT)}, with its metrics and MODEL_CARD.md")
     return 0
 
 
@@ -302,7 +302,7 @@ def _beyond(args) -> int:
     print(report.headline_table(summary).round(3).to_string())
     folder = Path(args.out) if args.out else beyond.default_folder(summary["mode"])
     print(f"this call: {time.perf_counter() - began:.0f} s; summary in "
-          f"{data.display_path(folder / 'summary.json')}")
+          f"{messages.display_path(folder / 'summary.json')}")
     return 0
 
 
@@ -341,7 +341,7 @@ def _evaluate(args) -> int:
 
     if run.exists() and not run.is_dir():
         raise InputError(f"{run}: a file, not a run folder: evaluate takes the folder train "
-                         f"wrote ({data.display_path(run.parent)})")
+                         f"wrote ({messages.display_path(run.parent)})")
     if not (run / "run.json").exists():
         raise InputError(f"{run}: not a finished run folder (no run.json)")
     spec = _run_spec(run)
@@ -404,7 +404,7 @@ def _timeline(args) -> int:
         try:
             found = timeline.timeline(path, model, args.window, args.hop, args.same_speaker,
                                       threshold)
-        except (data.AudioError, predict.SpeakerError, ValueError) as err:
+        except (audio_input.AudioError, predict.SpeakerError, ValueError) as err:
             print(f"error: {err}", file=sys.stderr)
             failed += 1
             continue
@@ -606,7 +606,7 @@ def _input_errors() -> tuple[type, ...]:
     """The ValueErrors our modules raise for a user's input (a file, a folder, a setting): each
     names it and says why. One of a module that is not loaded cannot have been raised, so
     this imports nothing (``predict`` and ``bc`` start without torch's training side)."""
-    found = [InputError, data.AudioError, data.CorpusError, splits.SplitError]
+    found = [InputError, audio_input.AudioError, ravdess.CorpusError, splits.SplitError]
     for module, name in (("bcser_utils.learn.artifacts", "CheckpointError"),
                          ("bcser_utils.learn.pipeline", "RunFolderMismatch"),
                          ("bcser_utils.learn.inference", "SpeakerError"),
@@ -620,7 +620,7 @@ def _one_line_error(err: BaseException) -> str | None:
     """THE place that turns an error raised from a user's input or the machine (an OSError,
     or one of ``_input_errors``) into one line, without "error: "; None for any other error,
     an error in our own code, whose traceback then shows."""
-    if isinstance(err, data.AudioError):  # a bad file met while building features: stop, name it
+    if isinstance(err, audio_input.AudioError):  # a bad file met building features: stop, name it
         return f"{err}; `python -m bcser_utils data check <corpus>` lists every bad file"
     if isinstance(err, _input_errors()):
         return str(err)

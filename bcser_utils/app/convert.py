@@ -23,7 +23,8 @@ import scipy.signal
 import soundfile as sf
 
 from bcser_utils import config, files
-from bcser_utils.audio import bc, data
+from bcser_utils.audio import audio_input, bc
+from bcser_utils.audio.audio_input import AudioError
 
 BLOCK_S = 10.0  # seconds read at a time: a few MB per block, whatever the file's length
 
@@ -31,7 +32,7 @@ BLOCK_S = 10.0  # seconds read at a time: a few MB per block, whatever the file'
 def file_to_bc(source: str | Path, target: str | Path, cfg: config.Config | None = None,
                block_s: float = BLOCK_S) -> sf._SoundFileInfo:
     """Write ``source`` as synthetic BC speech to ``target`` (.wav or .flac); return the input's
-    ``soundfile.info``. Raises ``data.AudioError`` naming ``source`` for a file that is not
+    ``soundfile.info``. Raises ``AudioError`` naming ``source`` for a file that is not
     usable audio (unreadable, truncated, too short, silent, NaN samples, a rate below the
     minimum) and ``ValueError`` naming ``target`` for an output format soundfile cannot write;
     ``target`` is then left as it was."""
@@ -40,7 +41,7 @@ def file_to_bc(source: str | Path, target: str | Path, cfg: config.Config | None
     info = _checked_info(source, cfg)
     kind = target.suffix.lstrip(".").upper()
     if kind not in sf.available_formats():
-        raise data.AudioError(target, f"unknown output format {target.suffix!r} (use .wav or "
+        raise AudioError(target, f"unknown output format {target.suffix!r} (use .wav or "
                                       ".flac)")
     subtype = info.subtype if sf.check_format(kind, info.subtype) else None  # keep bit depth
 
@@ -55,37 +56,37 @@ def file_to_bc(source: str | Path, target: str | Path, cfg: config.Config | None
                 peak = _stream(reader, writer, info, cfg.bc,
                                max(1, int(block_s * info.samplerate)), target)
         if peak < cfg.audio.silence_peak:
-            raise data.AudioError(source, "silent (peak below -100 dBFS)")
+            raise AudioError(source, "silent (peak below -100 dBFS)")
 
     files.write_atomically(target, write)
     return info
 
 
 def _checked_info(source: Path, cfg: config.Config):
-    """``source``'s header, or the ``AudioError`` that ``data.load_audio`` would raise for it
+    """``source``'s header, or the ``AudioError`` that ``audio_input.load_audio`` would raise for it
     (the checks that need no samples; ``_stream`` makes those that do)."""
     if not source.is_file():
-        raise data.AudioError(source, "a folder, not an audio file" if source.is_dir()
+        raise AudioError(source, "a folder, not an audio file" if source.is_dir()
                               else "no such file")
     if source.stat().st_size == 0:
-        raise data.AudioError(source, "empty file (0 bytes)")
+        raise AudioError(source, "empty file (0 bytes)")
     try:
         info = sf.info(str(source))
     except (sf.LibsndfileError, RuntimeError, TypeError) as err:
-        raise data.AudioError(source, f"not readable as audio, corrupt or truncated ({err})") \
+        raise AudioError(source, f"not readable as audio, corrupt or truncated ({err})") \
             from None
-    if info.format == "WAV" and (declared := data._wav_declared_data_bytes(source)):
+    if info.format == "WAV" and (declared := audio_input._wav_declared_data_bytes(source)):
         offset, size = declared
         if source.stat().st_size < offset + size:
-            raise data.AudioError(source, f"truncated: the header promises {size} bytes of "
+            raise AudioError(source, f"truncated: the header promises {size} bytes of "
                                           f"audio, the file holds {source.stat().st_size - offset}")
     if info.samplerate < cfg.audio.min_sample_rate:
-        raise data.AudioError(source, f"sample rate {info.samplerate} Hz is below the "
+        raise AudioError(source, f"sample rate {info.samplerate} Hz is below the "
                                       f"{cfg.audio.min_sample_rate} Hz minimum")
     if info.channels == 0 or info.frames == 0:
-        raise data.AudioError(source, "contains no samples")
+        raise AudioError(source, "contains no samples")
     if info.frames / info.samplerate < cfg.audio.min_duration_s:
-        raise data.AudioError(source, f"too short: {info.frames / info.samplerate:.3f} s, need "
+        raise AudioError(source, f"too short: {info.frames / info.samplerate:.3f} s, need "
                                       f"at least {cfg.audio.min_duration_s} s")
     return info
 
@@ -111,13 +112,13 @@ def _stream(reader: sf.SoundFile, writer: sf.SoundFile, info, params, block: int
         try:
             x = reader.read(block, dtype="float64", always_2d=True)
         except (sf.LibsndfileError, RuntimeError) as err:
-            raise data.AudioError(reader.name, f"corrupt after {read / rate:.1f} s ({err})") \
+            raise AudioError(reader.name, f"corrupt after {read / rate:.1f} s ({err})") \
                 from None
         if len(x) == 0:
-            raise data.AudioError(reader.name, f"truncated: the header promises {info.frames} "
+            raise AudioError(reader.name, f"truncated: the header promises {info.frames} "
                                                f"frames, only {read} could be decoded")
         if not np.isfinite(x).all():
-            raise data.AudioError(reader.name, f"contains NaN or inf samples (near "
+            raise AudioError(reader.name, f"contains NaN or inf samples (near "
                                                f"{read / rate:.1f} s)")
         read += len(x)
         peak = max(peak, float(np.abs(x).max()))

@@ -13,7 +13,7 @@ Notebooks: 07_evaluation (the upload cell), 09_towards_unseen_speakers.
 
 from __future__ import annotations
 
-from bcser_utils.audio import data
+from bcser_utils.audio import audio_input
 from bcser_utils.learn.artifacts import DEFAULT_MODEL, P3_CHECKPOINT, CheckpointError
 from bcser_utils.learn.inference import (
     Classical,
@@ -68,7 +68,7 @@ def predict_files(paths, checkpoint=None,
         for path in paths:
             try:
                 results.append(default.single.predict_file(path))
-            except data.AudioError as err:
+            except audio_input.AudioError as err:
                 errors.append(str(err))
     return mark_uncertain(results, uncertainty_threshold()), errors
 

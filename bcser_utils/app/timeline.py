@@ -26,7 +26,7 @@ import soundfile as sf
 
 from bcser_utils import config
 from bcser_utils.app.predict import mark_uncertain
-from bcser_utils.audio import data
+from bcser_utils.audio import audio_input
 from bcser_utils.audio.normalize import Normalizer
 from bcser_utils.learn import inference
 
@@ -50,23 +50,23 @@ def windows(path: str | Path, window_s: float = 4.0,
             hop_s: float = 1.0) -> Iterator[tuple[float, float, np.ndarray, int]]:
     """(start s, end s, mono audio, its rate) of every window of ``path``, in time order:
     windows of ``window_s`` every ``hop_s``; the last one may be shorter (it ends with the file).
-    Raises ``data.AudioError`` for a file that cannot be read, as ``predict`` does."""
+    Raises ``audio_input.AudioError`` for a file that cannot be read, as ``predict`` does."""
     path = Path(path)
     limits = config.get_config().audio
     if not path.is_file():
-        raise data.AudioError(path, "no such file" if not path.exists() else "not a file")
+        raise audio_input.AudioError(path, "no such file" if not path.exists() else "not a file")
     try:
         info = sf.info(str(path))
     except (sf.LibsndfileError, RuntimeError, TypeError) as err:
-        raise data.AudioError(path, f"not readable as audio, corrupt or truncated ({err})") \
+        raise audio_input.AudioError(path, f"not readable as audio, corrupt or truncated ({err})") \
             from None
     if not 1 <= info.channels <= limits.max_channels:
-        raise data.AudioError(path, f"{info.channels} channels; expected mono or stereo")
+        raise audio_input.AudioError(path, f"{info.channels} channels; expected mono or stereo")
     if info.samplerate < limits.min_sample_rate:
-        raise data.AudioError(path, f"sample rate {info.samplerate} Hz is below the "
+        raise audio_input.AudioError(path, f"sample rate {info.samplerate} Hz is below the "
                                     f"{limits.min_sample_rate} Hz minimum")
     if info.duration < limits.min_duration_s:
-        raise data.AudioError(path, f"too short: {info.duration:.3f} s, need at least "
+        raise audio_input.AudioError(path, f"too short: {info.duration:.3f} s, need at least "
                                     f"{limits.min_duration_s} s")
     if not 0 < hop_s <= window_s:
         raise ValueError(f"--hop {hop_s:g}: expected 0 < hop ≤ window ({window_s:g} s)")
@@ -78,13 +78,13 @@ def windows(path: str | Path, window_s: float = 4.0,
                                always_2d=True):
             audio = block.mean(axis=1, dtype=np.float32)
             if not np.isfinite(audio).all():
-                raise data.AudioError(path, f"NaN or inf samples at {start / rate:.1f} s")
+                raise audio_input.AudioError(path, f"NaN or inf samples at {start / rate:.1f} s")
             yield start / rate, (start + len(audio)) / rate, audio, rate
             if start + len(audio) >= info.frames:
                 return
             start += hop
     except sf.LibsndfileError as err:
-        raise data.AudioError(path, f"corrupt after {start / rate:.1f} s ({err})") from None
+        raise audio_input.AudioError(path, f"corrupt after {start / rate:.1f} s ({err})") from None
 
 
 def _row(path, start: float, end: float, emotions, p: np.ndarray | None) -> dict:

@@ -33,7 +33,7 @@ import pandas as pd
 
 from bcser_utils import config
 from bcser_utils.app import predict
-from bcser_utils.audio import data
+from bcser_utils.audio import audio_input, ravdess
 
 SENTENCE = "Kids are talking by the door"  # RAVDESS statement 01
 EMOTIONS = config.get_config().emotions
@@ -81,8 +81,8 @@ def stand_in(folder: str | Path, corpus: str | Path | None = None,
     ``folder`` as ``<emotion>.wav``-like files; returns them and a line saying whose they are.
     ``actor``: by default one the default model never heard (21–24) where the corpus has one,
     else actor 05."""
-    location = data.find_corpus(corpus, allow_download=False, progress=False)
-    catalog = data.catalog(location.root, warn=False)
+    location = ravdess.find_corpus(corpus, allow_download=False, progress=False)
+    catalog = ravdess.catalog(location.root, warn=False)
     available = set(catalog["actor"])
     actor = actor or min(available - TRAINED_ON, default=5)
     chosen = catalog[(catalog["actor"] == actor) & (catalog["statement"] == 1)
@@ -111,7 +111,7 @@ def compare(clips: dict[str, Path], model: predict.DefaultModel | None = None,
     alone = [model.single.predict_file(p) for p in paths]
     adapted, errors = model.deep.predict_speaker(paths, model.classical, model.weight)
     if errors:
-        raise data.AudioError(paths[0].parent, "; ".join(errors))
+        raise audio_input.AudioError(paths[0].parent, "; ".join(errors))
     rows = []
     for intended, a, b in zip(clips, alone, adapted, strict=True):
         rows.append({"intended": intended, "alone": a["emotion"],
@@ -141,7 +141,7 @@ def join(clips: dict[str, Path], path: str | Path,
 
     parts, spans, rate, t = [], [], None, 0.0
     for emotion, clip_path in clips.items():
-        audio, clip_rate = data.load_audio(clip_path, sample_rate=rate)
+        audio, clip_rate = audio_input.load_audio(clip_path, sample_rate=rate)
         rate = rate or clip_rate
         spans.append((emotion, t, t + len(audio) / rate))
         parts += [audio, np.zeros(int(gap_s * rate), dtype=np.float32)]
@@ -156,8 +156,8 @@ def narrow_range(corpus: str | Path | None = None, actor: int = 5,
     intensities), predicted alone and adapted to as one speaker: how often each is read as calm
     or neutral. Adapting to clips that do not span the speaker's emotions misleads it."""
     model = model or predict.load_model(same_speaker=True)
-    location = data.find_corpus(corpus, allow_download=False, progress=False)
-    catalog = data.catalog(location.root, warn=False)
+    location = ravdess.find_corpus(corpus, allow_download=False, progress=False)
+    catalog = ravdess.catalog(location.root, warn=False)
     quiet = catalog[(catalog["actor"] == actor) & catalog["emotion"].isin(["neutral", "calm"])]
     paths = [Path(p) for p in quiet["path"]]
     alone = [model.single.predict_file(p)["emotion"] for p in paths]

@@ -20,7 +20,7 @@ tests/test_augment.py and requirements.txt caps audiomentations at the minor ver
 
 Notebook 03's tools for showing and measuring these transforms (the Table II summary, the
 explorer's knobs, what one draw did, the VTLP envelope, a log-mel probe) are in
-``bcser_utils.gallery``.
+``bcser_utils.present.gallery``.
 
     >>> import numpy as np
     >>> t = np.arange(16_000) / 16_000
@@ -469,7 +469,7 @@ def recording_seed(seed: int, name: str | Path) -> int:
     the SAME draws (the same shift, gain, mask and chains). Seeding each by its name keeps the
     draws independent across recordings, reproducible, and independent of the file's suffix,
     folder or processing order. ``name`` is a catalog name or a path (its stem is used); the
-    value equals ``zlib.crc32(stem, seed)``, so it matches bcser_utils.dataset's seeds.
+    value equals ``zlib.crc32(stem, seed)``, so it matches bcser_utils.audio.feature_cache's seeds.
     Notebook: 03_augmentation_gallery.
     """
     return zlib.crc32(Path(str(name)).stem.encode(), int(seed) & 0xFFFFFFFF)

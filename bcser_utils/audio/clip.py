@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from bcser_utils import config
-from bcser_utils.audio import bc, data, features
+from bcser_utils.audio import audio_input, bc, features
 
 SIGNALS = ("ac", "bc")  # air-conducted as recorded, or the synthetic bone-conducted version
 
@@ -36,9 +36,10 @@ def read(path, cfg: config.Config | None = None,
          centre_s: float | None = None) -> tuple[np.ndarray, int]:
     """A recording decoded as training decodes it: mono, at ``cfg.augment.sample_rate`` (48 kHz,
     where the BC filter is defined and the augmentations run); ``centre_s``: only the centre of
-    a longer file (``data.load_audio``)."""
+    a longer file (``audio_input.load_audio``)."""
     cfg = cfg or config.get_config()
-    return data.load_audio(path, sample_rate=cfg.augment.sample_rate, cfg=cfg, centre_s=centre_s)
+    return audio_input.load_audio(path, sample_rate=cfg.augment.sample_rate, cfg=cfg,
+                                  centre_s=centre_s)
 
 
 def heard(audio: np.ndarray, rate: int, signal: str, bc_cfg: config.BCFilter) -> np.ndarray:

@@ -106,7 +106,7 @@ def make_corpus(root: str | Path, actors=range(1, 25), seed: int = 0,
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     (root / MARKER).write_text(
-        "SYNTHETIC CORPUS — not RAVDESS. Made by bcser_utils.synthetic so the course runs\n"
+        "SYNTHETIC CORPUS — not RAVDESS. Made by bcser_utils.audio.synthetic so the course runs\n"
         "offline. Its audio is a crude harmonic voice whose prosody follows the emotion label;\n"
         "results on it say nothing about real emotional speech.\n"
         f"seed={seed}, sample_rate={sample_rate}\n")

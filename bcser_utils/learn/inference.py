@@ -25,7 +25,7 @@ import numpy as np
 import torch
 
 from bcser_utils import config
-from bcser_utils.audio import clip, data, features
+from bcser_utils.audio import audio_input, clip, features
 from bcser_utils.audio.normalize import Normalizer
 from bcser_utils.learn import artifacts, classical
 from bcser_utils.learn.artifacts import CheckpointError
@@ -103,7 +103,7 @@ class Predictor:
                 "probabilities": probabilities}
 
     def predict_file(self, path: str | Path) -> dict:
-        """{"file", "emotion", "probabilities"}; raises data.AudioError for a bad file."""
+        """{"file", "emotion", "probabilities"}; raises audio_input.AudioError for a bad file."""
         audio, rate = read_clip(path)
         tensor = self.clip_features(audio, rate)[None]
         return self._result(path, self.single_probabilities(tensor)[0])
@@ -126,7 +126,7 @@ class Predictor:
         for path in paths:
             try:
                 audio, rate = read_clip(path)
-            except data.AudioError as err:
+            except audio_input.AudioError as err:
                 errors.append(str(err))
                 continue
             clips.append(self.clip_features(audio, rate))

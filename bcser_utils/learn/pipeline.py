@@ -18,7 +18,7 @@ import pandas as pd
 import torch
 
 from bcser_utils import config, provenance
-from bcser_utils.audio import data, dataset, features
+from bcser_utils.audio import feature_cache, features, ravdess
 from bcser_utils.audio.normalize import Normalizer
 from bcser_utils.learn import artifacts, evaluation, splits, training
 from bcser_utils.learn.model import EmotionNet
@@ -26,29 +26,29 @@ from bcser_utils.learn.model import EmotionNet
 
 @dataclass
 class Prepared:
-    corpus: data.CorpusLocation
+    corpus: ravdess.CorpusLocation
     catalog: object  # pandas DataFrame
-    cache: dataset.FeatureCache
+    cache: feature_cache.FeatureCache
     cfg: config.Config
 
     @property
     def source(self) -> str:
         """The line that says which data and mode a result comes from."""
-        return data.describe(self.corpus, self.catalog, self.cfg)
+        return ravdess.describe(self.corpus, self.catalog, self.cfg)
 
 
 def find_catalog(cfg: config.Config, corpus: str | Path | None = None,
-                 progress: bool = True) -> tuple[data.CorpusLocation, pd.DataFrame]:
+                 progress: bool = True) -> tuple[ravdess.CorpusLocation, pd.DataFrame]:
     """Find the corpus and catalog the mode's actors. A partial corpus is normal (the
-    development copy has actors 01–20), and said once: a ``data.PartialCorpusWarning`` names the
+    development copy has actors 01–20), and said once: a ``ravdess.PartialCorpusWarning`` names the
     missing actors and every skipped file."""
-    location = data.find_corpus(corpus, cfg=cfg, progress=progress)
-    catalog = data.catalog(location.root, actors=cfg.mode.actors)
+    location = ravdess.find_corpus(corpus, cfg=cfg, progress=progress)
+    catalog = ravdess.catalog(location.root, actors=cfg.mode.actors)
     if catalog.empty:
         wanted = ("" if cfg.mode.actors is None else
                   f" for {cfg.mode.name} mode's actors "
                   f"{', '.join(f'{a:02d}' for a in cfg.mode.actors)}")
-        raise data.CorpusError(f"{location.root}: no usable RAVDESS recordings "
+        raise ravdess.CorpusError(f"{location.root}: no usable RAVDESS recordings "
                                f"(names like 03-01-05-01-01-01-01.wav under Actor_NN/){wanted}; "
                                "`python -m bcser_utils data check` lists what it found")
     return location, catalog
@@ -58,7 +58,7 @@ def prepare(cfg: config.Config, signal: str = "bc", corpus: str | Path | None = 
             progress: bool = True, cache_dir: str | Path | None = None) -> Prepared:
     """Find the corpus, catalog the mode's actors, build (or reopen) their feature cache."""
     location, catalog = find_catalog(cfg, corpus, progress)
-    cache = dataset.build(catalog, cfg, signal=signal, progress=progress, cache_dir=cache_dir)
+    cache = feature_cache.build(catalog, cfg, signal=signal, progress=progress, cache_dir=cache_dir)
     return Prepared(location, catalog, cache, cfg)
 
 
@@ -78,12 +78,12 @@ def make_split(prepared: Prepared, protocol: str, fold: int = 0, n_folds: int | 
     raise ValueError(f"protocol {protocol!r}: expected one of {', '.join(splits.PROTOCOLS)}")
 
 
-def fit_standardizer(cache: dataset.FeatureCache, rows, chunk: int = 1024):
+def fit_standardizer(cache: feature_cache.FeatureCache, rows, chunk: int = 1024):
     """One mean and standard deviation per band from ``rows`` (the training side)."""
     return features.Standardizer().fit(_chunks(cache, rows, chunk))
 
 
-def _chunks(cache: dataset.FeatureCache, rows, chunk: int = 1024):
+def _chunks(cache: feature_cache.FeatureCache, rows, chunk: int = 1024):
     rows = np.sort(rows)
     return (cache.features[rows[i:i + chunk]] for i in range(0, len(rows), chunk))
 
@@ -122,8 +122,8 @@ def train(prepared: Prepared, split: splits.Split, seed: int | None = None,
     seed = cfg.mode.seed if seed is None else seed
     began = time.perf_counter()
     scaler = fit_normalizer(prepared, split)  # labels of the training side only
-    train_set = dataset.FeatureDataset(prepared.cache, split.train, scaler)
-    val_set = dataset.FeatureDataset(prepared.cache, split.val, scaler)
+    train_set = feature_cache.FeatureDataset(prepared.cache, split.train, scaler)
+    val_set = feature_cache.FeatureDataset(prepared.cache, split.val, scaler)
     torch.manual_seed(seed)
     model = EmotionNet(prepared.cache.features.shape[-1], cfg.model)
     result = training.fit(model, train_set, val_set, cfg.training, seed=seed,
@@ -151,7 +151,7 @@ def predict_features(model: EmotionNet, features_, normalizer, speakers=None,
     return np.concatenate(out) if out else np.zeros((0, model.classify[-1].out_features))
 
 
-def predict_rows(model: EmotionNet, cache: dataset.FeatureCache, rows, normalizer,
+def predict_rows(model: EmotionNet, cache: feature_cache.FeatureCache, rows, normalizer,
                  batch: int = 256) -> np.ndarray:
     """Class probabilities (N, 8) for cache rows."""
     rows = np.asarray(rows)
@@ -255,7 +255,7 @@ RUN_SECTIONS = ("mode", "bc", "augment", "features", "model", "training", "norma
 
 
 def run_settings(cfg: config.Config, protocol: str, fold: int, signal: str,
-                 location: data.CorpusLocation, max_epochs: int | None) -> dict:
+                 location: ravdess.CorpusLocation, max_epochs: int | None) -> dict:
     """Everything that shapes a run: what its run.json records, and what a later call with the
     same folder must ask for again. JSON-ready (tuples become lists)."""
     settings = {"protocol": protocol, "fold": fold, "signal": signal, "mode": cfg.mode.name,
@@ -310,7 +310,7 @@ def run_protocol(cfg: config.Config, protocol: str, fold: int = 0, signal: str =
     return an empty dict.
     """
     run = Path(out) if out else run_folder(protocol, signal, cfg, fold)
-    location = data.find_corpus(corpus, cfg=cfg, progress=False)
+    location = ravdess.find_corpus(corpus, cfg=cfg, progress=False)
     settings = run_settings(cfg, protocol, fold, signal, location, max_epochs)
     check_run_folder(run, settings)
     if (run / "metrics.json").exists():

@@ -2,7 +2,7 @@
 
 Notebook: 03_augmentation_gallery
 
-The transforms themselves live in ``bcser_utils.augment``, which the training side uses; this
+The transforms themselves live in ``bcser_utils.audio.augment``, which the training side uses; this
 module only helps the gallery notebook look at them, and nothing in training imports it:
 
 * Table II as a table: ``parameter_label``, ``table``, ``table_markdown``;

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from bcser_utils import config, provenance
-from bcser_utils.audio import clip, data, dataset, noise
+from bcser_utils.audio import audio_input, clip, feature_cache, noise
 from bcser_utils.learn import evaluation, pipeline, splits
 from bcser_utils.learn.inference import Predictor
 from bcser_utils.learn.runs import RunSpec
@@ -85,7 +85,7 @@ def run_all(mode: str, runs: Iterable[RunSpec], corpus: str | Path | None = None
 def version_index(catalog: pd.DataFrame, n_versions: int) -> pd.DataFrame:
     """The rows a feature cache of ``catalog`` has (one per version of each recording, in the
     cache's order), without building it: all that the splits need."""
-    recordings = catalog.sort_values("name", ignore_index=True)[dataset.INDEX_COLUMNS]
+    recordings = catalog.sort_values("name", ignore_index=True)[feature_cache.INDEX_COLUMNS]
     index = recordings.loc[recordings.index.repeat(n_versions)].reset_index(drop=True)
     return index.assign(version=np.tile(np.arange(n_versions), len(recordings)))
 
@@ -128,7 +128,8 @@ def training_spectrum(catalog: pd.DataFrame, actors, cfg: config.Config,
     chosen = catalog[catalog["actor"].isin(list(actors))].sort_values("name").iloc[::every]
     rate = cfg.augment.sample_rate
     return noise.long_term_spectrum(
-        (data.load_audio(path, sample_rate=rate, cfg=cfg)[0] for path in chosen["path"]), rate)
+        (audio_input.load_audio(path, sample_rate=rate, cfg=cfg)[0]
+         for path in chosen["path"]), rate)
 
 
 def robustness(models: dict[str, str | Path], recordings: pd.DataFrame, cfg: config.Config,
@@ -150,7 +151,7 @@ def robustness(models: dict[str, str | Path], recordings: pd.DataFrame, cfg: con
     rows = recordings.sort_values("name", ignore_index=True)
     for row in tqdm(rows.itertuples(index=False), total=len(rows), disable=not progress,
                     desc="noisy test clips"):
-        audio, _ = data.load_audio(row.path, sample_rate=rate, cfg=cfg)
+        audio, _ = audio_input.load_audio(row.path, sample_rate=rate, cfg=cfg)
         for kind, snr in conditions:
             heard = audio if kind == CLEAN else noise.add_noise(
                 audio, rate, snr, kind, noise_seed(seed, row.name, kind, snr), spectrum)

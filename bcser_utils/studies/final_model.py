@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 
 from bcser_utils import config
-from bcser_utils.audio.data import display_path
 from bcser_utils.learn import artifacts, pipeline, splits
 from bcser_utils.learn.evaluation import ensemble, fuse, part, table_paired, table_score
+from bcser_utils.messages import display_path
 from bcser_utils.present import report, study_report
 from bcser_utils.studies import baseline
 from bcser_utils.studies.generalize import (

@@ -330,13 +330,13 @@ def summarize(out: str | Path, mode: str = "full", command: str = "", n_boot: in
                                               n_boot)}
     baselines = {csv.stem: baseline_summary(pd.read_csv(csv), n_boot)
                  for csv in sorted((out / "baseline").glob("*.csv"))}
-    from bcser_utils.audio import data
+    from bcser_utils.audio import ravdess
 
     cfg = config.get_config(mode)
     location, catalog = pipeline.find_catalog(cfg, corpus, progress=False)
     gains = val_gains(out, selection_seeds)  # what the rule read
     summary = {"mode": mode, "date": time.strftime("%Y-%m-%d"), "command": command,
-               "source": data.describe(location, catalog, cfg),
+               "source": ravdess.describe(location, catalog, cfg),
                "provenance": provenance.common(json.loads(path.read_text()).get("provenance")
                                                for path in sorted(out.rglob("metrics.json"))),
                "selection": {**select(gains), "seeds": sorted(selection_seeds),

@@ -6,18 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bcser_utils import (
-    config,
-    data,
-    dataset,
-    evaluation,
-    experiments,
-    noise,
-    pipeline,
-    report,
-    splits,
-)
-from bcser_utils.cli import main
+from bcser_utils import config
+from bcser_utils.app.cli import main
+from bcser_utils.audio import feature_cache, noise, ravdess
+from bcser_utils.learn import evaluation, pipeline, splits
+from bcser_utils.present import report
+from bcser_utils.studies import beyond
 
 
 @pytest.fixture(scope="module")
@@ -30,12 +24,12 @@ def grid(synthetic_dir, tmp_path_factory):
 
 
 def test_plan_is_the_grid_of_notebook_08():
-    names = [run.name for run in experiments.plan(range(5))]
+    names = [run.name for run in beyond.plan(range(5))]
     assert names[:2] == ["p1-bc-fold0", "p2-bc-fold0"]
     assert {f"p3-{s}-fold{k}" for s in ("ac", "bc") for k in range(5)} <= set(names)
     assert names[-5:] == [f"p3-bc-fold{k}-ls0" for k in range(5)] and len(names) == 17
-    assert experiments.run_spec("P3", "bc", 0, 0.0).config("quick").training.label_smoothing == 0.0
-    assert experiments.run_spec("P3").config("quick").training.label_smoothing == 0.1
+    assert beyond.run_spec("P3", "bc", 0, 0.0).config("quick").training.label_smoothing == 0.0
+    assert beyond.run_spec("P3").config("quick").training.label_smoothing == 0.1
 
 
 def test_every_run_is_trained_once_and_recorded(grid):
@@ -49,7 +43,7 @@ def test_every_run_is_trained_once_and_recorded(grid):
     assert summary["command"].startswith("python -m bcser_utils beyond --mode quick --folds 0")
     # A second call reads everything back: no run is trained again.
     stamps = {p: p.stat().st_mtime_ns for p in out.glob("*/model.pt")}
-    again = experiments.beyond("quick", summary_corpus(out), out, [0], max_epochs=1,
+    again = beyond.beyond("quick", summary_corpus(out), out, [0], max_epochs=1,
                                overrides={"augment.n_versions": 1}, n_boot=50, progress=False)
     assert {p: p.stat().st_mtime_ns for p in out.glob("*/model.pt")} == stamps
     assert again["runs"]["p3-bc-fold0"]["accuracy"] == summary["runs"]["p3-bc-fold0"]["accuracy"]
@@ -57,7 +51,7 @@ def test_every_run_is_trained_once_and_recorded(grid):
 
 def test_further_seeds_train_the_p3_grid_again(grid):
     out, summary = grid
-    again = experiments.beyond("quick", summary_corpus(out), out, [0], max_epochs=1,
+    again = beyond.beyond("quick", summary_corpus(out), out, [0], max_epochs=1,
                                overrides={"augment.n_versions": 1}, n_boot=50, progress=False,
                                seeds=[0, 1])
     assert [s["seed"] for s in again["seeds"]] == [0, 1]
@@ -83,7 +77,7 @@ def test_smoothing_effect_pools_the_folds_test_clips():
                           "log_loss": float(rng.uniform(1, 2)), "best_epoch": 1,
                           "ece": 0.0, "calibration": evaluation.calibration(y, p)}
     runs["p3-bc-fold2"] = runs["p3-bc-fold0"]  # no ε = 0 partner: left out
-    effect = experiments.smoothing_effect(runs)
+    effect = beyond.smoothing_effect(runs)
     assert effect["folds"] == [0, 1]
     for key, tail in (("smoothed", ""), ("plain", "-ls0")):
         y = np.concatenate([runs[f"p3-bc-fold{k}{tail}"]["y"] for k in (0, 1)])
@@ -92,7 +86,7 @@ def test_smoothing_effect_pools_the_folds_test_clips():
         assert effect[key]["accuracy"] == pytest.approx((p.argmax(1) == y).mean())
         assert effect[key]["calibration"]["ece"] == pytest.approx(
             evaluation.calibration(y, p)["ece"])
-    assert experiments.smoothing_effect({"p3-bc-fold0": runs["p3-bc-fold0"]}) is None
+    assert beyond.smoothing_effect({"p3-bc-fold0": runs["p3-bc-fold0"]}) is None
 
 
 def summary_corpus(out):
@@ -101,9 +95,9 @@ def summary_corpus(out):
 
 def test_leakage_is_total_under_p1_and_absent_under_p3(synthetic_dir):
     cfg = config.get_config("quick")
-    catalog = data.catalog(synthetic_dir, warn=False)
-    index = experiments.version_index(catalog, 15)
-    leak = experiments.leakage(index, cfg)
+    catalog = ravdess.catalog(synthetic_dir, warn=False)
+    index = beyond.version_index(catalog, 15)
+    leak = beyond.leakage(index, cfg)
     # 15 versions: a P1 validation clip lacks a sibling in training only if all 14 others also
     # went to validation (≈ 0.2^14).
     assert leak.loc["P1", "sibling_fraction"] > 0.99
@@ -115,10 +109,10 @@ def test_leakage_is_total_under_p1_and_absent_under_p3(synthetic_dir):
 
 def test_version_index_is_the_cache_index(synthetic_dir, tmp_path):
     cfg = config.get_config("quick")
-    recordings = data.catalog(synthetic_dir, warn=False).sample(6, random_state=0)
-    cache = dataset.build(recordings, cfg, signal="ac", n_versions=3, cache_dir=tmp_path,
+    recordings = ravdess.catalog(synthetic_dir, warn=False).sample(6, random_state=0)
+    cache = feature_cache.build(recordings, cfg, signal="ac", n_versions=3, cache_dir=tmp_path,
                           workers=1, progress=False)
-    made = experiments.version_index(recordings, 3)
+    made = beyond.version_index(recordings, 3)
     pd.testing.assert_frame_equal(made, cache.index[made.columns], check_dtype=False)
 
 
@@ -131,7 +125,7 @@ def test_clean_condition_reproduces_the_cached_test_predictions(grid, synthetic_
     for signal in ("bc", "ac"):
         prepared = pipeline.prepare(cfg, signal, synthetic_dir, progress=False)
         split = pipeline.make_split(prepared, "P3", 0)
-        from bcser_utils.predict import Predictor
+        from bcser_utils.app.predict import Predictor
 
         model = Predictor.load(out / f"p3-{signal}-fold0" / "model.pt")
         cached = pipeline.predict_rows(model.model, prepared.cache, split.test, model.normalizer)
@@ -147,7 +141,7 @@ def test_noise_conditions_and_pairing(grid):
     out, summary = grid
     robust = pd.read_csv(out / "robustness-fold0.csv")
     conditions = robust.groupby(["signal", "kind", "snr_db"]).size()
-    assert len(conditions) == 2 * (1 + len(noise.KINDS) * len(experiments.SNRS_DB))
+    assert len(conditions) == 2 * (1 + len(noise.KINDS) * len(beyond.SNRS_DB))
     assert conditions.nunique() == 1  # every model hears every test clip in every condition
     assert set(robust["actor"]) == {1}
     rows = {(r["kind"], r["snr_db"]): r for r in summary["ac_vs_bc"]}
@@ -157,12 +151,12 @@ def test_noise_conditions_and_pairing(grid):
 
 
 def test_noise_is_drawn_once_per_clip_and_condition():
-    a = experiments.noise_seed(0, "03-01-01-01-01-01-01", "white", 10)
-    assert a == experiments.noise_seed(0, "03-01-01-01-01-01-01", "white", 10)
-    others = [experiments.noise_seed(0, "03-01-01-01-01-01-02", "white", 10),
-              experiments.noise_seed(0, "03-01-01-01-01-01-01", "speech_shaped", 10),
-              experiments.noise_seed(0, "03-01-01-01-01-01-01", "white", 5),
-              experiments.noise_seed(1, "03-01-01-01-01-01-01", "white", 10)]
+    a = beyond.noise_seed(0, "03-01-01-01-01-01-01", "white", 10)
+    assert a == beyond.noise_seed(0, "03-01-01-01-01-01-01", "white", 10)
+    others = [beyond.noise_seed(0, "03-01-01-01-01-01-02", "white", 10),
+              beyond.noise_seed(0, "03-01-01-01-01-01-01", "speech_shaped", 10),
+              beyond.noise_seed(0, "03-01-01-01-01-01-01", "white", 5),
+              beyond.noise_seed(1, "03-01-01-01-01-01-01", "white", 10)]
     assert all(o != a for o in others)
     audio = np.sin(np.arange(48_000) * 0.05).astype(np.float32)
     noisy = noise.add_noise(audio, 48_000, 10, "white", a)
@@ -185,12 +179,12 @@ def test_ac_vs_bc_is_bc_minus_ac_on_the_same_clips():
     ac_correct = np.arange(n) < 10
     robust = pd.concat([table("bc", np.where(bc_correct[:, None], right, wrong)),
                         table("ac", np.where(ac_correct[:, None], right, wrong))])
-    (clean,) = experiments.ac_vs_bc(robust, emotions, n_boot=200)
+    (clean,) = beyond.ac_vs_bc(robust, emotions, n_boot=200)
     assert (clean["bc"], clean["ac"], clean["difference"]) == (0.75, 0.25, 0.5)
     assert 0 < clean["ci95"][0] <= 0.5 <= clean["ci95"][1]
     robust.loc[robust["signal"] == "ac", "y"] = (y + 1) % 8  # not the same clips any more
     with pytest.raises(ValueError, match="same clips"):
-        experiments.ac_vs_bc(robust, emotions, n_boot=10)
+        beyond.ac_vs_bc(robust, emotions, n_boot=10)
 
 
 def test_p3_actors_are_disjoint_and_cover_the_corpus():
@@ -214,15 +208,15 @@ def test_headline_table_has_every_result(grid):
 
 
 def test_every_noise_condition_has_one_name_in_sentences_tables_and_figures(grid):
-    from bcser_utils import plots
+    from bcser_utils.present import plots
 
     _, summary = grid
     assert report.condition_label("clean", float("inf")) == "clean"
     assert report.condition_label("speech_shaped", 20.0) == "speech-shaped noise at 20 dB"
     said = report.findings(summary)
     for row in summary["ac_vs_bc"]:
-        if row["kind"] != "clean" and row["snr_db"] in (max(experiments.SNRS_DB),
-                                                         min(experiments.SNRS_DB)):
+        if row["kind"] != "clean" and row["snr_db"] in (max(beyond.SNRS_DB),
+                                                         min(beyond.SNRS_DB)):
             assert f"- {report.condition_label(row['kind'], row['snr_db'])} SNR:" in said
     fig = plots.seed_differences({**summary, "seeds": [{"seed": 0, "folds": summary["folds"],
                                                          "ac_vs_bc": summary["ac_vs_bc"]}]})

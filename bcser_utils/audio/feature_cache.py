@@ -48,7 +48,7 @@ import numpy as np
 import pandas as pd
 
 from bcser_utils import config, files, provenance
-from bcser_utils.audio import augment, bc, clip, data, features
+from bcser_utils.audio import audio_input, augment, bc, clip, features, ravdess
 
 INDEX_COLUMNS = ["name", "actor", "sex", "emotion", "emotion_code", "intensity", "statement",
                  "repetition", "duplicate_group"]
@@ -167,7 +167,7 @@ def build(recordings: pd.DataFrame, cfg: config.Config | None = None, signal: st
     seed = cfg.mode.seed if seed is None else seed
     recordings = recordings.sort_values("name", ignore_index=True)
     key = cache_key(recordings, cfg, signal, n_versions, seed)
-    folder = Path(cache_dir or data.data_dir() / "cache") / f"features-{signal}-{key}"
+    folder = Path(cache_dir or ravdess.data_dir() / "cache") / f"features-{signal}-{key}"
     expected = {"signal": signal, "n_versions": n_versions, "seed": seed, "key": key,
                 "synthetic": bool(recordings.attrs.get("synthetic", False))}  # what meta claims
     if _complete(folder) and _damage(folder, expected) is None:
@@ -281,7 +281,8 @@ def _build(recordings, cfg, signal, n_versions, seed, key, folder, workers, prog
 # the builder code that ``code_fingerprint`` hashes
 _BUILDERS = (recording_features, _build_shard, _build)
 _CODE_FINGERPRINT = _fingerprint_of((bc, augment, features, clip),
-                                    (data.load_audio, data._wav_declared_data_bytes, *_BUILDERS))
+                                    (audio_input.load_audio,
+                                     audio_input._wav_declared_data_bytes, *_BUILDERS))
 
 
 def _quiet_worker() -> None:

@@ -6,20 +6,21 @@ import numpy as np
 import pytest
 import torch
 
-from bcser_utils import bc, config, data, dataset, features, provenance
+from bcser_utils import config, provenance
+from bcser_utils.audio import audio_input, bc, feature_cache, features, ravdess
 
 CFG = config.get_config("quick")
 
 
 @pytest.fixture(scope="module")
 def recordings(synthetic_dir):
-    df = data.catalog(synthetic_dir, actors=(1,), warn=False)
+    df = ravdess.catalog(synthetic_dir, actors=(1,), warn=False)
     return df[df.emotion.isin(["angry", "sad"])].head(4)
 
 
 def build(recordings, tmp_path, **kwargs):
     kwargs = {"n_versions": 3, "workers": 1, "progress": False, **kwargs}
-    return dataset.build(recordings, kwargs.pop("cfg", CFG), cache_dir=tmp_path, **kwargs)
+    return feature_cache.build(recordings, kwargs.pop("cfg", CFG), cache_dir=tmp_path, **kwargs)
 
 
 def test_cache_shape_index_and_the_original_version(recordings, tmp_path):
@@ -30,7 +31,7 @@ def test_cache_shape_index_and_the_original_version(recordings, tmp_path):
     assert list(cache.index.label[:2]) == ["original", "time_stretch"]
     assert cache.synthetic
     first = recordings.sort_values("name").iloc[0]
-    audio, rate = data.load_audio(first.path, sample_rate=CFG.augment.sample_rate)
+    audio, rate = audio_input.load_audio(first.path, sample_rate=CFG.augment.sample_rate)
     expected = features.extract(bc.to_bc(audio, rate), rate)  # the paper's order: BC first
     np.testing.assert_allclose(cache.features[0].astype(np.float32), expected, atol=0.02,
                                rtol=2e-3)
@@ -57,14 +58,14 @@ def test_changing_any_parameter_never_reuses_the_cache(recordings, tmp_path):
 
 def test_a_warm_cache_is_reopened_not_rebuilt(recordings, tmp_path, monkeypatch):
     first = build(recordings, tmp_path)
-    monkeypatch.setattr(dataset, "recording_features", lambda *a: pytest.fail("rebuilt"))
+    monkeypatch.setattr(feature_cache, "recording_features", lambda *a: pytest.fail("rebuilt"))
     again = build(recordings, tmp_path)
     assert again.folder == first.folder
     np.testing.assert_array_equal(again.features, first.features)
 
 
 def test_an_interrupted_build_resumes_where_it_stopped(recordings, tmp_path, monkeypatch):
-    real, calls = dataset.recording_features, []
+    real, calls = feature_cache.recording_features, []
 
     def flaky(path, name, *rest):
         calls.append(name)
@@ -72,13 +73,13 @@ def test_an_interrupted_build_resumes_where_it_stopped(recordings, tmp_path, mon
             raise KeyboardInterrupt  # the user stops the build half-way
         return real(path, name, *rest)
 
-    monkeypatch.setattr(dataset, "recording_features", flaky)
+    monkeypatch.setattr(feature_cache, "recording_features", flaky)
     with pytest.raises(KeyboardInterrupt):
         build(recordings, tmp_path)
     calls.clear()
     resumed = build(recordings, tmp_path)
     assert len(calls) == 2  # only the two recordings that had not been finished
-    monkeypatch.setattr(dataset, "recording_features", real)
+    monkeypatch.setattr(feature_cache, "recording_features", real)
     fresh = build(recordings, tmp_path / "fresh")
     np.testing.assert_array_equal(resumed.features, fresh.features)
     assert resumed.index.equals(fresh.index)
@@ -95,7 +96,7 @@ def test_dataset_yields_standardized_float_tensors_and_labels(recordings, tmp_pa
     cache = build(recordings, tmp_path)
     train = cache.rows(versions=[0, 1])
     scaler = features.Standardizer().fit(cache.features[train])
-    items = dataset.FeatureDataset(cache, train, scaler)
+    items = feature_cache.FeatureDataset(cache, train, scaler)
     x, label = items[0]
     assert x.dtype == torch.float32 and x.shape == cache.features.shape[1:]
     assert len(items) == 8 and label == cache.index.emotion_code[train[0]] - 1
@@ -107,7 +108,7 @@ def test_a_batch_equals_its_items_stacked_in_the_order_asked(recordings, tmp_pat
     cache = build(recordings, tmp_path)
     rows = cache.rows()[::-1]  # the dataset's rows need not be in file order
     scaler = features.Standardizer().fit(cache.features[rows])
-    items = dataset.FeatureDataset(cache, rows, scaler)
+    items = feature_cache.FeatureDataset(cache, rows, scaler)
     positions = [5, 0, 11, 3, 3]  # unsorted, with a repeat
     x, y = items.batch(positions)
     torch.testing.assert_close(x, torch.stack([items[i][0] for i in positions]), rtol=0, atol=0)
@@ -120,16 +121,17 @@ def test_bad_signal_is_refused(recordings, tmp_path):
 
 
 def test_a_change_of_code_changes_the_key(recordings, monkeypatch):
-    before = dataset.cache_key(recordings, CFG, "bc", 3, 0)
-    monkeypatch.setattr(dataset, "code_fingerprint", lambda: "edited")
-    assert dataset.cache_key(recordings, CFG, "bc", 3, 0) != before
+    before = feature_cache.cache_key(recordings, CFG, "bc", 3, 0)
+    monkeypatch.setattr(feature_cache, "code_fingerprint", lambda: "edited")
+    assert feature_cache.cache_key(recordings, CFG, "bc", 3, 0) != before
 
 
 BUILD_IN_A_PROCESS = """
 import sys
-from bcser_utils import config, data, dataset
-recordings = data.catalog(sys.argv[1], actors=(1,), warn=False).head(8)
-cache = dataset.build(recordings, config.get_config("quick"), n_versions=3, workers=1,
+from bcser_utils import config
+from bcser_utils.audio import audio_input, feature_cache, ravdess
+recordings = ravdess.catalog(sys.argv[1], actors=(1,), warn=False).head(8)
+cache = feature_cache.build(recordings, config.get_config("quick"), n_versions=3, workers=1,
                       progress=False, cache_dir=sys.argv[2])
 print(cache.folder.name, float(cache.features[:].astype("float64").sum()))
 """
@@ -153,14 +155,14 @@ def test_two_processes_building_the_same_cache_do_not_collide(synthetic_dir, tmp
 
 
 def test_the_fingerprint_follows_the_builders_not_the_readers():
-    modules = (dataset.bc, dataset.augment, dataset.features, dataset.clip)
-    loader = (dataset.data.load_audio, dataset.data._wav_declared_data_bytes)
-    before = dataset._fingerprint_of(modules, (*loader, *dataset._BUILDERS))
-    assert dataset.code_fingerprint() == before  # what this process runs
-    with_a_reader = (*loader, *dataset._BUILDERS, dataset.FeatureDataset.batch)
-    assert dataset._fingerprint_of(modules, with_a_reader) != before  # it sees every function…
-    edited = (*loader, *dataset._BUILDERS[:-1], dataset.FeatureDataset.batch)
-    assert dataset._fingerprint_of(modules, edited) != before  # …so a builder's edit shows
+    modules = (feature_cache.bc, feature_cache.augment, feature_cache.features, feature_cache.clip)
+    loader = (feature_cache.audio_input.load_audio, feature_cache.audio_input._wav_declared_data_bytes)
+    before = feature_cache._fingerprint_of(modules, (*loader, *feature_cache._BUILDERS))
+    assert feature_cache.code_fingerprint() == before  # what this process runs
+    with_a_reader = (*loader, *feature_cache._BUILDERS, feature_cache.FeatureDataset.batch)
+    assert feature_cache._fingerprint_of(modules, with_a_reader) != before  # sees every function
+    edited = (*loader, *feature_cache._BUILDERS[:-1], feature_cache.FeatureDataset.batch)
+    assert feature_cache._fingerprint_of(modules, edited) != before  # …so a builder's edit shows
 
 
 def test_the_fingerprint_ignores_comments_docstrings_and_layout_but_not_code():
@@ -201,7 +203,7 @@ def test_a_damaged_cache_is_rebuilt_with_a_warning(recordings, tmp_path, damage)
     folder = first.folder
     del first  # release the memory map before damaging the file
     DAMAGE[damage](folder)
-    with pytest.warns(dataset.CacheWarning, match=f"{folder.name}: .*; rebuilding it"):
+    with pytest.warns(feature_cache.CacheWarning, match=f"{folder.name}: .*; rebuilding it"):
         again = build(recordings, tmp_path)
     assert again.folder == folder and again.meta == meta
     np.testing.assert_array_equal(again.features, expected)
@@ -209,7 +211,7 @@ def test_a_damaged_cache_is_rebuilt_with_a_warning(recordings, tmp_path, damage)
 
 
 def test_an_interrupted_build_remakes_the_shards_it_left_empty(recordings, tmp_path, monkeypatch):
-    real, calls = dataset.recording_features, []
+    real, calls = feature_cache.recording_features, []
 
     def full_disk(path, name, *rest):
         calls.append(name)
@@ -217,10 +219,10 @@ def test_an_interrupted_build_remakes_the_shards_it_left_empty(recordings, tmp_p
             raise OSError(errno.ENOSPC, "No space left on device")
         return real(path, name, *rest)
 
-    monkeypatch.setattr(dataset, "recording_features", full_disk)
+    monkeypatch.setattr(feature_cache, "recording_features", full_disk)
     with pytest.raises(OSError, match="No space left"):
         build(recordings, tmp_path)
-    monkeypatch.setattr(dataset, "recording_features", real)
+    monkeypatch.setattr(feature_cache, "recording_features", real)
     shards = sorted((next(tmp_path.glob("features-bc-*")) / "shards").glob("*.npy"))
     assert len(shards) == 2
     shards[0].with_suffix(".json").write_text("")  # labels a full disk left empty …

@@ -1,13 +1,12 @@
-"""The RAVDESS data layer: find or download the corpus, catalog it, validate it, load audio.
+"""The RAVDESS corpus: find or download it, catalog it, validate it.
 
 - ``find_corpus()`` picks the data: a folder you name, ``$BCSER_RAVDESS_DIR``, an earlier
   download, the development copy in ``../shared/data/ravdess``, a fresh checksummed download, and
-  only when all of those fail, the synthetic offline corpus (``bcser_utils.synthetic``).
+  only when all of those fail, the synthetic offline corpus (``bcser_utils.audio.synthetic``).
 - ``catalog()`` lists every file with its decoded name and audio facts as a DataFrame, and marks
   byte-identical files (RAVDESS has one such pair in Actor_07) so splits keep them together.
 - ``validate()`` compares a folder with the 1,440 expected names.
-- ``load_audio()`` reads .wav or .flac at any rate, mixes stereo to mono and returns float32, or
-  raises ``AudioError`` naming the file and the cause.
+- a file's audio is read and checked by ``audio_input.load_audio``.
 
 Notebook: 01_dataset_exploration.
 """
@@ -18,7 +17,6 @@ import hashlib
 import json
 import os
 import shutil
-import struct
 import tempfile
 import warnings
 import zipfile
@@ -27,12 +25,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
 import soundfile as sf
 
 from bcser_utils import config
 from bcser_utils.audio import synthetic
+from bcser_utils.audio.audio_input import AudioError, load_audio
 from bcser_utils.audio.names import BadNameError, expected_names, parse_name
+from bcser_utils.messages import display_path
 
 if TYPE_CHECKING:  # pandas is imported where a catalog is built: `predict` never needs it
     import pandas as pd
@@ -54,127 +53,8 @@ class MisplacedFileWarning(UserWarning):
     warning names the file (a file filed under the wrong speaker could leak across P3 folds)."""
 
 
-class AudioError(ValueError):
-    """An audio file that cannot be used. The message names the file and the cause."""
-
-    def __init__(self, path: str | Path, cause: str):
-        super().__init__(f"{path}: {cause}")
-        self.path, self.cause = Path(path), cause
-
-    def __reduce__(self):
-        # so that an error raised in a worker process reaches the user whole (pickle would
-        # otherwise call AudioError(message) and lose the file and the cause)
-        return type(self), (self.path, self.cause)
-
-
-# ---------------------------------------------------------------------------------------------
-# Loading
-
-
-def _wav_declared_data_bytes(path: Path) -> tuple[int, int] | None:
-    """(offset, size) of a WAV file's data chunk as its header declares it, or None if unknown.
-
-    libsndfile silently returns fewer frames for a truncated WAV, so we compare the header's
-    promise with the bytes actually on disk.
-    """
-    with open(path, "rb") as f:
-        head = f.read(12)
-        if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
-            return None
-        while True:
-            chunk = f.read(8)
-            if len(chunk) < 8:
-                return None
-            chunk_id, size = chunk[:4], struct.unpack("<I", chunk[4:])[0]
-            if chunk_id == b"data":
-                return (f.tell(), size) if 0 < size < 0xFFFFFFFF else None
-            f.seek(size + (size & 1), os.SEEK_CUR)  # chunks are padded to even length
-
-
-def load_audio(path: str | Path, sample_rate: int | None = None,
-               cfg: config.Config | None = None, mono: bool = True,
-               centre_s: float | None = None) -> tuple[np.ndarray, int]:
-    """Read one audio file as mono float32; resample to ``sample_rate`` if given.
-
-    Accepts anything soundfile reads (.wav, .flac, …) at any rate ≥ ``cfg.audio.min_sample_rate``,
-    mono or stereo (stereo is averaged to mono). Raises ``AudioError`` naming the file and the
-    cause for a missing, empty, non-audio, corrupt, truncated, too short, silent or non-finite
-    file, and for an unexpected channel count or sample rate. Returns ``(audio, rate)``.
-    With ``mono=False`` every channel is kept, whatever their number: ``audio`` is then
-    ``(channels, samples)``. With ``centre_s``, a longer file is decoded only in its centre
-    ``centre_s`` seconds (a 30-minute recording need not fill the memory); the checks then see
-    that part.
-
-    Notebook: 01_dataset_exploration.
-    """
-    path = Path(path)
-    limits = (cfg or config.get_config()).audio
-    if not path.is_file():
-        raise AudioError(path, "no such file")
-    if path.stat().st_size == 0:
-        raise AudioError(path, "empty file (0 bytes)")
-    try:
-        info = sf.info(str(path))
-        start, frames, expected = 0, -1, info.frames  # frames=-1: to the end
-        if centre_s and info.frames > (kept := int(centre_s * info.samplerate)):
-            start, frames = (info.frames - kept) // 2, kept
-            expected = kept
-            warnings.warn(f"{display_path(path)} lasts {info.duration:.1f} s; only its centre "
-                          f"{centre_s:g} s is read", stacklevel=2)
-        audio, rate = sf.read(str(path), dtype="float32", always_2d=True, start=start,
-                              frames=frames)
-    except (sf.LibsndfileError, RuntimeError, TypeError) as err:
-        raise AudioError(path, f"not readable as audio, corrupt or truncated ({err})") from None
-    if len(audio) < expected:
-        raise AudioError(path, f"truncated: the header promises {info.frames} frames, "
-                               f"only {start + len(audio)} could be decoded")
-    if info.format == "WAV" and (declared := _wav_declared_data_bytes(path)):
-        offset, size = declared
-        if path.stat().st_size < offset + size:
-            raise AudioError(path, f"truncated: the header promises {size} bytes of audio, "
-                                   f"the file holds {path.stat().st_size - offset}")
-    if audio.shape[1] == 0 or (mono and audio.shape[1] > limits.max_channels):
-        raise AudioError(path, f"{audio.shape[1]} channels; expected mono or stereo")
-    if rate < limits.min_sample_rate:
-        raise AudioError(path, f"sample rate {rate} Hz is below the {limits.min_sample_rate} Hz "
-                               "minimum")
-    if len(audio) == 0:
-        raise AudioError(path, "contains no samples")
-    if not np.isfinite(audio).all():
-        raise AudioError(path, f"contains {int((~np.isfinite(audio)).sum())} NaN or inf samples")
-    duration = len(audio) / rate
-    if duration < limits.min_duration_s:
-        raise AudioError(path, f"too short: {duration:.3f} s, need at least "
-                               f"{limits.min_duration_s} s")
-    peak = np.abs(audio).max()
-    if peak < limits.silence_peak:
-        raise AudioError(path, "silent (peak below -100 dBFS)")
-    if mono:  # checked again once mixed: stereo channels that cancel each other are silence
-        audio = audio.mean(axis=1, dtype=np.float32)
-        if np.abs(audio).max() < max(limits.silence_peak,
-                                     peak * 10 ** (-limits.cancelled_mix_db / 20)):
-            raise AudioError(path, "silent once its channels are mixed to mono (they cancel "
-                                   "each other)")
-    else:
-        audio = np.ascontiguousarray(audio.T)
-    if sample_rate and sample_rate != rate:
-        import soxr
-
-        # soxr resamples along the first axis: (samples,) or (samples, channels)
-        audio, rate = soxr.resample(audio.T, rate, sample_rate, quality="HQ").T, sample_rate
-    return np.ascontiguousarray(audio, dtype=np.float32), rate
-
-
 # ---------------------------------------------------------------------------------------------
 # Catalog and validation
-
-
-def display_path(path: str | Path) -> str:
-    """``path`` relative to the working folder, so printed output carries no machine's layout."""
-    try:
-        return os.path.relpath(path)
-    except ValueError:  # another drive on Windows
-        return str(path)
 
 
 def audio_files(root: str | Path) -> list[Path]:

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from bcser_utils import config, data, synthetic
-from bcser_utils.data import AudioError, load_audio
+from bcser_utils import config
+from bcser_utils.audio import ravdess, synthetic
+from bcser_utils.audio.audio_input import AudioError, load_audio
 
 RATE = 16_000
 
@@ -149,7 +150,7 @@ def test_a_bad_file_does_not_touch_the_file(write_wav):
 
 
 def test_catalog_of_a_synthetic_corpus(synthetic_dir):
-    df = data.catalog(synthetic_dir, warn=False)
+    df = ravdess.catalog(synthetic_dir, warn=False)
     assert len(df) == 180 and sorted(df.actor.unique()) == [1, 2, 3]
     assert set(df.sex[df.actor == 1]) == {"male"} and set(df.sex[df.actor == 2]) == {"female"}
     assert (df.emotion.value_counts()["neutral"], df.emotion.value_counts()["sad"]) == (12, 24)
@@ -172,7 +173,7 @@ def test_catalog_flags_byte_identical_files_and_keeps_going(synthetic_dir, tmp_p
     (folder / "03-02-05-01-01-01-01.wav").write_bytes(b"song")  # a song file
     with pytest.warns(UserWarning, match="skipped"), \
             pytest.warns(UserWarning, match="continuing with 1 actor"):  # one actor of 24 here
-        df = data.catalog(corpus)
+        df = ravdess.catalog(corpus)
     group = df[df.duplicate_group >= 0].name.tolist()
     assert group == ["03-01-03-01-02-01-01", "03-01-03-01-02-02-01"]
     assert len(df) == 60
@@ -188,26 +189,26 @@ def test_unreadable_file_is_reported_by_name(synthetic_dir, tmp_path):
     shutil.copytree(synthetic_dir / "Actor_02", corpus / "Actor_02")
     bad = corpus / "Actor_02" / "03-01-04-02-02-02-02.wav"
     bad.write_text("garbage")
-    report = data.validate(corpus)
+    report = ravdess.validate(corpus)
     assert report.n_files == 59 and [p for p, _ in report.unreadable] == [str(bad)]
     assert report.missing_in_present_actors == ["03-01-04-02-02-02-02"]
 
 
 def test_partial_corpus_warns_with_missing_actors(synthetic_dir):
     with pytest.warns(UserWarning, match="no files for actor.*04, 05"):
-        data.catalog(synthetic_dir)
-    report = data.validate(synthetic_dir)
+        ravdess.catalog(synthetic_dir)
+    report = ravdess.validate(synthetic_dir)
     assert report.missing_actors == list(range(4, 25)) and len(report.missing) == 1440 - 180
     assert report.usable and not report.complete
 
 
 def test_catalog_keeps_only_requested_actors(synthetic_dir):
-    df = data.catalog(synthetic_dir, actors=(2,), warn=False)
+    df = ravdess.catalog(synthetic_dir, actors=(2,), warn=False)
     assert set(df.actor) == {2} and len(df) == 60
 
 
 def test_development_copy_facts(ravdess_dir):
-    report = data.validate(ravdess_dir)
+    report = ravdess.validate(ravdess_dir)
     assert report.n_files == 1200 and report.actors == list(range(1, 21))
     assert report.files_per_emotion["neutral"] == 80
     assert all(n == 160 for e, n in report.files_per_emotion.items() if e != "neutral")
@@ -229,44 +230,44 @@ def test_real_stereo_file_loads_as_mono(ravdess_dir):
 
 def test_find_corpus_order(monkeypatch, tmp_path, synthetic_dir):
     monkeypatch.setenv(config.DATA_DIR_ENV, str(tmp_path / "cache"))
-    assert data.find_corpus(synthetic_dir).origin == "given"
+    assert ravdess.find_corpus(synthetic_dir).origin == "given"
     monkeypatch.setenv(config.RAVDESS_DIR_ENV, str(synthetic_dir))
-    assert data.find_corpus().root == synthetic_dir
+    assert ravdess.find_corpus().root == synthetic_dir
     monkeypatch.setenv(config.RAVDESS_DIR_ENV, str(tmp_path / "nowhere"))
     with pytest.raises(FileNotFoundError, match="nowhere"):
-        data.find_corpus()
+        ravdess.find_corpus()
     with pytest.raises(FileNotFoundError, match="no Actor_"):
-        data.find_corpus(tmp_path)
+        ravdess.find_corpus(tmp_path)
 
 
 def test_offline_without_any_copy_falls_back_to_the_synthetic_corpus(monkeypatch, tmp_path):
     monkeypatch.setenv(config.DATA_DIR_ENV, str(tmp_path))
     monkeypatch.delenv(config.RAVDESS_DIR_ENV, raising=False)
-    monkeypatch.setattr(data, "_development_copies", lambda: [])
+    monkeypatch.setattr(ravdess, "_development_copies", lambda: [])
     one_actor = config.get_config("quick")
     one_actor = config.dataclasses.replace(one_actor, mode=config.Mode(actors=(1,)))
-    location = data.find_corpus(allow_download=False, progress=False, cfg=one_actor)
+    location = ravdess.find_corpus(allow_download=False, progress=False, cfg=one_actor)
     assert location.synthetic and location.origin == "synthetic"
     assert "SYNTHETIC" in location.label and "not RAVDESS" in location.label
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        df = data.catalog(location.root)
-    assert len(df) == 60 and "SYNTHETIC" in data.describe(location, df, one_actor)
+        df = ravdess.catalog(location.root)
+    assert len(df) == 60 and "SYNTHETIC" in ravdess.describe(location, df, one_actor)
 
 
 def test_failed_download_falls_back_loudly(monkeypatch, tmp_path):
     monkeypatch.setenv(config.DATA_DIR_ENV, str(tmp_path))
     monkeypatch.delenv(config.RAVDESS_DIR_ENV, raising=False)
-    monkeypatch.setattr(data, "_development_copies", lambda: [])
+    monkeypatch.setattr(ravdess, "_development_copies", lambda: [])
 
     def no_network(**kwargs):
         raise ConnectionError("no route to host")
 
-    monkeypatch.setattr(data, "download", no_network)
+    monkeypatch.setattr(ravdess, "download", no_network)
     monkeypatch.setattr(synthetic, "make_corpus", lambda root, actors, progress: (
         (root / "Actor_01").mkdir(parents=True), (root / synthetic.MARKER).touch(), root)[-1])
     with pytest.warns(UserWarning, match="download failed.*no route to host.*synthetic"):
-        location = data.find_corpus(allow_download=True)
+        location = ravdess.find_corpus(allow_download=True)
     assert location.synthetic
 
 
@@ -292,7 +293,7 @@ def test_data_check_decodes_every_file_and_names_each_bad_one(synthetic_dir, tmp
         for old in folder.glob(name[:-4] + ".*"):
             old.unlink()
         sf.write(folder / name, audio, sr, subtype="FLOAT")
-    report = data.validate(corpus, workers=2)
+    report = ravdess.validate(corpus, workers=2)
     causes = {Path(p).name: cause for p, cause in report.unreadable}
     assert set(causes) == set(broken) and report.n_files == 60 - len(broken)
     assert "NaN" in causes["03-01-02-01-01-01-02.wav"]
@@ -300,7 +301,7 @@ def test_data_check_decodes_every_file_and_names_each_bad_one(synthetic_dir, tmp
     assert "6 channels" in causes["03-01-02-01-02-01-02.wav"]
     assert "too short" in causes["03-01-02-01-02-02-02.wav"]
     assert "4000 Hz" in causes["03-01-02-02-01-01-02.wav"]
-    assert data.validate(corpus, decode=False).n_files == 60  # headers alone look fine
+    assert ravdess.validate(corpus, decode=False).n_files == 60  # headers alone look fine
 
 
 def test_an_audio_error_survives_a_worker_process():
@@ -315,9 +316,10 @@ def test_an_audio_error_survives_a_worker_process():
 
 
 def test_a_partial_corpus_is_said_once_by_the_pipeline(synthetic_dir):
-    from bcser_utils import config, pipeline
+    from bcser_utils import config
+    from bcser_utils.learn import pipeline
 
-    with pytest.warns(data.PartialCorpusWarning, match=r"no files for actor\(s\) 04, 05, 06"):
+    with pytest.warns(ravdess.PartialCorpusWarning, match=r"no files for actor\(s\) 04, 05, 06"):
         pipeline.find_catalog(config.get_config("quick"), synthetic_dir, progress=False)
 
 
@@ -325,14 +327,14 @@ def test_a_file_in_another_actors_folder_is_catalogued_by_its_name_with_a_warnin
         synthetic_dir, tmp_path):
     import shutil
 
-    from bcser_utils import data
+    from bcser_utils.audio import ravdess
 
     corpus = tmp_path / "corpus"
     shutil.copytree(synthetic_dir, corpus)
     stray = next((corpus / "Actor_01").glob("*.wav"))
     moved = corpus / "Actor_02" / stray.name
     stray.rename(moved)
-    with pytest.warns(data.MisplacedFileWarning, match=rf"{moved}: its name says actor 01, "
+    with pytest.warns(ravdess.MisplacedFileWarning, match=rf"{moved}: its name says actor 01, "
                                                        r"its folder Actor_02"):
-        catalog = data.catalog(corpus)
+        catalog = ravdess.catalog(corpus)
     assert catalog.loc[catalog.name == stray.stem, "actor"].item() == 1
