@@ -26,7 +26,23 @@ SIGNALS = ("ac", "bc")  # air-conducted as recorded, or the synthetic bone-condu
 
 
 def check_signal(signal: str) -> str:
-    """``signal`` if it is one we know; ValueError naming it otherwise (never a silent AC)."""
+    """``signal`` if it is one we know; never a silent fallback to AC.
+
+    Parameters
+    ----------
+    signal : str
+        "ac" or "bc".
+
+    Returns
+    -------
+    str
+        ``signal``.
+
+    Raises
+    ------
+    ValueError
+        Naming an unknown signal.
+    """
     if signal not in SIGNALS:
         raise ValueError(f"signal {signal!r}: expected one of {', '.join(SIGNALS)}")
     return signal
@@ -34,34 +50,137 @@ def check_signal(signal: str) -> str:
 
 def read(path, cfg: config.Config | None = None,
          centre_s: float | None = None) -> tuple[np.ndarray, int]:
-    """A recording decoded as training decodes it: mono, at ``cfg.augment.sample_rate`` (48 kHz,
-    where the BC filter is defined and the augmentations run); ``centre_s``: only the centre of
-    a longer file (``audio_input.load_audio``)."""
+    """A recording decoded as training decodes it: mono, at ``cfg.augment.sample_rate``.
+
+    48 kHz is the rate where the BC filter is defined and the augmentations run.
+    Notebook: 04_features.
+
+    Parameters
+    ----------
+    path : str or Path
+        An audio file (WAV, FLAC …).
+    cfg : config.Config, optional
+        Default: ``config.get_config()``.
+    centre_s : float, optional
+        Decode only the centre ``centre_s`` seconds of a longer file (``audio_input.load_audio``).
+
+    Returns
+    -------
+    audio : numpy.ndarray
+        1-D float32 samples.
+    rate : int
+        The sample rate in Hz (48,000).
+
+    Raises
+    ------
+    audio_input.AudioError
+        For a file that cannot be decoded or checked, naming the file and the cause.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import soundfile as sf
+    >>> from bcser_utils.audio import names, synthetic
+    >>> name = names.parse_name("03-01-05-02-01-02-12")
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     sf.write(f"{folder}/{name.filename()}", synthetic.synthesize(name), 16_000)
+    ...     audio, rate = read(f"{folder}/{name.filename()}")
+    >>> audio.dtype, rate, round(len(audio) / rate, 2)  # seconds
+    (dtype('float32'), 48000, 2.59)
+    >>> clip_tensor(audio, rate, "bc", config.get_config().bc, config.get_config().features).shape
+    (201, 64)
+    """
     cfg = cfg or config.get_config()
     return audio_input.load_audio(path, sample_rate=cfg.augment.sample_rate, cfg=cfg,
                                   centre_s=centre_s)
 
 
 def heard(audio: np.ndarray, rate: int, signal: str, bc_cfg: config.BCFilter) -> np.ndarray:
-    """The signal a model of ``signal`` hears: the BC filter (defined at its reference rate,
-    whatever ``rate`` is) for "bc", the audio itself for "ac"."""
+    """The signal a model of ``signal`` hears.
+
+    Parameters
+    ----------
+    audio : numpy.ndarray
+        1-D audio.
+    rate : int
+        Its sample rate in Hz.
+    signal : {"ac", "bc"}
+        "bc": the BC filter (defined at its reference rate, whatever ``rate`` is); "ac": the audio
+        itself.
+    bc_cfg : config.BCFilter
+        The filter's α, β and reference rate.
+
+    Returns
+    -------
+    numpy.ndarray
+        1-D audio at ``rate``.
+    """
     if check_signal(signal) == "bc":
         return bc.to_bc(audio, rate, bc_cfg.alpha, bc_cfg.beta, bc_cfg.reference_rate)
     return audio
 
 
 def dtype(kind: str) -> type:
-    """float16 halves the memory of frame-level features at no cost to the model; the eGeMAPS
-    functionals stay float32 (a coefficient of variation can exceed float16's 65,504)."""
+    """The dtype the cache stores features of ``kind`` in.
+
+    float16 halves the memory of frame-level features at no cost to the model; the eGeMAPS
+    functionals stay float32 (a coefficient of variation can exceed float16's 65,504).
+
+    Parameters
+    ----------
+    kind : str
+        A feature kind (``features.KINDS``).
+
+    Returns
+    -------
+    type
+        ``numpy.float32`` for "egemaps", ``numpy.float16`` otherwise.
+    """
     return np.float32 if kind == "egemaps" else np.float16
 
 
 def tensor(audio: np.ndarray, rate: int, f: config.Features) -> np.ndarray:
-    """One clip's (T, F) features, as the cache stores them (``dtype``)."""
+    """One clip's features, as the cache stores them.
+
+    Parameters
+    ----------
+    audio : numpy.ndarray
+        1-D audio.
+    rate : int
+        Its sample rate in Hz (resampled to ``f.sample_rate``).
+    f : config.Features
+        The kind and its settings.
+
+    Returns
+    -------
+    numpy.ndarray
+        (T, F) in ``dtype(f.kind)``: (201, 64) float16 for the default log-mel.
+    """
     return features.extract(audio, rate, f.kind, f).astype(dtype(f.kind))
 
 
 def clip_tensor(audio: np.ndarray, rate: int, signal: str, bc_cfg: config.BCFilter,
                 f: config.Features) -> np.ndarray:
-    """A recording as a model of ``signal`` takes it: ``tensor(heard(...))``."""
+    """A recording as a model of ``signal`` takes it: ``tensor(heard(...))``.
+
+    Notebooks: 04_features, 07_evaluation.
+
+    Parameters
+    ----------
+    audio : numpy.ndarray
+        1-D audio, as ``read`` returns it.
+    rate : int
+        Its sample rate in Hz.
+    signal : {"ac", "bc"}
+        Which signal the model was trained on.
+    bc_cfg : config.BCFilter
+        The BC filter's settings.
+    f : config.Features
+        The feature kind and its settings.
+
+    Returns
+    -------
+    numpy.ndarray
+        (T, F) features in the cache's dtype; see ``read``'s example.
+    """
     return tensor(heard(audio, rate, signal, bc_cfg), rate, f)

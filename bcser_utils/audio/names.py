@@ -27,7 +27,15 @@ _RANGES = {  # field → allowed codes (RAVDESS README)
 
 
 class BadNameError(ValueError):
-    """A file name that is not a valid RAVDESS name. The message names the file and the cause."""
+    """A file name that is not a valid RAVDESS name. The message names the file and the cause.
+
+    Parameters
+    ----------
+    name : str
+        The file name (or stem) that was refused.
+    cause : str
+        Why, in words (e.g. "neutral has no strong intensity (02)").
+    """
 
     def __init__(self, name: str, cause: str):
         super().__init__(f"{name}: {cause}")
@@ -36,7 +44,11 @@ class BadNameError(ValueError):
 
 @dataclass(frozen=True, order=True)
 class RavdessName:
-    """The seven fields of a RAVDESS file name. Notebook: 01_dataset_exploration."""
+    """The seven fields of a RAVDESS file name, as integer codes. Notebook: 01_dataset_exploration.
+
+    Construction checks every code against RAVDESS's ranges and raises ``BadNameError`` for one
+    outside them (or for a strong neutral).
+    """
 
     modality: int
     vocal_channel: int
@@ -57,6 +69,7 @@ class RavdessName:
 
     @property
     def stem_unchecked(self) -> str:
+        """The name without extension, built without checking the codes (for error messages)."""
         return "-".join(f"{getattr(self, f):02d}" for f in _RANGES)
 
     @property
@@ -66,28 +79,69 @@ class RavdessName:
 
     @property
     def emotion_name(self) -> str:
+        """The emotion's name, e.g. "angry" for code 05."""
         return _EMOTIONS[self.emotion - 1]
 
     @property
     def sex(self) -> str:
+        """The actor's sex as RAVDESS codes it: "male" for an odd number, "female" for even."""
         return "male" if self.actor % 2 else "female"
 
     @property
     def intensity_name(self) -> str:
+        """The intensity's name: "normal" (01) or "strong" (02)."""
         return "normal" if self.intensity == 1 else "strong"
 
     @property
     def folder(self) -> str:
+        """The actor's folder in the corpus, e.g. "Actor_12"."""
         return f"Actor_{self.actor:02d}"
 
     def filename(self, suffix: str = ".wav") -> str:
+        """The file name with ``suffix``.
+
+        Parameters
+        ----------
+        suffix : str
+            The extension, with its dot (".wav", ".flac").
+
+        Returns
+        -------
+        str
+            E.g. "03-01-05-02-01-02-12.wav".
+        """
         return self.stem + suffix
 
 
 def parse_name(path: str | Path) -> RavdessName:
-    """Decode a RAVDESS file name (a path, a file name or a stem); raise BadNameError if invalid.
+    """Decode a RAVDESS file name (a path, a file name or a stem).
 
     Notebook: 01_dataset_exploration.
+
+    Parameters
+    ----------
+    path : str or Path
+        Anything whose last part starts with the seven codes; folders and suffixes are ignored.
+
+    Returns
+    -------
+    RavdessName
+        The seven fields.
+
+    Raises
+    ------
+    BadNameError
+        If the name is not seven two-digit codes, or a code is out of range.
+
+    Examples
+    --------
+    >>> name = parse_name("data/Actor_12/03-01-05-02-01-02-12.wav")
+    >>> name.emotion_name, name.intensity_name, name.actor, name.sex
+    ('angry', 'strong', 12, 'female')
+    >>> parse_name("03-01-01-02-01-01-01.flac")
+    Traceback (most recent call last):
+    ...
+    bcser_utils.audio.names.BadNameError: 03-01-01-02-01-01-01: neutral has no strong intensity (02)
     """
     stem = Path(path).name.split(".")[0]
     match = _PATTERN.match(stem)
@@ -99,7 +153,31 @@ def parse_name(path: str | Path) -> RavdessName:
 
 def format_name(emotion: int | str, intensity: int, statement: int, repetition: int, actor: int,
                 modality: int = 3, vocal_channel: int = 1, suffix: str = ".wav") -> str:
-    """Encode the fields into a file name; ``emotion`` may be a code (1–8) or a name."""
+    """Encode the fields into a file name.
+
+    Parameters
+    ----------
+    emotion : int or str
+        A code (1–8) or a name ("angry").
+    intensity, statement, repetition : int
+        1 or 2 each.
+    actor : int
+        1–24.
+    modality, vocal_channel : int
+        3 (audio-only) and 1 (speech) by default, the corpus the course uses.
+    suffix : str
+        The extension, with its dot.
+
+    Returns
+    -------
+    str
+        E.g. ``format_name("angry", 2, 1, 2, 12)`` → "03-01-05-02-01-02-12.wav".
+
+    Raises
+    ------
+    BadNameError
+        If a code is out of range.
+    """
     if isinstance(emotion, str):
         emotion = _EMOTIONS.index(emotion) + 1
     return RavdessName(modality, vocal_channel, emotion, intensity, statement, repetition,
@@ -107,7 +185,20 @@ def format_name(emotion: int | str, intensity: int, statement: int, repetition: 
 
 
 def expected_names(actors=range(1, 25)) -> list[RavdessName]:
-    """The names of the audio-only speech corpus for ``actors``: 60 per actor, 1,440 for all 24."""
+    """The names of the audio-only speech corpus for ``actors``.
+
+    Parameters
+    ----------
+    actors : iterable of int
+        Actor numbers (1–24); all 24 by default.
+
+    Returns
+    -------
+    list of RavdessName
+        60 per actor (8 emotions × 2 intensities × 2 statements × 2 repetitions, less the 4
+        strong neutrals): 1,440 for all 24, in actor, emotion, intensity, statement,
+        repetition order.
+    """
     names = []
     for actor, emotion, intensity, statement, repetition in product(
             actors, range(1, 9), (1, 2), (1, 2), (1, 2)):

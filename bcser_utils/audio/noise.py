@@ -26,10 +26,31 @@ KINDS = ("white", "speech_shaped")
 
 def long_term_spectrum(recordings: Iterable[np.ndarray], rate: int,
                        n_fft: int = 2048) -> tuple[np.ndarray, np.ndarray]:
-    """The long-term average power spectrum of speech: (frequencies in Hz, power per bin).
+    """The long-term average power spectrum of speech.
 
     Welch's estimate of each recording, normalised to unit total power so that loud clips do not
     outweigh quiet ones, then averaged. Use recordings from the training side only.
+
+    Parameters
+    ----------
+    recordings : iterable of numpy.ndarray
+        1-D audio, all at ``rate``.
+    rate : int
+        Sample rate in Hz.
+    n_fft : int
+        Welch's segment length in samples.
+
+    Returns
+    -------
+    freqs : numpy.ndarray
+        The bin frequencies in Hz, 0 to rate / 2 (n_fft // 2 + 1 of them).
+    power : numpy.ndarray
+        The mean normalised power per bin (sums to 1).
+
+    Raises
+    ------
+    ValueError
+        If every recording is silent.
     """
     spectra = []
     for audio in recordings:
@@ -43,8 +64,31 @@ def long_term_spectrum(recordings: Iterable[np.ndarray], rate: int,
 
 def make_noise(kind: str, n: int, rate: int, rng: int | np.random.Generator = 0,
                spectrum: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
-    """``n`` samples of unit-power noise: "white", or "speech_shaped" with ``spectrum`` (the
-    output of ``long_term_spectrum``), imposed on white noise in the frequency domain."""
+    """``n`` samples of unit-power noise.
+
+    Parameters
+    ----------
+    kind : {"white", "speech_shaped"}
+        Speech-shaped noise is white noise given ``spectrum``'s shape in the frequency domain.
+    n : int
+        Number of samples.
+    rate : int
+        Sample rate in Hz (places ``spectrum``'s frequencies).
+    rng : int or numpy.random.Generator
+        A seed or a generator: every draw comes from it.
+    spectrum : (freqs, power), optional
+        ``long_term_spectrum``'s output; needed for "speech_shaped".
+
+    Returns
+    -------
+    numpy.ndarray
+        1-D float64, mean power exactly 1.
+
+    Raises
+    ------
+    ValueError
+        For an unknown kind, or speech-shaped noise without a spectrum.
+    """
     if kind not in KINDS:
         raise ValueError(f"noise kind {kind!r}: expected one of {', '.join(KINDS)}")
     if kind == "speech_shaped" and spectrum is None:
@@ -62,7 +106,39 @@ def make_noise(kind: str, n: int, rate: int, rng: int | np.random.Generator = 0,
 def add_noise(audio: np.ndarray, rate: int, snr_db: float, kind: str = "white",
               rng: int | np.random.Generator = 0,
               spectrum: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
-    """``audio`` plus noise of ``kind`` at exactly ``snr_db`` dB (whole-clip powers), float32."""
+    """``audio`` plus noise of ``kind`` at exactly ``snr_db`` dB (whole-clip mean powers).
+
+    Notebook: 08_beyond_the_paper.
+
+    Parameters
+    ----------
+    audio : numpy.ndarray
+        1-D mono audio, not silent.
+    rate : int
+        Sample rate in Hz.
+    snr_db : float
+        The signal-to-noise ratio in dB, 10·log10(P_audio / P_noise).
+    kind, rng, spectrum
+        As for ``make_noise``.
+
+    Returns
+    -------
+    numpy.ndarray
+        1-D float32, the length of ``audio``.
+
+    Raises
+    ------
+    ValueError
+        For audio that is not 1-D, is empty, silent or not finite.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> audio = np.sin(np.linspace(0, 2000, 16_000)).astype(np.float32)
+    >>> noisy = add_noise(audio, 16_000, snr_db=10, rng=0)
+    >>> round(measured_snr_db(audio, noisy), 3)
+    10.0
+    """
     audio = np.asarray(audio, dtype=np.float64)
     if audio.ndim != 1 or audio.size == 0:
         raise ValueError(f"expected 1-D mono audio with samples, got shape {audio.shape}")
@@ -74,7 +150,18 @@ def add_noise(audio: np.ndarray, rate: int, snr_db: float, kind: str = "white",
 
 
 def measured_snr_db(clean: np.ndarray, noisy: np.ndarray) -> float:
-    """The SNR of ``noisy`` relative to ``clean`` (whole-clip mean powers), in dB."""
+    """The SNR of ``noisy`` relative to ``clean`` (whole-clip mean powers), in dB.
+
+    Parameters
+    ----------
+    clean, noisy : numpy.ndarray
+        The same clip without and with noise, of the same length.
+
+    Returns
+    -------
+    float
+        10·log10(P_clean / P_(noisy − clean)).
+    """
     clean = np.asarray(clean, dtype=np.float64)
     noise = np.asarray(noisy, dtype=np.float64) - clean
     return float(10 * np.log10(np.mean(clean**2) / np.mean(noise**2)))

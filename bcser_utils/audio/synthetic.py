@@ -46,7 +46,24 @@ _EMOTIONS = list(PROSODY)
 
 
 def synthesize(name: RavdessName, seed: int = 0, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
-    """One synthetic utterance (float32, peak ≤ 0.5) for a RAVDESS name. Deterministic in seed."""
+    """One synthetic utterance for a RAVDESS name, deterministic in ``seed``.
+
+    Parameters
+    ----------
+    name : RavdessName
+        Decides the actor's voice (sex, pitch, vocal tract), the emotion's prosody (``PROSODY``),
+        the intensity and the sentence's vowels.
+    seed : int
+        The same seed and name give the same samples.
+    sample_rate : int
+        In Hz.
+
+    Returns
+    -------
+    numpy.ndarray
+        1-D float32 audio, peak ≤ 0.5, about 2–4 s long (a lead and a tail of 0.45–0.75 s of
+        near-silence around the syllables).
+    """
     rng = np.random.default_rng([seed, name.actor, name.emotion, name.intensity,
                                  name.statement, name.repetition])
     voice = np.random.default_rng([seed, name.actor])  # the actor's voice, the same in every file
@@ -100,6 +117,24 @@ def make_corpus(root: str | Path, actors=range(1, 25), seed: int = 0,
     """Write a synthetic corpus with RAVDESS's layout and names under ``root``; skip files present.
 
     Notebook: 01_dataset_exploration.
+
+    Parameters
+    ----------
+    root : str or Path
+        The folder; created if missing. ``SYNTHETIC_CORPUS.txt`` is written in it.
+    actors : iterable of int
+        Actor numbers (1–24): 60 files each.
+    seed : int
+        Passed to ``synthesize``.
+    sample_rate : int
+        In Hz; the files are 16-bit PCM WAV.
+    progress : bool
+        Show a progress bar.
+
+    Returns
+    -------
+    Path
+        ``root``.
     """
     from tqdm.auto import tqdm
 
@@ -123,11 +158,33 @@ def make_corpus(root: str | Path, actors=range(1, 25), seed: int = 0,
 
 
 def is_synthetic(root: str | Path) -> bool:
+    """Whether ``root`` is a synthetic corpus (it holds ``SYNTHETIC_CORPUS.txt``).
+
+    Parameters
+    ----------
+    root : str or Path
+        A corpus folder.
+
+    Returns
+    -------
+    bool
+    """
     return (Path(root) / MARKER).exists()
 
 
 def checksum(root: str | Path) -> int:
-    """A CRC of every file in a synthetic corpus, to show that generation is deterministic."""
+    """A CRC of every file in a synthetic corpus, to show that generation is deterministic.
+
+    Parameters
+    ----------
+    root : str or Path
+        The corpus folder.
+
+    Returns
+    -------
+    int
+        CRC-32 of the bytes of every ``*.wav`` below ``root``, in sorted path order.
+    """
     crc = 0
     for path in sorted(Path(root).rglob("*.wav")):
         crc = zlib.crc32(path.read_bytes(), crc)
