@@ -23,7 +23,7 @@ place is the architecture (``LAYERS``; a test checks that imports only go down).
 __version__ = "0.1.0"
 
 LAYERS = {
-    "": ["config", "provenance", "files", "messages"],
+    "": ["config", "messages", "provenance", "files"],
     "audio": ["names", "synthetic", "audio_input", "ravdess", "bc", "noise", "augment",
               "features", "normalize", "clip", "feature_cache"],
     "present": ["display", "gallery", "report", "study_report", "plots", "study_plots",

@@ -1,17 +1,78 @@
 """How the package speaks to its user: paths as they are printed.
 
+Every message prints a path through ``display_path`` (or, in an error, ``named``: the path as
+given): relative to the working folder (printed
+output carries no machine's layout), with its control characters escaped, so a file named
+``"x\\nerror: fake line"`` or holding an ESC sequence cannot forge a line or drive the terminal.
+
 Notebooks: every notebook prints paths through ``display_path``.
 """
 
 from __future__ import annotations
 
 import os
+import unicodedata
 from pathlib import Path
+
+# control characters, line and paragraph separators, invisible format characters (bidi
+# overrides among them), and the surrogates that stand for undecodable bytes (which cannot even
+# be printed: UnicodeEncodeError)
+_UNSAFE = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
+
+
+def escape(text: str) -> str:
+    """``text`` with every character that is not printable text escaped as Python writes it.
+
+    Parameters
+    ----------
+    text : str
+        Any text (a file name, a value given by the user).
+
+    Returns
+    -------
+    str
+        The same text on one line: a newline becomes ``\\n``, ESC ``\\x1b``, an undecodable byte
+        ``\\udcff``; printable characters, unicode letters included, are kept.
+    """
+    if text.isprintable():
+        return text
+    return "".join(repr(c)[1:-1] if c != " " and unicodedata.category(c) in _UNSAFE else c
+                   for c in text)
+
+
+def named(path: str | Path) -> str:
+    """``path`` as an error message names it: as given (a user finds the name typed), with
+    control characters escaped (``escape``).
+
+    Parameters
+    ----------
+    path : str or Path
+        Any path.
+
+    Returns
+    -------
+    str
+        One line of printable text.
+    """
+    return escape(os.fspath(path))
 
 
 def display_path(path: str | Path) -> str:
-    """``path`` relative to the working folder, so printed output carries no machine's layout."""
+    """``path`` as a message prints it: relative to the working folder, control characters
+    escaped (``escape``).
+
+    Parameters
+    ----------
+    path : str or Path
+        Any path.
+
+    Returns
+    -------
+    str
+        One line of printable text.
+    """
     try:
-        return os.path.relpath(path)
+        shown = os.path.relpath(path)
     except ValueError:  # another drive on Windows
-        return str(path)
+        shown = str(path)
+    return escape(shown)

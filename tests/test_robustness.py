@@ -4,7 +4,7 @@ cause, no traceback, and nothing lost or half-written (docs/design.md, Robustnes
 
     case                                        tests
     1  a full disk during the cache build      test_a_full_disk_stops_… (a 2 MB tmpfs, root only);
-                                               test_feature_cache: test_an_interrupted_build_remakes_…
+                                               test_feature_cache: test_an_interrupted_build_…
     2  two trains into one --out               test_two_trains_into_one_folder_never_mix_…
     3  a forged cache meta.json                test_feature_cache: test_a_damaged_cache_is_rebuilt_…
                                                ("forged signal", "forged path", "forged real", …);
@@ -659,3 +659,170 @@ def test_ctrl_c_during_the_cache_build_ends_at_once_and_the_rerun_resumes(presse
     assert again.returncode == 0, again.stderr
     labels = _labels(data_dir)
     assert len(labels) == 180 * 5 and not labels.str.startswith("version").any()
+
+
+# --- [guarded-io] 1, 2, 17, 21, 28: one way to write (bcser_utils/files.py) --------------------
+
+from bcser_utils import files, messages  # noqa: E402
+
+
+def test_a_failed_write_leaves_the_old_file_whole_and_names_the_final_path(tmp_path):
+    """Case 2 and 21: a full disk mid-write (a plain write names no file)."""
+    target = tmp_path / "bcser_default.pt"
+    target.write_bytes(b"the old model")
+
+    def fails(tmp):
+        tmp.write_bytes(b"half")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with pytest.raises(OSError, match="No space left") as caught:
+        files.write_atomically(target, fails)
+    assert caught.value.filename == str(target) and caught.value.errno == errno.ENOSPC
+    assert target.read_bytes() == b"the old model"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bcser_default.pt"]
+
+
+def test_an_unwritable_folder_names_the_final_file_not_its_temporary(tmp_path):
+    """Case 28: a read-only folder named the hidden temporary."""
+    target = tmp_path / "ro" / "out.json"
+
+    def denied(tmp):  # what open() raises in a read-only folder (root would not see it)
+        raise PermissionError(errno.EACCES, "Permission denied", str(tmp))
+
+    with pytest.raises(PermissionError) as caught:
+        files.write_atomically(target, denied)
+    assert caught.value.filename == str(target)
+
+
+def test_copy_is_atomic(tmp_path, monkeypatch):
+    """Case 2: shipping a model copies it; a copy that fails leaves the old file."""
+    source, target = tmp_path / "model.pt", tmp_path / "shipped.pt"
+    source.write_bytes(b"new" * 1000)
+    target.write_bytes(b"old")
+
+    def full_disk(src, dst):
+        Path(dst).write_bytes(b"ne")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(shutil, "copyfile", full_disk)
+    with pytest.raises(OSError, match="No space"):
+        files.copy(source, target)
+    assert target.read_bytes() == b"old" and len(list(tmp_path.iterdir())) == 2
+    monkeypatch.undo()
+    files.copy(source, target)
+    assert target.read_bytes() == source.read_bytes()
+
+
+def test_write_json_refuses_nan(tmp_path):
+    with pytest.raises(ValueError):
+        files.write_json(tmp_path / "m.json", {"accuracy": math.nan})
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("length", [200, 250, 255])
+def test_a_long_name_is_written_through_a_temporary_within_the_name_limit(length, tmp_path):
+    """Case 28: a 250-character output name failed on its temporary's longer name."""
+    target = tmp_path / ("x" * (length - 4) + ".wav")
+    assert len(files.temporary_name(target).name.encode()) <= 255
+    assert files.temporary_name(target).suffix == ".tmp" and ".wav." in \
+        files.temporary_name(target).name
+    files.write_bytes(target, b"data")
+    assert target.read_bytes() == b"data" and len(list(tmp_path.iterdir())) == 1
+
+
+def test_a_name_past_the_limit_is_one_error_naming_it(tmp_path):
+    target = tmp_path / ("y" * 300 + ".wav")
+    with pytest.raises(OSError, match="file name too long") as caught:
+        files.write_bytes(target, b"data")
+    assert caught.value.errno == errno.ENAMETOOLONG and list(tmp_path.iterdir()) == []
+
+
+_WRITER = """
+import signal, sys, time
+from pathlib import Path
+from bcser_utils import files
+if sys.argv[3] == "own":  # a handler installed before ours still runs, after our cleanup
+    signal.signal(signal.SIGTERM, lambda n, f: (Path(sys.argv[2]).write_text("mine"),
+                                                sys.exit(3)))
+def slow(tmp):
+    tmp.write_bytes(b"x" * 1000)
+    Path(sys.argv[2]).with_suffix(".ready").touch()
+    time.sleep(60)
+files.write_atomically(Path(sys.argv[1]), slow)
+"""
+
+
+@pytest.mark.parametrize("signum,handler", [(signal.SIGTERM, "none"), (signal.SIGHUP, "none"),
+                                            (signal.SIGINT, "none"), (signal.SIGTERM, "own")])
+def test_a_signal_mid_write_removes_the_temporary(signum, handler, tmp_path):
+    """Case 17: SIGTERM or SIGHUP of bc left its temporary for good (SIGINT cleaned up)."""
+    target, flag = tmp_path / "out" / "m30.wav", tmp_path / "flag"
+    child = subprocess.Popen([sys.executable, "-c", _WRITER, str(target), str(flag), handler],
+                             stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not flag.with_suffix(".ready").exists():
+        assert child.poll() is None and time.monotonic() < deadline, child.stderr.read()
+        time.sleep(0.02)
+    assert len(list(target.parent.iterdir())) == 1  # the temporary, being written
+    child.send_signal(signum)
+    child.wait(timeout=30)
+    assert list(target.parent.iterdir()) == []
+    if handler == "own":
+        assert child.returncode == 3 and flag.read_text() == "mine"
+    elif signum != signal.SIGINT:
+        assert child.returncode == -signum  # ended by the signal, as without our handler
+
+
+def test_a_folder_of_the_users_files_is_refused_and_left_alone(tmp_path):
+    """Case 1: train --out into a folder of the user's model.pt and predictions.csv."""
+    out = tmp_path / "u"
+    (out / "figures").mkdir(parents=True)
+    (out / "model.pt").write_text("mine")
+    (out / "predictions.csv").write_text("notes")
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    with pytest.raises(files.NotOurs, match=r"u: holds files bcser did not write") as caught:
+        with files.claim(out):
+            raise AssertionError("the block must not run")
+    assert "nothing was changed" in str(caught.value)
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_a_folder_is_ours_when_empty_marked_or_an_earlier_versions_run(tmp_path):
+    for folder in (tmp_path / "new", tmp_path / "empty"):
+        if folder.name == "empty":
+            folder.mkdir()
+        with files.claim(folder):
+            (folder / "model.pt").write_text("ours")
+        with files.claim(folder):  # marked at the first claim: ours from now on
+            pass
+        assert (folder / files.MARKER).is_file()
+    earlier = tmp_path / "earlier"
+    earlier.mkdir()
+    (earlier / "run.json").write_text('{"protocol": "P1"}')
+    (earlier / "model.pt").write_text("ours")
+    with files.claim(earlier):
+        pass
+    assert not (earlier / files.MARKER).exists()  # adopted, nothing written
+    (tmp_path / "mixed").mkdir()
+    (tmp_path / "mixed" / "run.json").write_text('{"protocol": "P1"}')
+    (tmp_path / "mixed" / "thesis.tex").write_text("mine")
+    with pytest.raises(files.NotOurs, match=r"thesis\.tex"):
+        with files.claim(tmp_path / "mixed"):
+            pass
+    assert not (tmp_path / "mixed" / files.MARKER).exists()
+    (tmp_path / "a file").write_text("x")
+    with pytest.raises(files.NotOurs, match="not a folder"):
+        with files.claim(tmp_path / "a file"):
+            pass
+
+
+# --- [guarded-io] 30: a file name cannot forge an output line (bcser_utils/messages.py) ---------
+
+@pytest.mark.parametrize("name", ["x\nerror: fake line.wav", "\x1b[2J\x1b[31mred.wav",
+                                  "a\rb.wav", "bidi\u202eevaw.wav", "bad\udcffbyte.wav"])
+def test_a_path_is_printed_on_one_line_with_its_control_characters_escaped(name):
+    for shown in (messages.display_path(name), messages.named(name)):
+        assert shown.isprintable() and "\n" not in shown and "\x1b" not in shown
+        shown.encode("utf-8")  # printable: no lone surrogate
+    assert messages.named("x\nerror: fake line.wav") == "x\\nerror: fake line.wav"
+    assert messages.named("été 音.wav") == "été 音.wav"  # unicode letters stay as they are
