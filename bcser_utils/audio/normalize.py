@@ -40,8 +40,20 @@ _EPS = np.float32(1e-5)  # added to every standard deviation, as features.Standa
 
 
 def floor_db(x: np.ndarray, top_db: float | None) -> np.ndarray:
-    """Natural-log power features (…, T, F) floored ``top_db`` decibels below each clip's
-    maximum (over its time and bands); unchanged if ``top_db`` is None."""
+    """Natural-log power features floored ``top_db`` decibels below each clip's maximum.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        (…, T, F) ln-power features; the maximum is taken over each clip's T and F.
+    top_db : float or None
+        The floor, in dB below the maximum; None leaves ``x`` unchanged.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32, the shape of ``x`` (``x`` itself when ``top_db`` is None).
+    """
     if top_db is None:
         return x
     x = np.asarray(x, dtype=np.float32)
@@ -50,9 +62,23 @@ def floor_db(x: np.ndarray, top_db: float | None) -> np.ndarray:
 
 
 def standardize_groups(x: np.ndarray, groups) -> np.ndarray:
-    """Each group's rows (e.g. a speaker's clips) standardised with that group's own mean and
-    standard deviation per feature (the last axis; a sequence's frames all count). Labels are
-    never used. ``x``: (N, F) or (N, T, F); ``groups``: N group ids."""
+    """Each group's rows (e.g. a speaker's clips) standardised with that group's own statistics.
+
+    One mean and standard deviation per feature (the last axis; a sequence's frames all count).
+    Labels are never used.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        (N, F) or (N, T, F).
+    groups : array-like
+        N group ids.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32, the shape of ``x``.
+    """
     x = np.asarray(x, dtype=np.float32)
     groups = np.asarray(groups)
     out = np.empty_like(x)
@@ -63,7 +89,18 @@ def standardize_groups(x: np.ndarray, groups) -> np.ndarray:
 
 
 def standardize_utterances(x: np.ndarray) -> np.ndarray:
-    """Each clip (T, F) standardised over its own frames, band by band: (N, T, F) or (T, F)."""
+    """Each clip standardised over its own frames, band by band.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        (N, T, F) clips or one clip (T, F).
+
+    Returns
+    -------
+    numpy.ndarray
+        float32, the shape of ``x``.
+    """
     x = np.asarray(x, dtype=np.float32)
     mean = x.mean(axis=-2, keepdims=True)
     std = x.std(axis=-2, keepdims=True) + _EPS
@@ -77,6 +114,37 @@ class Normalizer:
     ``fit`` learns the global statistics from training clips; ``add_speaker`` learns one
     speaker's from that speaker's clips (mode "speaker"); ``transform(x, speakers)`` applies
     them. Saved in a checkpoint with ``to_dict`` and loaded with ``from_dict``.
+    Notebook: 09_towards_unseen_speakers.
+
+    Parameters
+    ----------
+    mode : {"global", "speaker", "utterance", "scalar"}
+        Which statistics standardise a clip (the module's docstring).
+    top_db : float or None
+        ``floor_db``'s floor, applied before the statistics are learnt or used.
+    standardizer : features.Standardizer
+        The global statistics (set by ``fit``).
+    speakers : dict of int to features.Standardizer
+        Each speaker's statistics (set by ``add_speaker``).
+
+    Raises
+    ------
+    ValueError
+        For an unknown mode.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> train = np.random.default_rng(0).normal(-10.0, 4.0, (8, 201, 64))  # 8 clips (N, T, F)
+    >>> norm = Normalizer("global").fit(train)
+    >>> x = norm.transform(train[:2])
+    >>> x.shape, x.dtype, round(float(x.std()), 2)
+    ((2, 201, 64), dtype('float32'), 1.0)
+    >>> np.array_equal(Normalizer.from_dict(norm.to_dict()).transform(train[:2]), x)
+    True
+    >>> by_speaker = Normalizer("speaker").add_speaker(7, train[:4])
+    >>> by_speaker.transform(train[:4], speakers=[7, 7, 7, 7]).shape
+    (4, 201, 64)
     """
 
     mode: str = "global"
@@ -93,7 +161,19 @@ class Normalizer:
             yield floor_db(np.asarray(batch, dtype=np.float32), self.top_db)
 
     def fit(self, batches) -> Normalizer:
-        """Global statistics from training clips: an array (N, T, F) or batches of them."""
+        """Learn the global statistics from training clips.
+
+        Parameters
+        ----------
+        batches : numpy.ndarray or iterable of numpy.ndarray
+            Clips (N, T, F), or batches of them.
+
+        Returns
+        -------
+        Normalizer
+            ``self``. In mode "scalar" every band gets the bands' pooled mean and standard
+            deviation.
+        """
         if isinstance(batches, np.ndarray):
             batches = [batches]
         self.standardizer = Standardizer().fit(self._floored(batches))
@@ -106,15 +186,47 @@ class Normalizer:
         return self
 
     def add_speaker(self, speaker: int, batches) -> Normalizer:
-        """One speaker's statistics, from that speaker's clips (unlabelled)."""
+        """Learn one speaker's statistics from that speaker's clips (unlabelled).
+
+        Parameters
+        ----------
+        speaker : int
+            The speaker's id (an actor number).
+        batches : numpy.ndarray or iterable of numpy.ndarray
+            That speaker's clips (N, T, F), or batches of them.
+
+        Returns
+        -------
+        Normalizer
+            ``self``.
+        """
         if isinstance(batches, np.ndarray):
             batches = [batches]
         self.speakers[int(speaker)] = Standardizer().fit(self._floored(batches))
         return self
 
     def transform(self, x: np.ndarray, speakers=None) -> np.ndarray:
-        """Clips (N, T, F) or one clip (T, F) → float32, ready for the model. ``speakers``
-        (one id per clip) is needed in mode "speaker" only."""
+        """Floor and standardise clips, ready for the model.
+
+        Parameters
+        ----------
+        x : numpy.ndarray
+            Clips (N, T, F) or one clip (T, F).
+        speakers : array-like, optional
+            One speaker id per clip; needed in mode "speaker" only.
+
+        Returns
+        -------
+        numpy.ndarray
+            float32, the shape of ``x``.
+
+        Raises
+        ------
+        ValueError
+            In mode "speaker", without ``speakers``.
+        KeyError
+            In mode "speaker", for a speaker never given to ``add_speaker``.
+        """
         x = floor_db(np.asarray(x, dtype=np.float32), self.top_db)
         if self.mode in ("global", "scalar"):
             return self.standardizer.transform(x)
@@ -135,21 +247,48 @@ class Normalizer:
         return out
 
     def single_clip(self) -> Normalizer:
-        """What one clip of an unknown speaker gets: this normalisation, except that a
-        speaker-normalised model falls back to the training side's statistics (mode "global").
-        Measured on the early-stopping actors of notebook 09's study, that fallback kept 43.8%
-        of the speaker-normalised model's clips right, the clip's own statistics 27.1%: one
-        clip's mean per band is mostly the clip's emotion, not its speaker."""
+        """What one clip of an unknown speaker gets.
+
+        This normalisation, except that a speaker-normalised model falls back to the training
+        side's statistics (mode "global"). Measured on the early-stopping actors of notebook 09's
+        study, that fallback kept 43.8% of the speaker-normalised model's clips right, the clip's
+        own statistics 27.1%: one clip's mean per band is mostly the clip's emotion,
+        not its speaker.
+
+        Returns
+        -------
+        Normalizer
+            ``self``, or a new "global" one for mode "speaker".
+        """
         if self.mode != "speaker":
             return self
         return Normalizer("global", self.top_db, self.standardizer)
 
     def to_dict(self) -> dict:
-        """The fitted state (numbers and lists only). Speaker statistics are not kept: a
-        speaker-normalised model meets new speakers, whose statistics come from their clips."""
+        """The fitted state, for a checkpoint.
+
+        Speaker statistics are not kept: a speaker-normalised model meets new speakers, whose
+        statistics come from their clips.
+
+        Returns
+        -------
+        dict
+            "mode", "top_db", "mean" and "std" (numbers and lists only).
+        """
         return {"mode": self.mode, "top_db": self.top_db, **self.standardizer.to_dict()}
 
     @classmethod
     def from_dict(cls, state: dict) -> Normalizer:
+        """A Normalizer from ``to_dict``'s output (without a mode: "global", as older checkpoints).
+
+        Parameters
+        ----------
+        state : dict
+            ``to_dict``'s output.
+
+        Returns
+        -------
+        Normalizer
+        """
         return cls(state.get("mode", "global"), state.get("top_db"),
                    Standardizer.from_dict(state))
