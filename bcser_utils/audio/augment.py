@@ -20,20 +20,7 @@ tests/test_augment.py and requirements.txt caps audiomentations at the minor ver
 
 Notebook 03's tools for showing and measuring these transforms (the Table II summary, the
 explorer's knobs, what one draw did, the VTLP envelope, a log-mel probe) are in
-``bcser_utils.present.gallery``.
-
-    >>> import numpy as np
-    >>> t = np.arange(16_000) / 16_000
-    >>> audio = (0.5 * np.sin(2 * np.pi * 220 * t)).astype(np.float32)  # 1 s of 220 Hz
-    >>> y = apply("pitch_shift", audio, 16_000, rng=0)  # +2 semitones, same length
-    >>> y.dtype, y.shape
-    (dtype('float32'), (16000,))
-    >>> np.array_equal(y, apply("pitch_shift", audio, 16_000, rng=0))  # same seed, same audio
-    True
-    >>> [label for label, _ in versions(audio, 16_000, n=4, seed=0)]
-    ['original', 'time_stretch', 'speed_perturbation', 'time_shift']
-    >>> len(versions(audio, 16_000, seed=0))  # the paper's 15 versions of one recording
-    15
+``bcser_utils.present.gallery``. ``apply`` and ``versions`` show examples.
 """
 
 from __future__ import annotations
@@ -294,9 +281,24 @@ def vtlp_warp(freqs, alpha: float, sample_rate: int, boundary_hz: float | None =
     ``w(f) = alpha * f`` for ``f <= b = boundary * min(alpha, 1) / alpha``; above b, the straight
     line from ``(b, alpha * b)`` to ``(nyquist, nyquist)``, so the warp maps [0, nyquist] onto
     itself. A spectral feature at frequency f moves to w(f): alpha > 1 moves formants UP, as a
-    shorter vocal tract does. ``boundary_hz`` (default: the config's ``vtlp_boundary_hz``) is
-    capped at 0.9 * nyquist for low sample rates.
-    Notebook: 03_augmentation_gallery (plots this warp).
+    shorter vocal tract does. Notebook: 03_augmentation_gallery (plots this warp).
+
+    Parameters
+    ----------
+    freqs : array-like
+        Frequencies in Hz, 0 to sample_rate / 2.
+    alpha : float
+        The warp factor (1.1 in Table II).
+    sample_rate : int
+        In Hz.
+    boundary_hz : float, optional
+        Where the linear warp hands over; default the config's ``vtlp_boundary_hz`` (4.8 kHz),
+        capped at 0.9 × nyquist for low sample rates.
+
+    Returns
+    -------
+    numpy.ndarray
+        w(freqs), in Hz.
     """
     nyquist = sample_rate / 2
     if boundary_hz is None:
@@ -388,12 +390,49 @@ def _check(audio) -> np.ndarray:
 def apply(name: str, audio: np.ndarray, sample_rate: int,
           rng: int | np.random.Generator = 0, params: Augment | None = None,
           p: float | None = None) -> np.ndarray:
-    """Apply the Table II transform ``name`` with probability ``p`` (default ``params.p``).
+    """Apply the Table II transform ``name`` with probability ``p``.
 
-    ``rng`` is a seed or a ``numpy.random.Generator``; it decides whether to apply (one draw,
-    always made) and every random parameter. ``params`` defaults to ``get_config().augment``.
-    Returns float32 1-D audio; a copy of the input when the transform is not applied.
     Notebook: 03_augmentation_gallery.
+
+    Parameters
+    ----------
+    name : str
+        A key of ``TRANSFORMS`` ("time_stretch", "pitch_shift", …).
+    audio : numpy.ndarray
+        1-D finite mono audio.
+    sample_rate : int
+        In Hz.
+    rng : int or numpy.random.Generator
+        A seed or a generator; it decides whether to apply (one draw, always made) and every
+        random parameter.
+    params : config.Augment, optional
+        The transforms' parameters; default ``get_config().augment``.
+    p : float, optional
+        The probability of applying; default ``params.p``.
+
+    Returns
+    -------
+    numpy.ndarray
+        1-D float32 audio; a copy of the input when the transform is not applied. The input's
+        length, except after time_stretch and speed_perturbation.
+
+    Raises
+    ------
+    KeyError
+        For an unknown transform.
+    ValueError
+        For audio that is not 1-D, empty, or not finite.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> t = np.arange(16_000) / 16_000
+    >>> audio = (0.5 * np.sin(2 * np.pi * 220 * t)).astype(np.float32)  # 1 s of 220 Hz
+    >>> y = apply("pitch_shift", audio, 16_000, rng=0)  # +2 semitones, same length
+    >>> y.dtype, y.shape
+    (dtype('float32'), (16000,))
+    >>> np.array_equal(y, apply("pitch_shift", audio, 16_000, rng=0))  # same seed, same audio
+    True
     """
     if name not in TRANSFORMS:
         raise KeyError(f"unknown augmentation {name!r}; expected one of {', '.join(TRANSFORMS)}")
@@ -414,6 +453,24 @@ def apply_chain(names: Sequence[str], audio: np.ndarray, sample_rate: int,
     """Apply the transforms ``names`` one after another, each for certain (p = 1).
 
     Notebook: 03_augmentation_gallery.
+
+    Parameters
+    ----------
+    names : sequence of str
+        Keys of ``TRANSFORMS``, in the order to apply them.
+    audio : numpy.ndarray
+        1-D finite mono audio.
+    sample_rate : int
+        In Hz.
+    rng : int or numpy.random.Generator
+        A seed or a generator, shared by the whole chain.
+    params : config.Augment, optional
+        Default ``get_config().augment``.
+
+    Returns
+    -------
+    numpy.ndarray
+        1-D float32 audio.
     """
     rng = np.random.default_rng(rng)
     for name in names:
@@ -426,17 +483,45 @@ def versions(audio: np.ndarray, sample_rate: int, n: int | None = None, seed: in
     """The paper's versions of ONE recording, as (label, audio) pairs.
 
     Our reading of the paper: Table III's 4,320 validation clips are 20% of 21,600 = 1,440 x 15,
-    so each recording has ``params.n_versions`` = 15 versions (``params`` defaults to the
-    paper's ``config.Augment()``, whatever the mode): the original, the 12 single
+    so each recording has ``params.n_versions`` = 15 versions: the original, the 12 single
     Table II transforms (registry order), and 2 random chains of ``params.chain_length``
-    distinct transforms in random order. ``n`` < 15 keeps the first n; ``n`` > 15 adds more random
-    chains. Labels: "original", "time_stretch", ..., "chain:pitch_shift+echo+volume".
+    distinct transforms in random order.
 
     Every transform is applied for certain (p = 1; the paper's "random probability" is which
     transforms a version gets). Version i draws from its own child of ``SeedSequence(seed)``, so
     ``versions(n=5)`` is the first 5 of ``versions(n=15)``. Working on one recording at a time
     lets a train/validation split come before augmentation (protocol P2).
     Notebook: 03_augmentation_gallery.
+
+    Parameters
+    ----------
+    audio : numpy.ndarray
+        1-D finite mono audio.
+    sample_rate : int
+        In Hz.
+    n : int, optional
+        How many versions: default ``params.n_versions`` (15); fewer keeps the first n, more
+        adds random chains.
+    seed : int
+        The recording's seed (``recording_seed``).
+    params : config.Augment, optional
+        Default: the paper's ``config.Augment()``, whatever the mode.
+
+    Returns
+    -------
+    list of (str, numpy.ndarray)
+        Labels "original", "time_stretch", …, "chain:pitch_shift+echo+volume", each with 1-D
+        float32 audio.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> t = np.arange(16_000) / 16_000
+    >>> audio = (0.5 * np.sin(2 * np.pi * 220 * t)).astype(np.float32)
+    >>> [label for label, _ in versions(audio, 16_000, n=4, seed=0)]
+    ['original', 'time_stretch', 'speed_perturbation', 'time_shift']
+    >>> [len(a) for _, a in versions(audio, 16_000, n=4, seed=0)]  # stretch and speed shorten
+    [16000, 13333, 14545, 16000]
     """
     # the paper's augmentation unless told: quick mode's cache asks for fewer versions itself
     params = Augment() if params is None else params
@@ -468,8 +553,19 @@ def recording_seed(seed: int, name: str | Path) -> int:
     ``versions(audio, sr, seed=s)`` with one ``s`` for every recording would give every recording
     the SAME draws (the same shift, gain, mask and chains). Seeding each by its name keeps the
     draws independent across recordings, reproducible, and independent of the file's suffix,
-    folder or processing order. ``name`` is a catalog name or a path (its stem is used); the
-    value equals ``zlib.crc32(stem, seed)``, so it matches bcser_utils.audio.feature_cache's seeds.
+    folder or processing order. It matches bcser_utils.audio.feature_cache's seeds.
     Notebook: 03_augmentation_gallery.
+
+    Parameters
+    ----------
+    seed : int
+        The run's seed.
+    name : str or Path
+        A catalog name or a path; its stem is used.
+
+    Returns
+    -------
+    int
+        ``zlib.crc32(stem, seed)``, 0 to 2³² − 1.
     """
     return zlib.crc32(Path(str(name)).stem.encode(), int(seed) & 0xFFFFFFFF)
