@@ -22,7 +22,7 @@ RAVDESS_PAPER = "Livingstone & Russo (2018), PLoS ONE 13(5): e0196391"
 MODE_ENV = "BCSER_MODE"  # "quick" (default) or "full"
 DATA_DIR_ENV = "BCSER_DATA_DIR"  # where downloads and caches go
 RAVDESS_DIR_ENV = "BCSER_RAVDESS_DIR"  # an existing RAVDESS copy to use instead of downloading
-OFFLINE_ENV = "BCSER_OFFLINE"  # "1": never try to download (tests and CI set it)
+OFFLINE_ENV = "BCSER_OFFLINE"  # 1/true/yes/on: never try to download (tests and CI set it)
 FIGURES_DIR_ENV = "BCSER_FIGURES_DIR"
 
 REPO_SLUG = "bcser/bcser"  # GitHub owner/name used by the Colab and Binder badges
@@ -262,10 +262,45 @@ class Config:
 
 
 def mode_from_env(default: str = "quick") -> str:
+    """The mode ``$BCSER_MODE`` names.
+
+    Parameters
+    ----------
+    default : str
+        The mode when the variable is unset.
+
+    Returns
+    -------
+    str
+        "quick" or "full"; any other value raises ``ValueError`` naming the variable.
+    """
     mode = os.environ.get(MODE_ENV, default).strip().lower()
     if mode not in ("quick", "full"):
         raise ValueError(f"{MODE_ENV}={mode!r}: expected 'quick' or 'full'")
     return mode
+
+
+TRUE_WORDS = ("1", "true", "yes", "on")
+FALSE_WORDS = ("0", "false", "no", "off", "")
+
+
+def offline() -> bool:
+    """Whether ``$BCSER_OFFLINE`` says never to download.
+
+    Returns
+    -------
+    bool
+        True for 1/true/yes/on, False for 0/false/no/off or unset (case and surrounding spaces
+        ignored); any other value raises ``ValueError`` naming the variable, as an odd
+        ``$BCSER_MODE`` does.
+    """
+    value = os.environ.get(OFFLINE_ENV, "0")
+    word = value.strip().lower()
+    if word not in TRUE_WORDS + FALSE_WORDS:
+        raise ValueError(f"{OFFLINE_ENV}={value!r}: expected one of "
+                         f"{'/'.join(TRUE_WORDS)} (never download) or "
+                         f"{'/'.join(w for w in FALSE_WORDS if w)}")
+    return word in TRUE_WORDS
 
 
 def check_environment() -> None:
@@ -273,15 +308,167 @@ def check_environment() -> None:
     names the variable, its value and why it cannot work (the command line says it in one line;
     some modules read the mode as they are imported)."""
     mode_from_env()
+    offline()
     folder = os.environ.get(DATA_DIR_ENV)
     if folder and Path(folder).expanduser().exists() and not Path(folder).expanduser().is_dir():
         raise ValueError(f"{DATA_DIR_ENV}={folder}: not a folder (downloads and caches go in it)")
 
 
+class SettingError(ValueError):
+    """A setting out of its bounds or of the wrong kind; the message names the setting, its
+    value and the bound (and the file it came from, when it came from one)."""
+
+
+# "section.name" → (lowest, highest) allowed: ours, not the paper's, except where said. A value
+# beyond them makes a run that cannot finish (100,000 versions: tens of GB), divides by zero or
+# overflows. Integer settings must be integers; every number must be finite.
+BOUNDS = {
+    "audio.min_duration_s": (0.01, 60.0), "audio.min_sample_rate": (1_000, 384_000),
+    "audio.max_channels": (1, 2), "audio.silence_peak": (0.0, 1.0),
+    "audio.cancelled_mix_db": (1.0, 200.0), "audio.predict_read_s": (1.0, 3_600.0),
+    "bc.alpha": (-0.999, 0.999),  # |α| < 1: a stable filter
+    "bc.beta": (1e-6, 100.0), "bc.reference_rate": (8_000, 384_000),
+    "augment.p": (0.0, 1.0), "augment.time_stretch_rate": (0.1, 10.0),
+    "augment.speed_factor": (0.1, 10.0), "augment.shift_fraction": (0.0, 1.0),
+    "augment.time_mask_fraction": (0.0, 1.0), "augment.pitch_semitones": (-24.0, 24.0),
+    "augment.gain_range": (0.0, 100.0), "augment.noise_std": (0.0, 1.0),
+    "augment.clip_level": (1e-6, 1.0), "augment.echo_delay_s": (0.0, 10.0),
+    "augment.echo_decay": (0.0, 1.0), "augment.compressor_threshold_db": (-120.0, 0.0),
+    "augment.compressor_ratio": (1.0, 1_000.0), "augment.compressor_attack_ms": (0.0, 10_000.0),
+    "augment.compressor_release_ms": (0.0, 10_000.0), "augment.vtlp_alpha": (0.5, 2.0),
+    "augment.vtlp_boundary_hz": (1.0, 24_000.0), "augment.sample_rate": (8_000, 192_000),
+    "augment.n_versions": (1, 15),  # the paper's 15 versions: augment.versions makes no more
+    "augment.chain_length": (1, 12),
+    "features.sample_rate": (8_000, 48_000), "features.n_mels": (1, 256),
+    "features.n_fft": (16, 16_384), "features.hop_length": (1, 16_384),
+    "features.n_mfcc": (1, 256), "features.max_duration_s": (0.1, 60.0),
+    "model.n_classes": (2, 64), "model.conv_channels": (1, 1_024), "model.d_model": (1, 4_096),
+    "model.n_heads": (1, 64), "model.n_layers": (0, 48), "model.dropout": (0.0, 0.99),
+    "training.val_fraction": (0.01, 0.99), "training.batch_size": (1, 65_536),
+    "training.learning_rate": (1e-9, 10.0), "training.label_smoothing": (0.0, 0.99),
+    "training.patience": (0, 10_000), "training.epoch_repeats": (1, 100),
+    "training.weight_decay": (0.0, 10.0), "training.mixup_alpha": (0.0, 100.0),
+    "training.max_epochs": (1, 10_000), "training.paper_stop_epoch": (1, 10_000),
+    "normalize.top_db": (1.0, 300.0), "normalize.min_speaker_clips": (1, 10_000),
+    "mode.seed": (0, 2**32 - 1), "mode.max_epochs": (1, 10_000), "mode.versions": (1, 15),
+    "mode.actors": (1, 24), "mode.epoch_repeats": (1, 100),
+}
+
+
+def check_setting(key: str, value, default=None):
+    """``value`` for the setting ``key`` ("section.name"), checked against ``BOUNDS``.
+
+    Parameters
+    ----------
+    key : str
+        "section.name", e.g. "augment.n_versions".
+    value : object
+        The value given (a tuple's items are each checked).
+    default : object
+        The setting's default: its kind (int, float, str, bool, tuple, None) is the one wanted.
+
+    Returns
+    -------
+    object
+        ``value``, unchanged.
+
+    Raises
+    ------
+    SettingError
+        Naming the setting, its value and the bound.
+    """
+    bound = BOUNDS.get(key)
+    items = value if isinstance(value, tuple) else (value,)
+    if value is None and (default is None or key.startswith("mode.")):  # None: "all", "off"
+        return value
+    if value is None:
+        raise SettingError(f"{key}=None: a value is needed")
+    if isinstance(default, str) and isinstance(value, str):
+        return value
+    if isinstance(default, bool) or isinstance(value, bool):
+        if isinstance(default, bool) is isinstance(value, bool):
+            return value
+        wanted = "true or false" if isinstance(default, bool) else "a number"
+        raise SettingError(f"{key}={value!r}: expected {wanted}")
+    if isinstance(default, str):
+        raise SettingError(f"{key}={value!r}: expected text")
+    if isinstance(default, tuple) and not isinstance(value, tuple):
+        raise SettingError(f"{key}={value!r}: expected a list")
+    for item in items:
+        if isinstance(default, tuple) and isinstance(item, (tuple, str)):  # names, rows
+            continue
+        if not isinstance(item, (int, float)) or isinstance(item, bool) or item != item or \
+                item in (float("inf"), float("-inf")):
+            raise SettingError(f"{key}={value!r}: expected a finite number")
+        wants_int = isinstance(default, int) or (
+            isinstance(default, tuple) and default and isinstance(default[0], int))
+        if wants_int and not isinstance(item, int):
+            raise SettingError(f"{key}={value!r}: expected a whole number")
+        if bound and not bound[0] <= item <= bound[1]:
+            name = key.partition(".")[2]
+            low, high = (f"{b:g}" if isinstance(b, float) else str(b) for b in bound)
+            raise SettingError(f"{key}={value!r}: out of bounds, expected "
+                               f"{low} ≤ {name} ≤ {high}")
+    return value
+
+
+def check(cfg: Config) -> Config:
+    """Every setting of ``cfg`` within its bounds, and the settings that depend on each other
+    consistent.
+
+    Parameters
+    ----------
+    cfg : Config
+        A configuration built from overrides or a run.json.
+
+    Returns
+    -------
+    Config
+        ``cfg``, unchanged.
+
+    Raises
+    ------
+    SettingError
+        Naming the setting, its value and the bound.
+    """
+    for section in dataclasses.fields(cfg):
+        part = getattr(cfg, section.name)
+        for f in dataclasses.fields(part):
+            default = f.default if f.default is not dataclasses.MISSING else None
+            check_setting(f"{section.name}.{f.name}", getattr(part, f.name), default)
+    features, model = cfg.features, cfg.model
+    if features.n_mels > features.n_fft // 2 + 1:
+        raise SettingError(f"features.n_mels={features.n_mels}: more mel bands than the "
+                           f"{features.n_fft // 2 + 1} frequencies of features.n_fft="
+                           f"{features.n_fft}")
+    if features.n_mfcc > features.n_mels:
+        raise SettingError(f"features.n_mfcc={features.n_mfcc}: more than features.n_mels="
+                           f"{features.n_mels}")
+    if model.d_model % model.n_heads:
+        raise SettingError(f"model.d_model={model.d_model}: not a multiple of model.n_heads="
+                           f"{model.n_heads}")
+    low, high = cfg.augment.gain_range
+    if not (len(cfg.augment.gain_range) == 2 and 0 < low <= high):
+        raise SettingError(f"augment.gain_range={cfg.augment.gain_range!r}: expected two "
+                           "gains, 0 < low ≤ high")
+    return cfg
+
+
 def get_config(mode: str | None = None, overrides: dict | None = None) -> Config:
     """The configuration for ``mode`` ("quick" or "full"; default: $BCSER_MODE, else quick).
 
-    ``overrides`` maps "section.name" to a new value, e.g. ``{"bc.alpha": 0.8}``.
+    Parameters
+    ----------
+    mode : str or None
+        "quick" or "full".
+    overrides : dict or None
+        "section.name" → a new value, e.g. ``{"bc.alpha": 0.8}``; each is checked against its
+        bounds (``BOUNDS``: ``SettingError``), an unknown key is a ``KeyError``.
+
+    Returns
+    -------
+    Config
+        The configuration.
     """
     mode = mode_from_env() if mode is None else mode.lower()
     if mode not in ("quick", "full"):
@@ -299,7 +486,7 @@ def get_config(mode: str | None = None, overrides: dict | None = None) -> Config
         }:
             raise KeyError(f"unknown config key {key!r}")
         cfg = dataclasses.replace(cfg, **{section: dataclasses.replace(part, **{name: value})})
-    return cfg
+    return check(cfg) if overrides else cfg
 
 
 def _set_by_mode(mode: Mode) -> dict:
@@ -308,18 +495,53 @@ def _set_by_mode(mode: Mode) -> dict:
         ({"training.epoch_repeats": mode.epoch_repeats} if mode.epoch_repeats != 1 else {})
 
 
-def from_dict(sections: dict, mode: str = "quick") -> Config:
-    """The configuration that ``asdict``-style ``sections`` (as a run.json records them, lists
-    for tuples) describe; a section not given keeps its defaults."""
+def from_dict(sections: dict, mode: str = "quick", source: str | None = None) -> Config:
+    """The configuration that ``asdict``-style ``sections`` describe (as a run.json records
+    them, lists for tuples); a section or setting not given keeps its default.
+
+    Parameters
+    ----------
+    sections : dict
+        Section name → {setting: value}.
+    mode : str
+        The mode whose defaults fill in what is not given.
+    source : str or None
+        The file the sections came from, named first in an error.
+
+    Returns
+    -------
+    Config
+        The configuration, every setting within its bounds (``check``).
+
+    Raises
+    ------
+    SettingError
+        An unknown section or setting, a section that is not a table, a value of the wrong kind
+        or out of its bounds; the message names the file, the setting, the value and the bound.
+    """
     def tuples(value):
         return tuple(tuples(v) for v in value) if isinstance(value, list) else value
 
+    where = f"{source}: " if source else ""
+    if not isinstance(sections, dict):
+        raise SettingError(f"{where}the settings are not a table ({type(sections).__name__})")
     cfg = get_config(mode)
-    for f in dataclasses.fields(cfg):
-        if f.name in sections:
-            values = {k: tuples(v) for k, v in sections[f.name].items()}
-            cfg = dataclasses.replace(cfg, **{f.name: type(getattr(cfg, f.name))(**values)})
-    return cfg
+    names = {f.name for f in dataclasses.fields(cfg)}
+    for section, values in sections.items():
+        if section not in names:
+            raise SettingError(f"{where}unknown settings section {section!r}")
+        if not isinstance(values, dict):
+            raise SettingError(f"{where}{section}: not a table ({type(values).__name__})")
+        part = getattr(cfg, section)
+        known = {f.name for f in dataclasses.fields(part)}
+        if unknown := sorted(map(str, set(values) - known)):
+            raise SettingError(f"{where}unknown {section} setting(s) {', '.join(unknown)}")
+        cfg = dataclasses.replace(cfg, **{section: dataclasses.replace(
+            part, **{k: tuples(v) for k, v in values.items()})})
+    try:
+        return check(cfg)
+    except SettingError as err:
+        raise SettingError(f"{where}{err}") from None
 
 
 def constants_table(cfg: Config | None = None):

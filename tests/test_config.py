@@ -1,4 +1,7 @@
 import dataclasses
+import json
+import math
+import re
 
 import pytest
 
@@ -69,3 +72,74 @@ def test_a_config_written_as_json_comes_back_equal():
                                       for f in dataclasses.fields(cfg)}))
     assert config.from_dict(sections, "full") == cfg
     assert config.from_dict({}, "quick") == config.get_config("quick")
+
+
+# --- [guarded-io] 11, 15, 23: the environment and every setting's bounds -----------------------
+
+@pytest.mark.parametrize("value,expected", [("1", True), ("true", True), ("YES", True),
+                                            (" on ", True), (" 1", True), ("0", False),
+                                            ("false", False), ("No", False), ("off", False),
+                                            ("", False)])
+def test_bcser_offline_takes_the_usual_true_and_false_spellings(value, expected, monkeypatch):
+    """Case 11: BCSER_OFFLINE=true (also yes, on, " 1") still downloaded."""
+    monkeypatch.setenv(config.OFFLINE_ENV, value)
+    assert config.offline() is expected
+    config.check_environment()
+
+
+@pytest.mark.parametrize("value", ["2", "maybe", "tru", "1 0", "ja"])
+def test_an_odd_bcser_offline_is_refused_as_an_odd_bcser_mode_is(value, monkeypatch):
+    monkeypatch.setenv(config.OFFLINE_ENV, value)
+    with pytest.raises(ValueError, match=rf"^BCSER_OFFLINE={value!r}: expected one of 1/true"):
+        config.check_environment()
+    monkeypatch.delenv(config.OFFLINE_ENV)
+    assert config.offline() is False  # unset: downloads allowed
+
+
+BAD_SETTINGS = {  # case 15 and 23, and the neighbours of each bound
+    "augment.n_versions": [100_000, 16, 0, -1, 2.5, True],
+    "features.n_fft": [0, -512, 1e9],
+    "features.max_duration_s": [1e5, 0, math.nan, math.inf],
+    "features.n_mels": [0, 100_000, "64"],
+    "mode.seed": [-1, 2**32],
+    "training.max_epochs": [0, 10**9],
+    "training.batch_size": [0],
+    "bc.alpha": [1.0, -1.5, math.nan],
+    "normalize.top_db": [-3.0],
+}
+
+
+@pytest.mark.parametrize("key,value", [(k, v) for k, vs in BAD_SETTINGS.items() for v in vs])
+def test_a_setting_beyond_its_bounds_is_refused_naming_it_its_value_and_the_bound(key, value):
+    with pytest.raises(config.SettingError, match=rf"^{re.escape(key)}={re.escape(repr(value))}: "):
+        config.get_config("quick", {key: value})
+    section, _, name = key.partition(".")
+    with pytest.raises(config.SettingError, match=rf"^runs/x/run\.json: {re.escape(key)}="):
+        config.from_dict({section: {name: value}}, "quick", source="runs/x/run.json")
+
+
+def test_the_bounds_say_what_they_are_and_keep_every_shipped_setting():
+    with pytest.raises(config.SettingError, match="expected 1 ≤ n_versions ≤ 15"):
+        config.get_config("quick", {"augment.n_versions": 100_000})
+    for mode in ("quick", "full"):
+        config.check(config.get_config(mode))
+    assert config.get_config("quick", {"augment.n_versions": 15}).augment.n_versions == 15
+    for path in sorted(config.MODELS_DIR.glob("*.json")):  # the shipped runs' settings
+        recorded = json.loads(path.read_text())
+        if isinstance(recorded, dict) and isinstance(recorded.get("config"), dict):
+            config.from_dict(recorded["config"], source=str(path))
+
+
+@pytest.mark.parametrize("sections,said", [
+    ([1], "the settings are not a table (list)"),
+    ({"augment": [1]}, "augment: not a table (list)"),
+    ({"banana": {}}, "unknown settings section 'banana'"),
+    ({"features": {"banana": 1}}, "unknown features setting(s) banana"),
+    ({"features": {"n_mels": 300, "n_fft": 512}}, "features.n_mels=300: out of bounds"),
+    ({"features": {"n_mels": 200, "n_fft": 256}},
+     "features.n_mels=200: more mel bands than the 129 frequencies"),
+    ({"model": {"d_model": 66}}, "model.d_model=66: not a multiple of model.n_heads=4"),
+])
+def test_a_damaged_run_json_config_is_one_error_naming_the_file(sections, said):
+    with pytest.raises(config.SettingError, match=re.escape(f"run.json: {said}")):
+        config.from_dict(sections, source="run.json")
