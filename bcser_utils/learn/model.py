@@ -26,7 +26,15 @@ from bcser_utils.config import Model, get_config
 
 
 class PositionalEncoding(nn.Module):
-    """The sinusoidal encoding of Vaswani et al. (2017), added to every frame."""
+    """The sinusoidal encoding of Vaswani et al. (2017), added to every frame.
+
+    Parameters
+    ----------
+    d_model : int
+        The width of a frame (even).
+    max_len : int
+        The most frames it can encode.
+    """
 
     def __init__(self, d_model: int, max_len: int = 4096):
         super().__init__()
@@ -37,17 +45,49 @@ class PositionalEncoding(nn.Module):
         self.register_buffer("table", table, persistent=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Add the encoding of positions 0 … T − 1.
+
+        Parameters
+        ----------
+        x : torch.Tensor
+            (B, T, d_model) frames, T ≤ max_len.
+
+        Returns
+        -------
+        torch.Tensor
+            (B, T, d_model).
+        """
         return x + self.table[: x.shape[1]]
 
 
 class AttentionPooling(nn.Module):
-    """Score each frame, softmax the scores over time, return the weighted mean and the weights."""
+    """Score each frame, softmax the scores over time, return the weighted mean and the weights.
+
+    Parameters
+    ----------
+    d_model : int
+        The width of a frame.
+    """
 
     def __init__(self, d_model: int):
         super().__init__()
         self.score = nn.Sequential(nn.Linear(d_model, d_model), nn.Tanh(), nn.Linear(d_model, 1))
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Pool the frames of each clip into one vector.
+
+        Parameters
+        ----------
+        x : torch.Tensor
+            (B, T, d_model) frames.
+
+        Returns
+        -------
+        pooled : torch.Tensor
+            (B, d_model), the weighted mean over time.
+        weights : torch.Tensor
+            (B, T), each row summing to 1.
+        """
         weights = torch.softmax(self.score(x).squeeze(-1), dim=1)  # (B, T)
         return (weights.unsqueeze(-1) * x).sum(dim=1), weights
 
@@ -61,6 +101,16 @@ class Dropout(nn.Module):
     when its bits fall below round(p · 2¹⁶) of 2¹⁶ (p = 0.1 → 0.100006). Kept values are scaled
     by 1 / (1 − that probability), so the expected output equals the input. Seeded by
     ``torch.manual_seed`` like everything else. On a GPU it is torch's own fused dropout.
+
+    Parameters
+    ----------
+    p : float
+        The probability of dropping a value, in [0, 1).
+
+    Raises
+    ------
+    ValueError
+        For p outside [0, 1).
     """
 
     def __init__(self, p: float):
@@ -71,6 +121,18 @@ class Dropout(nn.Module):
         self.cut = round(p * 2**16)  # of the 2¹⁶ equally likely 16-bit values, this many drop
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Drop values at random in training mode; the identity in eval mode.
+
+        Parameters
+        ----------
+        x : torch.Tensor
+            Any shape.
+
+        Returns
+        -------
+        torch.Tensor
+            The shape of ``x``.
+        """
         if not self.training or self.cut == 0:
             return x
         if x.device.type != "cpu":
@@ -82,11 +144,18 @@ class Dropout(nn.Module):
         return x * keep * (2**16 / (2**16 - self.cut))
 
     def extra_repr(self) -> str:
+        """What ``print(model)`` shows inside the parentheses.
+
+        Returns
+        -------
+        str
+            E.g. "p=0.1".
+        """
         return f"p={self.p}"
 
 
 class EncoderLayer(nn.Module):
-    """One pre-norm Transformer encoder layer (Vaswani et al., 2017, with the norms first):
+    """One pre-norm Transformer encoder layer (Vaswani et al., 2017, with the norms first)::
 
         x ← x + Dropout(SelfAttention(LayerNorm(x)))
         x ← x + Dropout(Linear(Dropout(ReLU(Linear(LayerNorm(x))))))
@@ -96,6 +165,22 @@ class EncoderLayer(nn.Module):
     four dropouts use the cheap ``Dropout`` above (torch's layer draws its own), and so that the
     attention is plain matrix products a student can read. ``last_weights`` keeps the attention
     weights of the last forward pass, (B, heads, T, T).
+
+    Parameters
+    ----------
+    d_model : int
+        The width of a frame.
+    n_heads : int
+        Attention heads; must divide ``d_model``.
+    d_feedforward : int
+        The hidden width of the feed-forward block.
+    dropout : float
+        The dropout probability.
+
+    Raises
+    ------
+    ValueError
+        If ``n_heads`` does not divide ``d_model``.
     """
 
     def __init__(self, d_model: int, n_heads: int, d_feedforward: int, dropout: float):
@@ -115,6 +200,18 @@ class EncoderLayer(nn.Module):
         self.last_weights: torch.Tensor | None = None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """One layer of self-attention and feed-forward, each with its residual connection.
+
+        Parameters
+        ----------
+        x : torch.Tensor
+            (B, T, d_model) frames.
+
+        Returns
+        -------
+        torch.Tensor
+            (B, T, d_model).
+        """
         b, t, d = x.shape
         q, k, v = self.qkv(self.norm1(x)).view(b, t, 3, self.n_heads, d // self.n_heads) \
             .permute(2, 0, 3, 1, 4)  # each (B, heads, T, d / heads)
@@ -143,6 +240,24 @@ def conv_block(c_in: int, c_out: int, block: str = "conv-pool-bn-relu") -> nn.Se
       a maximum.
 
     ``benchmarks/training.py`` times them; ``config.Model.block`` says which one we use and why.
+    Notebook: 05_model_build.
+
+    Parameters
+    ----------
+    c_in, c_out : int
+        Input and output channels.
+    block : str
+        One of ``BLOCKS``.
+
+    Returns
+    -------
+    torch.nn.Sequential
+        (B, c_in, T, F) → (B, c_out, T / 2, F / 2).
+
+    Raises
+    ------
+    ValueError
+        For an unknown block.
     """
     if block == "strided-conv-bn-relu":
         return nn.Sequential(nn.Conv2d(c_in, c_out, 3, stride=2, padding=1, bias=False),
@@ -156,16 +271,54 @@ def conv_block(c_in: int, c_out: int, block: str = "conv-pool-bn-relu") -> nn.Se
 
 
 def conv_output_size(n: int, cfg: Model) -> int:
-    """How many steps of ``n`` (frames or features) the convolutional blocks leave: each block
-    halves, rounding down when it pools (an odd last step is dropped) and up when it strides
-    (a stride-2 convolution with padding 1 starts a step at 0, 2, 4, …)."""
+    """How many steps of ``n`` (frames or features) the convolutional blocks leave.
+
+    Each block halves, rounding down when it pools (an odd last step is dropped) and up when it
+    strides (a stride-2 convolution with padding 1 starts a step at 0, 2, 4, …).
+
+    Parameters
+    ----------
+    n : int
+        Frames (T) or features (F) in.
+    cfg : config.Model
+        ``conv_channels`` (one block each) and ``block``.
+
+    Returns
+    -------
+    int
+        E.g. 201 frames → 51 after two strided blocks.
+    """
     for _ in cfg.conv_channels:
         n = (n + 1) // 2 if cfg.block == "strided-conv-bn-relu" else n // 2
     return n
 
 
 class EmotionNet(nn.Module):
-    """CNN → Transformer encoder → attention pooling → 8 logits. Notebook: 05_model_build."""
+    """CNN → Transformer encoder → attention pooling → 8 logits. Notebook: 05_model_build.
+
+    Parameters
+    ----------
+    n_features : int
+        F, the width of the input features (64 for log-mel); at least 2 per block.
+    cfg : config.Model, optional
+        The sizes; default ``get_config().model``.
+
+    Raises
+    ------
+    ValueError
+        If ``n_features`` is too small for the blocks.
+
+    Examples
+    --------
+    >>> torch.manual_seed(0)  # doctest: +ELLIPSIS
+    <torch._C.Generator object at ...>
+    >>> net = EmotionNet(n_features=64).eval()
+    >>> logits = net(torch.zeros(2, 201, 64))  # 2 clips of T = 201 frames × F = 64 bands
+    >>> tuple(logits.shape), tuple(net.last_attention.shape)  # 8 emotions; T' = 51 frames
+    ((2, 8), (2, 51))
+    >>> parameter_counts(net)["total"]
+    109497
+    """
 
     def __init__(self, n_features: int, cfg: Model | None = None):
         super().__init__()
@@ -190,7 +343,18 @@ class EmotionNet(nn.Module):
         self.last_attention: torch.Tensor | None = None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """x: (B, T, F) features → (B, n_classes) logits."""
+        """Features in, logits out; keeps the pooling weights in ``last_attention``.
+
+        Parameters
+        ----------
+        x : torch.Tensor
+            (B, T, F) features.
+
+        Returns
+        -------
+        torch.Tensor
+            (B, n_classes) logits (before the softmax).
+        """
         h = x.unsqueeze(1).contiguous(memory_format=torch.channels_last)  # (B, 1, T, F)
         h = self.conv(h)  # (B, C, T', F')
         h = h.permute(0, 2, 1, 3).flatten(2)  # (B, T', C·F')
@@ -200,7 +364,18 @@ class EmotionNet(nn.Module):
 
 
 def parameter_counts(model: nn.Module) -> dict[str, int]:
-    """Trainable parameters per top-level block, and the total. Notebook: 05_model_build."""
+    """Trainable parameters per top-level block, and the total. Notebook: 05_model_build.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Any model.
+
+    Returns
+    -------
+    dict of str to int
+        One entry per child module (``conv``, ``project``, …) and "total".
+    """
     counts = {name: sum(p.numel() for p in block.parameters() if p.requires_grad)
               for name, block in model.named_children()}
     return counts | {"total": sum(counts.values())}
@@ -208,7 +383,19 @@ def parameter_counts(model: nn.Module) -> dict[str, int]:
 
 def flops_per_clip(model: nn.Module, n_frames: int, n_features: int) -> int:
     """Floating-point operations of one forward pass on one clip, encoder included
-    (``flops_by_block``'s total). Notebook: 05_model_build."""
+    (``flops_by_block``'s total). Notebook: 05_model_build.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The model.
+    n_frames, n_features : int
+        T and F of a clip.
+
+    Returns
+    -------
+    int
+    """
     return flops_by_block(model, n_frames, n_features)["total"]
 
 
@@ -226,17 +413,28 @@ def _shapes(value):
 def shape_trace(model: nn.Module, x: torch.Tensor, max_depth: int | None = None):
     """Every submodule in the order it runs on ``x``, with its input and output shapes.
 
-    Returns a pandas DataFrame, one row per call: ``layer`` (qualified name, e.g. ``conv.0.0``),
-    ``type``, ``depth`` (1 = a top-level block), ``input`` and ``output`` (shape tuples; a module
-    that returns several tensors, such as attention pooling, gives a tuple of shapes) and
-    ``parameters`` (trainable, including the module's children). ``max_depth`` keeps only the
-    rows down to that depth. Steps that are not modules (``unsqueeze``, ``permute``/``flatten``
-    in ``EmotionNet.forward``) show up as a change of shape between one row's output and the
-    next row's input.
-
-    The pass runs in eval mode without autograd (so dropout and BatchNorm leave no trace); the
-    model's mode is restored afterwards and its weights are not changed.
+    Steps that are not modules (``unsqueeze``, ``permute``/``flatten`` in ``EmotionNet.forward``)
+    show up as a change of shape between one row's output and the next row's input. The pass
+    runs in eval mode without autograd (so dropout and BatchNorm leave no trace); the model's
+    mode is restored afterwards and its weights are not changed.
     Notebook: 05_model_build.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The model.
+    x : torch.Tensor
+        An input batch, e.g. (B, T, F).
+    max_depth : int, optional
+        Keep only the rows down to this depth (1 = the top-level blocks).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per call: ``layer`` (qualified name, e.g. ``conv.0.0``), ``type``, ``depth``,
+        ``input`` and ``output`` (shape tuples; a module that returns several tensors, such as
+        attention pooling, gives a tuple of shapes) and ``parameters`` (trainable, including the
+        module's children).
     """
     import pandas as pd
 
@@ -278,8 +476,21 @@ def flops_by_block(model: nn.Module, n_frames: int, n_features: int) -> dict[str
     """FLOPs of one forward pass on one clip, per top-level block and in total.
 
     Every matrix product is counted, a multiply–add as 2 FLOPs (torch's FLOP counter), the
-    attention's included; elementwise work (norms, activations, softmax, dropout) is not. Ops
-    outside any block would appear as ``other``. Notebook: 05_model_build.
+    attention's included; elementwise work (norms, activations, softmax, dropout) is not.
+    Notebook: 05_model_build.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The model (its mode is restored afterwards).
+    n_frames, n_features : int
+        T and F of a clip.
+
+    Returns
+    -------
+    dict of str to int
+        One entry per child module, "other" for ops outside any (only if there are some), and
+        "total".
     """
     from torch.utils.flop_counter import FlopCounterMode
 

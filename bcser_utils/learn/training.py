@@ -38,7 +38,13 @@ from bcser_utils.learn import artifacts
 
 
 def pick_device() -> torch.device:
-    """cuda if there is a GPU (under torchrun: this process's GPU), else Apple's mps, else CPU."""
+    """The device to train on: cuda if there is a GPU (under torchrun: this process's GPU), else
+    Apple's mps, else the CPU. Notebook: every notebook's first cell.
+
+    Returns
+    -------
+    torch.device
+    """
     if torch.cuda.is_available():
         return torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
     if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
@@ -47,8 +53,15 @@ def pick_device() -> torch.device:
 
 
 def init_distributed() -> tuple[int, int]:
-    """Join the process group when started by ``torchrun`` with several processes; return
-    (rank, world size), (0, 1) otherwise. NCCL when there are GPUs, gloo on CPUs."""
+    """Join the process group when started by ``torchrun`` with several processes.
+
+    NCCL when there are GPUs, gloo on CPUs; nothing to join for a single process.
+
+    Returns
+    -------
+    (rank, world) : tuple of int
+        This process's rank and the number of processes; (0, 1) without torchrun.
+    """
     import torch.distributed as dist
 
     if int(os.environ.get("WORLD_SIZE", "1")) > 1 and not dist.is_initialized():
@@ -59,7 +72,13 @@ def init_distributed() -> tuple[int, int]:
 
 
 def distributed() -> tuple[int, int]:
-    """(rank, world size) of this process: (0, 1) unless a process group is running."""
+    """This process's place in the process group.
+
+    Returns
+    -------
+    (rank, world) : tuple of int
+        (0, 1) unless a process group is running.
+    """
     import torch.distributed as dist
 
     if dist.is_available() and dist.is_initialized():
@@ -80,6 +99,26 @@ class GlobalBatches(torch.utils.data.Sampler):
     a run resumed at epoch k draws the batches an uninterrupted one would. With ``world``
     processes, process ``rank`` takes items rank, rank + world, ... of every batch; a last batch
     smaller than ``world`` is dropped, since every process must take part in every step.
+
+    Parameters
+    ----------
+    n : int
+        The number of items.
+    batch_size : int
+        Items per global batch.
+    generator : torch.Generator, optional
+        Shuffles the order; None keeps 0 … n − 1.
+    rank, world : int
+        This process and the number of processes.
+    repeats : int
+        Every item comes this many times per pass, shuffled together.
+
+    Examples
+    --------
+    >>> list(GlobalBatches(5, 2))
+    [[0, 1], [2, 3], [4]]
+    >>> list(GlobalBatches(5, 2, rank=1, world=2))  # the last batch, of one item, is dropped
+    [[1], [3]]
     """
 
     def __init__(self, n: int, batch_size: int, generator: torch.Generator | None = None,
@@ -102,12 +141,38 @@ class GlobalBatches(torch.utils.data.Sampler):
 
 
 def class_weights(labels, n_classes: int = 8) -> torch.Tensor:
-    """Inverse-frequency weights, sklearn's "balanced": n_samples / (n_classes · count_c)."""
+    """Inverse-frequency weights, sklearn's "balanced": n_samples / (n_classes · count_c).
+
+    Parameters
+    ----------
+    labels : array-like of int
+        The training labels, 0 … n_classes − 1; every class must occur.
+    n_classes : int
+        The number of classes.
+
+    Returns
+    -------
+    torch.Tensor
+        (n_classes,) float32.
+    """
     weights = compute_class_weight("balanced", classes=np.arange(n_classes), y=np.asarray(labels))
     return torch.tensor(weights, dtype=torch.float32)
 
 
 def make_loss(weights: torch.Tensor | None, label_smoothing: float) -> nn.CrossEntropyLoss:
+    """The training loss: cross-entropy with class weights and label smoothing.
+
+    Parameters
+    ----------
+    weights : torch.Tensor or None
+        (n_classes,) class weights; None weighs every class alike.
+    label_smoothing : float
+        ε: the target puts 1 − ε + ε / C on the true class and ε / C on every other.
+
+    Returns
+    -------
+    torch.nn.CrossEntropyLoss
+    """
     return nn.CrossEntropyLoss(weight=weights, label_smoothing=label_smoothing)
 
 
@@ -118,6 +183,23 @@ def smoothing_floor(n_classes: int = 8, label_smoothing: float = 0.1) -> float:
     little, to 0.485 for RAVDESS's weights; notebook 06 measures it.)
 
     Notebook: 06_training.
+
+    Parameters
+    ----------
+    n_classes : int
+        The number of classes.
+    label_smoothing : float
+        ε.
+
+    Returns
+    -------
+    float
+        In nats.
+
+    Examples
+    --------
+    >>> round(smoothing_floor(8, 0.1), 3)
+    0.467
     """
     true = 1 - label_smoothing + label_smoothing / n_classes
     other = label_smoothing / n_classes
@@ -126,7 +208,15 @@ def smoothing_floor(n_classes: int = 8, label_smoothing: float = 0.1) -> float:
 
 @dataclass
 class EarlyStopping:
-    """Stop after ``patience`` epochs without a lower validation loss; remember the best."""
+    """Stop after ``patience`` epochs without a lower validation loss; remember the best.
+
+    Parameters
+    ----------
+    patience : int
+        Epochs without improvement before stopping.
+    best_loss, best_epoch, bad_epochs
+        The state so far (a checkpoint restores them).
+    """
 
     patience: int
     best_loss: float = math.inf
@@ -134,7 +224,20 @@ class EarlyStopping:
     bad_epochs: int = 0
 
     def step(self, epoch: int, val_loss: float) -> bool:
-        """Record one epoch; True if it improved on the best so far."""
+        """Record one epoch's validation loss.
+
+        Parameters
+        ----------
+        epoch : int
+            The epoch, numbered from 1.
+        val_loss : float
+            Its validation loss.
+
+        Returns
+        -------
+        bool
+            True if it improved on the best so far.
+        """
         if val_loss < self.best_loss:
             self.best_loss, self.best_epoch, self.bad_epochs = val_loss, epoch, 0
             return True
@@ -143,11 +246,16 @@ class EarlyStopping:
 
     @property
     def should_stop(self) -> bool:
+        """Whether ``patience`` epochs in a row have not improved."""
         return self.bad_epochs >= self.patience
 
 
 @dataclass
 class History:
+    """Per-epoch records of a training run, one list entry per epoch: the epoch number, the
+    training and validation losses and accuracies, and the epoch's wall-clock seconds.
+    """
+
     epoch: list = field(default_factory=list)
     train_loss: list = field(default_factory=list)
     train_accuracy: list = field(default_factory=list)
@@ -158,6 +266,11 @@ class History:
 
 @dataclass
 class FitResult:
+    """What ``fit`` returns: the model with its best epoch's weights, the ``History``, the best
+    and the last epoch run, whether early stopping ended the run, and the class weights the loss
+    used.
+    """
+
     model: nn.Module  # with the best epoch's weights
     history: History
     best_epoch: int
@@ -187,16 +300,24 @@ def keep_freed_memory() -> None:
     libc.mallopt(m_trim_threshold, 1 << 30)
 
 
-def seed_everything(seed: int) -> None:
-    torch.manual_seed(seed)
-    np.random.seed(seed)
-
-
 def batches(data, sampler):
     """(x, y) tensors for each batch of indices that ``sampler`` yields.
 
-    A dataset with a ``batch(indices)`` method (``dataset.FeatureDataset``) reads and normalises
-    a whole batch at once; any other is read item by item and stacked, as a DataLoader would.
+    A dataset with a ``batch(indices)`` method (``feature_cache.FeatureDataset``) reads and
+    normalises a whole batch at once; any other is read item by item and stacked, as a
+    DataLoader would.
+
+    Parameters
+    ----------
+    data : dataset
+        Indexable, ``data[i]`` → (features, label), or with a ``batch`` method.
+    sampler : iterable of list of int
+        E.g. ``GlobalBatches``.
+
+    Yields
+    ------
+    (x, y) : tuple of torch.Tensor
+        (B, T, F) features and (B,) labels.
     """
     read = getattr(data, "batch", None)
     for indices in sampler:
@@ -209,10 +330,27 @@ def batches(data, sampler):
 
 def spec_augment(x: torch.Tensor, max_time: int = 20, max_bands: int = 8,
                  n_masks: int = 2) -> torch.Tensor:
-    """SpecAugment's masking (Park et al., 2019) on standardised features (B, T, F): in every
-    clip, ``n_masks`` time masks of 0–``max_time`` frames and ``n_masks`` band masks of
-    0–``max_bands`` bands, each at a random place, set to 0 (the training mean). A new tensor;
-    the draws come from torch's seeded generator. Notebook: 09_towards_unseen_speakers.
+    """SpecAugment's masking (Park et al., 2019) on standardised features.
+
+    In every clip, ``n_masks`` time masks of 0–``max_time`` frames and ``n_masks`` band masks of
+    0–``max_bands`` bands, each at a random place, are set to 0 (the training mean). The draws
+    come from torch's seeded generator. Notebook: 09_towards_unseen_speakers.
+
+    Parameters
+    ----------
+    x : torch.Tensor
+        (B, T, F) standardised features.
+    max_time : int
+        The widest time mask, in frames.
+    max_bands : int
+        The widest band mask, in bands.
+    n_masks : int
+        Masks of each kind per clip.
+
+    Returns
+    -------
+    torch.Tensor
+        A new (B, T, F) tensor.
     """
     b, t, f = x.shape
     keep = torch.ones(b, t, f, dtype=torch.bool, device=x.device)
@@ -226,9 +364,27 @@ def spec_augment(x: torch.Tensor, max_time: int = 20, max_bands: int = 8,
 
 
 def mixup(x: torch.Tensor, alpha: float) -> tuple[torch.Tensor, torch.Tensor, float]:
-    """mixup (Zhang et al., 2018): each clip blended with another of the batch,
-    λ·x + (1 − λ)·x[partner], λ ~ Beta(α, α) once per batch. Returns the blend, the partners and
-    λ; the loss is blended alike. Notebook: 09_towards_unseen_speakers."""
+    """mixup (Zhang et al., 2018): each clip blended with another of the batch.
+
+    λ·x + (1 − λ)·x[partner], λ ~ Beta(α, α) once per batch; the loss is blended alike.
+    Notebook: 09_towards_unseen_speakers.
+
+    Parameters
+    ----------
+    x : torch.Tensor
+        (B, …) a batch.
+    alpha : float
+        The Beta distribution's α, > 0.
+
+    Returns
+    -------
+    blend : torch.Tensor
+        The shape of ``x``.
+    partner : torch.Tensor
+        (B,) the index of each clip's partner.
+    lam : float
+        λ.
+    """
     lam = float(torch.distributions.Beta(alpha, alpha).sample())
     partner = torch.randperm(len(x)).to(x.device)
     return lam * x + (1 - lam) * x[partner], partner, lam
@@ -287,10 +443,34 @@ def fit(model: nn.Module, train_set, val_set, cfg: Training, *, max_epochs: int 
     """Train ``model`` with the paper's recipe; resume from ``checkpoint`` if it exists.
 
     An empty ``val_set`` trains all ``max_epochs`` and keeps the last epoch's weights (a refit
-    whose epoch count was chosen by cross-validation). ``train_set`` / ``val_set`` yield
-    (features, label) and have a ``labels`` array (as
-    ``dataset.FeatureDataset`` does). Under ``torchrun`` (after ``init_distributed``) it trains
-    with DistributedDataParallel; only rank 0 writes the checkpoint. Notebook: 06_training.
+    whose epoch count was chosen by cross-validation). Under ``torchrun`` (after
+    ``init_distributed``) it trains with DistributedDataParallel; only rank 0 writes the
+    checkpoint. Notebook: 06_training.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        An ``EmotionNet`` (its last layer, ``classify[-1]``, gives the number of classes).
+    train_set, val_set : dataset
+        Yield (features, label) and have a ``labels`` array (as ``feature_cache.FeatureDataset``
+        does).
+    cfg : config.Training
+        The recipe: batch size, learning rate, patience, class weights, …
+    max_epochs : int, optional
+        Default ``cfg.max_epochs``.
+    seed : int
+        Seeds the shuffling and dropout.
+    checkpoint : str or Path, optional
+        Written after every epoch; resumed from if it exists.
+    device : torch.device, optional
+        Default ``pick_device()``.
+    progress : bool
+        Show a progress bar.
+
+    Returns
+    -------
+    FitResult
+        The model (the same object) holds the best epoch's weights.
     """
     from tqdm.auto import tqdm
 
@@ -340,7 +520,27 @@ def fit(model: nn.Module, train_set, val_set, cfg: Training, *, max_epochs: int 
 
 
 def loss_weights(labels, n_classes: int, cfg: Training) -> torch.Tensor:
-    """The loss's class weights: the paper's inverse-frequency ("balanced") or all ones."""
+    """The loss's class weights: the paper's inverse-frequency ("balanced") or all ones.
+
+    Parameters
+    ----------
+    labels : array-like of int
+        The training labels.
+    n_classes : int
+        The number of classes.
+    cfg : config.Training
+        ``class_weight``: "balanced" or "none".
+
+    Returns
+    -------
+    torch.Tensor
+        (n_classes,) float32.
+
+    Raises
+    ------
+    ValueError
+        For another ``class_weight``.
+    """
     if cfg.class_weight not in ("balanced", "none"):
         raise ValueError(f"training.class_weight {cfg.class_weight!r}: expected 'balanced' or "
                          "'none'")
@@ -349,8 +549,27 @@ def loss_weights(labels, n_classes: int, cfg: Training) -> torch.Tensor:
 
 
 def make_optimizer(model: nn.Module, cfg: Training):
-    """The paper's Adam (AdamW when ``weight_decay`` > 0) and the learning-rate schedule: None
-    for "constant", or "plateau": halve the rate after 2 epochs without a lower validation loss."""
+    """The paper's Adam (AdamW when ``weight_decay`` > 0) and the learning-rate schedule.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Whose parameters to optimise.
+    cfg : config.Training
+        ``learning_rate``, ``weight_decay`` and ``lr_schedule``: "constant", or "plateau" (halve
+        the rate after 2 epochs without a lower validation loss).
+
+    Returns
+    -------
+    optimizer : torch.optim.Optimizer
+    schedule : torch.optim.lr_scheduler.ReduceLROnPlateau or None
+        None for "constant".
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``lr_schedule``.
+    """
     optimizer = (torch.optim.AdamW(model.parameters(), lr=cfg.learning_rate,
                                    weight_decay=cfg.weight_decay) if cfg.weight_decay
                  else torch.optim.Adam(model.parameters(), lr=cfg.learning_rate))
@@ -365,7 +584,19 @@ def make_optimizer(model: nn.Module, cfg: Training):
 @dataclass
 class Progress:
     """Where training stands between epochs: what a checkpoint holds besides the model's and the
-    optimizer's state."""
+    optimizer's state.
+
+    Parameters
+    ----------
+    stopper : EarlyStopping
+        The early-stopping state.
+    history : History
+        The epochs so far.
+    best_state : dict
+        The weights of the best epoch so far.
+    next_epoch : int
+        The epoch to run next, from 1.
+    """
 
     stopper: EarlyStopping
     history: History
@@ -374,8 +605,22 @@ class Progress:
 
     def end_epoch(self, model: nn.Module, epoch: int, train: tuple, val: tuple,
                   seconds: float, refit: bool = False) -> None:
-        """Record an epoch's (loss, accuracy) pairs; keep the weights if they are the best yet
-        (every epoch's, for a ``refit`` without validation)."""
+        """Record an epoch; keep the weights if they are the best yet (every epoch's, for a
+        ``refit`` without validation).
+
+        Parameters
+        ----------
+        model : torch.nn.Module
+            The model after the epoch.
+        epoch : int
+            The epoch, from 1.
+        train, val : (float, float)
+            (loss, accuracy) on each side; NaNs for a refit's validation.
+        seconds : float
+            The epoch's wall-clock time.
+        refit : bool
+            No validation: every epoch counts as the best.
+        """
         for key, value in zip(asdict(self.history), (epoch, *train, *val, seconds), strict=True):
             getattr(self.history, key).append(value)
         if refit or self.stopper.step(epoch, val[0]):
@@ -385,8 +630,32 @@ class Progress:
 
 def resume(checkpoint: str | Path | None, model: nn.Module, optimizer, schedule, cfg: Training,
            device: torch.device, max_epochs: int) -> Progress:
-    """A fresh start, or where ``checkpoint`` left off: the model, optimizer and schedule are
-    restored in place, and so is the random state (the dropout stream continues unbroken)."""
+    """A fresh start, or where ``checkpoint`` left off.
+
+    The model, optimizer and schedule are restored in place, and so is torch's random state (the
+    dropout stream continues unbroken).
+
+    Parameters
+    ----------
+    checkpoint : str or Path or None
+        A file written by ``save_checkpoint``; None or a missing file starts afresh.
+    model : torch.nn.Module
+        Restored in place.
+    optimizer : torch.optim.Optimizer
+        Restored in place.
+    schedule : learning-rate scheduler or None
+        Restored in place.
+    cfg : config.Training
+        ``patience``, for a fresh start.
+    device : torch.device
+        Where the checkpoint's tensors go.
+    max_epochs : int
+        A run that had already stopped early skips to max_epochs + 1.
+
+    Returns
+    -------
+    Progress
+    """
     best = {k: v.detach().clone() for k, v in model.state_dict().items()}
     if not checkpoint or not Path(checkpoint).exists():
         return Progress(EarlyStopping(cfg.patience), History(), best)
@@ -405,7 +674,23 @@ def resume(checkpoint: str | Path | None, model: nn.Module, optimizer, schedule,
 
 def save_checkpoint(checkpoint: str | Path, epoch: int, model: nn.Module, optimizer, schedule,
                     run: Progress) -> None:
-    """Everything ``resume`` needs, after ``epoch`` (written whole or not at all)."""
+    """Everything ``resume`` needs, after ``epoch`` (written whole or not at all).
+
+    Parameters
+    ----------
+    checkpoint : str or Path
+        The file to write.
+    epoch : int
+        The epoch just finished.
+    model : torch.nn.Module
+        Its current weights.
+    optimizer : torch.optim.Optimizer
+        Its state.
+    schedule : learning-rate scheduler or None
+        Its state.
+    run : Progress
+        Early stopping, history and the best weights.
+    """
     artifacts.save_torch(checkpoint, {
         "epoch": epoch, "model": model.state_dict(), "optimizer": optimizer.state_dict(),
         "best_model": run.best_state, "early_stopping": asdict(run.stopper),
