@@ -42,8 +42,21 @@ TRAINED_ON = set(range(1, 21))  # the shipped default model was refitted on acto
 
 
 def recorded(folder: str | Path) -> dict[str, Path]:
-    """The clips in ``folder`` named after an emotion (``angry.wav``, ``angry_2.wav`` …): the
-    latest of each, in the paper's emotion order."""
+    """The clips in ``folder`` named after an emotion (``angry.wav``, ``angry_2.wav`` …).
+
+    Notebook: 10_your_own_voice.
+
+    Parameters
+    ----------
+    folder : str or Path
+        Where the recorder saved the clips.
+
+    Returns
+    -------
+    dict of str to Path
+        Emotion → its latest take (by modification time), in the paper's emotion order; emotions
+        without a clip are left out.
+    """
     found = {}
     for emotion in EMOTIONS:
         takes = sorted((p for p in Path(folder).glob(f"{emotion}*") if p.suffix in AUDIO),
@@ -58,9 +71,27 @@ SYNTHETIC_VOICES = ((50, 175, 100), (20, 140, 60), (80, 200, 150), (35, 120, 80)
 
 
 def synthetic(folder: str | Path, voice: str = "en-us") -> list[Path]:
-    """espeak-ng saying ``SENTENCE`` once per ``SYNTHETIC_VOICES`` setting, as WAV files
-    ``synth_<i>_p<pitch>_s<speed>_a<amplitude>.wav`` in ``folder`` (22.05 kHz, espeak-ng's
-    rate). Raises FileNotFoundError without espeak-ng (apt-get install espeak-ng)."""
+    """espeak-ng saying ``SENTENCE`` once per ``SYNTHETIC_VOICES`` setting.
+
+    Notebook: 10_your_own_voice.
+
+    Parameters
+    ----------
+    folder : str or Path
+        Where to write; created if missing.
+    voice : str
+        An espeak-ng voice.
+
+    Returns
+    -------
+    list of Path
+        WAV files ``synth_<i>_p<pitch>_s<speed>_a<amplitude>.wav`` (22.05 kHz, espeak-ng's rate).
+
+    Raises
+    ------
+    FileNotFoundError
+        Without espeak-ng (apt-get install espeak-ng).
+    """
     espeak = shutil.which("espeak-ng")
     if espeak is None:
         raise FileNotFoundError("espeak-ng is not installed (apt-get install espeak-ng)")
@@ -77,10 +108,27 @@ def synthetic(folder: str | Path, voice: str = "en-us") -> list[Path]:
 
 def stand_in(folder: str | Path, corpus: str | Path | None = None,
              actor: int | None = None) -> tuple[dict[str, Path], str]:
-    """Copy one actor's 8 emotions of ``SENTENCE`` (repetition 1, normal intensity) into
-    ``folder`` as ``<emotion>.wav``-like files; returns them and a line saying whose they are.
-    ``actor``: by default one the default model never heard (21–24) where the corpus has one,
-    else actor 05."""
+    """Copy one RAVDESS actor's 8 emotions of ``SENTENCE`` into ``folder``: a headless run's
+    stand-in for a student's recordings.
+
+    Statement 1, repetition 1, normal intensity. Notebook: 10_your_own_voice.
+
+    Parameters
+    ----------
+    folder : str or Path
+        Where to copy, as ``<emotion>.wav``-like files (the corpus's suffix).
+    corpus : str or Path, optional
+        A RAVDESS folder; default: found as ``ravdess.find_corpus`` finds it (no download).
+    actor : int, optional
+        Default: one the default model never heard (21–24) where the corpus has one, else 05.
+
+    Returns
+    -------
+    clips : dict of str to Path
+        Emotion → its copy, in the paper's emotion order.
+    line : str
+        Whose clips they are, and whether the default model heard that actor in training.
+    """
     location = ravdess.find_corpus(corpus, allow_download=False, progress=False)
     catalog = ravdess.catalog(location.root, warn=False)
     available = set(catalog["actor"])
@@ -103,9 +151,29 @@ def stand_in(folder: str | Path, corpus: str | Path | None = None,
 
 def compare(clips: dict[str, Path], model: predict.DefaultModel | None = None,
             uncertain_below: float | None = None) -> pd.DataFrame:
-    """One row per intended emotion: what the model says of the clip alone and of the clip
-    among the speaker's others (adapted), with its top probability. ``uncertain_below``: a
-    prediction less confident than it is marked uncertain (``predict.uncertainty``)."""
+    """One row per intended emotion: the clip predicted alone, and among the speaker's other clips
+    (adapted: ``predict --same-speaker``). Notebook: 10_your_own_voice.
+
+    Parameters
+    ----------
+    clips : dict of str to Path
+        Intended emotion → clip (``recorded`` or ``stand_in``).
+    model : predict.DefaultModel, optional
+        Default: ``predict.load_model(same_speaker=True)``.
+    uncertain_below : float, optional
+        A prediction whose top probability is below it is marked uncertain.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns "intended", "alone", "alone p", "adapted", "adapted p" (p: the top
+        probability), and "alone uncertain", "adapted uncertain" with ``uncertain_below``.
+
+    Raises
+    ------
+    audio_input.AudioError
+        If a clip cannot be read.
+    """
     model = model or predict.load_model(same_speaker=True)
     paths = list(clips.values())
     alone = [model.single.predict_file(p) for p in paths]
@@ -125,7 +193,20 @@ def compare(clips: dict[str, Path], model: predict.DefaultModel | None = None,
 
 
 def confusion(table: pd.DataFrame, column: str) -> np.ndarray:
-    """Counts, intended emotion (rows) by ``column``'s predicted emotion, in the paper's order."""
+    """Counts, intended emotion (rows) by predicted emotion (columns), in the paper's order.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        ``compare``'s output.
+    column : str
+        "alone" or "adapted".
+
+    Returns
+    -------
+    numpy.ndarray
+        (8, 8) int.
+    """
     matrix = np.zeros((len(EMOTIONS), len(EMOTIONS)), dtype=int)
     for intended, said in zip(table["intended"], table[column], strict=True):
         matrix[EMOTIONS.index(intended), EMOTIONS.index(said)] += 1
@@ -134,9 +215,24 @@ def confusion(table: pd.DataFrame, column: str) -> np.ndarray:
 
 def join(clips: dict[str, Path], path: str | Path,
          gap_s: float = 1.0) -> list[tuple[str, float, float]]:
-    """The clips one after another, each followed by ``gap_s`` of silence, in one FLAC at the
-    first clip's rate (a long recording to follow with ``timeline``); returns (emotion, start s,
-    end s) of each clip."""
+    """The clips one after another, each followed by ``gap_s`` of silence, in one audio file at
+    the first clip's rate: a long recording to follow with ``timeline``.
+    Notebook: 10_your_own_voice.
+
+    Parameters
+    ----------
+    clips : dict of str to Path
+        Emotion → clip, in the order to join them.
+    path : str or Path
+        The file to write (its suffix picks the format, e.g. ".flac").
+    gap_s : float
+        Seconds of silence after each clip.
+
+    Returns
+    -------
+    list of (str, float, float)
+        (emotion, start, end) of each clip, in seconds.
+    """
     import soundfile as sf
 
     parts, spans, rate, t = [], [], None, 0.0
@@ -152,9 +248,26 @@ def join(clips: dict[str, Path], path: str | Path,
 
 def narrow_range(corpus: str | Path | None = None, actor: int = 5,
                  model: predict.DefaultModel | None = None) -> pd.DataFrame:
-    """One actor's calm and neutral clips only (all 12: both sentences, repetitions and
-    intensities), predicted alone and adapted to as one speaker: how often each is read as calm
-    or neutral. Adapting to clips that do not span the speaker's emotions misleads it."""
+    """One actor's calm and neutral clips only, predicted alone and adapted to as one speaker.
+
+    All 12 of them (both sentences, repetitions and intensities): how often each is read as
+    calm or neutral. Adapting to clips that do not span the speaker's emotions misleads it.
+    Notebook: 10_your_own_voice.
+
+    Parameters
+    ----------
+    corpus : str or Path, optional
+        A RAVDESS folder; default: found as ``ravdess.find_corpus`` finds it (no download).
+    actor : int
+        The actor.
+    model : predict.DefaultModel, optional
+        Default: ``predict.load_model(same_speaker=True)``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns "clip", "intended", "alone", "adapted".
+    """
     model = model or predict.load_model(same_speaker=True)
     location = ravdess.find_corpus(corpus, allow_download=False, progress=False)
     catalog = ravdess.catalog(location.root, warn=False)

@@ -25,8 +25,25 @@ import numpy as np
 
 
 def export(model) -> dict:
-    """The arrays of a fitted "svm" (calibrated RBF SVC) or "logreg" model, as float64 numpy
-    arrays and plain values."""
+    """The arrays of a fitted "svm" (calibrated RBF SVC) or "logreg" model.
+
+    Parameters
+    ----------
+    model : sklearn estimator
+        A fitted ``LogisticRegression``, or a ``CalibratedClassifierCV(SVC(kernel="rbf"),
+        method="sigmoid", ensemble=False)`` of three classes or more.
+
+    Returns
+    -------
+    dict
+        "kind", "classes" and the learnt float64 arrays (plain values otherwise), for
+        ``Portable``.
+
+    Raises
+    ------
+    ValueError
+        For any other estimator.
+    """
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.linear_model import LogisticRegression
 
@@ -53,14 +70,38 @@ def export(model) -> dict:
 
 @dataclass
 class Portable:
-    """A classifier rebuilt from ``export``'s arrays; ``predict_proba`` as scikit-learn's."""
+    """A classifier rebuilt from ``export``'s arrays; ``predict_proba`` as scikit-learn's.
+
+    Parameters
+    ----------
+    arrays : dict
+        ``export``'s output.
+    """
     arrays: dict
 
     @property
     def classes_(self) -> np.ndarray:
+        """The class labels, as scikit-learn's ``classes_``."""
         return np.asarray(self.arrays["classes"])
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        """Class probabilities, as the exported scikit-learn model's ``predict_proba``.
+
+        Parameters
+        ----------
+        x : numpy.ndarray
+            (N, F) features, standardised as in training.
+
+        Returns
+        -------
+        numpy.ndarray
+            (N, len(classes_)) float64, rows summing to 1.
+
+        Raises
+        ------
+        ValueError
+            For an unknown kind of classifier.
+        """
         x = np.asarray(x, dtype=np.float64)
         if self.arrays["kind"] == "logreg":
             return _softmax(x @ self.arrays["coef"].T + self.arrays["intercept"])
@@ -94,8 +135,22 @@ class Portable:
 
 
 def probabilities(model, x: np.ndarray, n_classes: int) -> np.ndarray:
-    """(N, n_classes) probabilities of a scikit-learn model or a ``Portable`` one, zero for a
-    class the model never saw in training."""
+    """Probabilities of a scikit-learn model or a ``Portable`` one over all ``n_classes``.
+
+    Parameters
+    ----------
+    model
+        Has ``classes_`` and ``predict_proba``.
+    x : numpy.ndarray
+        (N, F) features.
+    n_classes : int
+        The number of classes.
+
+    Returns
+    -------
+    numpy.ndarray
+        (N, n_classes); zero for a class the model never saw in training.
+    """
     proba = np.zeros((len(x), n_classes))
     proba[:, model.classes_] = model.predict_proba(x)
     return proba

@@ -35,9 +35,36 @@ def _onehot(y: np.ndarray, n: int) -> np.ndarray:
 
 
 def evaluate(y_true, probabilities, emotions=None) -> dict:
-    """All the paper's metrics for integer labels ``y_true`` and (N, C) ``probabilities``.
+    """All the paper's metrics for integer labels and predicted probabilities.
 
     Notebook: 07_evaluation.
+
+    Parameters
+    ----------
+    y_true : array-like of int
+        (N,) true classes, 0 … C − 1.
+    probabilities : array-like
+        (N, C) predicted probabilities; clipped to [1e-15, 1] and renormalised per row.
+    emotions : sequence of str, optional
+        The C class names; default the config's 8 emotions.
+
+    Returns
+    -------
+    dict
+        JSON-ready: "n", "accuracy", "balanced_accuracy", "mcc", "report" (precision, recall, F1,
+        support per class), "confusion" and "confusion_normalized" (C × C lists, true class
+        down), "iou" and "mean_iou", "mse" and "mse_overall" (Brier), "log_loss" and
+        "log_loss_overall", "auc" and "roc" (only for classes with positives and negatives).
+
+    Examples
+    --------
+    >>> y = np.arange(16) % 8  # two clips of each emotion
+    >>> p = np.full((16, 8), 0.02)
+    >>> p[np.arange(16), y] = 0.86  # right, and fairly sure ...
+    >>> p[3] = np.roll(p[3], 1)  # ... except clip 3 (sad), taken for angry
+    >>> result = evaluate(y, p)
+    >>> result["n"], result["accuracy"], round(result["mcc"], 3), result["confusion"][3]
+    (16, 0.9375, 0.933, [0, 0, 0, 1, 1, 0, 0, 0])
     """
     emotions = list(emotions or get_config().emotions)
     y = np.asarray(y_true, dtype=int)
@@ -80,15 +107,43 @@ def evaluate(y_true, probabilities, emotions=None) -> dict:
 
 
 def prediction_arrays(table, emotions) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(labels, probabilities, actors) of a predictions table (columns name, y, actor and one per
-    emotion), sorted by clip name so that two models' tables line up clip by clip."""
+    """The arrays of a predictions table, sorted by clip name so that two models' tables line up
+    clip by clip.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Columns "name", "y", "actor" and one per emotion (a run's predictions.csv).
+    emotions : sequence of str
+        The probability columns, in class order.
+
+    Returns
+    -------
+    labels : numpy.ndarray
+        (N,) int.
+    probabilities : numpy.ndarray
+        (N, C) float.
+    actors : numpy.ndarray
+        (N,) actor numbers.
+    """
     table = table.sort_values("name")
     return (table["y"].to_numpy(), table[list(emotions)].to_numpy(dtype=float),
             table["actor"].to_numpy())
 
 
 def plain(value):
-    """numpy scalars and arrays → Python floats and lists, so json.dump works."""
+    """numpy scalars and arrays → Python floats and lists, so json.dump works.
+
+    Parameters
+    ----------
+    value
+        A dict, list, tuple, numpy scalar or anything else (returned as is).
+
+    Returns
+    -------
+    object
+        The same structure with plain Python numbers (tuples become lists).
+    """
     if isinstance(value, dict):
         return {k: plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -111,10 +166,31 @@ def _resamples(n: int, n_boot: int, seed: int, groups=None):
 
 def bootstrap_ci(y_true, probabilities, metric: str = "accuracy", n_boot: int = 1000,
                  seed: int = 0, level: float = 0.95, groups=None) -> tuple[float, float]:
-    """A percentile bootstrap interval for a scalar metric of ``evaluate``'s fast subset.
+    """A percentile bootstrap interval for one scalar metric.
 
     ``groups`` (e.g. actors) resamples whole groups instead of clips: the honest interval when
     clips of one speaker are not independent. Notebook: 07_evaluation.
+
+    Parameters
+    ----------
+    y_true : array-like of int
+        (N,) true classes.
+    probabilities : array-like
+        (N, C) probabilities.
+    metric : str
+        "accuracy", "balanced_accuracy", "mcc" or "macro_f1".
+    n_boot : int
+        The number of resamples.
+    seed : int
+        The resampling's seed.
+    level : float
+        The interval's coverage, e.g. 0.95.
+    groups : array-like, optional
+        (N,) group ids.
+
+    Returns
+    -------
+    (low, high) : tuple of float
     """
     y, p, scorer = np.asarray(y_true), np.asarray(probabilities), _SCALAR[metric]
     values = [scorer(y[i], p[i]) for i in _resamples(len(y), n_boot, seed, groups)]
@@ -129,8 +205,26 @@ def paired_difference(y_true, probabilities_a, probabilities_b, metric: str = "a
 
     Each draw resamples the clips (or whole ``groups``, e.g. actors) once and scores both models
     on that draw, so what the two share (which clips are hard) cancels out: far narrower than
-    comparing two separate intervals. Returns {"a", "b", "difference", "ci95": (low, high)}.
-    Notebook: 08_beyond_the_paper (AC vs BC).
+    comparing two separate intervals. Notebook: 08_beyond_the_paper (AC vs BC).
+
+    Parameters
+    ----------
+    y_true : array-like of int
+        (N,) true classes.
+    probabilities_a, probabilities_b : array-like
+        (N, C) each, on the same clips in the same order.
+    metric, n_boot, seed, level, groups
+        As for ``bootstrap_ci``.
+
+    Returns
+    -------
+    dict
+        {"a", "b", "difference", "ci95": (low, high)}.
+
+    Raises
+    ------
+    ValueError
+        If the two are not on the same clips.
     """
     y, scorer = np.asarray(y_true), _SCALAR[metric]
     a, b = np.asarray(probabilities_a), np.asarray(probabilities_b)
@@ -177,12 +271,44 @@ _SCALAR = {
 
 
 def score(y_true, probabilities, metric: str = "accuracy") -> float:
-    """One scalar metric ("accuracy", "balanced_accuracy", "mcc", "macro_f1") of probabilities."""
+    """One scalar metric of probabilities.
+
+    Parameters
+    ----------
+    y_true : array-like of int
+        (N,) true classes.
+    probabilities : array-like
+        (N, C) probabilities.
+    metric : str
+        "accuracy", "balanced_accuracy", "mcc" or "macro_f1".
+
+    Returns
+    -------
+    float
+    """
     return _SCALAR[metric](np.asarray(y_true), np.asarray(probabilities))
 
 
 def calibration(y_true, probabilities, n_bins: int = 10) -> dict:
-    """Reliability-diagram bins (confidence vs accuracy of the top class) and the ECE."""
+    """Reliability-diagram bins (confidence vs accuracy of the top class) and the ECE.
+
+    Notebook: 07_evaluation.
+
+    Parameters
+    ----------
+    y_true : array-like of int
+        (N,) true classes.
+    probabilities : array-like
+        (N, C) probabilities.
+    n_bins : int
+        Equal-width confidence bins over [0, 1].
+
+    Returns
+    -------
+    dict
+        "bins": one dict per bin ("lower", "upper", "count", "confidence", "accuracy"; the last
+        two None when empty) and "ece", the count-weighted mean |accuracy − confidence|.
+    """
     p = np.asarray(probabilities)
     confidence, correct = p.max(1), p.argmax(1) == np.asarray(y_true)
     edges = np.linspace(0, 1, n_bins + 1)
@@ -203,8 +329,21 @@ def _ece(bins: list[dict]) -> float:
 
 def pooled_calibration(calibrations) -> dict:
     """``calibration`` of several disjoint sets of clips (e.g. the test actors of every P3 fold)
-    taken together, from their bins alone: counts add, and each bin's confidence and accuracy are
-    the count-weighted means. Equal to ``calibration`` of the concatenated predictions."""
+    taken together, from their bins alone.
+
+    Counts add, and each bin's confidence and accuracy are the count-weighted means: equal to
+    ``calibration`` of the concatenated predictions.
+
+    Parameters
+    ----------
+    calibrations : iterable of dict
+        ``calibration`` outputs with the same bins.
+
+    Returns
+    -------
+    dict
+        As ``calibration``'s.
+    """
     calibrations = list(calibrations)
     bins = []
     for parts in zip(*(c["bins"] for c in calibrations), strict=True):
@@ -219,7 +358,20 @@ def pooled_calibration(calibrations) -> dict:
 
 
 def paper_table(result: dict, reported: Reported | None = None) -> pd.DataFrame:
-    """Table IV (and Table III's F1 per class) of the paper beside ours. Notebook: 07."""
+    """Table IV (and Table III's F1 per class) of the paper beside ours. Notebook: 07_evaluation.
+
+    Parameters
+    ----------
+    result : dict
+        ``evaluate``'s output.
+    reported : config.Reported, optional
+        The paper's numbers; default the config's.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by metric, columns "paper" and "ours".
+    """
     r = reported or get_config().reported
     rows = [("validation accuracy", r.val_accuracy, result["accuracy"]),
             ("balanced accuracy", r.balanced_accuracy, result["balanced_accuracy"]),
@@ -234,6 +386,20 @@ def paper_table(result: dict, reported: Reported | None = None) -> pd.DataFrame:
 
 
 def save_json(result: dict, path: str | Path) -> Path:
+    """Write a result as indented JSON (numpy values made plain), creating the folder.
+
+    Parameters
+    ----------
+    result : dict
+        E.g. ``evaluate``'s output.
+    path : str or Path
+        The file to write.
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(plain(result), indent=1))
@@ -247,8 +413,23 @@ TABLE_METRICS = ("accuracy", "balanced_accuracy", "macro_f1")
 
 
 def table_score(table: pd.DataFrame, n_boot: int = 1000) -> dict:
-    """Accuracy, balanced accuracy and macro-F1 over the table's clips, each with a 95% interval
-    that resamples whole actors (a speaker's clips are not independent)."""
+    """Accuracy, balanced accuracy and macro-F1 over a predictions table's clips, each with a 95%
+    interval that resamples whole actors (a speaker's clips are not independent).
+
+    Notebook: 09_towards_unseen_speakers.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A predictions table (``prediction_arrays``).
+    n_boot : int
+        Resamples per interval; 0 skips the intervals.
+
+    Returns
+    -------
+    dict
+        "n", "actors", and each metric with its "<metric>_ci95_by_actor" (None for one actor).
+    """
     y, proba, actors = prediction_arrays(table, get_config().emotions)
     out = {"n": int(len(y)), "actors": int(len(np.unique(actors)))}
     for metric in TABLE_METRICS:
@@ -259,7 +440,25 @@ def table_score(table: pd.DataFrame, n_boot: int = 1000) -> dict:
 
 
 def table_paired(a: pd.DataFrame, b: pd.DataFrame, n_boot: int = 1000) -> dict:
-    """Accuracy of A minus B on the same clips, with a paired interval by actor."""
+    """Accuracy of A minus B on the same clips, with a paired interval by actor.
+
+    Parameters
+    ----------
+    a, b : pandas.DataFrame
+        Predictions tables of two models on the same clips.
+    n_boot : int
+        Resamples.
+
+    Returns
+    -------
+    dict
+        ``paired_difference``'s output.
+
+    Raises
+    ------
+    ValueError
+        If the tables' labels differ.
+    """
     y, p_a, actors = prediction_arrays(a, get_config().emotions)
     y_b, p_b, _ = prediction_arrays(b, get_config().emotions)
     if not np.array_equal(y, y_b) or len(y) != len(y_b):
@@ -268,7 +467,23 @@ def table_paired(a: pd.DataFrame, b: pd.DataFrame, n_boot: int = 1000) -> dict:
 
 
 def ensemble(tables) -> pd.DataFrame:
-    """The mean probabilities of several models on the same clips (e.g. one per seed)."""
+    """The mean probabilities of several models on the same clips (e.g. one per seed).
+
+    Parameters
+    ----------
+    tables : iterable of pandas.DataFrame
+        Predictions tables with the same clip names.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The first table, sorted by name, with the mean probabilities.
+
+    Raises
+    ------
+    ValueError
+        If the tables' clips differ.
+    """
     emotions = list(get_config().emotions)
     tables = [t.sort_values("name", ignore_index=True) for t in tables]
     for t in tables[1:]:
@@ -280,8 +495,26 @@ def ensemble(tables) -> pd.DataFrame:
 
 
 def fuse(deep: pd.DataFrame, classical: pd.DataFrame, weight: float) -> pd.DataFrame:
-    """Late fusion: ``weight`` × the deep model's probabilities + (1 − weight) × the baseline's,
-    clip by clip."""
+    """Late fusion, clip by clip: ``weight`` × the deep model's probabilities + (1 − weight) × the
+    baseline's.
+
+    Parameters
+    ----------
+    deep, classical : pandas.DataFrame
+        Predictions tables with the same clip names.
+    weight : float
+        The deep model's share, 0–1.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The deep table, sorted by name, with the fused probabilities.
+
+    Raises
+    ------
+    ValueError
+        If the tables' clips differ.
+    """
     emotions = list(get_config().emotions)
     deep = deep.sort_values("name", ignore_index=True)
     classical = classical.sort_values("name", ignore_index=True)
@@ -294,5 +527,18 @@ def fuse(deep: pd.DataFrame, classical: pd.DataFrame, weight: float) -> pd.DataF
 
 
 def part(table: pd.DataFrame, name: str) -> pd.DataFrame:
-    """The validation ("val": early-stopping actors) or "test" rows of a predictions table."""
+    """One part of a predictions table.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        With a "part" column.
+    name : str
+        "val" (the early-stopping actors) or "test".
+
+    Returns
+    -------
+    pandas.DataFrame
+        Its rows.
+    """
     return table[table["part"] == name]
