@@ -68,6 +68,8 @@ class Audio:
 
     min_duration_s: float = _c(0.5, "ours: shorter clips hold too little speech to classify")
     min_sample_rate: int = _c(8_000, "ours: below telephone band the features are meaningless")
+    max_sample_rate: int = _c(384_000, "ours: the highest rate audio interfaces record; a "
+                                       "header above it is damaged or hostile")
     max_channels: int = _c(2, "ours: mono or stereo (RAVDESS ships 5 stereo files)")
     silence_peak: float = _c(1e-5, "ours: a peak below -100 dBFS is treated as silence")
     cancelled_mix_db: float = _c(60.0, "ours: a mono mix 60 dB below its channels means they "
@@ -324,9 +326,10 @@ class SettingError(ValueError):
 # overflows. Integer settings must be integers; every number must be finite.
 BOUNDS = {
     "audio.min_duration_s": (0.01, 60.0), "audio.min_sample_rate": (1_000, 384_000),
+    "audio.max_sample_rate": (8_000, 768_000),
     "audio.max_channels": (1, 2), "audio.silence_peak": (0.0, 1.0),
     "audio.cancelled_mix_db": (1.0, 200.0), "audio.predict_read_s": (1.0, 3_600.0),
-    "bc.alpha": (-0.999, 0.999),  # |α| < 1: a stable filter
+    "bc.alpha": (0.001, 0.999),  # 0 < α < 1: a stable low-pass (bc.coefficients)
     "bc.beta": (1e-6, 100.0), "bc.reference_rate": (8_000, 384_000),
     "augment.p": (0.0, 1.0), "augment.time_stretch_rate": (0.1, 10.0),
     "augment.speed_factor": (0.1, 10.0), "augment.shift_fraction": (0.0, 1.0),

@@ -65,8 +65,11 @@ def coefficients(alpha: float | None = None, beta: float | None = None):
     return np.array([beta]), np.array([1.0, -alpha])
 
 
+MAX_CHANNELS = 8  # a 2-D array with at most this many columns looks like (frames, channels)
+
+
 def to_bc(audio, sample_rate: float, alpha: float | None = None, beta: float | None = None,
-          reference_rate: float | None = None) -> np.ndarray:
+          reference_rate: float | None = None, channels_last: bool | None = None) -> np.ndarray:
     """Convert AC speech to synthetic BC speech with H(z) = β / (1 − α z⁻¹).
 
     ``audio`` is one signal (1-D) or a batch of shape (n_signals, n_samples), filtered along the
@@ -80,8 +83,14 @@ def to_bc(audio, sample_rate: float, alpha: float | None = None, beta: float | N
     trims or zero-pads to the original length. Why: the same coefficients run at 16 kHz would
     put the −3 dB point at 0.72 kHz instead of 2.16 kHz, which is a different filter.
 
+    **Layout.** soundfile reads a stereo file as (frames, channels), the transpose of a batch.
+    ``channels_last=True`` filters such an array along its first axis (and returns that shape);
+    ``False`` takes any 2-D array as (n_signals, n_samples); None (the default) refuses a 2-D
+    array that looks like (frames, channels), at most ``MAX_CHANNELS`` columns and more rows,
+    rather than filter across the channels.
+
     Raises ValueError for an invalid α (needs 0 < α < 1) or β (needs β > 0), an invalid sample
-    rate, empty input, more than two dimensions, or NaN/inf samples.
+    rate, empty input, more than two dimensions, an ambiguous layout, or NaN/inf samples.
 
     Notebook: 02_bc_filter_design
     """
@@ -98,6 +107,15 @@ def to_bc(audio, sample_rate: float, alpha: float | None = None, beta: float | N
                          "(n_signals, n_samples)")
     if x.size == 0:
         raise ValueError(f"audio is empty (shape {x.shape}); there is nothing to filter")
+    if channels_last:
+        if x.ndim != 2:
+            raise ValueError(f"channels_last=True needs (frames, channels); audio has shape "
+                             f"{x.shape}")
+        return to_bc(x.T, sample_rate, alpha, beta, reference_rate, channels_last=False).T
+    if channels_last is None and x.ndim == 2 and x.shape[1] <= MAX_CHANNELS < x.shape[0]:
+        raise ValueError(f"audio has shape {x.shape}, soundfile's (frames, channels) layout: "
+                         "pass channels_last=True (or audio.T, a batch of signals), so that the "
+                         "filter runs along time, not across the channels")
     if not np.all(np.isfinite(x)):
         raise ValueError(f"audio contains {np.count_nonzero(~np.isfinite(x))} NaN or inf "
                          "samples; clean the input before BC conversion")
