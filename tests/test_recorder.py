@@ -179,11 +179,25 @@ def test_the_emotion_chooser_names_the_next_clip(tmp_path, upload):
     assert rec.emotion_chooser(rec.recorder_or_upload(tmp_path), ["sad"]).value == "sad"
 
 
-def test_the_widgets_javascript_parses(tmp_path):
+def test_the_widgets_javascript_is_a_module_that_gives_anywidget_its_render(tmp_path):
+    # anywidget imports _esm as an ES module and calls its default export's render({model, el})
+    # (CI installs Debian's nodejs; the browser test then runs the same code in Chromium)
     import shutil
     import subprocess
 
     if not (node := shutil.which("node")):
         pytest.skip("no node here to parse the widget's JavaScript")
-    (tmp_path / "recorder.mjs").write_text(rec.Recorder._esm)
-    subprocess.run([node, "--check", str(tmp_path / "recorder.mjs")], check=True)
+    module = tmp_path / "recorder.mjs"
+    module.write_text(rec.Recorder._esm)
+    checked = subprocess.run([node, "--check", str(module)], capture_output=True, text=True)
+    assert checked.returncode == 0 and checked.stderr == "", checked.stderr
+    probe = ("const m = (await import(process.argv[1])).default;"
+             "console.log(Object.keys(m).join(','), typeof m.render, m.render.length)")
+    loaded = subprocess.run([node, "--input-type=module", "-e", probe, module.as_uri()],
+                            capture_output=True, text=True)
+    assert loaded.returncode == 0, loaded.stderr
+    assert loaded.stdout.split() == ["render", "function", "1"]
+    # the check can fail: a module cut short does not parse
+    (tmp_path / "cut.mjs").write_text(rec.Recorder._esm[: len(rec.Recorder._esm) // 2])
+    assert subprocess.run([node, "--check", str(tmp_path / "cut.mjs")],
+                          capture_output=True).returncode != 0
