@@ -2,7 +2,13 @@
 
 import hashlib
 import http.server
+import os
+import shutil
+import signal
+import subprocess
+import sys
 import threading
+import time
 import zipfile
 from functools import partial
 
@@ -37,6 +43,12 @@ class Server:
                 self.send_response(200)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
+                if server.mode == "trickle":  # a byte now and then: each read succeeds
+                    for byte in body:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        time.sleep(0.2)
+                    return
                 if server.mode == "corrupt":  # every byte arrives, but some are wrong
                     self.wfile.write(body[:100] + bytes(b ^ 0xFF for b in body[100:200])
                                      + body[200:])
@@ -144,3 +156,109 @@ def test_data_download_refuses_to_run_offline(server, archive, tmp_path, monkeyp
     assert err == ("error: data download: BCSER_OFFLINE=1 says this machine is offline; "
                    "unset it to download\n")
     assert server.requests == 0 and list(tmp_path.iterdir()) == []
+
+
+# --- [guarded-io] 3, 18, 31, 34: a lock, a verified stamp, a deadline, permissions, bounds ------
+
+_DOWNLOAD = ("import sys, warnings; warnings.simplefilter('ignore'); "
+             "from bcser_utils.audio import ravdess; "
+             "print(ravdess.download(dest=sys.argv[1], url=sys.argv[2], md5=sys.argv[3], "
+             "progress=False))")
+
+
+def _downloading(server, archive, dest) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", _DOWNLOAD, str(dest),
+                             server.url(archive[0].name), archive[1]],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_concurrent_downloads_wait_for_one_and_all_get_the_whole_corpus(server, archive,
+                                                                        tmp_path):
+    """Case 3: four download(dest=…) at once raised, or returned a ravdess/ of only a stamp."""
+    started = [_downloading(server, archive, tmp_path) for _ in range(4)]
+    ended = [(p.communicate(timeout=120), p.returncode) for p in started]
+    assert [code for _, code in ended] == [0] * 4, ended
+    assert server.requests == 1  # one download; the others waited and found it
+    assert ravdess.validate(tmp_path / "ravdess").n_files == 6
+    assert (tmp_path / "ravdess" / ".extracted-from").read_text().split() == [archive[1], "6"]
+
+
+def test_a_stamp_over_an_empty_or_partial_tree_is_not_trusted(server, archive, tmp_path):
+    with pytest.warns(UserWarning):
+        folder = fetch(server, archive, tmp_path)
+    for wav in sorted(folder.rglob("*.wav"))[:3]:  # a partial tree under a good stamp
+        wav.unlink()
+    with pytest.warns(UserWarning):
+        fetch(server, archive, tmp_path)
+    assert ravdess.validate(folder).n_files == 6
+    shutil.rmtree(folder / "Actor_02")  # the stamp alone: an older version's (md5 only) too
+    (folder / ".extracted-from").write_text(archive[1])
+    with pytest.warns(UserWarning):
+        fetch(server, archive, tmp_path)
+    assert ravdess.validate(folder).n_files == 6 and server.requests == 1  # archive cached
+
+
+def test_a_trickling_download_ends_at_its_deadline_and_leaves_nothing(server, archive,
+                                                                      tmp_path):
+    """Case 18: a byte every 5 s never ended (pooch's timeout is per read)."""
+    server.mode = "trickle"
+    began = time.monotonic()
+    with pytest.raises(TimeoutError, match="did not finish within 1 s"):
+        ravdess.download(dest=tmp_path, url=server.url(archive[0].name), md5=archive[1],
+                         progress=False, deadline_s=1.0)
+    assert time.monotonic() - began < 10
+    assert [p.name for p in tmp_path.iterdir() if not p.name.endswith(".lock")] == []
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_a_killed_download_leaves_no_temporary(server, archive, tmp_path, signum):
+    """Case 18: killing the download left a 0-byte tmpXXXX."""
+    server.mode = "trickle"
+    child = _downloading(server, archive, tmp_path)
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob("tmp*")):
+        assert child.poll() is None and time.monotonic() < deadline, child.communicate()
+        time.sleep(0.05)
+    child.send_signal(signum)
+    child.wait(timeout=30)
+    assert child.returncode == -signum
+    assert [p.name for p in tmp_path.iterdir() if not p.name.endswith(".lock")] == []
+
+
+def test_the_extracted_corpus_gets_the_usual_permissions(server, archive, tmp_path):
+    """Case 34: ravdess/ was 0700 (mkdtemp), unreadable to others on a shared machine."""
+    old = os.umask(0o022)
+    try:
+        with pytest.warns(UserWarning):
+            folder = fetch(server, archive, tmp_path)
+    finally:
+        os.umask(old)
+    assert folder.stat().st_mode & 0o777 == 0o755
+    assert {p.stat().st_mode & 0o777 for p in folder.rglob("*") if p.is_dir()} == {0o755}
+    assert {p.stat().st_mode & 0o777 for p in folder.rglob("*.wav")} == {0o644}
+
+
+def test_a_file_or_a_huge_tree_is_not_a_corpus_folder(tmp_path, monkeypatch):
+    """Case 31: data check / scanned the whole file system; data check file.wav said
+    "no such corpus folder"."""
+    clip = tmp_path / "clip.wav"
+    clip.write_bytes(b"RIFF")
+    with pytest.raises(ravdess.CorpusError, match=r"clip\.wav: a file, not a corpus folder"):
+        ravdess.catalog(clip)
+    with pytest.raises(FileNotFoundError, match="no such corpus folder"):
+        ravdess.catalog(tmp_path / "missing")
+    for i in range(30):
+        (tmp_path / "big" / f"d{i}").mkdir(parents=True)
+    monkeypatch.setattr(ravdess, "MAX_ENTRIES", 20)
+    with pytest.raises(ravdess.CorpusError, match=r"big: more than 20 files and folders"):
+        ravdess.validate(tmp_path / "big")
+
+
+def test_data_check_of_the_root_is_refused_quickly(capsys):
+    from bcser_utils.app.cli import main
+
+    began = time.monotonic()
+    assert main(["data", "check", "/"]) in (1, 2)
+    assert time.monotonic() - began < 15
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err

@@ -27,11 +27,11 @@ from typing import TYPE_CHECKING
 
 import soundfile as sf
 
-from bcser_utils import config
+from bcser_utils import config, files
 from bcser_utils.audio import synthetic
 from bcser_utils.audio.audio_input import AudioError, load_audio
 from bcser_utils.audio.names import BadNameError, expected_names, parse_name
-from bcser_utils.messages import display_path
+from bcser_utils.messages import display_path, named
 
 if TYPE_CHECKING:  # pandas is imported where a catalog is built: `predict` never needs it
     import pandas as pd
@@ -57,10 +57,71 @@ class MisplacedFileWarning(UserWarning):
 # Catalog and validation
 
 
+MAX_DEPTH = 4  # folders below a corpus root searched (RAVDESS: Actor_NN/ at depth 1)
+MAX_ENTRIES = 20_000  # files and folders looked at before a tree is refused as no corpus
+
+
 def audio_files(root: str | Path) -> list[Path]:
-    """Every .wav/.flac file under ``root`` (any depth), sorted."""
-    return sorted(p for p in Path(root).rglob("*") if p.suffix.lower() in AUDIO_SUFFIXES
-                  and p.is_file())
+    """Every .wav/.flac file under ``root``, sorted: at most ``MAX_DEPTH`` folders down, links
+    to folders not followed.
+
+    Parameters
+    ----------
+    root : str or Path
+        The corpus folder.
+
+    Returns
+    -------
+    list[Path]
+        The audio files.
+
+    Raises
+    ------
+    CorpusError
+        A tree of more than ``MAX_ENTRIES`` entries (``data check /``): refused at once rather
+        than scanned for minutes.
+    """
+    root, found, seen = Path(root), [], 0
+    for folder, dirs, names in os.walk(root):
+        seen += len(dirs) + len(names)
+        if seen > MAX_ENTRIES:
+            raise CorpusError(f"{named(root)}: more than {MAX_ENTRIES:,} files and folders "
+                              "within reach; not a corpus folder (RAVDESS holds Actor_01/ … "
+                              "Actor_24/)")
+        if len(Path(folder).relative_to(root).parts) >= MAX_DEPTH:
+            dirs.clear()
+        found += [Path(folder) / n for n in names if Path(n).suffix.lower() in AUDIO_SUFFIXES]
+    return sorted(p for p in found if p.is_file())
+
+
+def check_folder(root: str | Path) -> Path:
+    """``root`` as a corpus folder, or the error that says what it is instead.
+
+    Parameters
+    ----------
+    root : str or Path
+        A folder given as a corpus.
+
+    Returns
+    -------
+    Path
+        ``root``.
+
+    Raises
+    ------
+    FileNotFoundError
+        It does not exist.
+    CorpusError
+        It is a file (``data check file.wav``) or another non-folder.
+    """
+    root = Path(root)
+    if root.is_dir():
+        return root
+    if not root.exists():
+        raise FileNotFoundError(f"{named(root)}: no such corpus folder")
+    kind = "a file" if root.is_file() else "not a folder"
+    raise CorpusError(f"{named(root)}: {kind}, not a corpus folder (give the folder that holds "
+                      "Actor_01/ … Actor_24/)")
 
 
 def _content_hash(path: Path) -> str:
@@ -93,9 +154,7 @@ def catalog(root: str | Path, actors=None, warn: bool = True) -> pd.DataFrame:
 
     Notebook: 01_dataset_exploration.
     """
-    root = Path(root)
-    if not root.is_dir():
-        raise FileNotFoundError(f"{root}: no such corpus folder")
+    root = check_folder(root)
     rows, unexpected, unreadable, seen = [], [], [], {}
     for path in audio_files(root):
         try:
@@ -283,15 +342,45 @@ def data_dir() -> Path:
     return Path(pooch.os_cache("bcser"))
 
 
+DOWNLOAD_DEADLINE_S = 3_600.0  # the whole transfer: 208 MB at 60 kB/s; a trickle never ends
+READ_TIMEOUT_S = 60.0  # one read that brings nothing
+STAMP = ".extracted-from"  # in ravdess/: the archive's MD5, then how many files it held
+
+
+def _normal_permissions(folder: Path) -> None:
+    """Folders 0777 and files 0666, less the umask (0755/0644 usually), as ``mkdir`` and
+    ``open`` make them: ``mkdtemp`` makes 0700, which others on a shared machine cannot read."""
+    umask = os.umask(0)
+    os.umask(umask)
+    for path in [folder, *folder.rglob("*")]:
+        if not path.is_symlink():
+            path.chmod((0o777 if path.is_dir() else 0o666) & ~umask)
+
+
 def safe_extract(archive: str | Path, dest: str | Path) -> Path:
     """Extract a zip archive into ``dest``, refusing any member that would land outside it.
 
     The whole archive is checked before anything is written, and it is unpacked into a temporary
-    folder that replaces ``dest`` only when extraction succeeded, so a bad archive leaves no trace.
+    folder that replaces ``dest`` only when extraction succeeded and every member is there at its
+    size, so a bad archive leaves no trace (a SIGTERM or SIGHUP neither: ``files``). The folder
+    gets the usual permissions (``_normal_permissions``).
+
+    Parameters
+    ----------
+    archive : str or Path
+        A zip file.
+    dest : str or Path
+        The folder to make (replaced whole).
+
+    Returns
+    -------
+    Path
+        ``dest``, resolved.
     """
     dest = Path(dest).resolve()
     with zipfile.ZipFile(archive) as zf:
-        for member in zf.infolist():
+        members = zf.infolist()
+        for member in members:
             target = (dest / member.filename).resolve()
             if member.filename.startswith(("/", "\\")) or not target.is_relative_to(dest):
                 raise ValueError(f"{archive}: member {member.filename!r} would be written outside "
@@ -299,47 +388,123 @@ def safe_extract(archive: str | Path, dest: str | Path) -> Path:
         dest.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".extract-", dir=dest.parent))
         try:
-            zf.extractall(staging)
-            if dest.exists():
-                shutil.rmtree(dest)
-            staging.replace(dest)
+            with files.removed_on_exit(staging):
+                zf.extractall(staging)
+                for member in members:  # verified: every file there, whole
+                    got = staging / member.filename
+                    if not member.is_dir() and (not got.is_file()
+                                                or got.stat().st_size != member.file_size):
+                        raise ValueError(f"{archive}: {member.filename} did not extract whole")
+                _normal_permissions(staging)
+                if dest.exists():
+                    shutil.rmtree(dest)
+                staging.replace(dest)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     return dest
 
 
+def _stamp_trusted(extracted: Path, md5: str) -> bool:
+    """Whether ``extracted`` is a complete extraction of the archive ``md5`` names: its stamp
+    says so and the files it counted are there (a stamp over an empty or partial tree is not
+    trusted; an older stamp without a count needs at least one audio file)."""
+    try:
+        lines = (extracted / STAMP).read_text().split()
+    except (OSError, UnicodeDecodeError):
+        return False
+    if not lines or lines[0] != md5:
+        return False
+    present = sum(1 for p in extracted.rglob("*") if p.is_file() and p.name != STAMP)
+    return present >= int(lines[1]) if len(lines) > 1 and lines[1].isdigit() else \
+        _has_audio(extracted)
+
+
+def _fetcher(deadline_s: float):
+    """A pooch downloader with an overall deadline: pooch's own timeout is per read, so a
+    server sending a byte every few seconds would never end. Its temporary file goes on SIGTERM
+    or SIGHUP too (``files.removed_on_exit``)."""
+    import time
+
+    import requests
+
+    def fetch(url: str, output_file, pooch_obj=None, check_only: bool = False):
+        ends = time.monotonic() + deadline_s
+        with requests.get(url, stream=True, timeout=(30, READ_TIMEOUT_S)) as response:
+            response.raise_for_status()
+            if check_only:
+                return True
+            with files.removed_on_exit(output_file), open(output_file, "wb") as out:
+                while chunk := response.raw.read1(1 << 16, decode_content=True):
+                    out.write(chunk)
+                    if time.monotonic() > ends:
+                        raise TimeoutError(f"{url}: the download did not finish within "
+                                           f"{deadline_s:g} s; try again later")
+        return None
+
+    return fetch
+
+
 def download(dest: str | Path | None = None, url: str | None = None, md5: str | None = None,
-             progress: bool = True) -> Path:
+             progress: bool = True, deadline_s: float = DOWNLOAD_DEADLINE_S) -> Path:
     """Fetch the official RAVDESS speech archive (checksummed, cached) and extract it.
 
-    Returns the extracted folder ``<dest>/ravdess``. A cached archive whose MD5 does not match
+    Concurrent callers (two notebooks started together) take turns on a lock in ``dest``: one
+    downloads and extracts, the others wait and then find its result. The stamp
+    ``ravdess/.extracted-from`` is written only after a complete, verified extraction, and is
+    trusted only while the files it counted are there. A cached archive whose MD5 does not match
     (an interrupted or corrupted download) is fetched again; a download that does not match is
-    refused and not kept. ``url``/``md5`` default to the Zenodo record in the config.
+    refused and not kept; a transfer that outlasts ``deadline_s`` is abandoned.
+
+    Parameters
+    ----------
+    dest : str or Path or None
+        Where the archive and ``ravdess/`` go (default: ``data_dir()``).
+    url, md5 : str or None
+        Default to the Zenodo record in the config.
+    progress : bool
+        Show pooch's progress bar.
+    deadline_s : float
+        The whole transfer's time limit.
+
+    Returns
+    -------
+    Path
+        The extracted folder ``<dest>/ravdess``.
 
     Notebook: 01_dataset_exploration.
     """
     import pooch
+    from filelock import FileLock
 
     corpus = config.get_config().corpus
     dest = Path(dest) if dest else data_dir()
     url, md5 = url or corpus.url, md5 or corpus.archive_md5
     extracted = dest / "ravdess"
-    stamp = extracted / ".extracted-from"
+    stamp = extracted / STAMP
     if not stamp.exists() and extracted.is_dir() and any(extracted.iterdir()):
         # not ours: extracting replaces the folder whole, and would delete the user's files;
         # said before the 200 MB download, not after it
-        raise CorpusError(f"{extracted}: already holds files that no download put there; "
-                          "refusing to replace them: move them, or download elsewhere "
+        raise CorpusError(f"{named(extracted)}: already holds files that no download put "
+                          "there; refusing to replace them: move them, or download elsewhere "
                           f"({config.DATA_DIR_ENV}=…)")
-    archive = Path(pooch.retrieve(url, known_hash=f"md5:{md5}", fname=corpus.archive_name,
-                                  path=dest, progressbar=progress))
-    if not (stamp.exists() and stamp.read_text() == md5):
-        safe_extract(archive, extracted)
-        stamp.write_text(md5)
+    dest.mkdir(parents=True, exist_ok=True)
+    with FileLock(dest / ".ravdess.lock"):  # the others wait here for one download
+        for stale in dest.glob("tmp????????"):  # a killed pooch's temporary (SIGKILL)
+            if stale.is_file():
+                stale.unlink(missing_ok=True)
+        if not _stamp_trusted(extracted, md5):
+            archive = Path(pooch.retrieve(url, known_hash=f"md5:{md5}",
+                                          fname=corpus.archive_name, path=dest,
+                                          progressbar=progress,
+                                          downloader=_fetcher(deadline_s)))
+            with zipfile.ZipFile(archive) as zf:
+                count = sum(1 for m in zf.infolist() if not m.is_dir())
+            safe_extract(archive, extracted)
+            files.write_text(stamp, f"{md5}\n{count}\n")
     report = validate(extracted)
     if report.missing or report.unexpected:
-        warnings.warn(f"{extracted}: {len(report.missing)} expected files missing, "
-                      f"{len(report.unexpected)} unexpected", stacklevel=2)
+        warnings.warn(f"{display_path(extracted)}: {len(report.missing)} expected files "
+                      f"missing, {len(report.unexpected)} unexpected", stacklevel=2)
     return extracted
 
 
@@ -379,7 +544,8 @@ def _has_audio(root: Path) -> bool:
 def find_corpus(path: str | Path | None = None, allow_download: bool | None = None,
                 progress: bool = True, cfg: config.Config | None = None) -> CorpusLocation:
     """Pick the corpus: ``path``; ``$BCSER_RAVDESS_DIR``; a previous download; the development
-    copy ``../shared/data/ravdess``; a download (unless ``$BCSER_OFFLINE=1``); else synthetic.
+    copy ``../shared/data/ravdess``; a download (unless ``$BCSER_OFFLINE`` says offline:
+    ``config.offline``); else synthetic.
 
     The synthetic corpus is made for the actors of ``cfg.mode`` (all 24 in full mode).
 
@@ -399,7 +565,7 @@ def find_corpus(path: str | Path | None = None, allow_download: bool | None = No
         if _has_audio(candidate):
             return CorpusLocation(candidate, "development copy, actors 01–20")
     if allow_download is None:
-        allow_download = os.environ.get(config.OFFLINE_ENV, "0") != "1"
+        allow_download = not config.offline()
     if allow_download:
         try:
             return CorpusLocation(download(progress=progress), "download")
