@@ -31,7 +31,7 @@ from bcser_utils import config
 from bcser_utils.config import REPO_ROOT
 
 NOTEBOOKS = REPO_ROOT / "notebooks"
-CLEAN = REPO_ROOT / "clean"
+STUDENT_COPIES = REPO_ROOT / "clean"  # the class's copies of the notebooks (make clean-notebooks)
 _REVEALED = re.compile(r"show_solution\s*=\s*True")
 _PEAK_MEMORY = ("import resource, sys\n"
                 "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss "
@@ -85,7 +85,7 @@ def clean_text(path: Path) -> str:
     return nbformat.writes(nb) + "\n"
 
 
-def write_clean(notebooks: list[Path], folder: Path = CLEAN) -> list[Path]:
+def write_clean(notebooks: list[Path], folder: Path = STUDENT_COPIES) -> list[Path]:
     """Write ``clean_text`` of each notebook into ``folder`` (byte for byte reproducible)."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []

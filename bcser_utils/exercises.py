@@ -359,7 +359,7 @@ def _originals(prepared, split: splits.Split) -> splits.Split:
 def _recall(trained, prepared, rows) -> dict:
     from bcser_utils.learn import evaluation, pipeline
 
-    proba = pipeline.predict_rows(trained.model, prepared.cache, rows, trained.normalizer)
+    proba = pipeline.predict_rows(trained, prepared.cache, rows)
     y = prepared.cache.index["emotion_code"].to_numpy()[np.asarray(rows)] - 1
     result = evaluation.evaluate(y, proba, prepared.cfg.emotions)
     predicted_share = np.bincount(proba.argmax(1), minlength=len(prepared.cfg.emotions)) / len(y)
@@ -512,10 +512,10 @@ def paired_or_separate(robust: pd.DataFrame, show_solution: bool = False) -> dic
     if not show_solution:
         return _hint("paired_or_separate")
     from bcser_utils.learn import evaluation
-    from bcser_utils.studies import beyond
+    from bcser_utils.present.formatting import NOISE_FREE
 
     emotions = config.get_config().emotions
-    clean = robust[robust["kind"] == beyond.CLEAN]
+    clean = robust[robust["kind"] == NOISE_FREE]
     y, p_bc, _ = evaluation.prediction_arrays(clean[clean["signal"] == "bc"], emotions)
     _, p_ac, _ = evaluation.prediction_arrays(clean[clean["signal"] == "ac"], emotions)
     bc_ci, ac_ci = evaluation.bootstrap_ci(y, p_bc), evaluation.bootstrap_ci(y, p_ac)

@@ -1,6 +1,8 @@
-"""The plotting helpers draw what they are given: checked on the artists, not by eye."""
+"""The figures draw what they are given (checked on the artists, not by eye), each module of
+its kind with the one palette of ``present.style``."""
 
 import ast
+import re
 from pathlib import Path
 
 import matplotlib
@@ -10,9 +12,16 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from bcser_utils.present import plots  # noqa: E402
+from bcser_utils.present import (  # noqa: E402
+    comparison_plots,
+    evaluation_plots,
+    prediction_plots,
+    signal_plots,
+    style,
+    training_plots,
+)
 
-EMOTIONS = list(plots.EMOTIONS)
+EMOTIONS = list(style.EMOTIONS)
 
 
 @pytest.fixture(autouse=True)
@@ -21,24 +30,55 @@ def _close_figures():
     plt.close("all")
 
 
-def test_plots_imports_only_config_and_reports_names_from_the_package():
-    tree = ast.parse(Path(plots.__file__).read_text())
-    ours = {alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
-            and (node.module or "").startswith("bcser_utils") for alias in node.names}
+FIGURES = (style, signal_plots, training_plots, evaluation_plots, prediction_plots,
+           comparison_plots)
+
+
+@pytest.mark.parametrize("module", FIGURES, ids=lambda m: m.__name__.split(".")[-1])
+def test_figure_modules_import_no_model_code_and_only_the_palette_and_names_of_the_package(module):
+    tree = ast.parse(Path(module.__file__).read_text())
+    ours = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+            and (node.module or "").startswith("bcser_utils")}
     absolute = {alias.name.split(".")[0] for node in ast.walk(tree)
                 if isinstance(node, ast.Import) for alias in node.names}
     absolute |= {node.module.split(".")[0] for node in ast.walk(tree)
                  if isinstance(node, ast.ImportFrom) and not node.level
                  and not node.module.startswith("bcser_utils")}
-    assert ours == {"config", "condition_label"}  # the one name of a noise condition
-    assert absolute <= {"os", "pathlib", "matplotlib", "seaborn", "numpy", "__future__"}
+    # the config, the one palette, and the one name of a noise condition
+    assert ours <= {"bcser_utils", "bcser_utils.present.style", "bcser_utils.present.formatting"}
+    assert absolute <= {"os", "pathlib", "matplotlib", "seaborn", "numpy", "pandas", "__future__"}
+
+
+@pytest.mark.parametrize("module", FIGURES[1:], ids=lambda m: m.__name__.split(".")[-1])
+def test_one_palette_no_figure_module_names_a_colour_of_its_own(module):
+    # every colour is a role of style's palette; only shades of grey, black and white are ink
+    source = Path(module.__file__).read_text()
+    assert re.findall(r"[\"']#[0-9a-fA-F]{6}[\"']", source) == []
+    named = set(re.findall(r"color=[\"'](\w+)[\"']", source))
+    assert named <= {"k", "white", "gold", "none"}
+
+
+def test_the_palette_colours_the_eight_emotions_in_the_paper_order_each_apart():
+    from bcser_utils import config
+
+    assert list(style.PALETTE) == list(config.get_config().emotions) == EMOTIONS
+    assert len(set(style.PALETTE.values())) == 8
+    assert set(style.SIGNAL_COLORS) == {"ac", "bc"} and len(set(style.SIGNAL_COLORS.values())) == 2
+
+
+def test_save_fig_stamps_the_source_and_marks_synthetic_figures(tmp_path):
+    fig = plt.figure()
+    path = style.save_fig(fig, "x", "Data: somewhere", synthetic=True, folder=tmp_path)
+    assert path == tmp_path / "x.png" and path.stat().st_size > 0
+    texts = [t.get_text() for t in fig.texts]
+    assert "Data: somewhere" in texts and any("SYNTHETIC" in t for t in texts)
 
 
 def test_confusion_heatmap_cells_show_the_matrix_in_paper_order():
     rng = np.random.default_rng(0)
     counts = rng.integers(0, 50, (8, 8)) + np.eye(8, dtype=int) * 100
     matrix = counts / counts.sum(1, keepdims=True)
-    fig = plots.confusion_heatmap(matrix)
+    fig = evaluation_plots.confusion_heatmap(matrix)
     ax = fig.axes[0]
     texts = [t.get_text() for t in ax.texts]
     assert texts == [f"{v:.2f}" for v in matrix.ravel()]  # row-major: true down, predicted across
@@ -48,18 +88,18 @@ def test_confusion_heatmap_cells_show_the_matrix_in_paper_order():
 
 
 def test_confusion_heatmap_counts_are_integers():
-    fig = plots.confusion_heatmap(np.full((8, 8), 3) + np.eye(8) * 40, normalized=False)
+    fig = evaluation_plots.confusion_heatmap(np.full((8, 8), 3) + np.eye(8) * 40, normalized=False)
     assert {t.get_text() for t in fig.axes[0].texts} == {"3", "43"}
 
 
 def test_roc_legend_names_each_class_with_its_auc_in_paper_order():
     auc = {e: 0.5 + k / 20 for k, e in enumerate(EMOTIONS)}
     roc = {e: {"fpr": [0, 0.1, 1], "tpr": [0, 0.9, 1]} for e in reversed(EMOTIONS)}
-    fig = plots.roc_curves(roc, auc)
+    fig = evaluation_plots.roc_curves(roc, auc)
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert labels[:8] == [f"{e} (AUC {auc[e]:.3f})" for e in EMOTIONS]
     line = fig.axes[0].get_lines()[0]
-    assert line.get_color() == plots.PALETTE["neutral"]
+    assert line.get_color() == style.PALETTE["neutral"]
     np.testing.assert_allclose(line.get_xdata(), [0, 0.1, 1])
 
 
@@ -67,7 +107,7 @@ def test_training_curves_mark_the_best_epoch_and_the_floor():
     history = {"epoch": [1, 2, 3, 4], "train_loss": [1.9, 1.4, 1.1, 0.9],
                "val_loss": [1.7, 1.3, 1.35, 1.4], "train_accuracy": [0.2, 0.4, 0.5, 0.6],
                "val_accuracy": [0.3, 0.45, 0.44, 0.43], "seconds": [1, 1, 1, 1]}
-    fig = plots.training_curves(history, best_epoch=2, floor=0.467)
+    fig = training_plots.training_curves(history, best_epoch=2, floor=0.467)
     loss_ax, acc_ax = fig.axes
     for ax, value in ((loss_ax, 1.3), (acc_ax, 0.45)):
         star = [line for line in ax.get_lines() if line.get_marker() == "*"]
@@ -81,7 +121,8 @@ def test_training_curves_mark_the_best_epoch_and_the_floor():
 def test_per_class_bars_follow_paper_order_whatever_the_dict_order():
     values = {e: float(k) + 1 for k, e in enumerate(EMOTIONS)}
     shuffled = dict(reversed(list(values.items())))
-    fig = plots.per_class_bars({"IoU": shuffled}, overall={"IoU": 4.5}, reported={"IoU": 0.9})
+    fig = evaluation_plots.per_class_bars({"IoU": shuffled}, overall={"IoU": 4.5},
+                                          reported={"IoU": 0.9})
     ax = fig.axes[0]
     assert [p.get_height() for p in ax.patches] == [values[e] for e in EMOTIONS]
     assert [t.get_text() for t in ax.get_xticklabels()] == EMOTIONS
@@ -94,7 +135,7 @@ def test_reliability_diagram_draws_bin_accuracies_and_names_the_ece():
         {"lower": k / 4, "upper": (k + 1) / 4, "count": c, "confidence": conf, "accuracy": acc}
         for k, (c, conf, acc) in enumerate([(0, None, None), (10, 0.4, 0.3), (20, 0.6, 0.7),
                                             (30, 0.9, 0.8)])]}
-    fig = plots.reliability_diagram(calibration)
+    fig = evaluation_plots.reliability_diagram(calibration)
     top, bottom = fig.axes
     accuracy_bars = [p for p in top.patches if p.get_facecolor()[:3] == matplotlib.colors.to_rgb(
         "#1f77b4")]
@@ -107,7 +148,7 @@ def test_reliability_diagram_draws_bin_accuracies_and_names_the_ece():
 def test_probability_bars_outline_the_most_probable_emotion():
     probabilities = dict.fromkeys(EMOTIONS, 0.05)
     probabilities["sad"] = 0.65
-    fig = plots.probability_bars(probabilities, true="calm")
+    fig = prediction_plots.probability_bars(probabilities, true="calm")
     ax = fig.axes[0]
     outlined = [t.get_text() for t, p in zip(ax.get_xticklabels(), ax.patches, strict=True)
                 if p.get_linewidth() > 0 and p.get_edgecolor()[3] > 0]
@@ -125,9 +166,9 @@ def test_separation_histograms_shade_the_overlap_only_where_a_ranking_is_broken(
         return [ax.get_title().split()[0] for ax in fig.axes
                 if any(patch.get_gid() == "overlap" for patch in ax.patches)]
 
-    assert overlaps(plots.separation_histograms(y, p)) == []
+    assert overlaps(evaluation_plots.separation_histograms(y, p)) == []
     p[1, 0], p[1, 1] = 0.01, 0.90  # a neutral clip confidently called calm: both rankings break
-    fig = plots.separation_histograms(y, p)
+    fig = evaluation_plots.separation_histograms(y, p)
     assert overlaps(fig) == ["neutral", "calm"]
     lines = {ax.get_title().split()[0]: [round(line.get_xdata()[0], 2) for line in ax.get_lines()]
              for ax in fig.axes}
@@ -146,7 +187,7 @@ def test_seed_differences_draws_every_seed_in_every_condition():
     summary = {"paper": {"hosain_bc_accuracy": 0.725, "hosain_ac_accuracy": 0.6983},
                "seeds": [{"seed": 0, "folds": [0, 1], "ac_vs_bc": rows(0.02)},
                          {"seed": 1, "folds": [0, 1], "ac_vs_bc": rows(-0.04)}]}
-    ax = plots.seed_differences(summary).axes[0]
+    ax = comparison_plots.seed_differences(summary).axes[0]
     drawn = sorted(float(c.lines[0].get_xdata()[0]) for c in ax.containers)
     assert drawn == pytest.approx(sorted([0.02, 0.01, -0.04, -0.02]))
     assert [t.get_text() for t in ax.get_yticklabels()] == ["clean", "white noise at 0 dB"]
@@ -157,7 +198,7 @@ def test_seed_differences_draws_every_seed_in_every_condition():
 def test_hz_axis_is_logarithmic_in_hz_with_ticks_only_inside_its_limits():
     ax = plt.figure().add_subplot()
     ax.plot([10, 30_000], [0, 1])
-    plots.hz_axis(ax, 50, 8000)
+    signal_plots.hz_axis(ax, 50, 8000)
     assert ax.get_xscale() == "log" and ax.get_xlim() == pytest.approx((50, 8000))
     assert ax.get_xlabel() == "frequency (Hz)"
     assert list(ax.get_xticks()) == [50, 100, 200, 500, 1000, 2000, 5000]

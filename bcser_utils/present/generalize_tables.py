@@ -1,0 +1,216 @@
+"""Notebook 09's results rendered for people: the baselines, the ablation, the final model and
+the README rows.
+
+Every function reads the study's summary (``generalize.summarize`` with ``final_model.summarize``
+under "final"; committed as ``results/generalize-full.json``, read with ``report.load_summary``)
+and returns a pandas DataFrame or Markdown; nothing here computes a number that is not already in
+the summary (or, for the paper's and Hosain et al.'s values, in the config). The default model's
+card is ``cards.default_card``.
+
+Notebook: 09_towards_unseen_speakers.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from bcser_utils import config
+from bcser_utils.present.formatting import interval, percent
+from bcser_utils.present.staleness import readme_table
+
+BASELINE_LABELS = {"logreg": "logistic regression", "svm": "SVM (RBF)"}
+
+
+def baseline_rows(summary: dict) -> pd.DataFrame:
+    """One row per baseline and protocol: accuracy with its interval by actor."""
+    rows = []
+    for key, protocols in summary["baselines"].items():
+        signal, classifier, norm = key.split("-")[:3]
+        for protocol, sides in protocols.items():
+            side = sides.get("test") or sides["val"]
+            ci = side.get("accuracy_ci95_by_actor") or (side["accuracy"], side["accuracy"])
+            rows.append({
+                "label": f"{signal.upper()} · {BASELINE_LABELS[classifier]} · {norm} · {protocol}",
+                "signal": signal, "classifier": classifier, "standardised": norm,
+                "protocol": protocol, "evaluated on": "test actors" if "test" in sides
+                else "validation clips", "accuracy": side["accuracy"], "low": ci[0],
+                "high": ci[1], "balanced accuracy": side["balanced_accuracy"],
+                "macro-F1": side["macro_f1"]})
+    return pd.DataFrame(rows).sort_values(["protocol", "signal", "classifier", "standardised"],
+                                          ignore_index=True)
+
+
+def ablation_table(summary: dict) -> pd.DataFrame:
+    """One row per recipe: the gain on the early-stopping actors the selection read (over its
+    seeds), the mean gain over every seed the recipe has, then the test accuracy per seed, the
+    gain over the paper's recipe on the test actors (paired, with its interval by actor, seed 0)
+    and the ensemble of the seeds."""
+    chosen = set(summary["selection"]["chosen"])
+    read, seeds_read = (summary["selection"].get(k) for k in ("val_gains", "seeds"))
+    rule_column = f"val gain the rule read (seeds {', '.join(map(str, seeds_read or []))})"
+    rows = []
+    for name, r in summary["recipes"].items():
+        seeds = sorted(r["test"])
+        paired = r.get("vs_paper", {}).get(seeds[0], {}).get("test") if seeds else None
+        rows.append({
+            "recipe": name, "knob": r["knob"], "seeds": len(seeds),
+            **({rule_column: percent(read.get(name)) if name != "paper" else "—"}
+               if read is not None else {}),
+            "chosen": "✓" if name in chosen else "",
+            "val gain, mean of all seeds": percent(r.get("val_gain")) if name != "paper" else "—",
+            "test accuracy per seed": ", ".join(percent(r["test"][s]["accuracy"]) for s in seeds),
+            "test gain, seed 0 (95% CI by actor)": "—" if paired is None else
+                f"{100 * paired['difference']:+.1f} ({100 * paired['ci95'][0]:+.1f} to "
+                f"{100 * paired['ci95'][1]:+.1f})",
+            "ensemble of the seeds": percent(r.get("ensemble", {}).get("test", {})
+                                              .get("accuracy"))})
+    return pd.DataFrame(rows).set_index("recipe")
+
+
+def reference_lines(summary: dict) -> dict[str, float]:
+    """The accuracies the ablation figure marks: the best classical baseline on P3's test
+    actors, and the default model (the fusion) once the final recipe is in."""
+    rows = baseline_rows(summary)
+    p3 = rows[(rows.protocol == "P3") & (rows.signal == "bc")]
+    if not len(p3):
+        return {}
+    best = p3.loc[p3.accuracy.idxmax()]
+    lines = {f"eGeMAPS + {BASELINE_LABELS[best.classifier]}, {best.standardised} standardised "
+             "(the classical baseline)": float(best.accuracy)}
+    fusion = summary.get("final", {}).get("fusion")
+    if fusion:
+        lines[f"the default: deep + baseline fused, weight {fusion['weight']:g}"] = \
+            float(fusion["test"]["accuracy"])
+    return lines
+
+
+def final_table(summary: dict) -> pd.DataFrame:
+    """The final recipe on BC and AC against the paper's, BC − AC, the ensemble and the fusion,
+    as rows of (what, number, interval)."""
+    final = summary.get("final")
+    if not final:
+        return pd.DataFrame({"what": ["the final recipe has not been trained yet"]})
+    rows = []
+    for signal in ("bc", "ac"):
+        if signal not in final:
+            continue
+        r = final[signal]
+        for seed, s in sorted(r["test"].items(), key=lambda kv: int(kv[0])):
+            rows.append((f"final recipe, {signal.upper()}, seed {seed}: test accuracy",
+                         percent(s["accuracy"]), interval(s["accuracy_ci95_by_actor"])))
+        if "ensemble" in r:
+            s = r["ensemble"]["test"]
+            rows.append((f"final recipe, {signal.upper()}, ensemble of the seeds",
+                         percent(s["accuracy"]), interval(s["accuracy_ci95_by_actor"])))
+    for name in ("paper", "final"):
+        for seed, d in sorted(final.get(f"bc_minus_ac_{name}", {}).items(),
+                              key=lambda kv: int(kv[0])):
+            rows.append((f"BC − AC, {name} recipe, seed {seed} (same clips)",
+                         f"{100 * d['difference']:+.1f} points",
+                         f"{100 * d['ci95'][0]:+.1f} to {100 * d['ci95'][1]:+.1f}"))
+    if "bc_minus_ac_baseline" in final:
+        d = final["bc_minus_ac_baseline"]
+        rows.append((f"BC − AC, classical baseline {d['baseline']} (same clips)",
+                     f"{100 * d['difference']:+.1f} points",
+                     f"{100 * d['ci95'][0]:+.1f} to {100 * d['ci95'][1]:+.1f}"))
+    if "single_clip" in final:
+        s = final["single_clip"]
+        rows.append((f"one clip at a time (no speaker statistics): {s['recipe']}, chosen on the "
+                     "early-stopping actors", percent(s["test"]["accuracy"]),
+                     interval(s["test"]["accuracy_ci95_by_actor"])))
+    if "fusion" in final:
+        f = final["fusion"]
+        rows.append((f"fusion with {f['baseline']}, weight {f['weight']:g} (chosen on the "
+                     "early-stopping actors)", percent(f["test"]["accuracy"]),
+                     interval(f["test"]["accuracy_ci95_by_actor"])))
+        for other in ("baseline", "deep"):
+            d = f.get(f"minus_{other}")
+            if d:
+                rows.append((f"fusion − {other} alone (same clips)",
+                             f"{100 * d['difference']:+.1f} points",
+                             f"{100 * d['ci95'][0]:+.1f} to {100 * d['ci95'][1]:+.1f}"))
+    if not rows:
+        return pd.DataFrame({"what": [f"the final recipe ({final['recipe']['name']}) has not "
+                                      "finished in this file"]})
+    return pd.DataFrame(rows, columns=["what", "test", "95% CI (by actor)"]).set_index("what")
+
+
+def deep_models(final: dict) -> str:
+    """Which fold models stand for the deep model that ships: one seed's, or the mean of
+    several seeds' (the ensemble, kept if it paid on the early-stopping actors)."""
+    seeds = final.get("default", {}).get("deep_seeds", [0])
+    if len(seeds) == 1:
+        return f"seed {seeds[0]}'s fold models"
+    return f"the fold models of {seed_list(seeds)}, averaged (an ensemble)"
+
+
+def seed_list(seeds) -> str:
+    """[0] → "seed 0"; [0, 1] → "seeds 0 and 1"."""
+    return f"seed{'s' if len(seeds) > 1 else ''} " + " and ".join(map(str, seeds))
+
+
+def generalize_readme_table(summary: dict) -> str:
+    """The README's table of notebook 09's results (Markdown), made from the summary so that the
+    two cannot disagree (a test checks results/README.md holds exactly these lines)."""
+    where = f"{summary['mode']} · `{summary['command']}` · {summary['date']}"
+    pooled = "P3, 5 folds pooled (test actors), seed 0"
+
+    def accuracy(s, bold=False):
+        text = percent(s["accuracy"])
+        return (f"**{text}**" if bold else text) + \
+            f" (95% CI by actor {interval(s['accuracy_ci95_by_actor'])}), {s['n']:,} clips"
+
+    def by_seed(tests: dict) -> tuple[str, str]:  # a deep recipe: every seed it was trained with
+        seeds = sorted(tests, key=int)
+        text = "; ".join(f"seed {seed}: {percent(tests[seed]['accuracy'])} (95% CI by actor "
+                         f"{interval(tests[seed]['accuracy_ci95_by_actor'])})" for seed in seeds)
+        where_ = f"P3, 5 folds pooled (test actors), {seed_list(seeds)}"
+        return f"{text}, {tests[seeds[0]]['n']:,} clips", where_
+
+    rows = []
+    for key in ("bc-logreg-global", "bc-logreg-speaker", "bc-svm-global", "bc-svm-speaker"):
+        tables = [t for name, t in summary["baselines"].items() if name.startswith(key + "-")]
+        if tables:
+            _, classifier, norm = key.split("-")
+            rows.append((f"classical baseline: eGeMAPS + {BASELINE_LABELS[classifier]}, "
+                         f"{'each speaker standardised' if norm == 'speaker' else 'global'}",
+                         "—", accuracy(tables[0]["P3"]["test"]), f"{pooled} · BC · {where}"))
+    text, seeds = by_seed(summary["recipes"]["paper"]["test"])
+    rows.append(("deep model, the paper's recipe (strided model)", "—", text,
+                 f"{seeds} · BC · {where}"))
+    final = summary.get("final")
+    if final and "fusion" in final:
+        name = final["recipe"]["name"]
+        text, seeds = by_seed(final["bc"]["test"])
+        f, chosen = final["fusion"], final["default"]
+        shipped = chosen.get("deep_seeds", [0])
+        if len(shipped) > 1:  # the ensemble shipped: its own number beside each seed's
+            text = text.replace(", 1,", f"; the mean of the {len(shipped)} seeds' models: "
+                                f"{percent(f['deep_test']['accuracy'])} (95% CI by actor "
+                                f"{interval(f['deep_test']['accuracy_ci95_by_actor'])}), 1,", 1)
+        rows.append((f"deep model, the chosen recipe ({final['recipe']['description']})", "—",
+                     text, f"{seeds} · BC · {where}"))
+        rows.append((f"**`predict --same-speaker`'s default**: the {chosen['model']}, weight "
+                     f"{chosen['weight']:g} on the deep model ({name}, {deep_models(final)}, as "
+                     f"the shipped refits) and {1 - chosen['weight']:g} on {f['baseline']}, "
+                     "chosen on the early-stopping actors", "—", accuracy(f["test"], bold=True),
+                     f"{pooled.replace('seed 0', seed_list(shipped))} · BC · {where}"))
+        s = final["single_clip"]
+        rows.append((f"`predict` one clip at a time (no speaker statistics): the {s['recipe']} "
+                     "recipe, chosen on the early-stopping actors", "—", accuracy(s["test"]),
+                     f"{pooled.replace('seed 0', seed_list(s.get('seeds', [0])))} · BC · "
+                     f"{where}"))
+        paired = [(f"the chosen deep recipe, seed {seed}", d, seed_list([seed]))
+                  for seed, d in final.get("bc_minus_ac_final", {}).items()]
+        if "bc_minus_ac_baseline" in final:
+            d = final["bc_minus_ac_baseline"]
+            paired.append((f"classical baseline ({d['baseline']})", d, "seed 0"))
+        reported = config.get_config().reported
+        hosain = reported.hosain_bc_accuracy - reported.hosain_ac_accuracy
+        for what, d, seeds in paired:
+            rows.append((f"BC − AC, {what}, paired on the same clips",
+                         f"{100 * hosain:+.1f} points (Hosain et al.)",
+                         f"{100 * d['difference']:+.1f} points (95% CI by actor "
+                         f"{100 * d['ci95'][0]:+.1f} to {100 * d['ci95'][1]:+.1f})",
+                         f"{pooled.replace('seed 0', seeds)} · {where}"))
+    return readme_table(summary, rows)
