@@ -31,9 +31,9 @@ LAYERS = {
                 "training_plots", "evaluation_plots", "prediction_plots", "comparison_plots",
                 "plots", "recorder"],
     "learn": ["splits", "model", "artifacts", "training", "evaluation", "classical", "inference",
-              "pipeline", "runs"],
+              "pipeline", "runs", "probe"],
     "studies": ["baseline", "generalize", "final_model", "beyond"],
-    "app": ["predict", "timeline", "voice", "convert", "cli"],
+    "app": ["predict", "timeline", "voice", "convert", "provenance_check", "cli"],
     "_top": ["exercises", "course"],
 }
 

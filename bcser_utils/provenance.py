@@ -1,24 +1,41 @@
-"""Which code made a result, so that no number outlives its code silently.
+"""Which code made a result, so that no number outlives its code silently, and no refactor
+marks a number stale that the code still computes.
 
 Every result the package writes (a run's ``metrics.json``, notebook 08's and 09's summaries in
 ``results/``, the shipped models' cards and ``*.metrics.json``) carries ``stamp()``: the commit
-of the checkout that made it, and a fingerprint of each part of the code that shapes a number:
+of the checkout that made it, and a fingerprint of what each part of the code computes:
 
-    features   the code that computes a clip's tensors: audio/{bc, augment, features, clip,
-               normalize}.py whole, data's loader and dataset's ``recording_features``
-               (not the catalog and download code around the loader, nor the cache's
-               storage: how shards, locks and files are written changes no number)
-    model      learn/model.py
-    training   learn/{splits, training, evaluation, inference, pipeline}.py
+    features   a clip's tensors: decoding, the BC filter, the augmentations, the features, the
+               normalisation (audio/)
+    model      the network (learn/model.py)
+    training   the splits, training, a saved model's probabilities, the metrics (learn/)
 
-A part is a list of files, whole, or of functions in a file ("audio/audio_input.py:load_audio").
-A fingerprint hashes each one's syntax tree without its comments and docstrings
-(``code_digest``), so editing prose never marks a result stale; any other edit of that code
-does, even one that changes no number (the check is deliberately conservative). The tree is
-written out by ``code_of`` itself, not ``ast.dump``, whose text differs between Python versions
-(3.13 leaves out empty fields): a result made on Python 3.11 reads as current on Colab's 3.13.
-The constants themselves are recorded beside each result (its mode, command and run settings),
-not here.
+**A fingerprint is the id of a committed reference of numbers**, not a hash of the code's text.
+``bcser_utils/learn/probe.py`` runs each part's real code on small fixed inputs made from seeds
+(a few seconds on one CPU thread) and ``provenance_reference.json`` (beside this module) holds
+what they computed, each part under an id. Renaming a variable, moving a function or changing
+an import moves no number, so the probe still matches and every result stays current. A change
+that moves a number (a constant in config.py, a formula) makes the probe differ from the
+reference beyond its tolerance; tests/test_provenance.py fails and names the part and the array,
+and the developer runs ``python -m bcser_utils provenance --update``: the part gets a new id, and
+every result stamped with the old one reads as stale from then on, honestly.
+
+**The code text, the cheap second signal.** ``code_texts()`` hashes each part's code (the files
+of ``PARTS``) without comments, docstrings and layout, as the stamps did before the probe. The
+reference lists, per part, the code texts known to compute its numbers (each checked by running
+the probe on that code). A result stamped with one of them (a stamp from before the probe: commit
+fe022df's, for the committed results) counts as current; ``--check`` says when today's text is
+new but the probe still matches ("still current"; ``--update`` records the text).
+
+**What the probe can miss.** It sees only what its inputs reach: a change to a branch the probe
+does not take (a feature kind, an augmentation setting, a normalisation mode or a training option
+it leaves at its default, a clip longer than its recordings) moves no probe number, the id stays,
+and results made before and after the change both read as current. To widen it, make the probe
+take that branch (``probe.py``: another input, another setting, another array), run
+``--update`` and commit the reference: the parts whose numbers the new arrays add get new ids, so
+every result made before reads as stale (conservative: the old code may have computed the same,
+but nobody checked). A result made before stamps existed records none (``changed`` says None) and
+is never taken for current.
 
 ``stale_note(result)`` is the line a notebook or a README table puts first when a result was made
 by other code than today's: "Made with commit 1a2b3c4; the training code has changed since."
@@ -29,12 +46,16 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import json
 import subprocess
 import textwrap
 from collections.abc import Iterable
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent
+REFERENCE = PACKAGE / "provenance_reference.json"
+# the code whose text each part's code-text fingerprint hashes: files whole, or some of a
+# file's top-level functions ("audio/audio_input.py:load_audio")
 PARTS = {
     "features": ("audio/bc.py", "audio/augment.py", "audio/features.py", "audio/clip.py",
                  "audio/normalize.py", "audio/audio_input.py:load_audio,_wav_declared_data_bytes",
@@ -43,6 +64,21 @@ PARTS = {
     "training": ("learn/splits.py", "learn/training.py", "learn/evaluation.py",
                  "learn/inference.py", "learn/pipeline.py"),
 }
+
+
+def reference() -> dict:
+    """The committed reference (``REFERENCE``): each part's id, the code texts known to compute
+    it, and its numbers."""
+    try:
+        return json.loads(REFERENCE.read_text())
+    except (OSError, ValueError) as err:
+        raise FileNotFoundError(f"{REFERENCE}: unreadable ({err}); restore it from git, or make "
+                                "it with python -m bcser_utils provenance --update") from None
+
+
+def fingerprints() -> dict[str, str]:
+    """Each part's fingerprint today: the id of its committed reference."""
+    return {part: entry["id"] for part, entry in reference()["parts"].items()}
 
 
 def code_of(source: str) -> bytes:
@@ -78,8 +114,9 @@ def code_digest(sources: Iterable[str]) -> str:
     return digest.hexdigest()[:12]
 
 
-def fingerprints() -> dict[str, str]:
-    """Today's fingerprint of each part (``PARTS``), from the files this package runs."""
+def code_texts() -> dict[str, str]:
+    """Today's code-text fingerprint of each part (``PARTS``), from the files this package runs:
+    the cheap signal (see the module docstring), not what a result records."""
     return {part: code_digest(source for name in names for source in _sources(name))
             for part, names in PARTS.items()}
 
@@ -114,30 +151,46 @@ def commit() -> str | None:
 
 
 def stamp() -> dict:
-    """What a result records about the code that made it."""
+    """What a result records about the code that made it: the commit and each part's
+    fingerprint (``fingerprints``)."""
     return {"commit": commit(), "code": fingerprints()}
 
 
 def common(stamps: Iterable[dict | None]) -> dict | None:
     """One stamp for a result made of several runs: a part whose runs disagree is "several"
-    (so it reads as changed); None if any run recorded no stamp."""
+    (so it reads as changed) unless each of them is current; None if any run recorded no
+    stamp."""
     stamps = list(stamps)
     if not stamps or not all(stamps):
         return None
-    code = {part: stamps[0]["code"].get(part)
-            if len({s["code"].get(part) for s in stamps}) == 1 else "several" for part in PARTS}
+    current = _current()
+
+    def one(part):
+        values = {s["code"].get(part) for s in stamps}
+        if len(values) == 1:
+            return values.pop()
+        return fingerprints()[part] if values <= current[part] else "several"
+
     return {"commit": ", ".join(sorted({s.get("commit") or "unknown" for s in stamps})),
-            "code": code}
+            "code": {part: one(part) for part in PARTS}}
 
 
 def changed(result: dict) -> list[str] | None:
-    """The parts whose code differs from what made ``result`` (a dict with a "provenance"
-    stamp): [] when none, None when the result recorded none (made before stamps existed)."""
+    """The parts whose code computes other numbers than what made ``result`` (a dict with a
+    "provenance" stamp): [] when none, None when the result recorded none (made before stamps
+    existed). A part is current when the stamp records its reference's id, or a code text the
+    reference lists as computing the same numbers (a stamp from before the probe)."""
     recorded = (result.get("provenance") or {}).get("code")
     if not recorded:
         return None
-    today = fingerprints()
-    return [part for part in PARTS if recorded.get(part) != today[part]]
+    current = _current()
+    return [part for part in PARTS if recorded.get(part) not in current[part]]
+
+
+def _current() -> dict[str, set]:
+    """Part → the recorded values that count as today's: its reference's id and the code texts
+    known to compute the same numbers."""
+    return {part: {entry["id"], *entry["code"]} for part, entry in reference()["parts"].items()}
 
 
 def stale_note(result: dict) -> str | None:
