@@ -1,8 +1,10 @@
 import errno
 import json
 import os
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -156,7 +158,9 @@ def test_two_processes_building_the_same_cache_do_not_collide(synthetic_dir, tmp
 
 def test_the_fingerprint_follows_the_builders_not_the_readers():
     modules = (feature_cache.bc, feature_cache.augment, feature_cache.features, feature_cache.clip)
-    loader = (feature_cache.audio_input.load_audio, feature_cache.audio_input._wav_declared_data_bytes)
+    reader = feature_cache.audio_input
+    loader = (reader.load_audio, reader.inspect, reader.check_samples,
+              reader._wav_declared_data_bytes)
     before = feature_cache._fingerprint_of(modules, (*loader, *feature_cache._BUILDERS))
     assert feature_cache.code_fingerprint() == before  # what this process runs
     with_a_reader = (*loader, *feature_cache._BUILDERS, feature_cache.FeatureDataset.batch)
@@ -193,7 +197,21 @@ DAMAGE = {  # what a full disk, an interruption or a hand edit can leave in a fi
     "forged path": lambda f: _forge(f, signal="/etc/passwd"),
     "forged real": lambda f: _forge(f, synthetic=False),  # synthetic tensors passed off as real
     "forged versions": lambda f: _forge(f, n_versions=15),
+    # [guarded-io] 22: a garbage index, or features full of NaN
+    "index garbage": lambda f: (f / "index.csv").write_text('a,b\n1,2,3,"\n\x00\xff\n' * 5),
+    "index columns": lambda f: (f / "index.csv").write_text(
+        "x,y\n" + "1,2\n" * len((f / "index.csv").read_text().splitlines()[1:])),
+    "index codes": lambda f: pd.read_csv(f / "index.csv").assign(emotion_code=55).to_csv(
+        f / "index.csv", index=False),
+    "features nan": lambda f: _nan_features(f),
 }
+
+
+def _nan_features(folder):
+    stored = np.load(folder / "features.npy", mmap_mode="r+")
+    stored[:] = np.nan
+    stored.flush()
+    del stored
 
 
 @pytest.mark.parametrize("damage", DAMAGE)
@@ -233,3 +251,105 @@ def test_an_interrupted_build_remakes_the_shards_it_left_empty(recordings, tmp_p
     np.testing.assert_array_equal(resumed.features, fresh.features)
     assert resumed.index.equals(fresh.index)
     assert "version 1" not in set(resumed.index.label)  # every label is the augmentation's
+
+
+# --- [guarded-io] 8, 16, 23: the key sees content; workers die with their parent; no empty folder
+
+def test_a_recording_rewritten_with_its_old_size_and_mtime_changes_the_key(recordings,
+                                                                           tmp_path):
+    """Case 8: noise of the same size with the mtime reset (os.utime; cp -p, rsync -a, unzip)
+    reused the stale cache."""
+    import shutil
+
+    corpus = tmp_path / "corpus"
+    copied = recordings.copy()
+    copied["path"] = [shutil.copy2(p, corpus / Path(p).name) if corpus.mkdir(exist_ok=True)
+                      is None else None for p in recordings.path]
+    first = build(copied, tmp_path / "cache")
+    victim = Path(copied.path.iloc[0])
+    st = victim.stat()
+    data = bytearray(victim.read_bytes())
+    data[-2000:] = np.random.default_rng(0).integers(0, 256, 2000, dtype=np.uint8).tobytes()
+    victim.write_bytes(bytes(data))
+    os.utime(victim, ns=(st.st_atime_ns, st.st_mtime_ns))  # same size, same mtime
+    assert victim.stat().st_size == st.st_size and victim.stat().st_mtime_ns == st.st_mtime_ns
+    again = build(copied, tmp_path / "cache")
+    assert again.folder != first.folder  # a new key: the stale tensors are not reused
+
+
+def test_content_hashes_are_remembered_so_a_warm_rerun_reads_no_audio(recordings, tmp_path,
+                                                                      monkeypatch):
+    first = feature_cache.content_hashes(recordings.path, tmp_path)
+    assert (tmp_path / feature_cache.MEMO).is_file()
+    opened = []
+    real_open = open
+    monkeypatch.setattr("builtins.open", lambda p, *a, **k: opened.append(p) or
+                        real_open(p, *a, **k))
+    assert feature_cache.content_hashes(recordings.path, tmp_path) == first
+    assert not [p for p in opened if str(p).endswith((".wav", ".flac"))]
+
+
+_ORPHANS = """
+import os, sys, time
+from bcser_utils import config
+from bcser_utils.audio import feature_cache, ravdess
+real = feature_cache.recording_features
+def slow(path, name, *rest):
+    print(os.getpid(), flush=True)
+    time.sleep(120)
+feature_cache.recording_features = slow
+recordings = ravdess.catalog(sys.argv[1], actors=(1,), warn=False).head(8)
+feature_cache.build(recordings, config.get_config("quick"), n_versions=1, workers=2,
+                    progress=False, cache_dir=sys.argv[2])
+"""
+
+
+@pytest.mark.parametrize("signum", ["SIGTERM", "SIGKILL"])
+def test_cache_workers_die_with_their_parent(synthetic_dir, tmp_path, signum):
+    """Case 16: SIGTERM or SIGKILL of train during the cache build orphaned both workers."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    parent = subprocess.Popen([sys.executable, "-c", _ORPHANS, str(synthetic_dir),
+                               str(tmp_path)], stdout=subprocess.PIPE, text=True)
+    workers = {int(parent.stdout.readline()) for _ in range(2)}
+    parent.send_signal(getattr(signal, signum))
+    parent.wait(timeout=30)
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in workers):
+        assert time.monotonic() < deadline, f"orphaned workers {workers}"
+        time.sleep(0.1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/stat").read_text().split()[2]
+    except OSError:
+        return False
+    return status != "Z"
+
+
+def test_a_failed_first_build_leaves_no_empty_cache_folder(recordings, tmp_path, monkeypatch):
+    """Case 23: a bad setting failed the build and left an empty cache folder behind."""
+    def fails(*args, **kwargs):
+        raise ValueError("a broadcast error")
+
+    monkeypatch.setattr(feature_cache, "recording_features", fails)
+    with pytest.raises(ValueError, match="broadcast"):
+        build(recordings, tmp_path)
+    assert [p.name for p in tmp_path.iterdir() if p.name != feature_cache.MEMO] == []
+
+
+def test_features_with_nan_are_never_cached(recordings, tmp_path, monkeypatch):
+    real = feature_cache.recording_features
+
+    def nan(*args):
+        tensor, labels = real(*args)
+        tensor[0, 0, 0] = np.nan
+        return tensor, labels
+
+    monkeypatch.setattr(feature_cache, "recording_features", nan)
+    with pytest.raises(audio_input.AudioError, match="features hold NaN"):
+        build(recordings, tmp_path)
