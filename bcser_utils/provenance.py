@@ -67,8 +67,19 @@ PARTS = {
 
 
 def reference() -> dict:
-    """The committed reference (``REFERENCE``): each part's id, the code texts known to compute
-    it, and its numbers."""
+    """The committed reference (``REFERENCE``), as ``learn.probe.update`` wrote it.
+
+    Returns
+    -------
+    dict
+        "tolerance" and "parts": part → "id" (its fingerprint), "code" (the code texts known to
+        compute its numbers), "made" and "arrays" (the numbers).
+
+    Raises
+    ------
+    FileNotFoundError
+        When the file is missing or unreadable; the message says how to restore it.
+    """
     try:
         return json.loads(REFERENCE.read_text())
     except (OSError, ValueError) as err:
@@ -77,7 +88,13 @@ def reference() -> dict:
 
 
 def fingerprints() -> dict[str, str]:
-    """Each part's fingerprint today: the id of its committed reference."""
+    """Each part's fingerprint today: the id of its committed reference.
+
+    Returns
+    -------
+    dict of str to str
+        Part → 12 hex digits.
+    """
     return {part: entry["id"] for part, entry in reference()["parts"].items()}
 
 
@@ -115,8 +132,14 @@ def code_digest(sources: Iterable[str]) -> str:
 
 
 def code_texts() -> dict[str, str]:
-    """Today's code-text fingerprint of each part (``PARTS``), from the files this package runs:
-    the cheap signal (see the module docstring), not what a result records."""
+    """Today's code-text fingerprint of each part, from the files of ``PARTS`` under ``PACKAGE``:
+    the cheap signal (see the module docstring), not what a result records.
+
+    Returns
+    -------
+    dict of str to str
+        Part → ``code_digest`` of its code.
+    """
     return {part: code_digest(source for name in names for source in _sources(name))
             for part, names in PARTS.items()}
 
@@ -151,15 +174,31 @@ def commit() -> str | None:
 
 
 def stamp() -> dict:
-    """What a result records about the code that made it: the commit and each part's
-    fingerprint (``fingerprints``)."""
+    """What a result records about the code that made it.
+
+    Returns
+    -------
+    dict
+        "commit" (``commit()``) and "code": each part's fingerprint (``fingerprints()``).
+    """
     return {"commit": commit(), "code": fingerprints()}
 
 
 def common(stamps: Iterable[dict | None]) -> dict | None:
-    """One stamp for a result made of several runs: a part whose runs disagree is "several"
-    (so it reads as changed) unless each of them is current; None if any run recorded no
-    stamp."""
+    """One stamp for a result made of several runs.
+
+    Parameters
+    ----------
+    stamps : iterable of dict or None
+        Each run's stamp (None for a run that recorded none).
+
+    Returns
+    -------
+    dict or None
+        The runs' commits, and per part their common fingerprint: "several" (so it reads as
+        changed) where they disagree, unless each of them is current (then today's). None if
+        any run recorded no stamp.
+    """
     stamps = list(stamps)
     if not stamps or not all(stamps):
         return None
@@ -176,10 +215,22 @@ def common(stamps: Iterable[dict | None]) -> dict | None:
 
 
 def changed(result: dict) -> list[str] | None:
-    """The parts whose code computes other numbers than what made ``result`` (a dict with a
-    "provenance" stamp): [] when none, None when the result recorded none (made before stamps
-    existed). A part is current when the stamp records its reference's id, or a code text the
-    reference lists as computing the same numbers (a stamp from before the probe)."""
+    """The parts whose code computes other numbers today than when ``result`` was made.
+
+    A part is current when the stamp records its reference's id, or a code text the reference
+    lists as computing the same numbers (a stamp from before the probe).
+
+    Parameters
+    ----------
+    result : dict
+        A result the package wrote, with its "provenance" stamp (or without one).
+
+    Returns
+    -------
+    list of str or None
+        The changed parts in ``PARTS`` order, [] when none; None when the result recorded no
+        stamp (made before stamps existed).
+    """
     recorded = (result.get("provenance") or {}).get("code")
     if not recorded:
         return None

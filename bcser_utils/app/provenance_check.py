@@ -58,22 +58,21 @@ def run(args) -> int:
         ``--check``: 1 if the probe moved or a committed result is stale, else 0. ``--update``:
         0.
     """
-    try:
-        provenance.reference()
-    except FileNotFoundError as err:
-        if not getattr(args, "update", False):
+    update = bool(getattr(args, "update", False))
+    if not update:
+        try:
+            provenance.reference()
+        except FileNotFoundError as err:  # --update makes it
             print(f"error: {err}", file=sys.stderr)
             return 1
     began = time.perf_counter()
-    if getattr(args, "update", False):
+    moved = set() if update else _check_probe(began)
+    if update:
         for part, outcome in probe.update().items():
-            print(f"{part}: {outcome}" + (f" (new id {provenance.fingerprints()[part]})"
-                                          if outcome == "moved" else ""))
-        moved = set()
-    else:
-        moved = _check_probe(began)
+            new = f" (new id {provenance.fingerprints()[part]})" if outcome == "moved" else ""
+            print(f"{part}: {outcome}{new}")
     stale = _list_results(moved)
-    return 1 if (moved or stale) and not getattr(args, "update", False) else 0
+    return 0 if update or not (moved or stale) else 1
 
 
 def _check_probe(began: float) -> set[str]:
