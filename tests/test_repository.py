@@ -294,3 +294,167 @@ def test_requirements_and_pyproject_give_the_same_bounds_and_this_environment_me
     unmet = {str(r): metadata.version(r.name) for r in listed
              if not r.specifier.contains(metadata.version(r.name).split("+")[0], prereleases=True)}
     assert unmet == {}
+
+
+# --- docstrings -------------------------------------------------------------------------------
+# Every public function, class and method of the audio, learn and app layers says what it takes
+# and what it gives, numpy-style (as librosa and scikit-learn write them). The rule, checked on
+# the source (AST), so that it needs no import:
+# - public: a module-level function or class, or a method of a public class, whose name has no
+#   leading underscore; nested functions, dunder methods (``__init__``, ``__call__`` …) and
+#   properties (and their setters) are exempt; a dataclass's fields need no section;
+# - a docstring, always;
+# - a "Parameters" section when the function takes an argument besides self/cls (a class: when
+#   its own ``__init__`` does, in the class's docstring or in ``__init__``'s);
+# - a "Returns" section when its body returns a value other than None, "Yields" when it yields.
+DOCUMENTED_LAYERS = ("audio", "learn", "app")
+
+
+def _section(doc: str | None, *names: str) -> bool:
+    return bool(doc) and any(re.search(rf"^\s*{name}\n\s*-{{3,}}\s*$", doc, re.MULTILINE)
+                             for name in names)
+
+
+def _own_nodes(function):
+    """The nodes of a function's body, without those of the functions and classes inside it."""
+    import ast
+
+    todo = list(function.body)
+    while todo:
+        node = todo.pop()
+        yield node
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
+                                 ast.Lambda)):
+            todo.extend(ast.iter_child_nodes(node))
+
+
+def _arguments(function) -> list[str]:
+    a = function.args
+    names = [x.arg for x in (*a.posonlyargs, *a.args, *a.kwonlyargs)]
+    names += [x.arg for x in (a.vararg, a.kwarg) if x is not None]
+    return names[1:] if names[:1] in (["self"], ["cls"]) else names
+
+
+def _docstring_problems(function, where: str) -> list[str]:
+    import ast
+
+    doc = ast.get_docstring(function)
+    if doc is None:
+        return [f"{where}: no docstring"]
+    problems = []
+    if _arguments(function) and not _section(doc, "Parameters"):
+        problems.append(f"{where}: no Parameters section")
+    own = list(_own_nodes(function))
+    if any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in own):
+        if not _section(doc, "Yields"):
+            problems.append(f"{where}: no Yields section")
+    elif any(isinstance(n, ast.Return) and n.value is not None
+             and not (isinstance(n.value, ast.Constant) and n.value.value is None) for n in own):
+        if not _section(doc, "Returns"):
+            problems.append(f"{where}: no Returns section")
+    return problems
+
+
+def _exempt(function) -> bool:
+    import ast
+
+    decorators = {d.id if isinstance(d, ast.Name) else d.attr for d in function.decorator_list
+                  if isinstance(d, (ast.Name, ast.Attribute))}
+    return (function.name.startswith("_") or bool({"property", "cached_property", "setter"}
+                                                  & decorators))
+
+
+def docstring_problems(path: Path) -> list[str]:
+    """Every public definition of the module at ``path`` that breaks the rule above."""
+    import ast
+
+    functions = (ast.FunctionDef, ast.AsyncFunctionDef)
+    problems = []
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, functions) and not _exempt(node):
+            problems += _docstring_problems(node, f"{node.name} (line {node.lineno})")
+        elif isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
+            where = f"{node.name} (line {node.lineno})"
+            doc = ast.get_docstring(node)
+            if doc is None:
+                problems.append(f"{where}: no docstring")
+            for item in node.body:
+                if not isinstance(item, functions):
+                    continue
+                if item.name == "__init__" and _arguments(item) and not (
+                        _section(doc, "Parameters")
+                        or _section(ast.get_docstring(item), "Parameters")):
+                    problems.append(f"{where}: __init__ takes arguments, no Parameters section")
+                elif not _exempt(item):
+                    problems += _docstring_problems(
+                        item, f"{node.name}.{item.name} (line {item.lineno})")
+    return problems
+
+
+@pytest.mark.parametrize("path", sorted(p.relative_to(ROOT).as_posix() for layer in
+                                        DOCUMENTED_LAYERS
+                                        for p in (ROOT / "bcser_utils" / layer).glob("*.py")))
+def test_every_public_definition_has_a_numpy_style_docstring(path):
+    problems = docstring_problems(ROOT / path)
+    assert not problems, f"{path}: {len(problems)} definition(s):\n" + "\n".join(problems)
+
+
+def test_the_docstring_rule_finds_what_it_should(tmp_path):
+    # the checker itself can fail: each kind of problem is found, and a good docstring passes
+    source = tmp_path / "sample.py"
+    source.write_text('''
+def bare(x):
+    return x
+
+def no_sections(x):
+    """Something."""
+    return x
+
+def good(x):
+    """Something.
+
+    Parameters
+    ----------
+    x : int
+        A number.
+
+    Returns
+    -------
+    int
+        The same number.
+    """
+    return x
+
+def generator():
+    """Numbers.
+
+    Returns
+    -------
+    int
+    """
+    yield 1
+
+def _private(x):
+    return x
+
+class Thing:
+    """A thing."""
+
+    def __init__(self, size):
+        self.size = size
+
+    @property
+    def double(self):
+        return 2 * self.size
+
+    def method(self):
+        """Nothing back."""
+        return None
+''')
+    assert [re.sub(r" \(line \d+\)", "", p) for p in docstring_problems(source)] == [
+        "bare: no docstring",
+        "no_sections: no Parameters section",
+        "no_sections: no Returns section",
+        "generator: no Yields section",
+        "Thing: __init__ takes arguments, no Parameters section",
+    ]
