@@ -25,7 +25,7 @@ __version__ = "0.1.0"
 LAYERS = {
     "": ["config", "messages", "provenance", "files"],
     "audio": ["names", "synthetic", "audio_input", "ravdess", "bc", "noise", "augment",
-              "features", "normalize", "clip", "feature_cache"],
+              "features", "speech", "normalize", "clip", "feature_cache"],
     "present": ["display", "gallery", "style", "formatting", "staleness", "beyond_tables",
                 "generalize_tables", "cards", "report", "study_report", "signal_plots",
                 "training_plots", "evaluation_plots", "prediction_plots", "comparison_plots",
