@@ -90,8 +90,11 @@ def child(code: str, plan_file: str, overrides: dict) -> dict:
     result["flops_per_clip"] = model.flops_per_clip(trained.model, n_frames, n_features)
 
     began = time.perf_counter()
-    normalizer = getattr(trained, "normalizer", None) or trained.standardizer  # older checkouts
-    pipeline.predict_rows(trained.model, cache, split.val, normalizer)
+    try:
+        pipeline.predict_rows(trained, cache, split.val)
+    except (TypeError, AttributeError):  # older checkouts: (model, cache, rows, normalizer)
+        normalizer = getattr(trained, "normalizer", None) or trained.standardizer
+        pipeline.predict_rows(trained.model, cache, split.val, normalizer)
     result["inference_s"] = time.perf_counter() - began
     began = time.perf_counter()
     pipeline.evaluate_rows(trained, prepared, split.val)

@@ -345,3 +345,59 @@ def test_the_shipped_default_gives_the_same_probabilities_in_every_environment(r
     assert not errors
     got = [[r["probabilities"][e] for e in default.deep.emotions] for r in results]
     np.testing.assert_allclose(got, fixture["same_speaker"], rtol=0, atol=1e-6)
+
+
+def test_every_model_gives_probabilities_through_the_one_interface_and_an_ensemble_scores_all(
+        run, speaker_model, synthetic_dir):
+    """Predictor, Ensemble, a training run and the classical baseline all implement
+    ``ClassProbabilities``; evaluating an Ensemble scores every member, not the first (an
+    Ensemble is no Predictor)."""
+    from bcser_utils.learn import inference, pipeline
+
+    members = [Predictor.load(run / "model.pt"), Predictor.load(speaker_model)]
+    ensemble = inference.Ensemble(members)
+    assert not isinstance(ensemble, Predictor)
+    assert all(isinstance(m, inference.ClassProbabilities) for m in (*members, ensemble))
+    cfg = config.get_config("quick", overrides={"augment.n_versions": 1})
+    prepared = pipeline.prepare(cfg, "bc", synthetic_dir, progress=False)
+    rows = np.arange(12)
+    speakers = prepared.cache.index["actor"].to_numpy()[rows]
+    clips = np.asarray(prepared.cache.features[rows])
+    global_ = members[0]
+    np.testing.assert_allclose(pipeline.predict_rows(global_, prepared.cache, rows),
+                               global_.probabilities(clips, speakers), atol=1e-6)
+    for part in (inference.batches(clips, 5), [clips[:5], clips[5:10], clips[10:]]):
+        assert [len(b) for b in part] == [5, 5, 2]
+    # the speaker model scores cache rows with statistics of the rows' own speakers
+    speaker = members[1]
+    from dataclasses import replace
+
+    from bcser_utils.audio.normalize import Normalizer
+
+    fitted = Normalizer("speaker", speaker.normalizer.top_db, speaker.normalizer.standardizer)
+    for actor in np.unique(speakers):
+        fitted.add_speaker(actor, clips[speakers == actor])
+    adapted = replace(speaker, normalizer=fitted)
+    both = inference.Ensemble([global_, adapted])
+    np.testing.assert_allclose(pipeline.predict_rows(both, prepared.cache, rows),
+                               (global_.probabilities(clips, speakers)
+                                + adapted.probabilities(clips, speakers)) / 2, atol=1e-6)
+    p = both.single_probabilities(list(clips))
+    assert p.shape == (12, 8) and np.allclose(p.sum(1), 1, atol=1e-5)
+
+
+def test_settings_given_to_predict_reach_it(speaker_model, synthetic_dir):
+    """``get_config`` overrides reach predict: fewer clips for --same-speaker, a shorter read."""
+    from bcser_utils.app import predict
+    from bcser_utils.learn.inference import SpeakerError
+
+    clips = [str(p) for p in sorted((synthetic_dir / "Actor_02").glob("*.wav"))[:2]]
+    with pytest.raises(SpeakerError, match="at least 4"):
+        predict.predict_files(clips, speaker_model, same_speaker=True)
+    two = config.get_config("quick", overrides={"normalize.min_speaker_clips": 2})
+    results, errors = predict.predict_files(clips, speaker_model, same_speaker=True, cfg=two)
+    assert len(results) == 2 and not errors
+    short = config.get_config("quick", overrides={"audio.predict_read_s": 1.0})
+    model = predict.load_model(speaker_model, cfg=short)
+    audio, rate = model.single.read_clip(clips[0])
+    assert len(audio) == int(1.0 * rate)

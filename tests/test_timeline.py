@@ -146,11 +146,13 @@ def test_adapting_in_batches_gives_what_adapting_on_all_windows_at_once_gives(
         joined, default_model, monkeypatch):
     # the speaker's statistics come from every window; only the model's forward pass is batched
     # (all of an hour's windows at once peaked at 2756 MiB)
+    from bcser_utils.learn import inference
+
     path, _ = joined
     clips = [default_model.deep.clip_features(audio, rate)
              for *_, audio, rate in timeline.windows(path) if not timeline.is_silent(audio, rate)]
-    monkeypatch.setattr(timeline, "BATCH", 5)
-    assert len(clips) > 2 * timeline.BATCH
-    np.testing.assert_allclose(timeline.speaker_probabilities(default_model.deep, clips),
-                               default_model.deep.speaker_probabilities(np.stack(clips)),
+    at_once = default_model.deep.speaker_probabilities(np.stack(clips))
+    monkeypatch.setattr(inference, "BATCH", 5)
+    assert len(clips) > 2 * inference.BATCH
+    np.testing.assert_allclose(default_model.deep.speaker_probabilities(clips), at_once,
                                atol=1e-5)

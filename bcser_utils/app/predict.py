@@ -13,6 +13,7 @@ Notebooks: 07_evaluation (the upload cell), 09_towards_unseen_speakers.
 
 from __future__ import annotations
 
+from bcser_utils import config
 from bcser_utils.audio import audio_input
 from bcser_utils.learn.artifacts import DEFAULT_MODEL, P3_CHECKPOINT, CheckpointError
 from bcser_utils.learn.inference import (
@@ -45,22 +46,62 @@ def uncertainty_threshold(path=None) -> float | None:
     return float(value) if isinstance(value, (int, float)) and 0 < value <= 1 else None
 
 
-def load_model(checkpoint=None, same_speaker: bool = False) -> DefaultModel:
-    """The default model, or ``checkpoint`` (a model.pt) standing for all of its parts."""
+def load_model(checkpoint=None, same_speaker: bool = False,
+               cfg: config.Config | None = None) -> DefaultModel:
+    """The default model, or ``checkpoint`` (a model.pt) standing for all of its parts.
+
+    Parameters
+    ----------
+    checkpoint : str or Path, optional
+        A model.pt written by ``train``; default: the model ``default.json`` names.
+    same_speaker : bool
+        Load what ``--same-speaker`` needs too (the deep ensemble and the classical baseline).
+    cfg : config.Config, optional
+        The settings to predict with (``get_config`` with overrides); default
+        ``config.get_config()``.
+
+    Returns
+    -------
+    DefaultModel
+    """
     if checkpoint is None:
-        return load_default(same_speaker=same_speaker)
-    predictor = Predictor.load(checkpoint)
+        return load_default(same_speaker=same_speaker, cfg=cfg)
+    predictor = Predictor.load(checkpoint, cfg)
     return DefaultModel(predictor, None, 1.0, predictor)
 
 
-def predict_files(paths, checkpoint=None,
-                  same_speaker: bool = False) -> tuple[list[dict], list[str]]:
+def predict_files(paths, checkpoint=None, same_speaker: bool = False,
+                  cfg: config.Config | None = None) -> tuple[list[dict], list[str]]:
     """Predict every file; a bad file gets an error message and the rest are still predicted.
-    ``same_speaker``: the files are clips of one speaker, adapted to first
-    (``Predictor.predict_speaker``; with the default model, fused with the classical baseline).
-    ``checkpoint``: a model.pt instead of the default model. Each result's ``uncertain`` says
-    whether its top probability is below ``uncertainty_threshold()`` (None without one)."""
-    default = load_model(checkpoint, same_speaker)
+
+    Parameters
+    ----------
+    paths : list of str or Path
+        Audio files, any format soundfile reads.
+    checkpoint : str or Path, optional
+        A model.pt instead of the default model.
+    same_speaker : bool
+        The files are clips of one speaker, adapted to first (``Predictor.predict_speaker``;
+        with the default model, fused with the classical baseline).
+    cfg : config.Config, optional
+        The settings to predict with; default ``config.get_config()``.
+
+    Returns
+    -------
+    results : list of dict
+        One per usable file: "file", "emotion", "probabilities" and "uncertain" (whether the
+        top probability is below ``uncertainty_threshold()``; None without one).
+    errors : list of str
+        One line per unusable file, naming it and the cause.
+
+    Examples
+    --------
+    >>> from bcser_utils.app.predict import predict_files
+    >>> results, errors = predict_files(["no_such_file.wav"])
+    >>> results, errors
+    ([], ['no_such_file.wav: no such file'])
+    """
+    default = load_model(checkpoint, same_speaker, cfg)
     if same_speaker:
         results, errors = default.deep.predict_speaker(paths, default.classical, default.weight)
     else:

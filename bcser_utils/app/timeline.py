@@ -22,12 +22,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
-import soundfile as sf
 
 from bcser_utils import config
 from bcser_utils.app.predict import mark_uncertain
 from bcser_utils.audio import audio_input
-from bcser_utils.audio.normalize import Normalizer
 from bcser_utils.learn import inference
 
 # ours: a window whose loudest 25 ms frame is below -50 dBFS holds no speech (room noise and
@@ -46,45 +44,83 @@ def is_silent(audio: np.ndarray, rate: int, dbfs: float = SILENCE_DBFS) -> bool:
     return bool(loudest < 10 ** (dbfs / 20))
 
 
+class WindowError(ValueError):
+    """A ``--window`` or ``--hop`` the timeline cannot use: a usage error, said once."""
+
+
+HOP_MIN_S = 0.1  # ours: a finer hop only repeats nearly the same window (and multiplies rows)
+
+
+def check_window(window_s: float, hop_s: float, cfg: config.Config | None = None) -> None:
+    """Refuse a window the model cannot hear as one clip, or a hop that makes no sense.
+
+    A window shorter than ``cfg.audio.min_duration_s`` is shorter than any clip ``predict``
+    accepts; one longer than ``cfg.features.max_duration_s`` would be labelled with a span the
+    model never heard (it keeps only the centre of a longer clip).
+
+    Parameters
+    ----------
+    window_s, hop_s : float
+        Seconds.
+    cfg : Config, optional
+        Default ``config.get_config()``.
+
+    Raises
+    ------
+    WindowError
+        The message names the flag, its value and the bounds.
+    """
+    cfg = cfg or config.get_config()
+    least, most = cfg.audio.min_duration_s, cfg.features.max_duration_s
+    if not least <= window_s <= most:
+        raise WindowError(f"--window {window_s:g}: expected {least:g} to {most:g} seconds (a "
+                          f"clip is at least {least:g} s; the model hears {most:g} s at a time)")
+    if not HOP_MIN_S <= hop_s <= window_s:
+        raise WindowError(f"--hop {hop_s:g}: expected {HOP_MIN_S:g} s to the window's "
+                          f"{window_s:g} s")
+
+
 def windows(path: str | Path, window_s: float = 4.0,
             hop_s: float = 1.0) -> Iterator[tuple[float, float, np.ndarray, int]]:
-    """(start s, end s, mono audio, its rate) of every window of ``path``, in time order:
-    windows of ``window_s`` every ``hop_s``; the last one may be shorter (it ends with the file).
-    Raises ``audio_input.AudioError`` for a file that cannot be read, as ``predict`` does."""
-    path = Path(path)
-    limits = config.get_config().audio
-    if not path.is_file():
-        raise audio_input.AudioError(path, "no such file" if not path.exists() else "not a file")
-    try:
-        info = sf.info(str(path))
-    except (sf.LibsndfileError, RuntimeError, TypeError) as err:
-        raise audio_input.AudioError(path, f"not readable as audio, corrupt or truncated ({err})") \
-            from None
-    if not 1 <= info.channels <= limits.max_channels:
-        raise audio_input.AudioError(path, f"{info.channels} channels; expected mono or stereo")
-    if info.samplerate < limits.min_sample_rate:
-        raise audio_input.AudioError(path, f"sample rate {info.samplerate} Hz is below the "
-                                    f"{limits.min_sample_rate} Hz minimum")
-    if info.duration < limits.min_duration_s:
-        raise audio_input.AudioError(path, f"too short: {info.duration:.3f} s, need at least "
-                                    f"{limits.min_duration_s} s")
-    if not 0 < hop_s <= window_s:
-        raise ValueError(f"--hop {hop_s:g}: expected 0 < hop ≤ window ({window_s:g} s)")
+    """Every window of ``path``, in time order, streamed through the package's one audio check
+    (``audio_input.inspect`` and ``audio_input.blocks``: special files, truncation, NaN/inf
+    and samples beyond full scale named at their own time, as ``predict`` and ``bc`` do).
+
+    Parameters
+    ----------
+    path : str or Path
+        A long recording, any format soundfile reads.
+    window_s : float
+        Seconds per window; the last window may be shorter (it ends with the file).
+    hop_s : float
+        Seconds from one window's start to the next's; 0 < hop ≤ window.
+
+    Yields
+    ------
+    start, end : float
+        The window's span in seconds.
+    audio : np.ndarray
+        Its samples, mixed to mono (float32).
+    rate : int
+        The file's sample rate.
+
+    Raises
+    ------
+    WindowError
+        A window or hop outside ``check_window``'s bounds.
+    audio_input.AudioError
+        The file cannot be used; the message names it and the cause.
+    """
+    cfg = config.get_config()
+    check_window(window_s, hop_s, cfg)
+    info = audio_input.inspect(path, cfg, max_channels=cfg.audio.max_channels)
     rate = info.samplerate
-    size, hop = int(round(window_s * rate)), int(round(hop_s * rate))
-    start = 0
-    try:
-        for block in sf.blocks(str(path), blocksize=size, overlap=size - hop, dtype="float32",
-                               always_2d=True):
-            audio = block.mean(axis=1, dtype=np.float32)
-            if not np.isfinite(audio).all():
-                raise audio_input.AudioError(path, f"NaN or inf samples at {start / rate:.1f} s")
-            yield start / rate, (start + len(audio)) / rate, audio, rate
-            if start + len(audio) >= info.frames:
-                return
-            start += hop
-    except sf.LibsndfileError as err:
-        raise audio_input.AudioError(path, f"corrupt after {start / rate:.1f} s ({err})") from None
+    size = max(1, int(round(window_s * rate)))
+    hop = max(1, int(round(hop_s * rate)))
+    for start, block in audio_input.blocks(path, size, overlap=size - hop, info=info, cfg=cfg,
+                                           max_channels=cfg.audio.max_channels):
+        audio = block.mean(axis=1, dtype=np.float32)
+        yield start / rate, (start + len(audio)) / rate, audio, rate
 
 
 def _row(path, start: float, end: float, emotions, p: np.ndarray | None) -> dict:
@@ -106,7 +142,7 @@ def timeline(path: str | Path, model: inference.DefaultModel | None = None,
     ``model``: the default model (``inference.load_default``) unless given. ``same_speaker``:
     adapt to the speaker over all the file's speech windows first (then the windows' features
     are kept until the end: about 32 kB per window, 115 MB for an hour at a 1 s hop; the model
-    still sees ``BATCH`` windows at a time, ``speaker_probabilities``)."""
+    still sees ``inference.BATCH`` windows at a time)."""
     model = model or inference.load_default(same_speaker=same_speaker)
     predictor = model.deep if same_speaker else model.single
     rate = config.get_config().augment.sample_rate  # the rate clips are decoded at (48 kHz)
@@ -144,54 +180,22 @@ def timeline(path: str | Path, model: inference.DefaultModel | None = None,
 
 
 def _adapted(path, rows: list, kept: list, model: inference.DefaultModel,
-             predictor: inference.Predictor) -> list[dict]:
+             predictor: inference.ClassProbabilities) -> list[dict]:
     """``rows`` with each speech window (None) predicted after adapting to the speaker, as
-    ``Predictor.predict_speaker`` does for clips: deep and classical fused at the model's
-    weight."""
+    ``Predictor.predict_speaker`` does for clips (``inference.speaker_probabilities``: deep and
+    classical fused at the model's weight)."""
     if not predictor.adapts and model.classical is None:
         raise inference.SpeakerError("this checkpoint was not trained with speaker "
                                      "normalisation; --same-speaker needs one that was (the "
                                      "default model is)")
-    least = config.Normalize().min_speaker_clips
+    least = (predictor.cfg or config.get_config()).normalize.min_speaker_clips
     if len(kept) < least:
         raise inference.SpeakerError(f"{path}: {len(kept)} window(s) with speech; adapting to a "
                                      f"speaker needs at least {least} (use a smaller --hop, or "
                                      "leave out --same-speaker)")
-    proba = speaker_probabilities(predictor, [k[1] for k in kept])
-    if model.classical is not None:
-        proba = model.weight * proba + (1 - model.weight) * \
-            model.classical.speaker_probabilities(np.stack([k[2] for k in kept]))
+    proba = inference.speaker_probabilities(
+        predictor, [k[1] for k in kept], model.classical,
+        [k[2] for k in kept] if model.classical is not None else None, model.weight)
     emotions = predictor.emotions
     speech = iter(_row(path, *k[0], emotions, p) for k, p in zip(kept, proba, strict=True))
     return [row if row is not None else next(speech) for row in rows]
-
-
-def speaker_probabilities(predictor: inference.Predictor, clips: list[np.ndarray]) -> np.ndarray:
-    """``predictor.speaker_probabilities(np.stack(clips))``, with the model run on ``BATCH``
-    clips at a time. The speaker's statistics still come from all the clips (streamed into the
-    standardiser); only the forward pass is batched, and a batch's clips are normalised and
-    predicted each on its own, so the result is the same. Passing every window of an hour to the
-    model at once held all its activations together: 2756 MiB peak for an hour at a 1 s hop
-    (measured 2026-12-06, ``benchmarks/timeline.py --same-speaker``), against 507 MiB without
-    adapting."""
-    import torch
-
-    def batches():
-        for i in range(0, len(clips), BATCH):
-            yield np.stack(clips[i:i + BATCH])
-
-    proba = []
-    for member in getattr(predictor, "members", None) or [predictor]:  # an Ensemble averages
-        if member.adapts:
-            speaker = Normalizer("speaker", member.normalizer.top_db,
-                                 member.normalizer.standardizer).add_speaker(0, batches())
-
-            def normalise(x, speaker=speaker):
-                return speaker.transform(x, np.zeros(len(x), dtype=int))
-        else:
-            normalise = member.normalizer.transform
-        with torch.inference_mode():
-            proba.append(np.concatenate([
-                torch.softmax(member.model(torch.from_numpy(normalise(x))), 1).numpy()
-                for x in batches()]))
-    return np.mean(proba, axis=0)

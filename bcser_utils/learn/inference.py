@@ -13,27 +13,213 @@ chosen for single clips predicts it (the best on the early-stopping actors among
 need no speaker statistics). Without ``bcser_utils/models/default.json``, the P3 checkpoint of
 the paper's recipe is the default.
 
+Every class probability the package computes from a model goes through one interface,
+``ClassProbabilities``: ``probabilities`` (clips normalised as in training),
+``single_probabilities`` (each clip alone) and ``speaker_probabilities`` (one speaker's clips,
+adapted to first), each run ``BATCH`` clips at a time by ``class_probabilities`` (normalise →
+model → softmax). ``Predictor``,
+``Ensemble`` (which holds its members), ``Classical`` and a training run (``pipeline.Trained``)
+implement it; evaluation, the studies, ``predict`` and the timeline call it.
+
 Notebooks: 07_evaluation (the upload cell), 09_towards_unseen_speakers.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+import hashlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 import torch
 
 from bcser_utils import config
-from bcser_utils.audio import audio_input, clip, features
+from bcser_utils.audio import clip, features
+from bcser_utils.audio.audio_input import AudioError
 from bcser_utils.audio.normalize import Normalizer
 from bcser_utils.learn import artifacts, classical
 from bcser_utils.learn.artifacts import CheckpointError
 from bcser_utils.learn.model import EmotionNet
 
+# clips per forward pass: bounds the activations held at once (about 0.8 MB a clip, measured
+# with an hour of --timeline windows) while the model still runs batched
+BATCH = 64
+
+
+@runtime_checkable
+class ClassProbabilities(Protocol):
+    """Anything that gives class probabilities for clips' feature tensors (N, T, F) as the cache
+    stores them (not yet normalised): a ``Predictor``, an ``Ensemble`` of them, a training
+    run's ``pipeline.Trained``, and (on its own features) the classical baseline ``Classical``.
+    Each method returns (N, emotions) and runs the model ``BATCH`` clips at a time, so
+    ``clips`` may be a lazy sequence (``CacheRows``) or a list of (T, F) arrays."""
+
+    def probabilities(self, clips, speakers=None) -> np.ndarray:
+        """Clips normalised as in training; ``speakers`` (one id per clip) where the
+        normalisation is per speaker and those speakers' statistics are known."""
+
+    def single_probabilities(self, clips) -> np.ndarray:
+        """Each clip on its own, of a speaker nobody knows."""
+
+    def speaker_probabilities(self, clips) -> np.ndarray:
+        """Clips of ONE unknown speaker: a speaker-normalised model first takes that speaker's
+        statistics from these clips (unlabelled), then predicts each."""
+
+
+def batches(clips, size: int | None = None) -> Iterator[np.ndarray]:
+    """``clips`` (an array, a lazy sequence such as ``CacheRows``, or a list of (T, F) arrays)
+    ``size`` (default ``BATCH``) at a time, each batch an array (n, T, F)."""
+    size = size or BATCH
+    for i in range(0, len(clips), size):
+        part = clips[i:i + size]
+        yield np.stack(part) if isinstance(part, list) else np.asarray(part)
+
+
+@torch.inference_mode()
+def class_probabilities(model: EmotionNet, normalizer: Normalizer, clips,
+                        speakers=None) -> np.ndarray:
+    """THE path from feature tensors to class probabilities: normalise, run the model, softmax,
+    ``BATCH`` clips at a time on the model's device. ``clips``: see ``batches``; ``speakers``:
+    one id per clip, needed by a "speaker" ``normalizer``. Returns (N, emotions)."""
+    model.eval()
+    device = next(model.parameters()).device
+    out, done = [], 0
+    for x in batches(clips):
+        who = None if speakers is None else np.asarray(speakers)[done:done + len(x)]
+        x = torch.from_numpy(normalizer.transform(x, who)).to(device)
+        out.append(torch.softmax(model(x), 1).cpu().numpy())
+        done += len(out[-1])
+    return np.concatenate(out) if out else np.zeros((0, model.classify[-1].out_features),
+                                                     dtype=np.float32)
+
+
+class CacheRows(Sequence):
+    """``cache.features[rows]`` read slice by slice, so a large evaluation never loads at once."""
+
+    def __init__(self, array, rows):
+        self.array, self.rows = array, np.asarray(rows, dtype=int)
+
+    def __len__(self):
+        return len(self.rows)
+
+    def __getitem__(self, part):
+        return self.array[self.rows[part]]
+
+
+class NetworkProbabilities:
+    """``ClassProbabilities`` for a network (``self.model``) and the ``self.normalizer`` it was
+    trained with."""
+
+    model: EmotionNet
+    normalizer: Normalizer
+
+    @property
+    def adapts(self) -> bool:
+        """Whether the model adapts to a speaker's own statistics (trained per speaker)."""
+        return self.normalizer.mode == "speaker"
+
+    def probabilities(self, clips, speakers=None) -> np.ndarray:
+        return class_probabilities(self.model, self.normalizer, clips, speakers)
+
+    def single_probabilities(self, clips) -> np.ndarray:
+        return class_probabilities(self.model, self.normalizer.single_clip(), clips)
+
+    def speaker_probabilities(self, clips) -> np.ndarray:
+        if not self.adapts:
+            return self.probabilities(clips)
+        speaker = Normalizer("speaker", self.normalizer.top_db, self.normalizer.standardizer)
+        speaker.add_speaker(0, batches(clips))  # streamed: an hour's windows fit in memory
+        return class_probabilities(self.model, speaker, clips, np.zeros(len(clips), dtype=int))
+
+
+class _FilePredictions:
+    """What a model of clips (``ClassProbabilities`` with ``clip_features``) does with files."""
+
+    emotions: list
+    cfg: config.Config | None
+
+    def _result(self, path, p: np.ndarray) -> dict:
+        probabilities = dict(zip(self.emotions, map(float, p), strict=True))
+        return {"file": str(path), "emotion": max(probabilities, key=probabilities.get),
+                "probabilities": probabilities}
+
+    def read_clip(self, path) -> tuple[np.ndarray, int]:
+        """``read_clip`` with this model's settings (``config.Audio.predict_read_s``)."""
+        return read_clip(path, self.cfg)
+
+    def predict_file(self, path: str | Path) -> dict:
+        """{"file", "emotion", "probabilities"}; raises ``AudioError`` for a bad file."""
+        return self._result(path, self.single_probabilities(
+            self.clip_features(*self.read_clip(path))[None])[0])
+
+    def predict_speaker(self, paths, classical: Classical | None = None,
+                        weight: float = 1.0) -> tuple[list[dict], list[str]]:
+        """Clips of ONE speaker: the model adapts to that speaker, without labels, before it
+        predicts each clip. Each clip is normalised with the statistics of all the usable clips
+        together (``Normalizer.add_speaker``), as every speaker's clips were in training; this
+        is transductive adaptation. Needs a speaker-normalised checkpoint (or a ``classical``
+        baseline) and at least ``config.Normalize.min_speaker_clips`` usable clips; a bad file
+        gets an error message and the others are still used. With a ``classical`` baseline,
+        the probabilities are fused (``speaker_probabilities``). Returns (results, errors)
+        like ``predict_files``."""
+        if not self.adapts and classical is None:
+            raise SpeakerError(f"this checkpoint was trained with {self.normalizer.mode!r} "
+                               "normalisation; adapting to one speaker needs a "
+                               "speaker-normalised one (the default model is)")
+        clips, functionals, names, errors, recordings = [], [], [], [], set()
+        for path in paths:
+            try:
+                audio, rate = self.read_clip(path)
+            except AudioError as err:
+                errors.append(str(err))
+                continue
+            # the same recording twice (or a copy under another name) is one recording
+            recordings.add(hashlib.blake2b(audio.tobytes(), digest_size=16).digest())
+            clips.append(self.clip_features(audio, rate))
+            if classical is not None:
+                functionals.append(classical.clip_features(audio, rate))
+            names.append(path)
+        least = (self.cfg or config.get_config()).normalize.min_speaker_clips
+        if len(recordings) < least:
+            repeated = (f" ({len(clips)} files, but only {len(recordings)} different "
+                        "recording(s))" if len(recordings) < len(clips) else "")
+            raise SpeakerError(f"{len(recordings)} usable clip(s) of the speaker{repeated}; "
+                               f"adapting to a speaker needs at least {least} different ones "
+                               "for stable statistics (or predict each file on its own, "
+                               "without --same-speaker)", errors)
+        proba = speaker_probabilities(self, clips, classical, functionals, weight)
+        return [self._result(path, p) for path, p in zip(names, proba, strict=True)], errors
+
+
+def speaker_probabilities(deep: ClassProbabilities, clips, classical: Classical | None = None,
+                          functionals=None, weight: float = 1.0) -> np.ndarray:
+    """Clips of one speaker: the deep model adapted to them and, with a ``classical`` baseline
+    (on the same clips' ``functionals``), their late fusion ``weight`` × deep + (1 − weight) ×
+    classical, the weight the early-stopping actors chose. A model without speaker statistics
+    leaves the adapting to the classical baseline. Returns (N, emotions)."""
+    proba = deep.speaker_probabilities(clips)
+    if classical is None:
+        return proba
+    return weight * proba + (1 - weight) * classical.speaker_probabilities(np.stack(functionals))
+
 
 @dataclass
-class Predictor:
+class Predictor(NetworkProbabilities, _FilePredictions):
+    """A saved model, ready to predict audio: the network, the normalisation it was trained
+    with, the feature and BC settings and signal its clips were made with, its emotions (the
+    classes in order) and its card. ``cfg``: the settings ``predict`` runs with (how much of a
+    long file is read, how many clips ``--same-speaker`` needs); None: ``config.get_config()``.
+
+    Examples
+    --------
+    >>> from bcser_utils.learn.inference import Predictor
+    >>> model = Predictor.load()  # the P3 model of the paper's recipe, shipped with the package
+    >>> model.signal, len(model.emotions)
+    ('bc', 8)
+    """
+
     model: EmotionNet
     normalizer: Normalizer
     features: config.Features
@@ -41,10 +227,28 @@ class Predictor:
     signal: str
     emotions: list
     card: dict
+    cfg: config.Config | None = None
 
     @classmethod
-    def load(cls, path: str | Path | None = None) -> Predictor:
-        """Load a checkpoint written by ``artifacts.save_checkpoint`` (``weights_only=True``)."""
+    def load(cls, path: str | Path | None = None, cfg: config.Config | None = None) -> Predictor:
+        """Load a checkpoint written by ``artifacts.save_checkpoint`` (``weights_only=True``).
+
+        Parameters
+        ----------
+        path : str or Path, optional
+            A model.pt; default: the shipped P3 checkpoint (``artifacts.P3_CHECKPOINT``).
+        cfg : config.Config, optional
+            The settings ``predict`` runs with; default ``config.get_config()``.
+
+        Returns
+        -------
+        Predictor
+
+        Raises
+        ------
+        CheckpointError
+            The file is not a checkpoint of this version's model.
+        """
         path = Path(path or artifacts.P3_CHECKPOINT)
         state = artifacts.load_checkpoint(path)
         # checkpoints saved before ``block`` existed pooled last
@@ -56,6 +260,11 @@ class Predictor:
             first = str(err).strip().splitlines()[0][:120]
             raise CheckpointError(f"{path}: its weights do not fit this version's model, saved "
                                   f"by another version of bcser? ({first})") from None
+        broken = [name for name, w in model.state_dict().items()
+                  if w.is_floating_point() and not torch.isfinite(w).all()]
+        if broken:  # a diverged or damaged model would call every clip one emotion, with NaNs
+            raise CheckpointError(f"{path}: {len(broken)} weight tensor(s) hold NaN or inf "
+                                  f"(the first: {broken[0]}); not a usable model")
         if "normalizer" in state:
             scaler = Normalizer.from_dict(state["normalizer"])
         else:  # checkpoints saved before normalize existed: global statistics as tensors
@@ -63,125 +272,72 @@ class Predictor:
                 state["standardizer"]["mean"].numpy(), state["standardizer"]["std"].numpy()))
         return cls(model.eval(), scaler, config.Features(**state["features"]),
                    config.BCFilter(**state["bc"]), state["signal"], list(state["emotions"]),
-                   state.get("card", {}))
+                   state.get("card", {}), cfg)
 
     def clip_features(self, audio: np.ndarray, rate: int) -> np.ndarray:
         """One clip's features exactly as the cache stores them for training (``clip``), not
         yet normalised: (T, F)."""
         return clip.clip_tensor(audio, rate, self.signal, self.bc, self.features)
 
-    @torch.inference_mode()
-    def _probabilities(self, x: np.ndarray) -> np.ndarray:
-        return torch.softmax(self.model(torch.from_numpy(x)), 1).numpy()
 
-    def probabilities(self, audio: np.ndarray, rate: int) -> dict[str, float]:
-        p = self.single_probabilities(self.clip_features(audio, rate)[None])[0]
-        return dict(zip(self.emotions, map(float, p), strict=True))
-
-    @property
-    def adapts(self) -> bool:
-        """Whether the model adapts to a speaker's own statistics (trained per speaker)."""
-        return self.normalizer.mode == "speaker"
-
-    def single_probabilities(self, clips: np.ndarray) -> np.ndarray:
-        """Clips (N, T, F) as ``clip_features`` makes them, each one a clip of an unknown
-        speaker: (N, emotions)."""
-        return self._probabilities(self.normalizer.single_clip().transform(clips))
-
-    def speaker_probabilities(self, clips: np.ndarray) -> np.ndarray:
-        """Clips (N, T, F) of ONE speaker, normalised with their own statistics if the model was
-        trained per speaker (else as in training): (N, emotions)."""
-        if not self.adapts:
-            return self._probabilities(self.normalizer.transform(clips))
-        speaker = Normalizer("speaker", self.normalizer.top_db, self.normalizer.standardizer)
-        return self._probabilities(speaker.add_speaker(0, clips).transform(
-            clips, np.zeros(len(clips), dtype=int)))
-
-    def _result(self, path, p: np.ndarray) -> dict:
-        probabilities = dict(zip(self.emotions, map(float, p), strict=True))
-        return {"file": str(path), "emotion": max(probabilities, key=probabilities.get),
-                "probabilities": probabilities}
-
-    def predict_file(self, path: str | Path) -> dict:
-        """{"file", "emotion", "probabilities"}; raises audio_input.AudioError for a bad file."""
-        audio, rate = read_clip(path)
-        tensor = self.clip_features(audio, rate)[None]
-        return self._result(path, self.single_probabilities(tensor)[0])
-
-    def predict_speaker(self, paths, classical: Classical | None = None,
-                        weight: float = 1.0) -> tuple[list[dict], list[str]]:
-        """Clips of ONE speaker: the model adapts to that speaker, without labels, before it
-        predicts each clip. Each clip is normalised with the statistics of all the usable clips
-        together (``Normalizer.add_speaker``), as every speaker's clips were in training; this
-        is transductive adaptation. Needs a speaker-normalised checkpoint and at least
-        ``min_clips`` usable clips (``config.Normalize.min_speaker_clips``); a bad file gets an
-        error message and the others are still used. With a ``classical`` baseline, the
-        probabilities are ``weight`` × the model's + (1 − weight) × the baseline's (late
-        fusion). Returns (results, errors) like ``predict_files``."""
-        if not self.adapts and classical is None:
-            raise SpeakerError(f"this checkpoint was trained with {self.normalizer.mode!r} "
-                               "normalisation; adapting to one speaker needs a "
-                               "speaker-normalised one (the default model is)")
-        clips, functionals, names, errors = [], [], [], []
-        for path in paths:
-            try:
-                audio, rate = read_clip(path)
-            except audio_input.AudioError as err:
-                errors.append(str(err))
-                continue
-            clips.append(self.clip_features(audio, rate))
-            if classical is not None:
-                functionals.append(classical.clip_features(audio, rate))
-            names.append(path)
-        least = config.Normalize().min_speaker_clips
-        if len(clips) < least:
-            raise SpeakerError(f"{len(clips)} usable clip(s) of the speaker; adapting to a speaker "
-                               f"needs at least {least} for stable statistics (or predict each "
-                               "file on its own, without --same-speaker)", errors)
-        # a model without speaker statistics leaves the adapting to the classical baseline
-        proba = self.speaker_probabilities(np.stack(clips))
-        if classical is not None:
-            proba = weight * proba + (1 - weight) * classical.speaker_probabilities(
-                np.stack(functionals))
-        return [self._result(path, p) for path, p in zip(names, proba, strict=True)], errors
-
-
-def read_clip(path) -> tuple[np.ndarray, int]:
+def read_clip(path, cfg: config.Config | None = None) -> tuple[np.ndarray, int]:
     """A file to predict, decoded as training decodes a recording (``clip.read``): at most its
-    centre ``config.Audio.predict_read_s``."""
-    return clip.read(path, centre_s=config.Audio().predict_read_s)
+    centre ``cfg.audio.predict_read_s`` seconds."""
+    cfg = cfg or config.get_config()
+    return clip.read(path, cfg, centre_s=cfg.audio.predict_read_s)
 
 
 @dataclass
-class Ensemble(Predictor):
+class Ensemble(_FilePredictions):
     """Several models of one recipe (e.g. one per seed) that predict together: each normalises
-    the clips with its own statistics and the probabilities are averaged. The first member's
-    fields (features, signal, emotions, card) speak for all; every member must share them."""
-    members: list[Predictor] = field(default_factory=list)
+    the clips with its own statistics and the probabilities are averaged. Every member shares
+    its inputs (features, BC filter, signal, emotions); the first member's card speaks for all.
+    """
+
+    members: list[Predictor]
 
     @classmethod
-    def load_all(cls, paths) -> Predictor:
-        """One checkpoint is a ``Predictor``; several are their ``Ensemble``."""
-        members = [Predictor.load(p) for p in paths]
+    def load_all(cls, paths, cfg: config.Config | None = None) -> Predictor | Ensemble:
+        """One checkpoint is a ``Predictor``; several are their ``Ensemble``.
+
+        Raises ``CheckpointError`` when the members' inputs differ."""
+        members = [Predictor.load(p, cfg) for p in paths]
         first = members[0]
         for path, other in zip(paths[1:], members[1:], strict=True):
             if (other.features, other.bc, other.signal, other.emotions) != \
                     (first.features, first.bc, first.signal, first.emotions):
                 raise CheckpointError(f"{path}: its features, signal or emotions differ from "
                                       f"{paths[0]}'s; an ensemble needs the same inputs")
-        if len(members) == 1:
-            return first
-        return cls(**{f.name: getattr(first, f.name) for f in fields(Predictor)},
-                   members=members)
+        return first if len(members) == 1 else cls(members)
+
+    def __getattr__(self, name):
+        # the inputs every member shares: features, bc, signal, emotions, card, cfg
+        if name in ("features", "bc", "signal", "emotions", "card", "cfg") and \
+                self.__dict__.get("members"):
+            return getattr(self.members[0], name)
+        raise AttributeError(name)
 
     @property
     def adapts(self) -> bool:
+        """Whether any member adapts to a speaker's own statistics."""
         return any(m.adapts for m in self.members)
 
-    def single_probabilities(self, clips: np.ndarray) -> np.ndarray:
+    @property
+    def normalizer(self) -> Normalizer:
+        """The first adapting member's normalisation (what ``predict_speaker`` reports)."""
+        return next((m.normalizer for m in self.members if m.adapts), self.members[0].normalizer)
+
+    def clip_features(self, audio: np.ndarray, rate: int) -> np.ndarray:
+        """(T, F), as every member makes them."""
+        return self.members[0].clip_features(audio, rate)
+
+    def probabilities(self, clips, speakers=None) -> np.ndarray:
+        return np.mean([m.probabilities(clips, speakers) for m in self.members], axis=0)
+
+    def single_probabilities(self, clips) -> np.ndarray:
         return np.mean([m.single_probabilities(clips) for m in self.members], axis=0)
 
-    def speaker_probabilities(self, clips: np.ndarray) -> np.ndarray:
+    def speaker_probabilities(self, clips) -> np.ndarray:
         return np.mean([m.speaker_probabilities(clips) for m in self.members], axis=0)
 
 
@@ -189,7 +345,10 @@ class Ensemble(Predictor):
 class Classical:
     """The classical baseline saved by ``baseline.save``: eGeMAPS functionals, standardised
     with the speaker's own statistics, and the classifier rebuilt from its arrays
-    (``classical.Portable``: no scikit-learn needed, the same in every version)."""
+    (``classical.Portable``: no scikit-learn needed, the same in every version). A
+    ``ClassProbabilities`` whose clips are its functionals (N, 1, 88), as ``clip_features``
+    makes them."""
+
     model: classical.Portable
     normalizer: Normalizer
     features: config.Features
@@ -199,51 +358,88 @@ class Classical:
 
     @classmethod
     def load(cls, path: str | Path) -> Classical:
+        """The baseline saved at ``path`` (``artifacts.load_classical`` checks it).
+
+        Parameters
+        ----------
+        path : str or Path
+
+        Returns
+        -------
+        Classical
+        """
         state = artifacts.load_classical(path)
         return cls(classical.Portable(state["classifier"]),
                    Normalizer.from_dict(state["normalizer"]),
                    config.Features(**artifacts.tuples(state["features"])),
                    config.BCFilter(**state["bc"]), state["signal"], list(state["emotions"]))
 
+    @property
+    def adapts(self) -> bool:
+        """Whether the baseline standardises each speaker with the speaker's own statistics."""
+        return self.normalizer.mode == "speaker"
+
     def clip_features(self, audio: np.ndarray, rate: int) -> np.ndarray:
+        """One clip's eGeMAPS functionals (1, 88), not yet standardised."""
         return clip.clip_tensor(audio, rate, self.signal, self.bc, self.features)
 
-    def speaker_probabilities(self, functionals: np.ndarray) -> np.ndarray:
-        """(N, 8) probabilities for N clips (N, 1, 88) of one speaker, standardised together."""
-        normalizer = Normalizer(self.normalizer.mode, self.normalizer.top_db,
-                                self.normalizer.standardizer)
-        if normalizer.mode == "speaker":
-            normalizer.add_speaker(0, functionals)
-        x = normalizer.transform(functionals, np.zeros(len(functionals), dtype=int))[:, 0, :]
+    def probabilities(self, functionals, speakers=None, normalizer=None) -> np.ndarray:
+        x = (normalizer or self.normalizer).transform(np.asarray(functionals), speakers)[:, 0, :]
         return classical.probabilities(self.model, x, len(self.emotions))
+
+    def single_probabilities(self, functionals) -> np.ndarray:
+        return self.probabilities(functionals, normalizer=self.normalizer.single_clip())
+
+    def speaker_probabilities(self, functionals) -> np.ndarray:
+        """(N, emotions) for N clips (N, 1, 88) of one speaker, standardised together."""
+        if not self.adapts:
+            return self.probabilities(functionals)
+        speaker = Normalizer("speaker", self.normalizer.top_db, self.normalizer.standardizer)
+        speaker.add_speaker(0, np.asarray(functionals))
+        return self.probabilities(functionals, np.zeros(len(functionals), dtype=int), speaker)
 
 
 @dataclass
 class DefaultModel:
     """``predict``'s default: ``deep`` fused with ``classical`` at ``weight`` for clips of one
     speaker, and ``single`` for a clip on its own (no speaker statistics)."""
-    deep: Predictor
+
+    deep: Predictor | Ensemble
     classical: Classical | None
     weight: float
-    single: Predictor
+    single: Predictor | Ensemble
 
 
-def load_default(path: str | Path | None = None, same_speaker: bool = True) -> DefaultModel:
+def load_default(path: str | Path | None = None, same_speaker: bool = True,
+                 cfg: config.Config | None = None) -> DefaultModel:
     """The default model that ``default.json`` names (``artifacts.load_manifest``: files in its
-    own folder), or the P3 checkpoint alone where there is none. ``same_speaker=False`` loads
-    only what predicts a clip on its own (a faster start)."""
+    own folder), or the P3 checkpoint alone where there is none.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A default.json; default ``artifacts.DEFAULT_MODEL``.
+    same_speaker : bool
+        False loads only what predicts a clip on its own (a faster start).
+    cfg : config.Config, optional
+        The settings ``predict`` runs with; default ``config.get_config()``.
+
+    Returns
+    -------
+    DefaultModel
+    """
     path = Path(path or artifacts.DEFAULT_MODEL)
     if not path.is_file():
-        p3 = Predictor.load(artifacts.P3_CHECKPOINT)
+        p3 = Predictor.load(artifacts.P3_CHECKPOINT, cfg)
         return DefaultModel(p3, None, 1.0, p3)
     chosen = artifacts.load_manifest(path)
     deep_names = artifacts.members(chosen, "deep")
     single_names = artifacts.members(chosen, "single") or deep_names
-    single = Ensemble.load_all([path.parent / n for n in single_names])
+    single = Ensemble.load_all([path.parent / n for n in single_names], cfg)
     if not same_speaker:
         return DefaultModel(single, None, 1.0, single)
     deep = single if single_names == deep_names else \
-        Ensemble.load_all([path.parent / n for n in deep_names])
+        Ensemble.load_all([path.parent / n for n in deep_names], cfg)
     classical_ = Classical.load(path.parent / chosen["classical"]) if chosen.get("classical") \
         else None
     return DefaultModel(deep, classical_, float(chosen.get("weight", 1.0)), single)

@@ -8,6 +8,7 @@ Notebook: 06_training, 07_evaluation, 08_beyond_the_paper.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from dataclasses import asdict, dataclass
@@ -17,10 +18,11 @@ import numpy as np
 import pandas as pd
 import torch
 
-from bcser_utils import config, provenance
+from bcser_utils import config, files, provenance
 from bcser_utils.audio import feature_cache, features, ravdess
 from bcser_utils.audio.normalize import Normalizer
 from bcser_utils.learn import artifacts, evaluation, splits, training
+from bcser_utils.learn.inference import CacheRows, ClassProbabilities, NetworkProbabilities
 from bcser_utils.learn.model import EmotionNet
 
 
@@ -60,6 +62,52 @@ def prepare(cfg: config.Config, signal: str = "bc", corpus: str | Path | None = 
     location, catalog = find_catalog(cfg, corpus, progress)
     cache = feature_cache.build(catalog, cfg, signal=signal, progress=progress, cache_dir=cache_dir)
     return Prepared(location, catalog, cache, cfg)
+
+
+def corpus_digest(prepared: Prepared) -> str:
+    """16 hex digits naming the recordings a run used: their names and contents (the feature
+    cache's remembered content hashes), so a corpus that lost, gained or changed a file since
+    reads as another corpus.
+
+    Parameters
+    ----------
+    prepared : Prepared
+
+    Returns
+    -------
+    str
+    """
+    import hashlib
+
+    names = list(prepared.catalog["name"])
+    contents = feature_cache.content_hashes(prepared.catalog["path"],
+                                            memo_dir=Path(prepared.cache.folder).parent)
+    digest = hashlib.sha256(json.dumps(sorted(zip(names, contents, strict=True))).encode())
+    return digest.hexdigest()[:16]
+
+
+def check_corpus(run: Path, recorded: str | None, prepared: Prepared) -> None:
+    """Refuse to read a run against a corpus other than the one it was trained on.
+
+    Parameters
+    ----------
+    run : Path
+        The run folder (named in the message).
+    recorded : str or None
+        ``run.json``'s "corpus" (None for runs made before it was recorded: not checked).
+    prepared : Prepared
+        The corpus as it is now.
+
+    Raises
+    ------
+    RunFolderMismatch
+        The recordings changed since the run was trained (files added, removed or rewritten).
+    """
+    if recorded is not None and recorded != corpus_digest(prepared):
+        raise RunFolderMismatch(
+            f"{run}: trained on other recordings than {prepared.corpus.root} holds now (files "
+            "were added, removed or rewritten since), so its split would not be its own; "
+            "train again, or evaluate against the corpus it was trained on")
 
 
 def make_split(prepared: Prepared, protocol: str, fold: int = 0, n_folds: int | None = None,
@@ -106,7 +154,11 @@ def fit_normalizer(prepared: Prepared, split: splits.Split) -> Normalizer:
 
 
 @dataclass
-class Trained:
+class Trained(NetworkProbabilities):
+    """A model trained on a split: the network, the normalisation fitted on the split (a
+    ``ClassProbabilities``: ``probabilities(clips, speakers)`` as in training), the training
+    history (``training.FitResult``), the split and the seconds it took."""
+
     model: EmotionNet
     normalizer: Normalizer
     fit: training.FitResult
@@ -116,7 +168,8 @@ class Trained:
 
 def train(prepared: Prepared, split: splits.Split, seed: int | None = None,
           checkpoint: str | Path | None = None, progress: bool = True,
-          max_epochs: int | None = None) -> Trained:
+          max_epochs: int | None = None, identity: str | None = None,
+          unmarked_ok: bool = True) -> Trained:
     """Fit the model on ``split.train``, stopping early on ``split.val``."""
     cfg = prepared.cfg
     seed = cfg.mode.seed if seed is None else seed
@@ -128,55 +181,52 @@ def train(prepared: Prepared, split: splits.Split, seed: int | None = None,
     model = EmotionNet(prepared.cache.features.shape[-1], cfg.model)
     result = training.fit(model, train_set, val_set, cfg.training, seed=seed,
                           max_epochs=max_epochs or cfg.mode.max_epochs or cfg.training.max_epochs,
-                          checkpoint=checkpoint, progress=progress)
+                          checkpoint=checkpoint, progress=progress, identity=identity,
+                          unmarked_ok=unmarked_ok)
     return Trained(result.model, scaler, result, split, time.perf_counter() - began)
 
 
-@torch.inference_mode()
-def predict_features(model: EmotionNet, features_, normalizer, speakers=None,
-                     batch: int = 256) -> np.ndarray:
-    """Class probabilities (N, 8) for feature tensors (N, T, F): an array, or a lazy sequence
-    such as a memory-mapped cache, read ``batch`` at a time. ``normalizer``: a
-    ``normalize.Normalizer`` (``speakers``, one per clip, in its mode "speaker") or a
-    ``features.Standardizer``."""
-    if isinstance(normalizer, features.Standardizer):
-        normalizer = Normalizer(standardizer=normalizer)
-    model.eval()
-    device = next(model.parameters()).device
-    out = []
-    for i in range(0, len(features_), batch):
-        who = None if speakers is None else np.asarray(speakers)[i:i + batch]
-        x = normalizer.transform(features_[i:i + batch], who)
-        out.append(torch.softmax(model(torch.from_numpy(x).to(device)), 1).cpu().numpy())
-    return np.concatenate(out) if out else np.zeros((0, model.classify[-1].out_features))
+def predict_rows(model: ClassProbabilities, cache: feature_cache.FeatureCache,
+                 rows) -> np.ndarray:
+    """Class probabilities (N, emotions) for cache rows, each clip normalised as in training
+    with its actor as its speaker (``ClassProbabilities.probabilities``), read a batch at a time.
+
+    Parameters
+    ----------
+    model : ClassProbabilities
+        A ``Trained`` run, a ``Predictor`` or an ``Ensemble`` (all its members).
+    cache : feature_cache.FeatureCache
+    rows : array of int
+        Row numbers of the cache's index.
+
+    Returns
+    -------
+    np.ndarray
+        (len(rows), emotions), each row summing to 1.
+    """
+    rows = np.asarray(rows, dtype=int)
+    return model.probabilities(CacheRows(cache.features, rows),
+                               cache.index["actor"].to_numpy()[rows])
 
 
-def predict_rows(model: EmotionNet, cache: feature_cache.FeatureCache, rows, normalizer,
-                 batch: int = 256) -> np.ndarray:
-    """Class probabilities (N, 8) for cache rows."""
-    rows = np.asarray(rows)
-    speakers = cache.index["actor"].to_numpy()[rows]
-    return predict_features(model, _Rows(cache.features, rows), normalizer, speakers, batch)
-
-
-class _Rows:
-    """``cache.features[rows]`` read slice by slice, so a large evaluation never loads at once."""
-
-    def __init__(self, array, rows):
-        self.array, self.rows = array, rows
-
-    def __len__(self):
-        return len(self.rows)
-
-    def __getitem__(self, part: slice):
-        return self.array[self.rows[part]]
-
-
-def evaluate_rows(trained, prepared: Prepared, rows) -> dict:
+def evaluate_rows(model: ClassProbabilities, prepared: Prepared, rows) -> dict:
     """Every metric on ``rows``, plus bootstrap intervals (by clip and by actor) and calibration.
-    ``trained``: anything with a ``model`` and its ``normalizer`` (a ``Trained``, or a
-    ``predict.Predictor`` loaded from a checkpoint)."""
-    proba = predict_rows(trained.model, prepared.cache, rows, trained.normalizer)
+
+    Parameters
+    ----------
+    model : ClassProbabilities
+        A ``Trained`` run, or a ``Predictor`` or ``Ensemble`` loaded from checkpoints.
+    prepared : Prepared
+    rows : array of int
+        Cache rows to score.
+
+    Returns
+    -------
+    dict
+        ``evaluation.evaluate``'s metrics, with "ci95", "ci95_by_actor" (several actors),
+        "per_actor_accuracy" and "calibration".
+    """
+    proba = predict_rows(model, prepared.cache, rows)
     index = prepared.cache.index.iloc[np.asarray(rows)]
     y = index["emotion_code"].to_numpy() - 1
     result = evaluation.evaluate(y, proba, prepared.cfg.emotions)
@@ -215,8 +265,8 @@ def predictions(trained: Trained, prepared: Prepared) -> pd.DataFrame:
             continue
         index = prepared.cache.index.iloc[rows]
         rows, index = rows[index["version"].to_numpy() == 0], index[index["version"] == 0]
-        tables.append(prediction_table(part, index, predict_rows(
-            trained.model, prepared.cache, rows, trained.normalizer), prepared.cfg.emotions))
+        tables.append(prediction_table(part, index, predict_rows(trained, prepared.cache, rows),
+                                       prepared.cfg.emotions))
     columns = ["part", "name", "actor", "y", *prepared.cfg.emotions]
     return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=columns)
 
@@ -231,6 +281,7 @@ def summary(trained: Trained, prepared: Prepared, split_name: str = "val") -> di
         "signal": prepared.cache.meta["signal"], "synthetic": prepared.corpus.synthetic,
         "seed": prepared.cfg.mode.seed, "label_smoothing": prepared.cfg.training.label_smoothing,
         "versions": prepared.cfg.augment.n_versions, "provenance": provenance.stamp(),
+        "features": asdict(prepared.cfg.features), "actors": _actors(trained.split, prepared),
         "n_train": len(trained.split.train),
         "n_evaluated": len(rows), "best_epoch": trained.fit.best_epoch,
         "stopped_epoch": trained.fit.stopped_epoch, "early_stopped": trained.fit.early_stopped,
@@ -239,6 +290,13 @@ def summary(trained: Trained, prepared: Prepared, split_name: str = "val") -> di
         "history": asdict(h), "class_weights": trained.fit.class_weights,
         "metrics": evaluate_rows(trained, prepared, rows) if len(rows) else None,
     }
+
+
+def _actors(split: splits.Split, prepared: Prepared) -> dict[str, list[int]]:
+    """The actors on each side of ``split`` (what a model card names)."""
+    actors = prepared.cache.index["actor"].to_numpy()
+    return {side: sorted({int(a) for a in actors[np.asarray(getattr(split, side), dtype=int)]})
+            for side in ("train", "val", "test")}
 
 
 def run_folder(protocol: str, signal: str, cfg: config.Config, fold: int = 0) -> Path:
@@ -313,6 +371,7 @@ def run_protocol(cfg: config.Config, protocol: str, fold: int = 0, signal: str =
     location = ravdess.find_corpus(corpus, cfg=cfg, progress=False)
     settings = run_settings(cfg, protocol, fold, signal, location, max_epochs)
     check_run_folder(run, settings)
+    recorded = (run / "run.json").exists()  # and, just checked, this run's
     if (run / "metrics.json").exists():
         return json.loads((run / "metrics.json").read_text())
     rank, _ = training.init_distributed()  # (0, 1) unless started by torchrun
@@ -323,19 +382,24 @@ def run_protocol(cfg: config.Config, protocol: str, fold: int = 0, signal: str =
     if rank == 0:
         training.barrier()
     prepare_s = time.perf_counter() - began
+    settings["corpus"] = corpus_digest(prepared)
+    check_run_folder(run, settings)  # again, now that the recordings' contents are known
     split = make_split(prepared, protocol, fold)
     run.mkdir(parents=True, exist_ok=True)
     if rank == 0:
-        (run / "run.json").write_text(json.dumps(settings | {"machine": {
+        files.write_json(run / "run.json", settings | {"machine": {
             "device": str(training.pick_device()), "torch": torch.__version__,
-            "gpu": torch.cuda.get_device_name() if torch.cuda.is_available() else None}},
-            indent=1))
+            "gpu": torch.cuda.get_device_name() if torch.cuda.is_available() else None}})
+    # the checkpoint records what made it: one of another run (copied in, or left by a run
+    # whose run.json was deleted) is refused, never resumed as this one
+    identity = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
     trained = train(prepared, split, checkpoint=run / "checkpoint.pt", progress=progress,
-                    max_epochs=max_epochs)
+                    max_epochs=max_epochs, identity=identity, unmarked_ok=recorded)
     if rank > 0:
         return {}  # the other processes only helped train; rank 0 evaluates and writes
     save_model(run / "model.pt", trained, prepared)
-    predictions(trained, prepared).to_csv(run / "predictions.csv", index=False)
+    table = predictions(trained, prepared)
+    files.write_atomically(run / "predictions.csv", lambda tmp: table.to_csv(tmp, index=False))
     began = time.perf_counter()
     result = summary(trained, prepared, "test" if protocol == "P3" else "val")
     result["timing"] = {"prepare_s": prepare_s, "train_s": float(sum(trained.fit.history.seconds)),
@@ -350,22 +414,23 @@ def save_figures(result: dict, folder: Path, synthetic: bool = False) -> list[Pa
     """The training curves, confusion matrix, ROC curves and reliability diagram of a run."""
     import matplotlib.pyplot as plt
 
-    from bcser_utils.present import plots
+    from bcser_utils.present import evaluation_plots, style, training_plots
 
-    plots.use_style()
+    style.use_style()
     m, name = result["metrics"], f"{result['protocol']} {result['signal'].upper()}"
     figures = {
-        "curves": plots.training_curves(result["history"], result["best_epoch"],
-                                        training.smoothing_floor(label_smoothing=result.get(
-                                            "label_smoothing", 0.1)), title=name),
-        "confusion": plots.confusion_heatmap(m["confusion_normalized"],
-                                             title=f"{name}: {result['evaluated_on']}"),
-        "roc": plots.roc_curves(m["roc"], m["auc"], title=name),
-        "reliability": plots.reliability_diagram(m["calibration"]),
+        "curves": training_plots.training_curves(
+            result["history"], result["best_epoch"],
+            training.smoothing_floor(label_smoothing=result.get("label_smoothing", 0.1)),
+            title=name),
+        "confusion": evaluation_plots.confusion_heatmap(
+            m["confusion_normalized"], title=f"{name}: {result['evaluated_on']}"),
+        "roc": evaluation_plots.roc_curves(m["roc"], m["auc"], title=name),
+        "reliability": evaluation_plots.reliability_diagram(m["calibration"]),
     }
     paths = []
     for key, fig in figures.items():
-        paths.append(plots.save_fig(fig, key, result["source"], synthetic, folder=folder))
+        paths.append(style.save_fig(fig, key, result["source"], synthetic, folder=folder))
         plt.close(fig)
     return paths
 

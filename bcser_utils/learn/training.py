@@ -439,7 +439,8 @@ def _run_epoch(model, loader, loss_fn, weights, device, optimizer=None,
 
 def fit(model: nn.Module, train_set, val_set, cfg: Training, *, max_epochs: int | None = None,
         seed: int = 0, checkpoint: str | Path | None = None, device: torch.device | None = None,
-        progress: bool = True) -> FitResult:
+        progress: bool = True, identity: str | None = None,
+        unmarked_ok: bool = True) -> FitResult:
     """Train ``model`` with the paper's recipe; resume from ``checkpoint`` if it exists.
 
     An empty ``val_set`` trains all ``max_epochs`` and keeps the last epoch's weights (a refit
@@ -466,6 +467,12 @@ def fit(model: nn.Module, train_set, val_set, cfg: Training, *, max_epochs: int 
         Default ``pick_device()``.
     progress : bool
         Show a progress bar.
+    identity : str, optional
+        What made the run (a digest of its settings): recorded in the checkpoint, and a
+        checkpoint with another is refused (``resume``).
+    unmarked_ok : bool
+        Whether a checkpoint that records no identity (written by an earlier version) may be
+        resumed: only where the run's own run.json vouches for it.
 
     Returns
     -------
@@ -485,7 +492,8 @@ def fit(model: nn.Module, train_set, val_set, cfg: Training, *, max_epochs: int 
     net = _wrap(model, device) if world > 1 else model  # what the steps run; model = the weights
     optimizer, schedule = make_optimizer(model, cfg)
     torch.manual_seed(seed + 1000 * rank)  # dropout's random stream, its own in each process
-    run = resume(checkpoint, model, optimizer, schedule, cfg, device, max_epochs)
+    run = resume(checkpoint, model, optimizer, schedule, cfg, device, max_epochs, identity,
+                 unmarked_ok)
 
     # Validation in eval mode has no batch statistics: larger batches are only faster.
     val_batches = GlobalBatches(len(val_set), 4 * cfg.batch_size, rank=rank, world=world)
@@ -508,7 +516,7 @@ def fit(model: nn.Module, train_set, val_set, cfg: Training, *, max_epochs: int 
         bar.set_postfix(train_loss=f"{train[0]:.3f}", val_loss=f"{val[0]:.3f}",
                         val_acc=f"{val[1]:.3f}", best=run.stopper.best_epoch)
         if checkpoint and rank == 0:
-            save_checkpoint(checkpoint, epoch, model, optimizer, schedule, run)
+            save_checkpoint(checkpoint, epoch, model, optimizer, schedule, run, identity)
         if run.stopper.should_stop:
             break
     bar.close()
@@ -629,7 +637,8 @@ class Progress:
 
 
 def resume(checkpoint: str | Path | None, model: nn.Module, optimizer, schedule, cfg: Training,
-           device: torch.device, max_epochs: int) -> Progress:
+           device: torch.device, max_epochs: int, identity: str | None = None,
+           unmarked_ok: bool = True) -> Progress:
     """A fresh start, or where ``checkpoint`` left off.
 
     The model, optimizer and schedule are restored in place, and so is torch's random state (the
@@ -651,29 +660,50 @@ def resume(checkpoint: str | Path | None, model: nn.Module, optimizer, schedule,
         Where the checkpoint's tensors go.
     max_epochs : int
         A run that had already stopped early skips to max_epochs + 1.
+    identity : str, optional
+        The run's; a checkpoint that records another is refused.
+    unmarked_ok : bool
+        Whether a checkpoint that records none may be resumed.
 
     Returns
     -------
     Progress
+
+    Raises
+    ------
+    artifacts.CheckpointError
+        The checkpoint is not a readable torch file of ours, or another run's.
     """
     best = {k: v.detach().clone() for k, v in model.state_dict().items()}
     if not checkpoint or not Path(checkpoint).exists():
         return Progress(EarlyStopping(cfg.patience), History(), best)
-    state = torch.load(checkpoint, map_location=device, weights_only=True)
-    model.load_state_dict(state["model"])
-    optimizer.load_state_dict(state["optimizer"])
-    if schedule is not None:
-        schedule.load_state_dict(state["schedule"])
-    torch.set_rng_state(state["rng"])
-    run = Progress(EarlyStopping(**state["early_stopping"]), History(**state["history"]),
-                   state["best_model"], state["epoch"] + 1)
+    state = artifacts.load_torch(checkpoint, "training checkpoint")  # never torch's advice
+    mark = state.get("identity")
+    if identity is not None and (mark != identity if mark else not unmarked_ok):
+        raise artifacts.CheckpointError(
+            f"{checkpoint}: the checkpoint of another run (made with other settings, or left "
+            "without the run.json that says what made it); delete it to start this run afresh, "
+            "or use another --out")
+    try:
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        if schedule is not None:
+            schedule.load_state_dict(state["schedule"])
+        torch.set_rng_state(state["rng"])
+        run = Progress(EarlyStopping(**state["early_stopping"]), History(**state["history"]),
+                       {k: v.to(device) for k, v in state["best_model"].items()},
+                       state["epoch"] + 1)
+    except (KeyError, TypeError, ValueError, RuntimeError) as err:  # not a checkpoint of ours
+        raise artifacts.CheckpointError(
+            f"{checkpoint}: not a training checkpoint of this version's model "
+            f"({str(err).strip().splitlines()[0][:100]}); delete it to start afresh") from None
     if run.stopper.should_stop:
         run.next_epoch = max_epochs + 1  # already finished: just restore the best weights
     return run
 
 
 def save_checkpoint(checkpoint: str | Path, epoch: int, model: nn.Module, optimizer, schedule,
-                    run: Progress) -> None:
+                    run: Progress, identity: str | None = None) -> None:
     """Everything ``resume`` needs, after ``epoch`` (written whole or not at all).
 
     Parameters
@@ -690,12 +720,15 @@ def save_checkpoint(checkpoint: str | Path, epoch: int, model: nn.Module, optimi
         Its state.
     run : Progress
         Early stopping, history and the best weights.
+    identity : str, optional
+        What made the run (``fit``'s).
     """
     artifacts.save_torch(checkpoint, {
         "epoch": epoch, "model": model.state_dict(), "optimizer": optimizer.state_dict(),
         "best_model": run.best_state, "early_stopping": asdict(run.stopper),
         "history": asdict(run.history), "rng": torch.get_rng_state(),
-        "schedule": schedule.state_dict() if schedule is not None else {}})
+        "schedule": schedule.state_dict() if schedule is not None else {},
+        **({"identity": identity} if identity else {})})
 
 
 def _wrap(model: nn.Module, device: torch.device) -> nn.Module:
