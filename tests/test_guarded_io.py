@@ -1,0 +1,220 @@
+"""Issue 36's third hostile replay, case by case: which mechanism covers each case and where it is
+tested. The mechanisms (docs/design.md, Robustness) are the one writer (``files``), one reader per
+file kind (``learn.artifacts``, ``learn.runs``, ``config.from_dict``, the feature cache's
+checks), the one audio-input check (``audio.audio_input``), identity (checkpoints, runs, the
+cache key), the download's lock and deadline, and the one error path (``app.cli.main``).
+
+    case                                          mechanism → test
+    1  --out holding the user's files             files.claim → test_robustness:
+                                                  test_a_folder_of_the_users_files_is_refused…
+    2  ship on a full disk                        files.copy / write_atomically → test_robustness:
+                                                  test_copy_is_atomic, test_a_failed_write_…
+    3  four downloads at once                     ravdess.download's FileLock and verified stamp →
+                                                  test_download: test_concurrent_downloads_…
+    4  a P2 checkpoint resumed as P1              checkpoint identity → here
+    5  NaN weights                                Predictor.load's finite check → here
+    6  a truncated file to --timeline             audio_input.blocks → here, test_convert
+    7  bc into .xi/.wve/.sd2                      convert: WAV/FLAC only → test_convert
+    8  noise with the old size and mtime          cache key by content → test_feature_cache:
+                                                  test_a_recording_rewritten_with_its_old_size…
+    9  evaluate after files were deleted          run.json's corpus digest → here
+    10 --same-speaker, one file four times        distinct recordings → here
+    11 BCSER_OFFLINE=true                         config.offline → test_config
+    12 to_bc on (frames, channels)                bc.to_bc's layout check → test_convert
+    13 noise and tones, tiny and huge windows     timeline.check_window → here; speech → test_speech
+    14 float samples beyond ±1 in bc              audio_input.check_samples → test_convert
+    15 --versions 100000                          config.BOUNDS → test_config
+    16 workers orphaned by SIGTERM/SIGKILL        feature_cache.die_with_parent → test_feature_cache
+    17 SIGTERM/SIGHUP of bc leaves a temporary    files' live temporaries → test_robustness:
+                                                  test_a_signal_mid_write_removes_the_temporary
+    18 a trickling download                       ravdess's overall deadline → test_download
+    19 a foreign checkpoint.pt in --out           artifacts.load_torch in resume → here
+    20 a damaged default.json                     artifacts.load_manifest → test_robustness:
+                                                  test_a_hostile_default_json_gets_one_line
+    21 --out on a full disk                       artifacts.save_torch via files → test_robustness
+    22 a garbage index.csv, NaN features.npy      the cache's checks → test_feature_cache
+    23 run.json settings out of range             config.from_dict bounds → test_config
+    24 --timeline --json with one bad file        per-file errors under --json → here
+    25 bc in.mp3 out.wav                          convert.output_subtype → test_convert
+    26 --window 1e-9                              timeline.check_window → here
+    27 NaN at 5.0 s in --timeline                 audio_input.blocks' own time → here, test_convert
+    28 bc's messages                              audio_input.what_it_is, files → test_convert,
+                                                  test_robustness
+    29 a usage error once, exit 2                 check_window before any file → here
+    30 control characters in a file name          messages.display_path → test_robustness, hostile
+    31 data check / and data check file.wav       ravdess.check_folder → test_ravdess
+    32 a metrics.json of NaN and inf              runs' metrics reader → test_cli
+    33 the notebook helpers' odd arguments        exercises' checks → test_exercises
+    34 a 0700 ravdess/                            ravdess's permissions → test_download
+
+The generated cases (hypothesis) are in test_hostile.py."""
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+import soundfile as sf
+import torch
+
+from bcser_utils import config
+from bcser_utils.app import timeline
+from bcser_utils.app.cli import main
+from bcser_utils.audio.audio_input import AudioError
+
+SHIPPED = config.MODELS_DIR
+
+
+def _one_error(err: str) -> str:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "Traceback" not in err, err
+    return lines[0]
+
+
+@pytest.fixture(scope="module")
+def p2_run(synthetic_dir, tmp_path_factory):
+    """A finished P2 run on the synthetic corpus (1 version, 1 epoch)."""
+    out = tmp_path_factory.mktemp("p2") / "run"
+    assert main(["train", "--protocol", "P2", "--mode", "quick", "--data", str(synthetic_dir),
+                 "--versions", "1", "--epochs", "1", "--out", str(out)]) == 0
+    return out
+
+
+# --- 4, 19: a checkpoint records what made it ----------------------------------------------
+
+def test_another_runs_checkpoint_is_refused_not_resumed(p2_run, synthetic_dir, tmp_path, capsys):
+    capsys.readouterr()
+    alone = tmp_path / "alone"  # the checkpoint copied into a new folder: not bcser's folder
+    alone.mkdir()
+    shutil.copy(p2_run / "checkpoint.pt", alone / "checkpoint.pt")
+    gutted = tmp_path / "gutted"  # the P2 run with its run.json and metrics.json deleted
+    shutil.copytree(p2_run, gutted)
+    (gutted / "run.json").unlink()
+    (gutted / "metrics.json").unlink()
+    for out, said in ((alone, "did not write (checkpoint.pt)"), (gutted, "another run")):
+        code = main(["train", "--protocol", "P1", "--mode", "quick", "--data",
+                     str(synthetic_dir), "--versions", "1", "--epochs", "1", "--out", str(out)])
+        line = _one_error(capsys.readouterr().err)
+        assert code == 1 and "checkpoint.pt" in line and said in line, line
+        assert not (out / "metrics.json").exists()
+
+
+def test_a_runs_own_checkpoint_resumes_after_its_run_json_is_deleted(p2_run, synthetic_dir,
+                                                                     tmp_path, capsys):
+    out = tmp_path / "again"
+    shutil.copytree(p2_run, out)
+    (out / "run.json").unlink()
+    (out / "metrics.json").unlink()
+    before = json.loads((p2_run / "metrics.json").read_text())
+    assert main(["train", "--protocol", "P2", "--mode", "quick", "--data", str(synthetic_dir),
+                 "--versions", "1", "--epochs", "1", "--out", str(out)]) == 0
+    after = json.loads((out / "metrics.json").read_text())
+    assert after["metrics"]["accuracy"] == before["metrics"]["accuracy"]  # resumed, not retrained
+
+
+def test_a_foreign_checkpoint_in_out_is_one_line_without_torchs_advice(synthetic_dir, tmp_path,
+                                                                       capsys):
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "checkpoint.pt").write_bytes(np.random.default_rng(0).bytes(4096))
+    code = main(["train", "--protocol", "P2", "--mode", "quick", "--data", str(synthetic_dir),
+                 "--versions", "1", "--epochs", "1", "--out", str(out)])
+    captured = capsys.readouterr()
+    line = _one_error(captured.err)
+    assert code == 1 and "checkpoint.pt" in line and "weights_only" not in captured.err
+
+
+# --- 5: a model with NaN weights --------------------------------------------------------------
+
+def test_a_checkpoint_with_nan_weights_is_refused(tmp_path, capsys):
+    state = torch.load(SHIPPED / "bcser_p3.pt", map_location="cpu", weights_only=True)
+    name = next(k for k, v in state["model"].items() if v.is_floating_point())
+    state["model"][name] = torch.full_like(state["model"][name], float("nan"))
+    torch.save(state, tmp_path / "nan.pt")
+    clip = tmp_path / "clip.wav"
+    sf.write(clip, 0.1 * np.sin(np.arange(24_000) / 16_000 * 2 * np.pi * 220), 16_000)
+    code = main(["predict", "--json", "--checkpoint", str(tmp_path / "nan.pt"), str(clip)])
+    captured = capsys.readouterr()
+    assert code == 1 and "NaN or inf" in _one_error(captured.err)
+    assert json.loads(captured.out) == {"error": captured.err.strip().removeprefix("error: ")}
+
+
+# --- 9: a run knows the recordings it was trained on -------------------------------------------
+
+def test_evaluate_refuses_a_corpus_that_changed_since_training(p2_run, synthetic_dir, tmp_path,
+                                                               capsys):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(synthetic_dir, corpus)
+    out = tmp_path / "run"
+    assert main(["train", "--protocol", "P2", "--mode", "quick", "--data", str(corpus),
+                 "--versions", "1", "--epochs", "1", "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["evaluate", str(out)]) == 0
+    capsys.readouterr()
+    for path in sorted((corpus / "Actor_02").glob("*.wav"))[:20]:
+        path.unlink()
+    assert main(["evaluate", str(out)]) == 1
+    assert "other recordings" in _one_error(capsys.readouterr().err)
+
+
+# --- 10: --same-speaker counts recordings, not names --------------------------------------------
+
+def test_the_same_recording_four_times_is_one_speakers_clip_not_four(synthetic_dir, tmp_path,
+                                                                      capsys):
+    clip = sorted((synthetic_dir / "Actor_02").glob("*.wav"))[0]
+    copies = []
+    for i in range(4):
+        copies.append(tmp_path / f"copy{i}.wav")
+        shutil.copy(clip, copies[-1])
+    code = main(["predict", "--same-speaker", *map(str, [clip, *copies])])
+    line = _one_error(capsys.readouterr().err)
+    assert code == 1 and "only 1 different recording" in line
+
+
+# --- 6, 27: the timeline reads through the one audio check --------------------------------------
+
+def test_the_timeline_refuses_a_truncated_file_as_predict_does(tmp_path):
+    long = tmp_path / "long.wav"
+    sf.write(long, 0.1 * np.random.default_rng(0).standard_normal(16_000 * 12), 16_000)
+    half = tmp_path / "half.wav"
+    half.write_bytes(long.read_bytes()[: long.stat().st_size // 2])
+    with pytest.raises(AudioError, match="truncated"):
+        list(timeline.windows(half))
+
+
+def test_nan_in_a_long_file_is_named_at_its_own_time(tmp_path):
+    audio = 0.1 * np.random.default_rng(0).standard_normal(16_000 * 8)
+    audio[16_000 * 5] = np.nan
+    path = tmp_path / "nan.wav"
+    sf.write(path, audio, 16_000, subtype="FLOAT")
+    with pytest.raises(AudioError, match=r"5\.000 s"):
+        list(timeline.windows(path))
+
+
+# --- 13, 26, 29: windows the model can hear, said once -------------------------------------------
+
+@pytest.mark.parametrize("window, hop, flag", [(1e-9, 1e-9, "--window"), (0.01, 0.01, "--window"),
+                                               (100, 1, "--window"), (2, 3, "--hop"),
+                                               (4, 0.001, "--hop")])
+def test_a_window_the_model_cannot_hear_is_one_usage_error(window, hop, flag, tmp_path, capsys):
+    with pytest.raises(timeline.WindowError, match=flag):
+        timeline.check_window(window, hop)
+    files = []
+    for i in range(3):
+        files.append(tmp_path / f"{i}.wav")
+        sf.write(files[-1], np.zeros(16_000), 16_000)
+    code = main(["predict", "--timeline", "--window", str(window), "--hop", str(hop),
+                 *map(str, files)])
+    assert code == 2 and flag in _one_error(capsys.readouterr().err)
+
+
+# --- 24: one bad file never discards another's rows ----------------------------------------------
+
+def test_timeline_json_keeps_the_good_files_rows_beside_a_bad_ones_error(tmp_path, capsys):
+    good = tmp_path / "good.wav"
+    sf.write(good, 0.1 * np.random.default_rng(1).standard_normal(16_000 * 6), 16_000)
+    bad = tmp_path / ("x" * 300 + ".wav")[:250]
+    code = main(["predict", "--timeline", "--json", str(good), str(bad)])
+    captured = capsys.readouterr()
+    rows = json.loads(captured.out)
+    assert code == 1 and {r["file"] for r in rows if "start" in r} == {str(good)}
