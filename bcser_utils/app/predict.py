@@ -35,7 +35,18 @@ __all__ = ["DEFAULT_MODEL", "P3_CHECKPOINT", "CheckpointError", "Classical", "De
 def uncertainty_threshold(path=None) -> float | None:
     """The top probability below which a prediction is shown as uncertain: ``uncertain_below``
     of ``default.json`` (chosen on the early-stopping actors of notebook 08's P3 models,
-    ``beyond.confidence``); None where it names none."""
+    ``beyond.confidence``); None where it names none.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A default.json; default ``DEFAULT_MODEL``.
+
+    Returns
+    -------
+    float or None
+        In (0, 1]; None without the file, or without a valid ``uncertain_below`` in it.
+    """
     import json
     from pathlib import Path
 
@@ -116,7 +127,28 @@ def predict_files(paths, checkpoint=None, same_speaker: bool = False,
 
 def mark_uncertain(results: list[dict], threshold: float | None) -> list[dict]:
     """Each result (or timeline row) with ``uncertain``: its top probability is below
-    ``threshold`` (None where there is no threshold, or no prediction: a silent window)."""
+    ``threshold`` (None where there is no threshold, or no prediction: a silent window).
+
+    Parameters
+    ----------
+    results : list of dict
+        Each with "probabilities" (emotion → probability, or None).
+    threshold : float or None
+        ``uncertainty_threshold()``'s, or None.
+
+    Returns
+    -------
+    list of dict
+        ``results`` itself, each dict given "uncertain" in place.
+
+    Examples
+    --------
+    >>> rows = [{"probabilities": {"calm": 0.4, "sad": 0.6}}, {"probabilities": None}]
+    >>> [row["uncertain"] for row in mark_uncertain(rows, threshold=0.7)]
+    [True, None]
+    >>> [row["uncertain"] for row in mark_uncertain(rows, threshold=None)]
+    [None, None]
+    """
     for result in results:
         p = result.get("probabilities")
         result["uncertain"] = None if threshold is None or p is None else \

@@ -36,7 +36,22 @@ BATCH = 32  # windows per call of the model: memory bounded, the model still run
 
 
 def is_silent(audio: np.ndarray, rate: int, dbfs: float = SILENCE_DBFS) -> bool:
-    """Whether no 25 ms frame of ``audio`` is louder (RMS) than ``dbfs``."""
+    """Whether no 25 ms frame of ``audio`` is louder (RMS) than ``dbfs``.
+
+    Parameters
+    ----------
+    audio : np.ndarray
+        1-D samples, full scale ±1.
+    rate : int
+        Their sample rate in Hz (sets the frame's length).
+    dbfs : float
+        The threshold in dB relative to full scale; default ``SILENCE_DBFS`` (−50).
+
+    Returns
+    -------
+    bool
+        True for a window without speech: the timeline marks it and does not predict it.
+    """
     frame = max(1, int(FRAME_S * rate))
     n = len(audio) // frame * frame or len(audio)
     frames = audio[:n].reshape(-1, min(frame, len(audio)))
@@ -142,7 +157,39 @@ def timeline(path: str | Path, model: inference.DefaultModel | None = None,
     ``model``: the default model (``inference.load_default``) unless given. ``same_speaker``:
     adapt to the speaker over all the file's speech windows first (then the windows' features
     are kept until the end: about 32 kB per window, 115 MB for an hour at a 1 s hop; the model
-    still sees ``inference.BATCH`` windows at a time)."""
+    still sees ``inference.BATCH`` windows at a time). Notebook: 10_your_own_voice.
+
+    Parameters
+    ----------
+    path : str or Path
+        A long recording, any format soundfile reads.
+    model : inference.DefaultModel, optional
+        Default: ``inference.load_default``; its ``single`` predicts each window, or its
+        ``deep`` (fused with ``classical``) with ``same_speaker``.
+    window_s : float
+        Seconds per window (``check_window``'s bounds).
+    hop_s : float
+        Seconds from one window's start to the next's, ``HOP_MIN_S`` to ``window_s``.
+    same_speaker : bool
+        Adapt to the speaker (every speech window) before predicting.
+    uncertain_below : float, optional
+        The top probability below which a window is marked uncertain.
+
+    Returns
+    -------
+    list of dict
+        One row per window, in time order ("start", "end" in seconds, rounded to ms).
+
+    Raises
+    ------
+    WindowError
+        A window or hop outside ``check_window``'s bounds.
+    audio_input.AudioError
+        The file cannot be used; the message names it and the cause.
+    inference.SpeakerError
+        With ``same_speaker``: a model that cannot adapt, or fewer speech windows than
+        ``min_speaker_clips``.
+    """
     model = model or inference.load_default(same_speaker=same_speaker)
     predictor = model.deep if same_speaker else model.single
     rate = config.get_config().augment.sample_rate  # the rate clips are decoded at (48 kHz)

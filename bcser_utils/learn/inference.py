@@ -58,19 +58,66 @@ class ClassProbabilities(Protocol):
 
     def probabilities(self, clips, speakers=None) -> np.ndarray:
         """Clips normalised as in training; ``speakers`` (one id per clip) where the
-        normalisation is per speaker and those speakers' statistics are known."""
+        normalisation is per speaker and those speakers' statistics are known.
+
+        Parameters
+        ----------
+        clips : array (N, T, F), CacheRows or list of (T, F) arrays
+            Features as the cache stores them.
+        speakers : array-like of int, optional
+            One speaker id (actor number) per clip; needed by a speaker-normalised model.
+
+        Returns
+        -------
+        np.ndarray
+            (N, emotions), each row summing to 1.
+        """
 
     def single_probabilities(self, clips) -> np.ndarray:
-        """Each clip on its own, of a speaker nobody knows."""
+        """Each clip on its own, of a speaker nobody knows.
+
+        Parameters
+        ----------
+        clips : array (N, T, F), CacheRows or list of (T, F) arrays
+
+        Returns
+        -------
+        np.ndarray
+            (N, emotions).
+        """
 
     def speaker_probabilities(self, clips) -> np.ndarray:
         """Clips of ONE unknown speaker: a speaker-normalised model first takes that speaker's
-        statistics from these clips (unlabelled), then predicts each."""
+        statistics from these clips (unlabelled), then predicts each.
+
+        Parameters
+        ----------
+        clips : array (N, T, F), CacheRows or list of (T, F) arrays
+            All of them the same speaker's.
+
+        Returns
+        -------
+        np.ndarray
+            (N, emotions).
+        """
 
 
 def batches(clips, size: int | None = None) -> Iterator[np.ndarray]:
     """``clips`` (an array, a lazy sequence such as ``CacheRows``, or a list of (T, F) arrays)
-    ``size`` (default ``BATCH``) at a time, each batch an array (n, T, F)."""
+    ``size`` (default ``BATCH``) at a time, each batch an array (n, T, F).
+
+    Parameters
+    ----------
+    clips : array (N, T, F), CacheRows or list of (T, F) arrays
+        Anything with ``len`` and slicing.
+    size : int, optional
+        Clips per batch; default ``BATCH``.
+
+    Yields
+    ------
+    np.ndarray
+        (n, T, F), n ≤ ``size`` (the last batch may be smaller), in order.
+    """
     size = size or BATCH
     for i in range(0, len(clips), size):
         part = clips[i:i + size]
@@ -82,7 +129,30 @@ def class_probabilities(model: EmotionNet, normalizer: Normalizer, clips,
                         speakers=None) -> np.ndarray:
     """THE path from feature tensors to class probabilities: normalise, run the model, softmax,
     ``BATCH`` clips at a time on the model's device. ``clips``: see ``batches``; ``speakers``:
-    one id per clip, needed by a "speaker" ``normalizer``. Returns (N, emotions)."""
+    one id per clip, needed by a "speaker" ``normalizer``.
+
+    Parameters
+    ----------
+    model : EmotionNet
+        Put in eval mode; its device is where each batch runs.
+    normalizer : Normalizer
+        The normalisation the model was trained with (or ``single_clip()``'s, or one speaker's).
+    clips : array (N, T, F), CacheRows or list of (T, F) arrays
+        Features as the cache stores them, not yet normalised.
+    speakers : array-like of int, optional
+        One speaker id per clip, for a "speaker" ``normalizer``.
+
+    Returns
+    -------
+    np.ndarray
+        (N, emotions) float32 softmax probabilities; (0, emotions) for no clips.
+
+    Raises
+    ------
+    ValueError, KeyError
+        A "speaker" ``normalizer`` without ``speakers``, or with a speaker it has no
+        statistics for (``Normalizer.transform``).
+    """
     model.eval()
     device = next(model.parameters()).device
     out, done = [], 0
@@ -96,7 +166,15 @@ def class_probabilities(model: EmotionNet, normalizer: Normalizer, clips,
 
 
 class CacheRows(Sequence):
-    """``cache.features[rows]`` read slice by slice, so a large evaluation never loads at once."""
+    """``cache.features[rows]`` read slice by slice, so a large evaluation never loads at once.
+
+    Parameters
+    ----------
+    array : np.ndarray
+        The cache's features (N, T, F), typically memory-mapped.
+    rows : array-like of int
+        The rows to show, in order; ``CacheRows(array, rows)[i:j]`` is ``array[rows[i:j]]``.
+    """
 
     def __init__(self, array, rows):
         self.array, self.rows = array, np.asarray(rows, dtype=int)
@@ -121,12 +199,50 @@ class NetworkProbabilities:
         return self.normalizer.mode == "speaker"
 
     def probabilities(self, clips, speakers=None) -> np.ndarray:
+        """Clips normalised as in training (``ClassProbabilities.probabilities``).
+
+        Parameters
+        ----------
+        clips : array (N, T, F), CacheRows or list of (T, F) arrays
+        speakers : array-like of int, optional
+            One speaker id per clip; needed where ``adapts``.
+
+        Returns
+        -------
+        np.ndarray
+            (N, emotions).
+        """
         return class_probabilities(self.model, self.normalizer, clips, speakers)
 
     def single_probabilities(self, clips) -> np.ndarray:
+        """Each clip on its own: a speaker-normalised model falls back to the training side's
+        statistics (``Normalizer.single_clip``).
+
+        Parameters
+        ----------
+        clips : array (N, T, F), CacheRows or list of (T, F) arrays
+
+        Returns
+        -------
+        np.ndarray
+            (N, emotions).
+        """
         return class_probabilities(self.model, self.normalizer.single_clip(), clips)
 
     def speaker_probabilities(self, clips) -> np.ndarray:
+        """Clips of ONE speaker: a model that ``adapts`` first learns the speaker's statistics
+        from all of them (unlabelled), then predicts each; another predicts them as in training.
+
+        Parameters
+        ----------
+        clips : array (N, T, F), CacheRows or list of (T, F) arrays
+            All of them the same speaker's.
+
+        Returns
+        -------
+        np.ndarray
+            (N, emotions).
+        """
         if not self.adapts:
             return self.probabilities(clips)
         speaker = Normalizer("speaker", self.normalizer.top_db, self.normalizer.standardizer)
@@ -146,11 +262,48 @@ class _FilePredictions:
                 "probabilities": probabilities}
 
     def read_clip(self, path) -> tuple[np.ndarray, int]:
-        """``read_clip`` with this model's settings (``config.Audio.predict_read_s``)."""
+        """``read_clip`` with this model's settings (``config.Audio.predict_read_s``).
+
+        Parameters
+        ----------
+        path : str or Path
+            An audio file.
+
+        Returns
+        -------
+        audio : np.ndarray
+            1-D float32 samples, mono.
+        rate : int
+            48,000 Hz (``cfg.augment.sample_rate``).
+
+        Raises
+        ------
+        AudioError
+            A file that cannot be used, naming it and the cause.
+        """
         return read_clip(path, self.cfg)
 
     def predict_file(self, path: str | Path) -> dict:
-        """{"file", "emotion", "probabilities"}; raises ``AudioError`` for a bad file."""
+        """{"file", "emotion", "probabilities"}; raises ``AudioError`` for a bad file.
+
+        The file is predicted on its own (``single_probabilities``).
+
+        Parameters
+        ----------
+        path : str or Path
+            An audio file, any format soundfile reads.
+
+        Returns
+        -------
+        dict
+            "file" (the path as given), "emotion" (the most probable) and "probabilities"
+            (emotion → probability, the model's emotions in order).
+
+        Raises
+        ------
+        AudioError
+            A file that cannot be used, naming it and the cause.
+        """
         return self._result(path, self.single_probabilities(
             self.clip_features(*self.read_clip(path))[None])[0])
 
@@ -162,8 +315,31 @@ class _FilePredictions:
         is transductive adaptation. Needs a speaker-normalised checkpoint (or a ``classical``
         baseline) and at least ``config.Normalize.min_speaker_clips`` usable clips; a bad file
         gets an error message and the others are still used. With a ``classical`` baseline,
-        the probabilities are fused (``speaker_probabilities``). Returns (results, errors)
-        like ``predict_files``."""
+        the probabilities are fused (``speaker_probabilities``).
+
+        Parameters
+        ----------
+        paths : list of str or Path
+            Audio files of one speaker.
+        classical : Classical, optional
+            The classical baseline to fuse with.
+        weight : float
+            The deep model's share of the fused probabilities (0 to 1).
+
+        Returns
+        -------
+        results : list of dict
+            One per usable file, as ``predict_file`` gives them (``predict_files`` adds
+            "uncertain").
+        errors : list of str
+            One line per unusable file, naming it and the cause.
+
+        Raises
+        ------
+        SpeakerError
+            A checkpoint that does not adapt (and no ``classical``), or fewer than
+            ``min_speaker_clips`` different usable recordings.
+        """
         if not self.adapts and classical is None:
             raise SpeakerError(f"this checkpoint was trained with {self.normalizer.mode!r} "
                                "normalisation; adapting to one speaker needs a "
@@ -198,7 +374,26 @@ def speaker_probabilities(deep: ClassProbabilities, clips, classical: Classical 
     """Clips of one speaker: the deep model adapted to them and, with a ``classical`` baseline
     (on the same clips' ``functionals``), their late fusion ``weight`` × deep + (1 − weight) ×
     classical, the weight the early-stopping actors chose. A model without speaker statistics
-    leaves the adapting to the classical baseline. Returns (N, emotions)."""
+    leaves the adapting to the classical baseline.
+
+    Parameters
+    ----------
+    deep : ClassProbabilities
+        A ``Predictor`` or an ``Ensemble``.
+    clips : array (N, T, F) or list of (T, F) arrays
+        The deep model's features of the speaker's clips.
+    classical : Classical, optional
+        The baseline to fuse with; None: the deep model alone.
+    functionals : list of (1, 88) arrays, optional
+        The same clips' eGeMAPS functionals (``Classical.clip_features``), with ``classical``.
+    weight : float
+        The deep model's share, 0 to 1.
+
+    Returns
+    -------
+    np.ndarray
+        (N, emotions).
+    """
     proba = deep.speaker_probabilities(clips)
     if classical is None:
         return proba
@@ -276,13 +471,46 @@ class Predictor(NetworkProbabilities, _FilePredictions):
 
     def clip_features(self, audio: np.ndarray, rate: int) -> np.ndarray:
         """One clip's features exactly as the cache stores them for training (``clip``), not
-        yet normalised: (T, F)."""
+        yet normalised: (T, F).
+
+        Parameters
+        ----------
+        audio : np.ndarray
+            1-D samples, as ``read_clip`` returns them.
+        rate : int
+            Their sample rate in Hz.
+
+        Returns
+        -------
+        np.ndarray
+            (T, F).
+        """
         return clip.clip_tensor(audio, rate, self.signal, self.bc, self.features)
 
 
 def read_clip(path, cfg: config.Config | None = None) -> tuple[np.ndarray, int]:
     """A file to predict, decoded as training decodes a recording (``clip.read``): at most its
-    centre ``cfg.audio.predict_read_s`` seconds."""
+    centre ``cfg.audio.predict_read_s`` seconds.
+
+    Parameters
+    ----------
+    path : str or Path
+        An audio file, any format soundfile reads.
+    cfg : config.Config, optional
+        Default ``config.get_config()``.
+
+    Returns
+    -------
+    audio : np.ndarray
+        1-D float32 samples, mono.
+    rate : int
+        48,000 Hz (``cfg.augment.sample_rate``).
+
+    Raises
+    ------
+    AudioError
+        A file that cannot be used, naming it and the cause.
+    """
     cfg = cfg or config.get_config()
     return clip.read(path, cfg, centre_s=cfg.audio.predict_read_s)
 
@@ -300,7 +528,23 @@ class Ensemble(_FilePredictions):
     def load_all(cls, paths, cfg: config.Config | None = None) -> Predictor | Ensemble:
         """One checkpoint is a ``Predictor``; several are their ``Ensemble``.
 
-        Raises ``CheckpointError`` when the members' inputs differ."""
+        Parameters
+        ----------
+        paths : list of str or Path
+            model.pt files, at least one.
+        cfg : config.Config, optional
+            The settings ``predict`` runs with; default ``config.get_config()``.
+
+        Returns
+        -------
+        Predictor or Ensemble
+
+        Raises
+        ------
+        CheckpointError
+            A file is not a usable checkpoint, or its features, signal or emotions differ from
+            the first's.
+        """
         members = [Predictor.load(p, cfg) for p in paths]
         first = members[0]
         for path, other in zip(paths[1:], members[1:], strict=True):
@@ -328,16 +572,65 @@ class Ensemble(_FilePredictions):
         return next((m.normalizer for m in self.members if m.adapts), self.members[0].normalizer)
 
     def clip_features(self, audio: np.ndarray, rate: int) -> np.ndarray:
-        """(T, F), as every member makes them."""
+        """(T, F), as every member makes them.
+
+        Parameters
+        ----------
+        audio : np.ndarray
+            1-D samples, as ``read_clip`` returns them.
+        rate : int
+            Their sample rate in Hz.
+
+        Returns
+        -------
+        np.ndarray
+            (T, F).
+        """
         return self.members[0].clip_features(audio, rate)
 
     def probabilities(self, clips, speakers=None) -> np.ndarray:
+        """The members' ``probabilities``, averaged.
+
+        Parameters
+        ----------
+        clips : array (N, T, F), CacheRows or list of (T, F) arrays
+        speakers : array-like of int, optional
+            One speaker id per clip, for the members that adapt.
+
+        Returns
+        -------
+        np.ndarray
+            (N, emotions).
+        """
         return np.mean([m.probabilities(clips, speakers) for m in self.members], axis=0)
 
     def single_probabilities(self, clips) -> np.ndarray:
+        """The members' ``single_probabilities``, averaged.
+
+        Parameters
+        ----------
+        clips : array (N, T, F), CacheRows or list of (T, F) arrays
+
+        Returns
+        -------
+        np.ndarray
+            (N, emotions).
+        """
         return np.mean([m.single_probabilities(clips) for m in self.members], axis=0)
 
     def speaker_probabilities(self, clips) -> np.ndarray:
+        """The members' ``speaker_probabilities`` (each adapted on its own), averaged.
+
+        Parameters
+        ----------
+        clips : array (N, T, F), CacheRows or list of (T, F) arrays
+            All of them one speaker's.
+
+        Returns
+        -------
+        np.ndarray
+            (N, emotions).
+        """
         return np.mean([m.speaker_probabilities(clips) for m in self.members], axis=0)
 
 
@@ -380,18 +673,69 @@ class Classical:
         return self.normalizer.mode == "speaker"
 
     def clip_features(self, audio: np.ndarray, rate: int) -> np.ndarray:
-        """One clip's eGeMAPS functionals (1, 88), not yet standardised."""
+        """One clip's eGeMAPS functionals (1, 88), not yet standardised.
+
+        Parameters
+        ----------
+        audio : np.ndarray
+            1-D samples, as ``read_clip`` returns them.
+        rate : int
+            Their sample rate in Hz.
+
+        Returns
+        -------
+        np.ndarray
+            (1, 88).
+        """
         return clip.clip_tensor(audio, rate, self.signal, self.bc, self.features)
 
     def probabilities(self, functionals, speakers=None, normalizer=None) -> np.ndarray:
+        """Functionals standardised as in training, then the classifier.
+
+        Parameters
+        ----------
+        functionals : array (N, 1, 88)
+            As ``clip_features`` makes them, not yet standardised.
+        speakers : array-like of int, optional
+            One speaker id per clip; needed where ``adapts``.
+        normalizer : Normalizer, optional
+            Another standardisation than the saved one (a single clip's, one speaker's).
+
+        Returns
+        -------
+        np.ndarray
+            (N, emotions).
+        """
         x = (normalizer or self.normalizer).transform(np.asarray(functionals), speakers)[:, 0, :]
         return classical.probabilities(self.model, x, len(self.emotions))
 
     def single_probabilities(self, functionals) -> np.ndarray:
+        """Each clip on its own (the training side's statistics, ``Normalizer.single_clip``).
+
+        Parameters
+        ----------
+        functionals : array (N, 1, 88)
+
+        Returns
+        -------
+        np.ndarray
+            (N, emotions).
+        """
         return self.probabilities(functionals, normalizer=self.normalizer.single_clip())
 
     def speaker_probabilities(self, functionals) -> np.ndarray:
-        """(N, emotions) for N clips (N, 1, 88) of one speaker, standardised together."""
+        """(N, emotions) for N clips (N, 1, 88) of one speaker, standardised together.
+
+        Parameters
+        ----------
+        functionals : array (N, 1, 88)
+            One speaker's clips, as ``clip_features`` makes them.
+
+        Returns
+        -------
+        np.ndarray
+            (N, emotions).
+        """
         if not self.adapts:
             return self.probabilities(functionals)
         speaker = Normalizer("speaker", self.normalizer.top_db, self.normalizer.standardizer)
@@ -402,7 +746,19 @@ class Classical:
 @dataclass
 class DefaultModel:
     """``predict``'s default: ``deep`` fused with ``classical`` at ``weight`` for clips of one
-    speaker, and ``single`` for a clip on its own (no speaker statistics)."""
+    speaker, and ``single`` for a clip on its own (no speaker statistics).
+
+    Parameters
+    ----------
+    deep : Predictor or Ensemble
+        What predicts a speaker's clips (``--same-speaker``).
+    classical : Classical or None
+        The baseline fused with ``deep``; None: ``deep`` alone.
+    weight : float
+        ``deep``'s share of the fused probabilities, 0 to 1.
+    single : Predictor or Ensemble
+        What predicts a clip on its own.
+    """
 
     deep: Predictor | Ensemble
     classical: Classical | None
@@ -447,7 +803,15 @@ def load_default(path: str | Path | None = None, same_speaker: bool = True,
 
 class SpeakerError(ValueError):
     """``--same-speaker`` cannot adapt: too few usable clips, or a checkpoint that was not
-    trained with speaker normalisation. ``errors``: the bad files met on the way."""
+    trained with speaker normalisation. ``errors``: the bad files met on the way.
+
+    Parameters
+    ----------
+    message : str
+        The one line said to the user.
+    errors : list of str, optional
+        One line per unusable file met before giving up.
+    """
 
     def __init__(self, message: str, errors: list[str] | None = None):
         super().__init__(message)

@@ -28,6 +28,21 @@ from bcser_utils.learn.model import EmotionNet
 
 @dataclass
 class Prepared:
+    """A corpus ready to split and train on (what ``prepare`` returns).
+
+    Parameters
+    ----------
+    corpus : ravdess.CorpusLocation
+        Where the recordings are, and whether they are the synthetic stand-in.
+    catalog : pandas.DataFrame
+        One row per usable recording of the mode's actors (``ravdess.catalog``).
+    cache : feature_cache.FeatureCache
+        Their features: ``cache.features`` (N, T, F) not yet normalised, one row per version of
+        each recording, and ``cache.index`` (N rows: name, actor, emotion, version …).
+    cfg : config.Config
+        The settings the cache was built with, and that the run uses.
+    """
+
     corpus: ravdess.CorpusLocation
     catalog: object  # pandas DataFrame
     cache: feature_cache.FeatureCache
@@ -43,7 +58,32 @@ def find_catalog(cfg: config.Config, corpus: str | Path | None = None,
                  progress: bool = True) -> tuple[ravdess.CorpusLocation, pd.DataFrame]:
     """Find the corpus and catalog the mode's actors. A partial corpus is normal (the
     development copy has actors 01–20), and said once: a ``ravdess.PartialCorpusWarning`` names the
-    missing actors and every skipped file."""
+    missing actors and every skipped file.
+
+    Parameters
+    ----------
+    cfg : config.Config
+        ``cfg.mode.actors``: the actors to catalog (None: all).
+    corpus : str or Path, optional
+        The corpus folder; default: ``ravdess.find_corpus``'s choice ($BCSER_RAVDESS_DIR, a
+        download, the development copy, else the synthetic corpus).
+    progress : bool
+        Show a progress bar (a download, or making the synthetic corpus).
+
+    Returns
+    -------
+    location : ravdess.CorpusLocation
+        The corpus found.
+    catalog : pandas.DataFrame
+        One row per usable recording of those actors (``ravdess.catalog``).
+
+    Raises
+    ------
+    ravdess.CorpusError
+        The folder holds no usable recording of the mode's actors.
+    FileNotFoundError
+        ``corpus`` (or $BCSER_RAVDESS_DIR) holds no Actor_*/ audio files.
+    """
     location = ravdess.find_corpus(corpus, cfg=cfg, progress=progress)
     catalog = ravdess.catalog(location.root, actors=cfg.mode.actors)
     if catalog.empty:
@@ -58,7 +98,33 @@ def find_catalog(cfg: config.Config, corpus: str | Path | None = None,
 
 def prepare(cfg: config.Config, signal: str = "bc", corpus: str | Path | None = None,
             progress: bool = True, cache_dir: str | Path | None = None) -> Prepared:
-    """Find the corpus, catalog the mode's actors, build (or reopen) their feature cache."""
+    """Find the corpus, catalog the mode's actors, build (or reopen) their feature cache.
+
+    Notebooks: 04_features to 09_towards_unseen_speakers start with it.
+
+    Parameters
+    ----------
+    cfg : config.Config
+        The mode (actors, versions per recording) and the feature settings.
+    signal : {"bc", "ac"}
+        Which signal the features are computed from: the synthetic bone-conducted version (the
+        BC filter) or the air-conducted audio as recorded.
+    corpus : str or Path, optional
+        The corpus folder; default: ``ravdess.find_corpus``'s choice.
+    progress : bool
+        Show progress bars.
+    cache_dir : str or Path, optional
+        Where caches live; default ``feature_cache``'s own folder.
+
+    Returns
+    -------
+    Prepared
+
+    Raises
+    ------
+    ravdess.CorpusError
+        No usable recording of the mode's actors (``find_catalog``).
+    """
     location, catalog = find_catalog(cfg, corpus, progress)
     cache = feature_cache.build(catalog, cfg, signal=signal, progress=progress, cache_dir=cache_dir)
     return Prepared(location, catalog, cache, cfg)
@@ -112,6 +178,60 @@ def check_corpus(run: Path, recorded: str | None, prepared: Prepared) -> None:
 
 def make_split(prepared: Prepared, protocol: str, fold: int = 0, n_folds: int | None = None,
                seed: int | None = None) -> splits.Split:
+    """The split ``protocol`` makes of ``prepared``'s cache rows, with the run's settings
+    (``cfg.training.val_fraction``, ``cfg.mode.seed``): the one place a protocol's name becomes
+    ``splits.p1``, ``p2``, ``p3`` or ``everything``. Notebook: 06_training.
+
+    Parameters
+    ----------
+    prepared : Prepared
+        Only its ``cfg`` and ``cache.index`` (each row's actor, emotion, version) are read.
+    protocol : {"P1", "P2", "P3", "ALL"}
+        One of ``splits.PROTOCOLS`` (the ``splits`` module's docstring says what each does).
+    fold : int
+        P3's fold, 0 to n_folds − 1; the other protocols ignore it.
+    n_folds : int, optional
+        P3's number of folds; default ``splits.default_folds`` of the cache's actors (5 on the
+        20-actor development copy, 3 for quick mode's 6).
+    seed : int, optional
+        The random split of P1 and P2; default ``cfg.mode.seed``. P3's folds do not use it.
+
+    Returns
+    -------
+    splits.Split
+        Row numbers of ``prepared.cache.index`` on each side.
+
+    Raises
+    ------
+    ValueError
+        An unknown protocol.
+    splits.SplitError
+        A P3 fold that does not exist, or too few actors for the folds.
+
+    Examples
+    --------
+    Only the cache's index is read, so a stand-in for a prepared corpus (no audio, no cache on
+    disk) shows every protocol: the catalogue of the ``splits`` module's example (6 actors × 8
+    emotions × 2 statements, each recording in 3 versions), with quick mode's settings.
+
+    >>> from types import SimpleNamespace
+    >>> from bcser_utils.audio import names
+    >>> index = pd.DataFrame([{"name": n.stem, "actor": n.actor, "emotion": n.emotion_name,
+    ...                        "version": v, "duplicate_group": None}
+    ...                       for n in names.expected_names(range(1, 7))
+    ...                       if n.intensity == 1 and n.repetition == 1 for v in range(3)])
+    >>> prepared = Prepared(corpus=None, catalog=index, cache=SimpleNamespace(index=index),
+    ...                     cfg=config.get_config("quick"))
+    >>> for protocol in splits.PROTOCOLS:
+    ...     split = make_split(prepared, protocol)
+    ...     print(split.protocol, len(split.train), len(split.val), len(split.test))
+    P1 230 58 0
+    P2 228 20 0
+    P3 96 32 32
+    ALL 288 0 0
+    >>> make_split(prepared, "P3", fold=1).description
+    'actor-disjoint fold 2/3: test actors [3, 4], early-stopping actors [5, 6]'
+    """
     cfg = prepared.cfg
     seed = cfg.mode.seed if seed is None else seed
     index = prepared.cache.index
@@ -127,7 +247,24 @@ def make_split(prepared: Prepared, protocol: str, fold: int = 0, n_folds: int | 
 
 
 def fit_standardizer(cache: feature_cache.FeatureCache, rows, chunk: int = 1024):
-    """One mean and standard deviation per band from ``rows`` (the training side)."""
+    """One mean and standard deviation per band from ``rows`` (the training side).
+
+    Notebooks: 04_features, 05_model_build.
+
+    Parameters
+    ----------
+    cache : feature_cache.FeatureCache
+        Its ``features`` (N, T, F) are read ``chunk`` rows at a time, never all at once.
+    rows : array of int
+        Row numbers of the cache (the training side's).
+    chunk : int
+        Rows read at a time.
+
+    Returns
+    -------
+    features.Standardizer
+        Fitted: ``mean`` and ``std`` of shape (F,).
+    """
     return features.Standardizer().fit(_chunks(cache, rows, chunk))
 
 
@@ -140,7 +277,21 @@ def fit_normalizer(prepared: Prepared, split: splits.Split) -> Normalizer:
     """The configured normalisation (``cfg.normalize``), fitted for ``split``: global statistics
     from the training rows; in mode "speaker" also every actor's own, from that actor's original
     recordings (version 0), unlabelled, for the training, validation and test actors alike (for
-    the last two: transductive adaptation). Notebook: 09_towards_unseen_speakers."""
+    the last two: transductive adaptation). Notebook: 09_towards_unseen_speakers.
+
+    Parameters
+    ----------
+    prepared : Prepared
+        Its cache and ``cfg.normalize`` (mode and ``top_db``).
+    split : splits.Split
+        Whose training rows give the global statistics, and whose actors (every side) get
+        their own in mode "speaker".
+
+    Returns
+    -------
+    Normalizer
+        Fitted, ready for ``transform(x, speakers)``.
+    """
     cfg, cache = prepared.cfg.normalize, prepared.cache
     normalizer = Normalizer(cfg.mode, cfg.top_db).fit(_chunks(cache, split.train))
     if cfg.mode == "speaker":
@@ -170,7 +321,41 @@ def train(prepared: Prepared, split: splits.Split, seed: int | None = None,
           checkpoint: str | Path | None = None, progress: bool = True,
           max_epochs: int | None = None, identity: str | None = None,
           unmarked_ok: bool = True) -> Trained:
-    """Fit the model on ``split.train``, stopping early on ``split.val``."""
+    """Fit the model on ``split.train``, stopping early on ``split.val``.
+
+    The normalisation is fitted on the split first (``fit_normalizer``), then
+    ``training.fit`` runs the paper's recipe (``cfg.training``). Notebook: 06_training.
+
+    Parameters
+    ----------
+    prepared : Prepared
+    split : splits.Split
+        An empty ``val`` (protocol ALL) trains every epoch and keeps the last.
+    seed : int, optional
+        Seeds the weights, shuffling and dropout; default ``cfg.mode.seed``.
+    checkpoint : str or Path, optional
+        Written after every epoch and resumed from if it exists (``training.fit``).
+    progress : bool
+        Show a progress bar.
+    max_epochs : int, optional
+        Default: the mode's cap (``cfg.mode.max_epochs``), else ``cfg.training.max_epochs``.
+    identity : str, optional
+        What made the run (a digest of its settings), recorded in the checkpoint; a checkpoint
+        that records another is refused.
+    unmarked_ok : bool
+        Whether a checkpoint that records no identity (an earlier version's) may be resumed.
+
+    Returns
+    -------
+    Trained
+        The best epoch's weights, the fitted normalisation, the history, the split and the
+        seconds it took.
+
+    Raises
+    ------
+    artifacts.CheckpointError
+        ``checkpoint`` is not a readable training checkpoint of ours, or another run's.
+    """
     cfg = prepared.cfg
     seed = cfg.mode.seed if seed is None else seed
     began = time.perf_counter()
@@ -244,7 +429,24 @@ def evaluate_rows(model: ClassProbabilities, prepared: Prepared, rows) -> dict:
 
 def prediction_table(part: str, index: pd.DataFrame, proba: np.ndarray, emotions) -> pd.DataFrame:
     """One row per clip of ``index`` (its cache index rows): part, name, actor, label ``y`` and
-    the probability of each emotion; the table every model's predictions are kept in."""
+    the probability of each emotion; the table every model's predictions are kept in.
+
+    Parameters
+    ----------
+    part : str
+        Which side the clips come from ("val", "test" …), the same on every row.
+    index : pandas.DataFrame
+        The clips' rows of a cache's index (name, actor, emotion_code).
+    proba : np.ndarray
+        (len(index), emotions) class probabilities, in ``index``'s order.
+    emotions : sequence of str
+        The column names of ``proba``'s classes, in order.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns part, name, actor, y (the label, 0 to emotions − 1), then one per emotion.
+    """
     table = pd.DataFrame(proba, columns=list(emotions))
     table.insert(0, "y", index["emotion_code"].to_numpy() - 1)
     table.insert(0, "actor", index["actor"].to_numpy())
@@ -257,6 +459,19 @@ def predictions(trained: Trained, prepared: Prepared) -> pd.DataFrame:
     """The model's probabilities on every original clip of the validation and test sides: one
     row per clip with its ``part`` ("val", "test"), name, actor, label ``y`` and a column per
     emotion. What notebook 09 pools over folds, averages over seeds and fuses with the baseline.
+
+    Parameters
+    ----------
+    trained : Trained
+        The model, and the split whose validation and test rows are predicted.
+    prepared : Prepared
+        The corpus it was trained on.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``prediction_table``'s columns; empty (those columns, no rows) when the split holds
+        nothing out.
     """
     tables = []
     for part in ("val", "test"):
@@ -272,7 +487,22 @@ def predictions(trained: Trained, prepared: Prepared) -> pd.DataFrame:
 
 
 def summary(trained: Trained, prepared: Prepared, split_name: str = "val") -> dict:
-    """What a results table needs: protocol, data, mode, history and the metrics."""
+    """What a results table needs: protocol, data, mode, history and the metrics.
+
+    Parameters
+    ----------
+    trained : Trained
+    prepared : Prepared
+        The corpus it was trained on.
+    split_name : {"val", "test"}
+        The side of ``trained.split`` the metrics are computed on.
+
+    Returns
+    -------
+    dict
+        JSON-ready: the run's settings, actors per side, timings, training history and
+        ``metrics`` (``evaluate_rows``; None when that side is empty, as in a refit).
+    """
     rows = getattr(trained.split, split_name)
     h = trained.fit.history
     return {
@@ -300,7 +530,24 @@ def _actors(split: splits.Split, prepared: Prepared) -> dict[str, list[int]]:
 
 
 def run_folder(protocol: str, signal: str, cfg: config.Config, fold: int = 0) -> Path:
-    """Where a run goes by default: runs/<protocol>-<signal>-<mode>-fold<k>-seed<s>/."""
+    """Where a run goes by default: runs/<protocol>-<signal>-<mode>-fold<k>-seed<s>/.
+
+    Parameters
+    ----------
+    protocol : str
+        "P1", "P2", "P3" or "ALL" (lower-cased in the name).
+    signal : str
+        "bc" or "ac".
+    cfg : config.Config
+        Its mode's name and seed.
+    fold : int
+        P3's fold.
+
+    Returns
+    -------
+    Path
+        Under ``config.RUNS_DIR``; not created.
+    """
     return (config.RUNS_DIR /
             f"{protocol.lower()}-{signal}-{cfg.mode.name}-fold{fold}-seed{cfg.mode.seed}")
 
@@ -315,7 +562,25 @@ RUN_SECTIONS = ("mode", "bc", "augment", "features", "model", "training", "norma
 def run_settings(cfg: config.Config, protocol: str, fold: int, signal: str,
                  location: ravdess.CorpusLocation, max_epochs: int | None) -> dict:
     """Everything that shapes a run: what its run.json records, and what a later call with the
-    same folder must ask for again. JSON-ready (tuples become lists)."""
+    same folder must ask for again. JSON-ready (tuples become lists).
+
+    Parameters
+    ----------
+    cfg : config.Config
+        Its sections ``RUN_SECTIONS`` are recorded whole.
+    protocol : str
+    fold : int
+    signal : str
+    location : ravdess.CorpusLocation
+        The corpus (its resolved folder, and whether it is synthetic).
+    max_epochs : int or None
+        The epochs asked for (None: the configuration's).
+
+    Returns
+    -------
+    dict
+        Plain JSON values only, comparable with a run.json read back.
+    """
     settings = {"protocol": protocol, "fold": fold, "signal": signal, "mode": cfg.mode.name,
                 "seed": cfg.mode.seed, "data": str(Path(location.root).resolve()),
                 "synthetic": bool(location.synthetic), "epochs": max_epochs,
@@ -327,7 +592,20 @@ def run_settings(cfg: config.Config, protocol: str, fold: int, signal: str,
 
 def check_run_folder(run: Path, settings: dict) -> None:
     """Refuse a run folder that another configuration made (its run.json says so), so that two
-    configurations never mix weights or results in one folder."""
+    configurations never mix weights or results in one folder.
+
+    Parameters
+    ----------
+    run : Path
+        The run folder; one without a run.json (new, or made before it was recorded) passes.
+    settings : dict
+        ``run_settings`` for the run asked for now.
+
+    Raises
+    ------
+    RunFolderMismatch
+        run.json is unreadable, or records other settings (the message names up to three).
+    """
     saved_file = Path(run) / "run.json"
     if not saved_file.exists():
         return
@@ -365,7 +643,39 @@ def run_protocol(cfg: config.Config, protocol: str, fold: int = 0, signal: str =
     time of each stage) and figures/. A finished run (metrics.json exists) is read back, not
     trained again. P3 is evaluated on its test actors, P1 and P2 on their validation side.
     Under ``torchrun`` every process trains its share; rank 0 alone writes, and the others
-    return an empty dict.
+    return an empty dict. Notebook: 08_beyond_the_paper.
+
+    Parameters
+    ----------
+    cfg : config.Config
+    protocol : {"P1", "P2", "P3", "ALL"}
+    fold : int
+        P3's fold.
+    signal : {"bc", "ac"}
+        Bone-conducted (the BC filter) or air-conducted audio as recorded.
+    corpus : str or Path, optional
+        The corpus folder; default ``ravdess.find_corpus``'s choice.
+    out : str or Path, optional
+        The run folder; default ``run_folder(protocol, signal, cfg, fold)``.
+    max_epochs : int, optional
+        Default: the configuration's.
+    progress : bool
+        Show progress bars.
+
+    Returns
+    -------
+    dict
+        ``summary`` plus "timing" (seconds of each stage), as saved in metrics.json; an empty
+        dict on the processes other than rank 0.
+
+    Raises
+    ------
+    RunFolderMismatch
+        The folder was made by another run (other settings, or other recordings).
+    artifacts.CheckpointError
+        Its checkpoint.pt is another run's, or unreadable.
+    ravdess.CorpusError
+        No usable recording of the mode's actors.
     """
     run = Path(out) if out else run_folder(protocol, signal, cfg, fold)
     location = ravdess.find_corpus(corpus, cfg=cfg, progress=False)
@@ -411,7 +721,22 @@ def run_protocol(cfg: config.Config, protocol: str, fold: int = 0, signal: str =
 
 
 def save_figures(result: dict, folder: Path, synthetic: bool = False) -> list[Path]:
-    """The training curves, confusion matrix, ROC curves and reliability diagram of a run."""
+    """The training curves, confusion matrix, ROC curves and reliability diagram of a run.
+
+    Parameters
+    ----------
+    result : dict
+        ``summary``'s, with its metrics (not None).
+    folder : Path
+        Where the PNG files go.
+    synthetic : bool
+        The synthetic corpus: each figure gets the "SYNTHETIC DATA" banner.
+
+    Returns
+    -------
+    list of Path
+        curves.png, confusion.png, roc.png and reliability.png, in that order.
+    """
     import matplotlib.pyplot as plt
 
     from bcser_utils.present import evaluation_plots, style, training_plots
@@ -436,7 +761,25 @@ def save_figures(result: dict, folder: Path, synthetic: bool = False) -> list[Pa
 
 
 def save_model(path: str | Path, trained: Trained, prepared: Prepared, card: dict | None = None):
-    """A self-contained checkpoint for ``predict``: weights, normalisation, settings, card."""
+    """A self-contained checkpoint for ``predict``: weights, normalisation, settings, card.
+
+    ``inference.Predictor.load`` reads it back. Notebook: 06_training.
+
+    Parameters
+    ----------
+    path : str or Path
+        The model.pt to write (atomically).
+    trained : Trained
+    prepared : Prepared
+        The corpus and settings it was trained with (features, BC filter, signal, emotions).
+    card : dict, optional
+        A model card (what describes the model, e.g. how it was chosen), stored as given.
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
     cfg = prepared.cfg
     state = {
         "model": {k: v.cpu() for k, v in trained.model.state_dict().items()},
