@@ -33,7 +33,9 @@ LAYERS = {
     "learn": ["splits", "model", "artifacts", "training", "evaluation", "classical", "inference",
               "pipeline", "runs", "probe"],
     "studies": ["baseline", "generalize", "final_model", "beyond"],
-    "app": ["predict", "timeline", "voice", "convert", "provenance_check", "cli"],
+    "app": ["predict", "timeline", "voice", "convert", "command", "data_command", "bc_command",
+            "train_command", "reproduce_command", "beyond_command", "generalize_command",
+            "evaluate_command", "predict_command", "provenance_check", "cli"],
     "_top": ["exercises", "course"],
 }
 

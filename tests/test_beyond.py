@@ -128,7 +128,7 @@ def test_clean_condition_reproduces_the_cached_test_predictions(grid, synthetic_
         from bcser_utils.app.predict import Predictor
 
         model = Predictor.load(out / f"p3-{signal}-fold0" / "model.pt")
-        cached = pipeline.predict_rows(model.model, prepared.cache, split.test, model.normalizer)
+        cached = pipeline.predict_rows(model, prepared.cache, split.test)
         names = prepared.cache.index["name"].to_numpy()[split.test]
         clean = robust[(robust["signal"] == signal) & (robust["kind"] == "clean")]
         clean = clean.set_index("name").loc[names, list(cfg.emotions)].to_numpy()

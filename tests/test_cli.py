@@ -187,11 +187,9 @@ def test_a_read_only_data_folder_gets_one_line_and_what_to_do(synthetic_dir, tmp
                          "point BCSER_DATA_DIR at a writable folder")
 
 
-def test_reproduce_ships_only_a_full_mode_run_on_real_data(tmp_path, monkeypatch, capsys):
-    import json
+def test_reproduce_ships_only_a_full_mode_run_on_real_data(tmp_path, monkeypatch):
     import shutil
 
-    from bcser_utils.app import cli
     from bcser_utils.learn import artifacts
 
     models = artifacts.P3_CHECKPOINT.parent
@@ -202,16 +200,89 @@ def test_reproduce_ships_only_a_full_mode_run_on_real_data(tmp_path, monkeypatch
     shipped = tmp_path / "models"
     shipped.mkdir()
     monkeypatch.setattr(artifacts, "P3_CHECKPOINT", shipped / "bcser_p3.pt")
-    result = {"folder": str(run.parent), "signal": "bc", "date": "2026-12-04"}
     for mode, synthetic in (("quick", False), ("full", True)):
         (run / "metrics.json").write_text(json.dumps({**summary, "mode": mode,
                                                       "synthetic": synthetic}))
-        assert cli._ship_p3(result) == 1
+        with pytest.raises(artifacts.ShipError, match="only a full-mode run on real recordings"):
+            artifacts.ship_p3(run, "make reproduce", "2026-12-04")
         assert list(shipped.iterdir()) == []  # refused: nothing written
-    assert "only a full-mode run on real recordings" in capsys.readouterr().err
     (run / "metrics.json").write_text(json.dumps(summary))
-    assert cli._ship_p3(result) == 0
+    artifacts.ship_p3(run, "make reproduce", "2026-12-04")
     assert (shipped / "bcser_p3.pt").read_bytes() == (run / "model.pt").read_bytes()
     assert json.loads((shipped / "bcser_p3.metrics.json").read_text()) == summary
     card = (shipped / "MODEL_CARD.md").read_text()
     assert "`make reproduce` (2026-12-04)" in card and f"{summary['n_train']} clips" in card
+
+
+def test_a_ship_that_fails_midway_leaves_every_shipped_file_as_it_was(tmp_path, monkeypatch):
+    import shutil
+
+    from bcser_utils.learn import artifacts
+
+    models, run = tmp_path / "models", tmp_path / "run"
+    models.mkdir()
+    run.mkdir()
+    (models / "a.pt").write_bytes(b"old model")
+    (run / "model.pt").write_bytes(b"new model" * 1000)
+    real = shutil.copyfile
+
+    def full_disk(source, target):  # the copy stops halfway, as a full disk stops it
+        real(source, target)
+        with open(target, "r+b") as half:
+            half.truncate(100)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(shutil, "copyfile", full_disk)
+    with pytest.raises(OSError) as failed:
+        artifacts.ship(models, {"a.pt": run / "model.pt"}, {"CARD.md": "new card"})
+    assert failed.value.filename == str(models / "a.pt")  # names the file, not a temporary
+    assert sorted(p.name for p in models.iterdir()) == ["a.pt"]  # no half file, no temporary
+    assert (models / "a.pt").read_bytes() == b"old model"
+    with pytest.raises(artifacts.ShipError, match="no such file to ship"):
+        artifacts.ship(models, {"b.pt": run / "absent.pt"}, {})
+
+
+@pytest.mark.parametrize("case", ["not JSON", "a list", "no accuracy", "another seed"])
+def test_a_damaged_metrics_json_gets_one_line_naming_it(case, tmp_path):
+    from bcser_utils.learn import runs
+
+    run = tmp_path / "run"
+    run.mkdir()
+    good = {"protocol": "P2", "seed": 0, "source": "s", "description": "d", "evaluated_on": "val",
+            "best_epoch": 3, "seconds_per_epoch": None,
+            "metrics": {"accuracy": 0.5, "ci95": {"accuracy": [0.4, 0.6]}}}
+    text = {"not JSON": "{", "a list": "[]", "no accuracy": json.dumps({**good, "metrics": {}}),
+            "another seed": json.dumps({**good, "seed": 2})}[case]
+    (run / "metrics.json").write_text(text)
+    said = {"not JSON": "unreadable (Expecting", "a list": "not the results train writes",
+            "no accuracy": "no accuracy, interval or best epoch",
+            "another seed": "the results of another run (seed = 2 there, 0 now)"}[case]
+    with pytest.raises(runs.RunFolderError) as error:
+        runs.read_metrics(run, {"seed": 0})
+    line = str(error.value)
+    assert line.startswith(f"{run / 'metrics.json'}: ") and said in line and "\n" not in line
+    (run / "metrics.json").write_text(json.dumps(good))
+    assert runs.read_metrics(run, {"seed": 0}) == good
+    refit = {**good, "protocol": "ALL", "metrics": None}  # nothing left to evaluate: no accuracy
+    assert runs.check_metrics(run / "metrics.json", refit) == refit
+
+
+def test_run_folders_keep_todays_names():
+    """Finished runs and the committed summaries name these folders: the resume finds them."""
+    from bcser_utils import config
+    from bcser_utils.learn.runs import RunSpec
+    from bcser_utils.studies import beyond, final_model, generalize
+
+    assert RunSpec("P2", seed=3).folder(None, "quick") == \
+        config.RUNS_DIR / "p2-bc-quick-fold0-seed3"  # train without --out
+    assert beyond.run_spec("P3", "ac", 2).name == "p3-ac-fold2"
+    assert beyond.run_spec("P3", "bc", 4, 0.0).name == "p3-bc-fold4-ls0"
+    assert [s.name for s in beyond.p3_grid([1], seed=1)] == ["seed1/p3-bc-fold1",
+                                                             "seed1/p3-ac-fold1"]
+    assert generalize.RECIPES["wide"].spec("bc", 3, 1).name == "wide/bc-fold3-seed1"
+    refit = final_model.refit_spec(generalize.RECIPES["speaker-norm"], "bc", 1)
+    assert refit.name == "final-refit/bc-seed1" and refit.protocol == "ALL"
+    cfg = refit.config("quick")
+    assert cfg.normalize.mode == "speaker" and cfg.mode.seed == 1
+    assert final_model.refit_spec(generalize.PAPER, "bc", 0, "single-refit").name == \
+        "single-refit/bc-seed0"

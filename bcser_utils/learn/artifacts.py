@@ -6,6 +6,10 @@
 | ``*_egemaps.pt`` (the classical baseline) | ``save_classical`` | ``load_classical`` |
 | ``default.json`` (what ``predict`` uses by default) | ``save_manifest`` | ``load_manifest`` |
 
+Shipping a model into ``bcser_utils/models/`` is one place too: ``ship`` copies its files and
+writes its card, each atomically; ``ship_p3`` is ``make reproduce --ship``'s (the paper-recipe
+checkpoint), ``final_model.ship`` notebook 09's (the default model).
+
 Every file is written under a temporary name of this process, then renamed, so a reader sees it
 whole or not at all. Every reader loads with ``torch.load(weights_only=True)`` or plain JSON, so
 a file cannot run code, and it checks what the file claims against what a model accepts: a
@@ -21,6 +25,7 @@ import errno
 import json
 import math
 import os
+import shutil
 import stat
 from pathlib import Path
 
@@ -28,7 +33,7 @@ import numpy as np
 import torch
 
 from bcser_utils import config
-from bcser_utils.files import write_atomically
+from bcser_utils.files import read_json, write_atomically
 
 P3_CHECKPOINT = config.MODELS_DIR / "bcser_p3.pt"  # the paper's recipe, P3 fold 1
 DEFAULT_MODEL = config.MODELS_DIR / "default.json"  # what predict uses by default
@@ -38,6 +43,11 @@ MODEL_FIELDS = ("model", "model_config", "n_features", "features", "signal")
 
 class CheckpointError(ValueError):
     """A file that is not a bcser model file; the message names it and says why."""
+
+
+class ShipError(ValueError):
+    """A model that may not be shipped (a quick-mode run, a synthetic corpus, a refit not made
+    yet); the message names it and says why."""
 
 
 def not_a_file(path: str | Path) -> str | None:
@@ -407,3 +417,66 @@ def check_classifier(path: Path, arrays: dict, width: int) -> None:
             raise bad(f"gamma={arrays['gamma']!r} (needs a positive number)")
     arrays.update({k: v.astype(np.int64) if k in ("classes", "n_support") else v
                    for k, v in got.items()})
+
+
+# --- shipping: the models in bcser_utils/models/ ------------------------------------------------
+
+def ship(models: str | Path, copies: dict[str, Path], texts: dict[str, str]) -> list[Path]:
+    """Files into the shipped models' folder, each written atomically (``write_atomically``): a
+    reader, or ``predict``, sees the old file or the new one, never half of one.
+
+    Parameters
+    ----------
+    models : str or Path
+        The folder (created if missing).
+    copies : dict
+        Name in ``models`` → the file whose bytes it gets.
+    texts : dict
+        Name in ``models`` → its text (a model card).
+
+    Returns
+    -------
+    list of Path
+        The files written, in the order given.
+    """
+    models = Path(models)
+    for source in copies.values():  # every source checked before anything is replaced
+        if not Path(source).is_file():
+            raise ShipError(f"{source}: no such file to ship")
+    written = [write_atomically(models / name, lambda tmp, s=source: shutil.copyfile(s, tmp))
+               for name, source in copies.items()]
+    return written + [write_atomically(models / name, lambda tmp, t=text: tmp.write_text(t))
+                      for name, text in texts.items()]
+
+
+def ship_p3(run: str | Path, command: str, date: str) -> list[Path]:
+    """A full-mode run of P3 fold 0 on real recordings (``make reproduce``'s) becomes the shipped
+    paper-recipe checkpoint: ``P3_CHECKPOINT``, its metrics and MODEL_CARD.md beside it.
+
+    Parameters
+    ----------
+    run : str or Path
+        The run folder (model.pt, metrics.json).
+    command, date : str
+        What made it, and when, for the card.
+
+    Returns
+    -------
+    list of Path
+        The files written; a ``ShipError`` (nothing written) for a quick-mode run or one on the
+        synthetic corpus.
+    """
+    from bcser_utils.present import report
+
+    run = Path(run)
+    summary = read_json(run / "metrics.json")
+    if not isinstance(summary, dict) or "metrics" not in summary:
+        raise ShipError(f"{run / 'metrics.json'}: no results of a finished run to ship")
+    if summary.get("mode") != "full" or summary.get("synthetic") is not False:
+        raise ShipError(f"{run} is a {summary.get('mode')}-mode run"
+                        + (" on the SYNTHETIC corpus" if summary.get("synthetic") else "")
+                        + ": only a full-mode run on real recordings is shipped")
+    return ship(P3_CHECKPOINT.parent,
+                {P3_CHECKPOINT.name: run / "model.pt",
+                 P3_CHECKPOINT.with_suffix(".metrics.json").name: run / "metrics.json"},
+                {"MODEL_CARD.md": report.model_card(summary, command, date)})

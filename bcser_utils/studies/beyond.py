@@ -6,7 +6,7 @@ Every run here is a ``pipeline.run_protocol`` run folder, so a number in noteboo
 - ``plan`` and ``run_all``: P1 (the paper's), P2, P3 on every fold for BC and for AC, and P3 BC on
   every fold once more without label smoothing, all with the paper's recipe and one seed, into
   ``runs/beyond-<mode>/<protocol>-<signal>-fold<k>[-ls<ε>]/``; ``beyond(seeds=...)`` repeats the
-  P3 AC/BC grid with further seeds into ``runs/beyond-<mode>/seed<s>/``.
+  P3 AC/BC grid with further seeds (``RunSpec.seed``) into ``runs/beyond-<mode>/seed<s>/``.
 - ``leakage``: for each protocol, how many evaluated clips have another version of their recording
   in training, and how many come from an actor heard in training.
 - ``robustness``: the P3 test recordings, clean and with white or speech-shaped noise at fixed SNRs
@@ -41,10 +41,11 @@ SNRS_DB = (20, 10, 5, 0)
 
 
 def run_spec(protocol: str, signal: str = "bc", fold: int = 0,
-             label_smoothing: float | None = None) -> RunSpec:
-    """One run of the grid, the paper's recipe; ``label_smoothing`` None keeps its 0.1."""
+             label_smoothing: float | None = None, seed: int = 0) -> RunSpec:
+    """One run of the grid, the paper's recipe; ``label_smoothing`` None keeps its 0.1. A seed
+    other than 0 puts the run in a ``seed<s>/`` folder of its own (``RunSpec.name``)."""
     changes = () if label_smoothing is None else (("training.label_smoothing", label_smoothing),)
-    return RunSpec(protocol, fold, signal, overrides=changes)
+    return RunSpec(protocol, fold, signal, seed, overrides=changes)
 
 
 def plan(folds: Iterable[int]) -> list[RunSpec]:
@@ -55,9 +56,9 @@ def plan(folds: Iterable[int]) -> list[RunSpec]:
             *(run_spec("P3", "bc", k, label_smoothing=0.0) for k in folds)]
 
 
-def p3_grid(folds: Iterable[int]) -> list[RunSpec]:
+def p3_grid(folds: Iterable[int], seed: int = 0) -> list[RunSpec]:
     """The P3 part of ``plan`` that ``beyond`` repeats with further seeds: AC and BC, every fold."""
-    return [run_spec("P3", signal, k) for k in folds for signal in SIGNALS]
+    return [run_spec("P3", signal, k, seed=seed) for k in folds for signal in SIGNALS]
 
 
 def default_folder(mode: str) -> Path:
@@ -161,8 +162,7 @@ def robustness(models: dict[str, str | Path], recordings: pd.DataFrame, cfg: con
     tables = []
     for (signal, kind, snr), tensors in made.items():
         predictor = predictors[signal]
-        proba = pipeline.predict_features(predictor.model, np.stack(tensors),
-                                          predictor.normalizer.single_clip())
+        proba = predictor.single_probabilities(tensors)
         table = pd.DataFrame(proba, columns=predictor.emotions)
         table.insert(0, "y", rows["emotion_code"].to_numpy() - 1)
         table.insert(0, "actor", rows["actor"].to_numpy())
@@ -176,15 +176,16 @@ def robustness(models: dict[str, str | Path], recordings: pd.DataFrame, cfg: con
 
 def fold_robustness(catalog: pd.DataFrame, cfg: config.Config, fold: int, out: str | Path,
                     snrs=SNRS_DB, kinds=noise.KINDS, progress: bool = False) -> pd.DataFrame:
-    """``robustness`` of P3 fold ``fold``'s AC and BC models on its test actors, saved to (and
-    read back from) ``out/robustness-fold<k>.csv``. Needs both runs of ``plan`` in ``out``."""
-    out = Path(out)
-    saved = out / f"robustness-fold{fold}.csv"
+    """``robustness`` of P3 fold ``fold``'s AC and BC models of seed ``cfg.mode.seed`` on its
+    test actors, saved to (and read back from) ``robustness-fold<k>.csv`` beside them (in
+    ``out``, or ``out/seed<s>/``). Needs both runs of ``p3_grid`` in ``out``."""
+    specs = {s: run_spec("P3", s, fold, seed=cfg.mode.seed) for s in SIGNALS}
+    saved = Path(out) / Path(specs["bc"].name).parent / f"robustness-fold{fold}.csv"
     if saved.exists():
         return pd.read_csv(saved)
     n_folds = splits.default_folds(catalog["actor"].nunique())
     train_actors, _, test_actors = splits.p3_actors(catalog["actor"].unique(), fold, n_folds)
-    models = {s: out / run_spec("P3", s, fold).name / "model.pt" for s in SIGNALS}
+    models = {s: Path(out) / spec.name / "model.pt" for s, spec in specs.items()}
     table = robustness(models, catalog[catalog["actor"].isin(test_actors)], cfg,
                        training_spectrum(catalog, train_actors, cfg), snrs, kinds,
                        cfg.mode.seed, progress).assign(fold=fold)
@@ -370,8 +371,8 @@ def beyond(mode: str = "full", corpus: str | Path | None = None, out: str | Path
     """Notebook 08 end to end: train (or read back) ``plan(folds)``, test every P3 fold's AC and
     BC models in noise, count the leaks, and write ``out/summary.json``. ``folds`` defaults to
     every P3 fold. ``seeds``: further seeds with which to train and test the P3 AC/BC grid again
-    (each its own augmentation draws, initial weights and batch order), in ``out/seed<s>/``.
-    Resumable: finished runs and noise tables are read back."""
+    (each its own augmentation draws, initial weights and batch order, and noise draws), in
+    ``out/seed<s>/``. Resumable: finished runs and noise tables are read back."""
     cfg = config.get_config(mode, overrides=overrides)
     out = Path(out or default_folder(cfg.mode.name))
     location, catalog = pipeline.find_catalog(cfg, corpus, progress)
@@ -383,11 +384,11 @@ def beyond(mode: str = "full", corpus: str | Path | None = None, out: str | Path
                        ignore_index=True)
     replicates = {}
     for seed in (s for s in seeds if s != cfg.mode.seed):
-        more = {**(overrides or {}), "mode.seed": seed}
-        seed_cfg, folder = config.get_config(cfg.mode.name, overrides=more), out / f"seed{seed}"
-        run_all(cfg.mode.name, p3_grid(folds), location.root, folder, None, progress, max_epochs,
-                more)
-        replicates[seed] = pd.concat([fold_robustness(catalog, seed_cfg, k, folder,
+        run_all(cfg.mode.name, p3_grid(folds, seed), location.root, out, None, progress,
+                max_epochs, overrides)
+        seed_cfg = config.get_config(cfg.mode.name, overrides={**(overrides or {}),
+                                                               "mode.seed": seed})
+        replicates[seed] = pd.concat([fold_robustness(catalog, seed_cfg, k, out,
                                                       progress=progress) for k in folds],
                                      ignore_index=True)
     leak = leakage(version_index(catalog, cfg.augment.n_versions), cfg, folds[0])

@@ -6,14 +6,22 @@
 - ``single_clip_choice``: the model for a clip on its own, where no speaker statistics exist.
 - ``adaptation_curve``: how many clips of one speaker ``predict --same-speaker`` needs.
 - ``summarize``: all of it, with intervals on the test actors (``results/generalize-full.json``
-  under "final"); ``ship_default``: the refits it names become ``predict``'s default.
+  under "final").
+
+The study itself is a few named steps, each resumable (finished runs and tables are read back),
+which ``python -m bcser_utils generalize`` calls in this order as its flags ask, all sharing a
+``Study`` (its mode, folder, corpus and scale): ``baselines``, ``choose_final``,
+``train_recipes``, ``refit`` and ``refit_single``, ``write_summary`` (its ``Summary`` checked by
+``check_summary``, which ``read_summary`` applies again when ``ship`` reads it back) and
+``ship``: the summary's choice becomes ``predict``'s default.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import replace
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 
 import numpy as np
 import pandas as pd
@@ -21,6 +29,7 @@ import pandas as pd
 from bcser_utils import config
 from bcser_utils.learn import artifacts, pipeline, splits
 from bcser_utils.learn.evaluation import ensemble, fuse, part, table_paired, table_score
+from bcser_utils.learn.runs import RunSpec, read_metrics
 from bcser_utils.messages import display_path
 from bcser_utils.present import report, study_report
 from bcser_utils.studies import baseline
@@ -28,6 +37,7 @@ from bcser_utils.studies.generalize import (
     PAPER,
     RECIPES,
     Recipe,
+    StudyError,
     fold_numbers,
     recipe_config,
     recipe_summary,
@@ -58,6 +68,8 @@ def adaptation_curve(model_path: str | Path, prepared: pipeline.Prepared, rows,
     only ``k`` of that speaker's clips (drawn ``draws`` times at random), for each k in
     ``sizes`` and for all of them: how many clips ``predict --same-speaker`` needs. Every clip of
     the speaker is then predicted with those statistics. One row per (k, draw)."""
+    from dataclasses import replace
+
     from bcser_utils.audio.normalize import Normalizer
     from bcser_utils.learn.inference import Predictor
 
@@ -77,7 +89,8 @@ def adaptation_curve(model_path: str | Path, prepared: pipeline.Prepared, rows,
                 own = np.flatnonzero(actors == actor)
                 chosen = own if k is None else rng.choice(own, min(k, len(own)), replace=False)
                 normalizer.add_speaker(actor, features_[chosen])
-            proba = predictor._probabilities(normalizer.transform(features_, actors))
+            # the model with these speakers' statistics, each clip normalised by its speaker's
+            proba = replace(predictor, normalizer=normalizer).probabilities(features_, actors)
             out.append({"clips": len(rows) // len(np.unique(actors)) if k is None else k,
                         "all": k is None, "draw": draw,
                         "accuracy": float((proba.argmax(1) == y).mean())})
@@ -90,7 +103,7 @@ def single_clip_tables(out: str | Path, recipe: Recipe, mode: str = "full", seed
     """A speaker-normalised recipe used one clip at a time, measured: each P3 fold's model
     predicts its early-stopping and test actors' original clips, each clip normalised as
     ``Normalizer.single_clip`` does. A predictions table pooled over the folds."""
-    from bcser_utils.learn.inference import Predictor
+    from bcser_utils.learn.inference import CacheRows, Predictor
 
     cfg = recipe_config(recipe, mode, seed, overrides)
     prepared = pipeline.prepare(cfg, "bc", corpus, progress=False)
@@ -102,8 +115,7 @@ def single_clip_tables(out: str | Path, recipe: Recipe, mode: str = "full", seed
         for side in ("val", "test"):
             rows = np.sort(np.asarray(getattr(split, side), dtype=int))
             rows = rows[index["version"].to_numpy()[rows] == 0]
-            proba = pipeline.predict_rows(predictor.model, prepared.cache, rows,
-                                          predictor.normalizer.single_clip())
+            proba = predictor.single_probabilities(CacheRows(prepared.cache.features, rows))
             tables.append(pipeline.prediction_table(side, index.iloc[rows], proba, cfg.emotions)
                           .assign(fold=fold))
     return pd.concat(tables, ignore_index=True)
@@ -146,53 +158,6 @@ def single_clip_choice(out: str | Path, final: Recipe, n_boot: int = 1000, mode:
     return {"val_accuracy": val, "recipe": chosen,
             "seeds": list(seeds) if chosen == final.name else [0],
             "test": table_score(part(candidates[chosen], "test"), n_boot)}
-
-
-def ship_default(out: str | Path, summary: dict, models: str | Path | None = None,
-                 mode: str = "full", corpus: str | Path | None = None) -> Path:
-    """Make the study's choice ``predict``'s default: the refitted deep models (one per seed the
-    summary ships: an ensemble if it paid), the classical baseline refitted on every actor, and
-    ``default.json`` naming them with the fusion weight the early-stopping actors chose, and
-    their model card (``study_report.default_card``). Returns the json's path."""
-    final = summary["final"]
-    chosen = final["default"]
-    models = Path(models or config.MODELS_DIR)
-    models.mkdir(parents=True, exist_ok=True)
-
-    def copy(where: str, stem: str, seeds) -> list[str]:  # one file per seed: stem_seed1.pt …
-        names = [f"{stem}{'' if s == 0 else f'_seed{s}'}.pt" for s in seeds]
-        for seed, name in zip(seeds, names, strict=True):
-            refit = Path(out) / where / f"bc-seed{seed}" / "model.pt"
-            if not refit.is_file():
-                raise ValueError(f"{refit}: no such refit (python -m bcser_utils generalize "
-                                 f"--refit --refit-single --seeds {' '.join(map(str, seeds))})")
-            (models / name).write_bytes(refit.read_bytes())
-        return names
-
-    deep = copy("final-refit", "bcser_default", chosen.get("deep_seeds", [0]))
-    single = final["single_clip"]
-    single_names = deep if single["recipe"] == final["recipe"]["name"] else \
-        copy("single-refit", "bcser_default_single", single.get("seeds", [0]))
-    signal, classifier, normalisation = chosen["baseline"].split("-")[:3]
-    prepared = pipeline.prepare(baseline.config_for(mode, normalisation), signal, corpus,
-                                progress=False)
-    model, normalizer = baseline.fit(prepared, splits.everything(prepared.cache.index),
-                                     classifier)
-    classical = baseline.save(models / "bcser_default_egemaps.pt", model, normalizer,
-                              prepared, card={"baseline": chosen["baseline"]})
-    (models / "DEFAULT_MODEL_CARD.md").write_text(study_report.default_card(
-        summary, [*dict.fromkeys([*deep, *single_names]),
-                  *([classical.name] if chosen["weight"] < 1 else [])]))
-    return artifacts.save_manifest(models / "default.json", {
-        "deep": deep, "classical": classical.name if chosen["weight"] < 1 else None,
-        "single": single_names, "single_recipe": single["recipe"],
-        "weight": chosen["weight"], "chosen": chosen["model"],
-        "deep_recipe": chosen["deep_recipe"], "baseline": chosen["baseline"],
-        "provenance": summary.get("provenance"),  # the code that trained the study's runs
-        "how": "the ensemble of seeds, the fusion weight, and the model for one clip at a time, "
-               "chosen on the early-stopping actors of every P3 fold "
-               "(results/generalize-full.json); every model refitted on every development "
-               "actor; a list of models is averaged"})
 
 
 def fusion_weights(deep_val: pd.DataFrame, classical_val: pd.DataFrame,
@@ -285,86 +250,278 @@ def best_baseline(out: str | Path, signal: str = "bc") -> Path | None:
 def refit_epochs(out: str | Path, recipe: Recipe, signal: str = "bc") -> int:
     """How long the refit on every actor trains: the median best epoch of ``recipe``'s P3 runs
     (every fold and seed), rounded up."""
-    best = [json.loads(m.read_text())["best_epoch"]
+    best = [read_metrics(m.parent)["best_epoch"]
             for m in sorted((Path(out) / recipe.name).glob(f"{signal}-fold*-seed*/metrics.json"))]
     if not best:
-        raise ValueError(f"no finished P3 runs of {recipe.name!r} in {out}")
+        raise StudyError(f"no finished P3 runs of {recipe.name!r} in {out} (python -m "
+                         f"bcser_utils generalize --final)")
     return int(np.ceil(np.median(best)))
 
 
-# --- the whole study, as one call ----------------------------------------------------------------
 
-def study(mode: str = "full", *, baselines: bool = False, recipes=(), final: bool = False,
-          refit: bool = False, refit_single: bool = False, summary: bool = False,
-          ship: bool = False, signal: str = "bc", folds=None, seeds=(0,), selection_seeds=(0,),
-          versions: int | None = None, corpus: str | Path | None = None,
-          out: str | Path | None = None, models: str | Path | None = None,
-          say=print) -> dict | None:
-    """Notebook 09's study, each step on request, in its order: the classical ``baselines``;
-    the deep ``recipes`` (names of ``generalize.RECIPES``) on every P3 fold and seed; the
-    ``final`` recipe that the selection rule chooses (over ``selection_seeds``); its ``refit`` on
-    every actor, and the ``refit_single`` model for one clip; the ``summary``
-    (``runs/generalize-<mode>/summary.json``, returned); ``ship``: the summary's choice becomes
-    ``predict``'s default. Every step is resumable. ``python -m bcser_utils generalize`` calls it;
-    ``say`` reports progress. ``versions`` shrinks every run alike (for a test)."""
+
+# --- the study, step by step -------------------------------------------------------------------
+
+@dataclass
+class Study:
+    """What every step of notebook 09's study shares: its mode, its folder (default
+    runs/generalize-<mode>/), the corpus, the number of versions every run is shrunk to (None:
+    the paper's; fewer for a test), and where progress is said."""
+
+    mode: str = "full"
+    out: str | Path | None = None
+    corpus: str | Path | None = None
+    versions: int | None = None
+    say: Callable[[str], object] = print
+
+    def __post_init__(self):
+        from bcser_utils.studies import generalize
+
+        self.out = Path(self.out or generalize.default_folder(self.mode))
+
+    @property
+    def scale(self) -> dict | None:
+        """The config overrides that shrink every run alike."""
+        return {"augment.n_versions": self.versions} if self.versions else None
+
+
+def baselines(study: Study) -> None:
+    """Every classical baseline (BC and AC, each classifier, global and per-speaker
+    standardisation) on P2 and every P3 fold, into ``out/baseline/``."""
+    from bcser_utils.studies import generalize
+
+    for kind in [(s, c, n) for s in ("bc", "ac") for c in baseline.CLASSIFIERS
+                 for n in ("global", "speaker")]:
+        generalize.baseline_tables(study.mode, *kind, ("P2", "P3"), corpus=study.corpus,
+                                   out=study.out, progress=False)
+    study.say(f"baselines: {display_path(study.out / 'baseline')}")
+
+
+def choose_final(study: Study, selection_seeds: Iterable[int]) -> Recipe:
+    """The recipe the selection rule builds from the finished ablation runs
+    (``generalize.final_recipe``), said."""
+    from bcser_utils.studies import generalize
+
+    chosen = generalize.final_recipe(study.out, selection_seeds)
+    study.say(f"final recipe: {chosen.description} ({chosen.overrides})")
+    return chosen
+
+
+def train_recipes(study: Study, recipes: Iterable[Recipe], signal: str = "bc", folds=None,
+                  seeds: Iterable[int] = (0,)) -> None:
+    """Each recipe on every P3 fold (or ``folds``) and seed, each seed's pooled test accuracy
+    said."""
     import time
 
-    from bcser_utils.learn import evaluation
+    from bcser_utils.learn.evaluation import table_score
     from bcser_utils.studies import generalize
 
     began = time.perf_counter()
-    out = Path(out or generalize.default_folder(mode))
-    scale = {"augment.n_versions": versions} if versions else None
-    if baselines:  # every classical baseline on P2 and on every P3 fold
-        for kind in [(s, c, n) for s in ("bc", "ac") for c in baseline.CLASSIFIERS
-                     for n in ("global", "speaker")]:
-            generalize.baseline_tables(mode, *kind, ("P2", "P3"), corpus=corpus, out=out,
-                                       progress=False)
-        say(f"baselines: {display_path(out / 'baseline')}")
-    chosen = None
-    if final or refit or refit_single or summary:  # the selection
-        chosen = generalize.final_recipe(out, selection_seeds)
-        say(f"final recipe: {chosen.description} ({chosen.overrides})")
-    for recipe in [RECIPES[name] for name in recipes] + ([chosen] if final else []):
-        made = generalize.run_recipe(recipe, mode, signal, folds, seeds, out, corpus,
-                                     overrides=scale, progress=False)
+    for recipe in recipes:
+        made = generalize.run_recipe(recipe, study.mode, signal, folds, seeds, study.out,
+                                     study.corpus, overrides=study.scale, progress=False)
         for seed in seeds:
-            test = evaluation.table_score(part(generalize.pooled(made, seed), "test"), n_boot=200)
-            say(f"{recipe.name} {signal} seed {seed}: P3 test accuracy {test['accuracy']:.3f} "
-                f"over {test['n']} clips ({time.perf_counter() - began:.0f} s so far)")
-    for where, recipe, refit_seeds in _refits(out, chosen, refit, refit_single, seeds, mode,
-                                              signal, corpus, scale):
-        epochs = refit_epochs(out, recipe, signal)
-        for seed in refit_seeds:
-            folder = out / where / f"{signal}-seed{seed}"
-            refit_run = replace(recipe.spec(signal, 0, seed), protocol="ALL")  # every actor
-            refit_run.run(mode, out, corpus, epochs, False, scale, folder=folder)
-            say(f"{recipe.name} refitted on every actor, seed {seed}, {epochs} epochs: "
-                f"{display_path(folder / 'model.pt')}")
-    made_summary = None
-    if summary:
-        command = (f"python -m bcser_utils generalize --mode {mode} --summary "
-                   f"--selection-seeds {' '.join(map(str, selection_seeds))}")
-        made_summary = generalize.summarize(out, mode, command, final=chosen, corpus=corpus,
-                                            selection_seeds=selection_seeds)
-        made_summary["final"] = summarize(out, chosen, mode=mode, corpus=corpus, overrides=scale)
-        evaluation.save_json(made_summary, out / "summary.json")
-        say(f"summary: {display_path(out / 'summary.json')}")
-    if ship:  # the summary's choice becomes predict's default, with its model card
-        manifest = ship_default(out, report.load_summary(out / "summary.json"), models, mode,
-                                corpus)
-        say(f"predict's default: {display_path(manifest)}, card "
-            f"{display_path(manifest.parent / 'DEFAULT_MODEL_CARD.md')}")
-    return made_summary
+            test = table_score(part(generalize.pooled(made, seed), "test"), n_boot=200)
+            study.say(f"{recipe.name} {signal} seed {seed}: P3 test accuracy "
+                      f"{test['accuracy']:.3f} over {test['n']} clips "
+                      f"({time.perf_counter() - began:.0f} s so far)")
 
 
-def _refits(out, chosen, refit, refit_single, seeds, mode, signal, corpus, scale) -> list:
-    """(folder name, recipe, seeds) of each refit asked for: the final recipe's, and the model
-    for one clip at a time where validation chose another recipe (only the seeds that ship)."""
-    refits = [("final-refit", chosen, seeds)] if refit else []
-    if refit_single:
-        ensemble_seeds = ensemble_choice(recipe_tables(out, chosen.name, signal))["seeds"]
-        single = single_clip_choice(out, chosen, 0, mode, corpus, scale, ensemble_seeds)
-        if single["recipe"] != chosen.name:
-            refits.append(("single-refit", RECIPES[single["recipe"]], single["seeds"]))
-    return refits
+def refit_spec(recipe: Recipe, signal: str, seed: int, where: str = "final-refit") -> RunSpec:
+    """``recipe`` trained on every actor (protocol ALL) with ``seed``, in ``out/<where>/``."""
+    return RunSpec("ALL", 0, signal, seed, tuple(recipe.overrides.items()), where)
+
+
+def refit(study: Study, recipe: Recipe, signal: str = "bc", seeds: Iterable[int] = (0,),
+          where: str = "final-refit") -> None:
+    """``recipe`` refitted on every actor for each seed, as long as its P3 runs' median best
+    epoch (``refit_epochs``), into ``out/<where>/<signal>-seed<s>/``."""
+    epochs = refit_epochs(study.out, recipe, signal)
+    for seed in seeds:
+        spec = refit_spec(recipe, signal, seed, where)
+        spec.run(study.mode, study.out, study.corpus, epochs, False, study.scale)
+        study.say(f"{recipe.name} refitted on every actor, seed {seed}, {epochs} epochs: "
+                  f"{display_path(spec.folder(study.out, study.mode) / 'model.pt')}")
+
+
+def refit_single(study: Study, final: Recipe, signal: str = "bc") -> None:
+    """The model for one clip at a time, refitted on every actor (into ``out/single-refit/``),
+    where the early-stopping actors chose another recipe than ``final`` for it (only the seeds
+    that ship); nothing to do where ``final``'s own models serve."""
+    ensemble_seeds = ensemble_choice(recipe_tables(study.out, final.name, signal))["seeds"]
+    single = single_clip_choice(study.out, final, 0, study.mode, study.corpus, study.scale,
+                                ensemble_seeds)
+    if single["recipe"] != final.name:
+        refit(study, RECIPES[single["recipe"]], signal, single["seeds"], "single-refit")
+
+
+# --- the summary: written and read back through one check ---------------------------------------
+
+class Summary(TypedDict, total=False):
+    """``out/summary.json`` (and ``results/generalize-full.json``): ``generalize.summarize``'s
+    numbers, and under "final" what the final recipe becomes (``summarize``)."""
+
+    mode: str
+    date: str
+    command: str
+    source: str
+    provenance: dict
+    selection: dict  # the rule, its threshold and seeds, the gains it read, what it chose
+    recipes: dict  # recipe → its numbers (``generalize.recipe_summary``)
+    baselines: dict  # baseline table → its numbers
+    not_run: list
+    combined: dict  # every chosen change at once, where it was trained
+    final: dict  # the recipe, BC and AC, fusion, single clip, adaptation, and the "default"
+
+
+def check_summary(path: str | Path, summary) -> Summary:
+    """THE check of a study summary, where ``write_summary`` writes it and where ``ship`` (by
+    ``read_summary``) reads it back: the fields each step after it reads, of their types.
+
+    Parameters
+    ----------
+    path : str or Path
+        The summary's file, for the message.
+    summary : dict
+        The summary.
+
+    Returns
+    -------
+    Summary
+        ``summary``; a ``StudyError`` naming ``path`` and the field otherwise.
+    """
+    def bad(what: str) -> StudyError:
+        return StudyError(f"{path}: {what}; not a summary of the study (python -m bcser_utils "
+                          "generalize --summary writes one)")
+
+    if not isinstance(summary, dict):
+        raise bad(f"a JSON {type(summary).__name__}")
+    for key, kind in (("mode", str), ("date", str), ("command", str), ("source", str),
+                      ("selection", dict), ("recipes", dict), ("baselines", dict),
+                      ("final", dict)):
+        if not isinstance(summary.get(key), kind):
+            raise bad(f"no {key} ({kind.__name__})")
+    recipe = summary["final"].get("recipe")
+    if not isinstance(recipe, dict) or not isinstance(recipe.get("name"), str) or \
+            not isinstance(recipe.get("overrides"), dict):
+        raise bad("final.recipe names no recipe and its overrides")
+    default = summary["final"].get("default")
+    if default is None:  # no baseline finished: no default model chosen, nothing to ship
+        return summary
+    single = summary["final"].get("single_clip")
+    weight = default.get("weight") if isinstance(default, dict) else None
+    if not (isinstance(weight, int | float) and not isinstance(weight, bool) and 0 <= weight <= 1
+            and isinstance(default.get("baseline"), str)
+            and len(default["baseline"].split("-")) >= 3
+            and _seeds(default.get("deep_seeds", [0])) and isinstance(single, dict)
+            and isinstance(single.get("recipe"), str) and _seeds(single.get("seeds", [0]))):
+        raise bad("final.default (weight, baseline, seeds) or final.single_clip is not the "
+                  "study's")
+    return summary
+
+
+def _seeds(value) -> bool:
+    return isinstance(value, list) and bool(value) and all(
+        isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in value)
+
+
+def read_summary(path: str | Path) -> Summary:
+    """A summary written by ``write_summary`` (``report.load_summary``: seeds back as ints),
+    checked (``check_summary``)."""
+    path = Path(path)
+    try:
+        summary = report.load_summary(path)
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as err:
+        raise StudyError(f"{path}: unreadable ({getattr(err, 'strerror', None) or err}); "
+                         "python -m bcser_utils generalize --summary writes it") from None
+    return check_summary(path, summary)
+
+
+def write_summary(study: Study, final: Recipe, selection_seeds: Iterable[int]) -> Summary:
+    """The study's numbers from what has finished (``generalize.summarize``, and under "final"
+    ``summarize``), checked and written to ``out/summary.json``."""
+    from bcser_utils.learn import evaluation
+    from bcser_utils.studies import generalize
+
+    selection_seeds = list(selection_seeds)
+    command = (f"python -m bcser_utils generalize --mode {study.mode} --summary "
+               f"--selection-seeds {' '.join(map(str, selection_seeds))}")
+    made = generalize.summarize(study.out, study.mode, command, final=final,
+                                corpus=study.corpus, selection_seeds=selection_seeds)
+    made["final"] = summarize(study.out, final, mode=study.mode, corpus=study.corpus,
+                              overrides=study.scale)
+    path = study.out / "summary.json"
+    evaluation.save_json(check_summary(path, made), path)
+    study.say(f"summary: {display_path(path)}")
+    return made
+
+
+# --- shipping: the summary's choice becomes predict's default -----------------------------------
+
+def ship(study: Study, models: str | Path | None = None) -> Path:
+    """Make the study's choice (``out/summary.json``, ``read_summary``) ``predict``'s default, in
+    ``models`` (default bcser_utils/models/): the refitted deep models (one per seed the summary
+    ships: an ensemble if it paid) and the single-clip model if another recipe's, the classical
+    baseline refitted on every actor, their model card (``study_report.default_card``) and
+    ``default.json`` naming them with the fusion weight the early-stopping actors chose. Every
+    file is written atomically (``artifacts.ship``, ``artifacts.save_manifest``).
+
+    Returns
+    -------
+    Path
+        default.json.
+    """
+    summary = read_summary(study.out / "summary.json")
+    final = summary["final"]
+    chosen = final.get("default")
+    if chosen is None:
+        raise StudyError(f"{study.out / 'summary.json'}: no default model chosen (no classical "
+                         "baseline had finished: python -m bcser_utils generalize --baselines, "
+                         "then --summary)")
+    single, models = final["single_clip"], Path(models or config.MODELS_DIR)
+    deep = _refits(study, "final-refit", "bcser_default", chosen.get("deep_seeds", [0]))
+    singles = deep if single["recipe"] == final["recipe"]["name"] else \
+        _refits(study, "single-refit", "bcser_default_single", single.get("seeds", [0]))
+    with_baseline = chosen["weight"] < 1
+    classical = _ship_baseline(study, chosen["baseline"], models)
+    card = study_report.default_card(summary, [*dict.fromkeys([*deep, *singles]),
+                                               *([classical.name] if with_baseline else [])])
+    artifacts.ship(models, {**deep, **singles}, {"DEFAULT_MODEL_CARD.md": card})
+    manifest = artifacts.save_manifest(models / "default.json", {
+        "deep": list(deep), "classical": classical.name if with_baseline else None,
+        "single": list(singles), "single_recipe": single["recipe"],
+        "weight": chosen["weight"], "chosen": chosen["model"],
+        "deep_recipe": chosen["deep_recipe"], "baseline": chosen["baseline"],
+        "provenance": summary.get("provenance"),  # the code that trained the study's runs
+        "how": "the ensemble of seeds, the fusion weight, and the model for one clip at a time, "
+               "chosen on the early-stopping actors of every P3 fold "
+               "(results/generalize-full.json); every model refitted on every development "
+               "actor; a list of models is averaged"})
+    study.say(f"predict's default: {display_path(manifest)}, card "
+              f"{display_path(manifest.parent / 'DEFAULT_MODEL_CARD.md')}")
+    return manifest
+
+
+def _refits(study: Study, where: str, stem: str, seeds) -> dict[str, Path]:
+    """{shipped name (stem.pt, stem_seed1.pt, …): the refit's model.pt}, each refit checked."""
+    found = {}
+    for seed in seeds:
+        model = study.out / RunSpec("ALL", 0, "bc", seed, recipe=where).name / "model.pt"
+        if not model.is_file():
+            raise artifacts.ShipError(f"{model}: no such refit (python -m bcser_utils generalize "
+                                      f"--refit --refit-single --seeds "
+                                      f"{' '.join(map(str, seeds))})")
+        found[f"{stem}{'' if seed == 0 else f'_seed{seed}'}.pt"] = model
+    return found
+
+
+def _ship_baseline(study: Study, name: str, models: Path) -> Path:
+    """The classical baseline ``name`` ("bc-logreg-speaker-…") refitted on every actor and
+    saved (atomically) as bcser_default_egemaps.pt in ``models``."""
+    signal, classifier, normalisation = name.split("-")[:3]
+    prepared = pipeline.prepare(baseline.config_for(study.mode, normalisation), signal,
+                                study.corpus, progress=False)
+    model, normalizer = baseline.fit(prepared, splits.everything(prepared.cache.index),
+                                     classifier)
+    return baseline.save(models / "bcser_default_egemaps.pt", model, normalizer, prepared,
+                         card={"baseline": name})

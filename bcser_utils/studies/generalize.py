@@ -18,7 +18,8 @@ are pooled, averaged over seeds and fused the same way:
 - ``bc_survival``: how much of the BC filter the features keep.
 
 What the chosen recipe becomes (the ensemble, the fusion, the model ``predict`` ships) is
-``final_model``.
+``final_model``, whose named steps ``python -m bcser_utils generalize`` calls. A step asked for
+before the runs it reads have finished is a ``StudyError`` that says which.
 
 Notebook: 09_towards_unseen_speakers.
 """
@@ -38,6 +39,12 @@ from bcser_utils.learn import pipeline, splits
 from bcser_utils.learn.evaluation import ensemble, part, table_paired, table_score
 from bcser_utils.learn.runs import RunSpec
 from bcser_utils.studies import baseline
+
+
+class StudyError(ValueError):
+    """A step of the study asked for before what it reads exists (the paper's recipe's runs, a
+    recipe's runs, a refit, the summary), or a summary that is not the study's: the message
+    names it and says what to run."""
 
 
 @dataclass(frozen=True)
@@ -368,7 +375,9 @@ def val_gains(out: str | Path, seeds: Iterable[int], signal: str = "bc") -> dict
     tables = {name: recipe_tables(out, name, signal) for name in ABLATION}
     tables = {name: t for name, t in tables.items() if set(seeds) <= set(t)}
     if PAPER.name not in tables:
-        raise ValueError(f"the paper's recipe has not finished seeds {seeds} in {out}")
+        raise StudyError(f"the paper's recipe has not finished seeds {seeds} in {out} "
+                         f"(python -m bcser_utils generalize --recipes paper --seeds "
+                         f"{' '.join(map(str, seeds))})")
 
     paper = {s: val_accuracy(tables[PAPER.name][s]) for s in seeds}
     return {name: {"val_gain": float(np.mean([val_accuracy(t[s]) - paper[s] for s in seeds]))}

@@ -1,0 +1,84 @@
+"""What every command of the command line shares: its input error, the types of its arguments,
+and the one way a line of error is said.
+
+A command is a module of ``bcser_utils/app`` with ``add_arguments(parser)`` and ``run(args) ->
+int`` (its exit status); ``cli`` registers it. A command raises an input error (``InputError``
+here, or one of the package's own, ``cli.input_errors``) and ``cli.main`` prints it as one line;
+only a command that goes on with its other files says a file's error itself (``say_error``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from bcser_utils import config
+
+
+class InputError(ValueError):
+    """A command's input that it cannot use (a folder, a run's files, an argument): the message
+    names it and says why; ``main`` prints it as one line and exits with ``code``."""
+
+    def __init__(self, message: str, code: int = 1):
+        super().__init__(message)
+        self.code = code
+
+
+def say_error(line: str) -> None:
+    """``error: <line>`` on stderr: a command's failure, or one file's among several."""
+    print(f"error: {line}", file=sys.stderr)
+
+
+def run_config(mode: str | None, seed: int | None, versions: int | None) -> config.Config:
+    """The configuration of ``--mode``, ``--seed`` and ``--versions`` (None: the default)."""
+    overrides = {"augment.n_versions": versions} if versions is not None else {}
+    return config.get_config(mode, overrides={**overrides, **({"mode.seed": seed}
+                                                              if seed is not None else {})})
+
+
+def whole(least: int, most: int | None = None, what: str = "a whole number"):
+    """An argparse type: a whole number in [least, most]."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < least or (most is not None and value > most):
+            raise argparse.ArgumentTypeError(f"{value}: expected {what}")
+        return value
+    return parse
+
+
+count = whole(1, what="a positive whole number (1 or more)")  # epochs, versions, threads
+index = whole(0, what="a whole number from 0 (0-based)")  # folds
+seed = whole(0, 2**32 - 1, what="a seed from 0 to 4294967295")
+
+
+def positive_float(text: str) -> float:
+    """An argparse type: a positive number of seconds."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text}: expected a positive number of seconds")
+    return value
+
+
+def folder(text: str) -> str:
+    """An argparse type: a folder to write into, which may not exist yet but is no file."""
+    if Path(text).exists() and not Path(text).is_dir():
+        raise argparse.ArgumentTypeError(f"{text}: exists and is not a folder")
+    return text
+
+
+def add_mode(parser, default: str | None = "full") -> None:
+    """``--mode quick|full``."""
+    parser.add_argument("--mode", choices=("quick", "full"), default=default,
+                        **({} if default else {"help": "default: $BCSER_MODE, else quick"}))
+
+
+def add_data(parser) -> None:
+    """``--data``: the corpus folder."""
+    parser.add_argument("--data", default=None, help="corpus folder (default: found for you)")

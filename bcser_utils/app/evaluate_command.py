@@ -1,0 +1,48 @@
+"""``python -m bcser_utils evaluate RUN [--json]``: every metric of the paper for a trained run,
+recomputed from its run folder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bcser_utils import messages
+from bcser_utils.app.command import InputError
+
+HELP = "every metric for a trained run"
+
+
+def add_arguments(parser) -> None:
+    """The run folder, and --json."""
+    parser.add_argument("folder", metavar="RUN", help="a run folder written by train")
+    parser.add_argument("--json", action="store_true")
+
+
+def run(args) -> int:
+    """Check the run folder, load its model, evaluate it where it was evaluated."""
+    from bcser_utils.learn import evaluation, pipeline, runs
+    from bcser_utils.learn.artifacts import CheckpointError
+    from bcser_utils.learn.inference import Predictor
+
+    run_ = Path(args.folder)
+    if run_.exists() and not run_.is_dir():
+        raise InputError(f"{run_}: a file, not a run folder: evaluate takes the folder train "
+                         f"wrote ({messages.display_path(run_.parent)})")
+    if not (run_ / "run.json").exists():
+        raise InputError(f"{run_}: not a finished run folder (no run.json)")
+    spec = runs.read_spec(run_)
+    cfg = runs.spec_config(run_, spec)
+    try:
+        predictor = Predictor.load(run_ / "model.pt")
+    except CheckpointError as err:
+        raise InputError(f"{run_}: not a finished run folder ({err})") from None
+    prepared = pipeline.prepare(cfg, spec["signal"], spec["data"], progress=False)
+    split = pipeline.make_split(prepared, spec["protocol"], spec["fold"])
+    rows = split.test if spec["protocol"] == "P3" else split.val
+    result = pipeline.evaluate_rows(predictor, prepared, rows)
+    if args.json:
+        print(json.dumps(evaluation.plain(result), indent=1))
+    else:
+        print(f"{prepared.source}\n{split.description}")
+        print(evaluation.paper_table(result).round(4).to_string())
+    return 0

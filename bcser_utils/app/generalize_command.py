@@ -1,0 +1,81 @@
+"""``python -m bcser_utils generalize``: notebook 09's study, each step on request, resumable:
+``--baselines``, ``--recipes R …`` on every P3 fold, ``--final`` (the recipe the selection rule
+builds), ``--refit`` and ``--refit-single`` (on every actor), ``--summary`` and ``--ship`` (the
+default model). The steps are ``final_model``'s, called in that order."""
+
+from __future__ import annotations
+
+from bcser_utils.app import command
+from bcser_utils.app.command import InputError
+
+HELP = "notebook 09: train recipes on every P3 fold (resumable)"
+STEPS = {  # flag → what it does, in the order of the study
+    "--baselines": "the classical baseline (eGeMAPS; logistic regression and SVM; global and "
+                   "per-speaker standardisation; BC and AC) on P2 and P3",
+    "--final": "also train the recipe the selection rule builds from the finished ablation runs",
+    "--refit": "train that recipe on every actor, for the CV's median best epoch",
+    "--refit-single": "likewise for the model that predicts one clip at a time (the best recipe "
+                      "without speaker statistics on the early-stopping actors)",
+    "--summary": "write runs/generalize-<mode>/summary.json from what has finished",
+    "--ship": "make the summary's choice predict's default (bcser_utils/models/default.json, "
+              "its files and DEFAULT_MODEL_CARD.md)",
+}
+
+
+def add_arguments(parser) -> None:
+    """What to run (the steps), and at which scale, on which folds and seeds, where."""
+    command.add_mode(parser)
+    parser.add_argument("--recipes", nargs="+", default=None, metavar="NAME",
+                        help="recipes of generalize.RECIPES to train")
+    parser.add_argument("--signal", choices=("bc", "ac"), default="bc")
+    parser.add_argument("--seeds", type=command.seed, nargs="+", default=[0])
+    parser.add_argument("--folds", type=command.index, nargs="+", default=None,
+                        help="P3 folds (0-based; default: all)")
+    for flag, said in STEPS.items():
+        parser.add_argument(flag, action="store_true", help=said)
+    parser.add_argument("--versions", type=command.count, default=None,
+                        help="Table II versions per recording for the recipes that use them "
+                             "(default: the paper's 15); a smaller study, e.g. for a test")
+    parser.add_argument("--models", type=command.folder, default=None,
+                        help="where --ship writes (default: bcser_utils/models/)")
+    parser.add_argument("--selection-seeds", type=command.seed, nargs="+", default=[0, 1],
+                        help="the seeds every ablation recipe must have finished (default 0 1)")
+    parser.add_argument("--threads", type=command.count, default=None,
+                        help="torch threads (default: one per core)")
+    command.add_data(parser)
+    parser.add_argument("--out", type=command.folder, default=None,
+                        help="default: runs/generalize-<mode>/")
+
+
+
+def run(args) -> int:
+    """The steps asked for, in the study's order (``final_model``)."""
+    from bcser_utils.studies import final_model, generalize
+
+    unknown = sorted(set(args.recipes or ()) - set(generalize.RECIPES))
+    if unknown:
+        raise InputError(f"unknown recipe(s) {', '.join(unknown)}; known: "
+                         f"{', '.join(generalize.RECIPES)}", code=2)
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    study = final_model.Study(args.mode, args.out, args.data, args.versions,
+                              say=lambda line: print(line, flush=True))
+    if args.baselines:
+        final_model.baselines(study)
+    chosen = None
+    if args.final or args.refit or args.refit_single or args.summary:  # the selection
+        chosen = final_model.choose_final(study, args.selection_seeds)
+    recipes = [generalize.RECIPES[name] for name in args.recipes or ()]
+    final_model.train_recipes(study, recipes + ([chosen] if args.final else []), args.signal,
+                              args.folds, args.seeds)
+    if args.refit:
+        final_model.refit(study, chosen, args.signal, args.seeds)
+    if args.refit_single:
+        final_model.refit_single(study, chosen, args.signal)
+    if args.summary:
+        final_model.write_summary(study, chosen, args.selection_seeds)
+    if args.ship:
+        final_model.ship(study, args.models)
+    return 0
