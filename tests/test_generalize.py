@@ -205,3 +205,39 @@ def test_the_ensemble_of_seeds_ships_only_if_it_beats_each_seed_on_the_early_sto
     assert not same["kept"] and same["seeds"] == [0]
     alone = final_model.ensemble_choice({2: b})
     assert not alone["kept"] and alone["seeds"] == [2] and "val_accuracy_ensemble" not in alone
+
+
+@pytest.mark.parametrize("case", ["missing", "not JSON", "a list", "no final", "a weight of 2"])
+def test_a_damaged_study_summary_gets_one_line_naming_it(case, tmp_path, capsys):
+    import json
+
+    from bcser_utils.app.cli import main
+
+    summary = tmp_path / "summary.json"
+    good = {"mode": "quick", "date": "2026-12-06", "command": "c", "source": "s",
+            "selection": {"chosen": []}, "recipes": {}, "baselines": {},
+            "final": {"recipe": {"name": "paper", "overrides": {}},
+                      "default": {"weight": 0.5, "baseline": "bc-logreg-global-v1-P2-P3",
+                                  "deep_seeds": [0]},
+                      "single_clip": {"recipe": "paper", "seeds": [0]}}}
+    text = {"not JSON": "{", "a list": "[]", "no final": json.dumps({**good, "final": None}),
+            "a weight of 2": json.dumps({**good, "final": {**good["final"], "default": {
+                **good["final"]["default"], "weight": 2}}})}.get(case)
+    if text is not None:
+        summary.write_text(text)
+    assert final_model.check_summary(summary, good) == good  # what write_summary checks
+    models = tmp_path / "models"
+    assert main(["generalize", "--ship", "--out", str(tmp_path), "--models", str(models)]) == 1
+    captured = capsys.readouterr()
+    (line,) = captured.err.strip().splitlines()
+    assert line.startswith(f"error: {summary}: ") and "generalize --summary" in line, line
+    assert "Traceback" not in captured.err and captured.out == ""
+    assert not models.exists()  # nothing shipped
+
+
+def test_an_unknown_recipe_is_a_usage_error_in_one_line(tmp_path, capsys):
+    from bcser_utils.app.cli import main
+
+    assert main(["generalize", "--recipes", "paper", "nosuch", "--out", str(tmp_path)]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("error: unknown recipe(s) nosuch; known: paper, speaker-norm")
