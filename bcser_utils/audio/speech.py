@@ -25,11 +25,13 @@ The thresholds were chosen on actors 01–10 of the development copy and generat
 seeds 0–4, then measured once on actors 11–20 and seeds 5–9 (benchmarks/speech_check.py; the
 numbers are in benchmarks/README.md).
 
-We chose a voicing test over silero-vad (a trained detector whose MIT-licensed weights ship in
-its wheel, and which separates these signals as well): silero-vad loads its model with
-``torch.jit.load``, deprecated in torch 2.13, adds an 11 MB dependency, and costs about 45 ms per
-4 s clip on one core, which would multiply ``predict --timeline``'s time by six. This check takes
-a few milliseconds and needs only numpy and scipy.
+We chose a voicing test over silero-vad 6.2.3 (a trained detector; MIT licence, its weights in
+its 11 MB wheel, needing only torch): on development data (every third clip of actors 01–10,
+the generated clips of seeds 0–4), silero-vad (threshold 0.5, at least 256 ms of speech) flagged
+4 of 200 RAVDESS clips as no speech, let mains hum through and kept 97 % of the clips at 0 dB
+speech-shaped noise, against 0, none and 98.5 % here; it costs about 43 ms of CPU per 4 s clip
+against about 10–15 ms here, and it loads its model with ``torch.jit.load``, deprecated since
+torch 2.13. This check needs only numpy and scipy.
 """
 
 from __future__ import annotations
@@ -90,8 +92,9 @@ def _frames(x: np.ndarray) -> np.ndarray:
 
 def _periodicity(frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per frame: the peak of the normalised autocorrelation over pitch lags, and its lag."""
-    spectrum = scipy.fft.rfft(frames, 2 * FRAME, axis=1)
-    r = scipy.fft.irfft(np.abs(spectrum) ** 2, axis=1)[:, : MAX_LAG + 1]
+    # float32 and contiguous: the FFTs take a fifth of the time of float64 on a strided view
+    spectrum = scipy.fft.rfft(np.ascontiguousarray(frames, dtype=np.float32), 2 * FRAME, axis=1)
+    r = scipy.fft.irfft(spectrum.real**2 + spectrum.imag**2, axis=1)[:, : MAX_LAG + 1]
     energy = np.cumsum(frames**2, axis=1)
     lags = np.arange(MIN_LAG, MAX_LAG + 1)
     head = energy[:, FRAME - 1 - lags]  # x[0 : N - lag]
