@@ -120,9 +120,9 @@ def test_same_speaker_adapts_over_the_windows_of_one_file(joined, default_model)
 
 def test_a_hop_longer_than_the_window_gets_one_line(tmp_path, capsys):
     sf.write(tmp_path / "a.wav", np.full(16_000 * 5, 0.1, dtype=np.float32), 16_000)
-    assert main(["predict", "--timeline", str(tmp_path / "a.wav"), "--hop", "5"]) == 1
+    assert main(["predict", "--timeline", str(tmp_path / "a.wav"), "--hop", "5"]) == 2  # usage
     err = capsys.readouterr().err
-    assert "--hop 5: expected 0 < hop ≤ window (4 s)" in err and "Traceback" not in err
+    assert "--hop 5: expected 0.1 s to the window's 4 s" in err and "Traceback" not in err
 
 
 def test_a_negative_window_is_refused_before_anything_runs(tmp_path, capsys):

@@ -36,6 +36,8 @@ def run(args) -> int:
         predictor = Predictor.load(run_ / "model.pt")
     except CheckpointError as err:
         raise InputError(f"{run_}: not a finished run folder ({err})") from None
+    location, catalog = pipeline.find_catalog(cfg, spec["data"], progress=False)
+    pipeline.check_corpus(run_, spec.get("corpus"), location.root, catalog)  # before any feature
     prepared = pipeline.prepare(cfg, spec["signal"], spec["data"], progress=False)
     split = pipeline.make_split(prepared, spec["protocol"], spec["fold"])
     rows = split.test if spec["protocol"] == "P3" else split.val

@@ -71,9 +71,10 @@ def _timeline(args) -> int:
     from bcser_utils.app import predict, timeline
     from bcser_utils.audio.audio_input import AudioError
 
-    if args.hop > args.window:
-        raise InputError(f"--hop {args.hop:g}: expected 0 < hop ≤ window ({args.window:g} s)")
-    timeline.check_window(args.window, args.hop)  # its bounds, before any file: said once
+    try:  # the window's bounds, before any file: a usage error, said once
+        timeline.check_window(args.window, args.hop)
+    except timeline.WindowError as err:
+        raise InputError(str(err), code=2) from None
     model = predict.load_model(args.checkpoint, args.same_speaker)  # main says why it failed
     threshold = predict.uncertainty_threshold()
     rows, failed = [], 0

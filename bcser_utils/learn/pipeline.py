@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from bcser_utils import config, files, provenance
+from bcser_utils import config, files, messages, provenance
 from bcser_utils.audio import feature_cache, features, ravdess
 from bcser_utils.audio.normalize import Normalizer
 from bcser_utils.learn import artifacts, evaluation, splits, training
@@ -130,30 +130,32 @@ def prepare(cfg: config.Config, signal: str = "bc", corpus: str | Path | None = 
     return Prepared(location, catalog, cache, cfg)
 
 
-def corpus_digest(prepared: Prepared) -> str:
+def corpus_digest(catalog: pd.DataFrame, memo_dir: str | Path | None = None) -> str:
     """16 hex digits naming the recordings a run used: their names and contents (the feature
     cache's remembered content hashes), so a corpus that lost, gained or changed a file since
     reads as another corpus.
 
     Parameters
     ----------
-    prepared : Prepared
+    catalog : DataFrame
+        ``ravdess.catalog``'s table (name, path) of the recordings.
+    memo_dir : str or Path, optional
+        Where content hashes are remembered; default the feature cache's folder.
 
     Returns
     -------
     str
     """
-    import hashlib
-
-    names = list(prepared.catalog["name"])
-    contents = feature_cache.content_hashes(prepared.catalog["path"],
-                                            memo_dir=Path(prepared.cache.folder).parent)
-    digest = hashlib.sha256(json.dumps(sorted(zip(names, contents, strict=True))).encode())
-    return digest.hexdigest()[:16]
+    contents = feature_cache.content_hashes(catalog["path"],
+                                            memo_dir or ravdess.data_dir() / "cache")
+    pairs = sorted(zip(catalog["name"], contents, strict=True))
+    return hashlib.sha256(json.dumps(pairs).encode()).hexdigest()[:16]
 
 
-def check_corpus(run: Path, recorded: str | None, prepared: Prepared) -> None:
-    """Refuse to read a run against a corpus other than the one it was trained on.
+def check_corpus(run: Path, recorded: str | None, root: str | Path,
+                 catalog: pd.DataFrame) -> None:
+    """Refuse to read a run against a corpus other than the one it was trained on, before any
+    feature is computed from it.
 
     Parameters
     ----------
@@ -161,19 +163,21 @@ def check_corpus(run: Path, recorded: str | None, prepared: Prepared) -> None:
         The run folder (named in the message).
     recorded : str or None
         ``run.json``'s "corpus" (None for runs made before it was recorded: not checked).
-    prepared : Prepared
-        The corpus as it is now.
+    root : str or Path
+        The corpus folder as found now.
+    catalog : DataFrame
+        Its recordings for the run's mode (``find_catalog``).
 
     Raises
     ------
     RunFolderMismatch
         The recordings changed since the run was trained (files added, removed or rewritten).
     """
-    if recorded is not None and recorded != corpus_digest(prepared):
+    if recorded is not None and recorded != corpus_digest(catalog):
         raise RunFolderMismatch(
-            f"{run}: trained on other recordings than {prepared.corpus.root} holds now (files "
-            "were added, removed or rewritten since), so its split would not be its own; "
-            "train again, or evaluate against the corpus it was trained on")
+            f"{run}: trained on other recordings than {messages.display_path(root)} holds now "
+            "(files were added, removed or rewritten since), so its split would not be its "
+            "own; train again, or evaluate against the corpus it was trained on")
 
 
 def make_split(prepared: Prepared, protocol: str, fold: int = 0, n_folds: int | None = None,
@@ -692,7 +696,7 @@ def run_protocol(cfg: config.Config, protocol: str, fold: int = 0, signal: str =
     if rank == 0:
         training.barrier()
     prepare_s = time.perf_counter() - began
-    settings["corpus"] = corpus_digest(prepared)
+    settings["corpus"] = corpus_digest(prepared.catalog)
     check_run_folder(run, settings)  # again, now that the recordings' contents are known
     split = make_split(prepared, protocol, fold)
     run.mkdir(parents=True, exist_ok=True)
