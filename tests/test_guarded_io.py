@@ -218,3 +218,53 @@ def test_timeline_json_keeps_the_good_files_rows_beside_a_bad_ones_error(tmp_pat
     captured = capsys.readouterr()
     rows = json.loads(captured.out)
     assert code == 1 and {r["file"] for r in rows if "start" in r} == {str(good)}
+
+
+# --- 13: no speech, no emotion -----------------------------------------------------------------
+
+def _sound(tmp_path, name, audio, rate=16_000):
+    path = tmp_path / name
+    sf.write(path, audio.astype(np.float32), rate)
+    return path
+
+
+def test_noise_and_a_tone_get_no_emotion_and_say_what_was_heard(tmp_path, capsys):
+    t = np.arange(16_000 * 4) / 16_000
+    noise = _sound(tmp_path, "noise.wav", 0.1 * np.random.default_rng(0).standard_normal(len(t)))
+    tone = _sound(tmp_path, "tone.wav", 0.2 * np.sin(2 * np.pi * 440 * t))
+    assert main(["predict", "--json", str(noise), str(tone)]) == 0  # a result, not a bad file
+    rows = json.loads(capsys.readouterr().out)
+    assert [(r["emotion"], r["probabilities"], r["speech"], r["uncertain"]) for r in rows] == \
+        [(None, None, False, None)] * 2
+    assert "noise" in rows[0]["reason"] and "tone" in rows[1]["reason"]
+    assert main(["predict", str(tone)]) == 0
+    assert capsys.readouterr().out.strip() == f"{tone}: {rows[1]['reason']}"
+
+
+def test_a_timeline_marks_a_tone_between_speech_as_no_speech(ravdess_dir, tmp_path, capsys):
+    from bcser_utils.audio.audio_input import load_audio
+
+    clip = sorted((ravdess_dir / "Actor_01").glob("*.flac"))[40]
+    speech_, rate = load_audio(clip, sample_rate=16_000)
+    tone = 0.2 * np.sin(2 * np.pi * 440 * np.arange(8 * rate) / rate)
+    path = _sound(tmp_path, "mixed.wav", np.concatenate([speech_, tone, speech_]), rate)
+    assert main(["predict", "--timeline", "--json", "--hop", "2", str(path)]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    inside = [r for r in rows if r["start"] >= len(speech_) / rate + 0.5
+              and r["end"] <= (len(speech_) + len(tone)) / rate]
+    assert inside and all(not r["speech"] and r["emotion"] is None and "tone" in r["reason"]
+                          for r in inside)
+    assert any(r["speech"] and r["emotion"] for r in rows)
+
+
+def test_same_speaker_leaves_clips_without_speech_out_of_the_statistics(synthetic_dir, tmp_path,
+                                                                        capsys):
+    clips = sorted((synthetic_dir / "Actor_02").glob("*.wav"))[:4]
+    tone = _sound(tmp_path, "tone.wav", 0.2 * np.sin(2 * np.pi * 440 * np.arange(48_000) / 16e3))
+    assert main(["predict", "--same-speaker", "--json", *map(str, clips), str(tone)]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["file"] for r in rows] == [*map(str, clips), str(tone)]
+    assert [r["speech"] for r in rows] == [True] * 4 + [False]
+    three = [*map(str, clips[:3]), str(tone)]  # the tone does not count as a fourth clip
+    assert main(["predict", "--same-speaker", *three]) == 1
+    assert "3 usable clip(s)" in capsys.readouterr().err

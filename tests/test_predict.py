@@ -208,7 +208,7 @@ def test_same_speaker_adapts_to_the_speaker_and_ignores_a_gain_on_all_of_them(
     assert main([*args, *quiet]) == 0
     soft = json.loads(capsys.readouterr().out)
     assert [r["file"] for r in loud] == list(map(str, clips))
-    assert set(loud[0]) == {"file", "emotion", "probabilities", "uncertain"}
+    assert set(loud[0]) == {"file", "emotion", "probabilities", "uncertain", "speech", "reason"}
     for a, b in zip(loud, soft, strict=True):
         np.testing.assert_allclose(list(a["probabilities"].values()),
                                    list(b["probabilities"].values()), atol=0.01)

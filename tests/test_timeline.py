@@ -75,8 +75,8 @@ def test_the_timeline_is_time_ordered_and_each_clips_central_window_names_it_as_
     rows = json.loads(capsys.readouterr().out)
     assert [r["start"] for r in rows] == sorted(r["start"] for r in rows)
     assert np.allclose(np.diff([r["start"] for r in rows]), 0.5)
-    assert all(set(r) == {"file", "start", "end", "silent", "emotion", "probabilities",
-                          "uncertain"}
+    assert all(set(r) == {"file", "start", "end", "silent", "speech", "reason", "emotion",
+                          "probabilities", "uncertain"}
                for r in rows)
     centres = np.array([(r["start"] + r["end"]) / 2 for r in rows])
     by_window = by_clip = 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+from bcser_utils import messages
 from bcser_utils.app import command
 from bcser_utils.app.command import InputError, say_error
 
@@ -59,9 +60,12 @@ def run(args) -> int:
         print(json.dumps(results, indent=1))
     else:
         for r in results:
+            if not r["speech"]:
+                print(f"{messages.named(r['file'])}: {r['reason']}")
+                continue
             ranked = sorted(r["probabilities"].items(), key=lambda kv: -kv[1])
             said = f"uncertain, perhaps {r['emotion']}" if r["uncertain"] else r["emotion"]
-            print(f"{r['file']}: {said}  (" +
+            print(f"{messages.named(r['file'])}: {said}  (" +
                   ", ".join(f"{e} {p:.2f}" for e, p in ranked) + ")")
     return 1 if unusable or errors else 0
 
@@ -95,12 +99,12 @@ def _timeline(args) -> int:
 
 
 def _print_timeline(path: str, found: list[dict], threshold: float | None) -> None:
-    print(path + (f"  (?: uncertain, the top probability below {threshold:.0%})"
+    print(messages.named(path) + (f"  (?: uncertain, the top probability below {threshold:.0%})"
                   if threshold else ""))
     for r in found:
         span = f"  {r['start']:7.1f}–{r['end']:.1f} s".ljust(20)
-        if r["silent"]:
-            print(span + "(no speech)")
+        if not r["speech"]:
+            print(span + f"({r['reason']})")
         else:
             ranked = sorted(r["probabilities"].items(), key=lambda kv: -kv[1])
             said = f"{r['emotion']}?" if r["uncertain"] else r["emotion"]

@@ -25,7 +25,7 @@ import numpy as np
 
 from bcser_utils import config
 from bcser_utils.app.predict import mark_uncertain
-from bcser_utils.audio import audio_input
+from bcser_utils.audio import audio_input, speech
 from bcser_utils.learn import inference
 
 # ours: a window whose loudest 25 ms frame is below -50 dBFS holds no speech (room noise and
@@ -138,12 +138,15 @@ def windows(path: str | Path, window_s: float = 4.0,
         yield start / rate, (start + len(audio)) / rate, audio, rate
 
 
-def _row(path, start: float, end: float, emotions, p: np.ndarray | None) -> dict:
+def _row(path, start: float, end: float, emotions, p: np.ndarray | None,
+         reason: str = "speech", silent: bool = False) -> dict:
     row = {"file": str(path), "start": round(start, 3), "end": round(end, 3)}
-    if p is None:
-        return row | {"silent": True, "emotion": None, "probabilities": None}
+    if p is None:  # no speech: no emotion (``speech.speech_check``), silence included
+        return row | {"silent": silent, "speech": False, "reason": reason, "emotion": None,
+                      "probabilities": None}
     probabilities = dict(zip(emotions, map(float, p), strict=True))
-    return row | {"silent": False, "emotion": max(probabilities, key=probabilities.get),
+    return row | {"silent": False, "speech": True, "reason": reason,
+                  "emotion": max(probabilities, key=probabilities.get),
                   "probabilities": probabilities}
 
 
@@ -205,7 +208,11 @@ def timeline(path: str | Path, model: inference.DefaultModel | None = None,
 
     for start, end, audio, native in windows(path, window_s, hop_s):
         if is_silent(audio, native):
-            rows.append(_row(path, start, end, emotions, None))
+            rows.append(_row(path, start, end, emotions, None, "no speech: silence", True))
+            continue
+        check = speech.speech_check(audio, native)
+        if not check.has_speech:  # noise, a tone, music: the model would still name an emotion
+            rows.append(_row(path, start, end, emotions, None, check.reason))
             continue
         if native != rate:
             import soxr
@@ -244,5 +251,5 @@ def _adapted(path, rows: list, kept: list, model: inference.DefaultModel,
         predictor, [k[1] for k in kept], model.classical,
         [k[2] for k in kept] if model.classical is not None else None, model.weight)
     emotions = predictor.emotions
-    speech = iter(_row(path, *k[0], emotions, p) for k, p in zip(kept, proba, strict=True))
-    return [row if row is not None else next(speech) for row in rows]
+    predicted = iter(_row(path, *k[0], emotions, p) for k, p in zip(kept, proba, strict=True))
+    return [row if row is not None else next(predicted) for row in rows]

@@ -36,7 +36,7 @@ import numpy as np
 import torch
 
 from bcser_utils import config
-from bcser_utils.audio import clip, features
+from bcser_utils.audio import clip, features, speech
 from bcser_utils.audio.audio_input import AudioError
 from bcser_utils.audio.normalize import Normalizer
 from bcser_utils.learn import artifacts, classical
@@ -259,7 +259,7 @@ class _FilePredictions:
     def _result(self, path, p: np.ndarray) -> dict:
         probabilities = dict(zip(self.emotions, map(float, p), strict=True))
         return {"file": str(path), "emotion": max(probabilities, key=probabilities.get),
-                "probabilities": probabilities}
+                "probabilities": probabilities, "speech": True, "reason": "speech"}
 
     def read_clip(self, path) -> tuple[np.ndarray, int]:
         """``read_clip`` with this model's settings (``config.Audio.predict_read_s``).
@@ -284,9 +284,10 @@ class _FilePredictions:
         return read_clip(path, self.cfg)
 
     def predict_file(self, path: str | Path) -> dict:
-        """{"file", "emotion", "probabilities"}; raises ``AudioError`` for a bad file.
+        """One file on its own (``single_probabilities``), if it holds speech.
 
-        The file is predicted on its own (``single_probabilities``).
+        A clip without speech (``speech.speech_check``: noise, a tone, music, silence) gets no
+        emotion: the model has only ever heard speech and would name one for any sound.
 
         Parameters
         ----------
@@ -296,16 +297,22 @@ class _FilePredictions:
         Returns
         -------
         dict
-            "file" (the path as given), "emotion" (the most probable) and "probabilities"
-            (emotion → probability, the model's emotions in order).
+            "file" (the path as given), "emotion" (the most probable; None without speech),
+            "probabilities" (emotion → probability, the model's emotions in order; None without
+            speech), "speech" (bool) and "reason" ("speech", or "no speech: …" saying what
+            was heard instead).
 
         Raises
         ------
         AudioError
             A file that cannot be used, naming it and the cause.
         """
+        audio, rate = self.read_clip(path)
+        check = speech.speech_check(audio, rate)
+        if not check.has_speech:
+            return no_speech(path, check.reason)
         return self._result(path, self.single_probabilities(
-            self.clip_features(*self.read_clip(path))[None])[0])
+            self.clip_features(audio, rate)[None])[0])
 
     def predict_speaker(self, paths, classical: Classical | None = None,
                         weight: float = 1.0) -> tuple[list[dict], list[str]]:
@@ -345,11 +352,16 @@ class _FilePredictions:
                                "normalisation; adapting to one speaker needs a "
                                "speaker-normalised one (the default model is)")
         clips, functionals, names, errors, recordings = [], [], [], [], set()
+        silent = {}  # clips without speech: answered as such, kept out of the statistics
         for path in paths:
             try:
                 audio, rate = self.read_clip(path)
             except AudioError as err:
                 errors.append(str(err))
+                continue
+            check = speech.speech_check(audio, rate)
+            if not check.has_speech:
+                silent[str(path)] = no_speech(path, check.reason)
                 continue
             # the same recording twice (or a copy under another name) is one recording
             recordings.add(hashlib.blake2b(audio.tobytes(), digest_size=16).digest())
@@ -366,7 +378,28 @@ class _FilePredictions:
                                "for stable statistics (or predict each file on its own, "
                                "without --same-speaker)", errors)
         proba = speaker_probabilities(self, clips, classical, functionals, weight)
-        return [self._result(path, p) for path, p in zip(names, proba, strict=True)], errors
+        adapted = {str(path): self._result(path, p) for path, p in zip(names, proba, strict=True)}
+        return [adapted.get(str(path)) or silent[str(path)] for path in paths
+                if str(path) in adapted or str(path) in silent], errors
+
+
+def no_speech(path, reason: str) -> dict:
+    """The result for a clip without speech: no emotion and no probabilities, and why.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.
+    reason : str
+        ``speech.SpeechCheck.reason``, e.g. "no speech: a steady tone".
+
+    Returns
+    -------
+    dict
+        The keys of ``predict_file``'s result, "emotion" and "probabilities" None.
+    """
+    return {"file": str(path), "emotion": None, "probabilities": None, "speech": False,
+            "reason": reason}
 
 
 def speaker_probabilities(deep: ClassProbabilities, clips, classical: Classical | None = None,
