@@ -93,97 +93,147 @@ def model_card(summary: dict, command: str, date: str) -> str:
 
     Notebook: 07_evaluation.
     """
-    m, cfg = summary["metrics"], config.get_config()
-    mark = stale_mark(summary)
-    versions = summary.get("versions", config.Augment().n_versions)  # older summaries: the paper's
-    stamp = summary.get("provenance")
-    code = ("not recorded (made before results recorded their code)" if not stamp else
-            f"commit {stamp['commit'] or 'unknown'}; fingerprints " +
-            ", ".join(f"{part} {value}" for part, value in stamp["code"].items()) +
-            " (bcser_utils.provenance)")
-    ci, by_actor = m["ci95"], m.get("ci95_by_actor", {}).get("accuracy")
-    evaluated = sorted(m["per_actor_accuracy"], key=int)
-    held_out = summary["protocol"] == "P3"
-    split = summary.get("actors", {})  # {"val": [...], "test": [...]} when the summary has it
-    if held_out:
-        where = f"the held-out test actors {_actors(split.get('test', evaluated))}"
-        protocol = ("speaker-independent: no test actor was heard in training"
-                    + (f"; early stopping used actors {_actors(split['val'])}" if "val" in split
-                       else ", and early stopping used separate actors"))
-        limit = (f"- {len(evaluated)} test actors give a wide interval; one fold is one draw of "
-                 "speakers. Notebook 08 reports all folds.")
-    else:
-        where = f"the {summary['evaluated_on']} clips (actors {_actors(evaluated)})"
-        protocol = ("not speaker-independent: the evaluated clips' actors were heard in training"
-                    + (", and other versions of the same recordings too"
-                       if summary["protocol"] == "P1" else ""))
-        limit = ("- The evaluated clips share their actors with training: this accuracy is not "
-                 "what a new speaker gets (protocol P3 measures that; notebook 08).")
-    clips = "clips" if summary["protocol"] == "P1" else "original clips"
-    per_class = "\n".join(
-        f"| {e} | {m['report'][e]['precision']:.2f} | {m['report'][e]['recall']:.2f} | "
-        f"{m['report'][e]['f1-score']:.2f} | {int(m['report'][e]['support'])} |"
-        for e in cfg.emotions)
-    actors = ", ".join(f"{int(a):02d}: {m['per_actor_accuracy'][a]:.2f}" for a in evaluated)
+    top = "".join(f"{line}\n" for line in stale_lines(summary))  # the note, a blank line
+    return "\n\n".join([
+        f"# Model card: bcser attention CNN–Transformer ({summary['protocol']}, "
+        f"{summary['signal'].upper()})",
+        top + _what_it_does(summary),
+        _data(summary),
+        _protocol(summary),
+        f"**Command.** `{command}` ({date})",
+        f"**Code.** {_code(summary)}",
+        _results(summary),
+        _run_limits(summary),
+        _run_licence(),
+    ])
 
-    def row(metric, label, value=None):
-        span = f"{ci[metric][0]:.3f}–{ci[metric][1]:.3f}" if metric in ci else ""
-        return f"| {marked(label, mark if span else None)} | {value or m[metric]:.3f} | {span} |"
 
-    by_actor_line = (marked(f"Accuracy interval resampling whole actors: {by_actor[0]:.3f}–"
-                            f"{by_actor[1]:.3f}.", mark) if by_actor else "")
-    name = f"{summary['protocol']}, {summary['signal'].upper()}"
-    epochs = (f"Best epoch {summary['best_epoch']} of {summary['stopped_epoch']}" +
-              (f"; {summary['seconds_per_epoch']:.0f} s per epoch on the machine that trained it."
-               if summary.get("seconds_per_epoch") else "."))
+def _held_out(summary: dict) -> bool:
+    """Whether the run was evaluated on actors it never heard (protocol P3)."""
+    return summary["protocol"] == "P3"
+
+
+def _evaluated(summary: dict) -> list[str]:
+    """The actors the run was evaluated on, in order."""
+    return sorted(summary["metrics"]["per_actor_accuracy"], key=int)
+
+
+def _what_it_does(summary: dict) -> str:
+    """The card's first paragraph: the emotions, the signal and the features."""
+    cfg = config.get_config()
     signal = ("synthetic bone-conducted speech: the input is mixed to mono, passed through the "
               f"paper's BC filter (defined at {cfg.bc.reference_rate / 1000:g} kHz)"
               if summary["signal"] == "bc" else "air-conducted speech: the input is mixed to mono")
-    top = "".join(f"{line}\n" for line in stale_lines(summary))  # the note, a blank line
-    return f"""# Model card: bcser attention CNN–Transformer ({name})
+    return (f"**What it does.** Classifies one speech clip into the {len(cfg.emotions)} RAVDESS "
+            f"emotions\n({', '.join(cfg.emotions)}) from {signal}, {_features(summary)}.")
 
-{top}**What it does.** Classifies one speech clip into the {len(cfg.emotions)} RAVDESS emotions
-({', '.join(cfg.emotions)}) from {signal}, {_features(summary)}.
 
-**Data.** {summary["source"].removeprefix("Data: ")}.
-Acted, studio-quality North-American English: two fixed sentences spoken by professional actors.
-Training used {summary['n_train']} clips (each recording × {versions}
-versions: {versions_made(versions)}).
+def _data(summary: dict) -> str:
+    """The data paragraph: the corpus, and the clips and versions training used."""
+    versions = summary.get("versions", config.Augment().n_versions)  # older summaries: the paper's
+    return (f"**Data.** {summary['source'].removeprefix('Data: ')}.\n"
+            "Acted, studio-quality North-American English: two fixed sentences spoken by "
+            "professional actors.\n"
+            f"Training used {summary['n_train']} clips (each recording × {versions}\n"
+            f"versions: {versions_made(versions)}).")
 
-**Protocol.** {summary['description']} ({protocol}). Seed {summary['seed']}, mode
-{summary['mode']}.
-{epochs}
 
-**Command.** `{command}` ({date})
+def _protocol(summary: dict) -> str:
+    """The protocol paragraph: the split, whether it is speaker-independent, seed and epochs."""
+    split = summary.get("actors", {})  # {"val": [...], "test": [...]} when the summary has it
+    if _held_out(summary):
+        kind = ("speaker-independent: no test actor was heard in training"
+                + (f"; early stopping used actors {_actors(split['val'])}" if "val" in split
+                   else ", and early stopping used separate actors"))
+    else:
+        kind = ("not speaker-independent: the evaluated clips' actors were heard in training"
+                + (", and other versions of the same recordings too"
+                   if summary["protocol"] == "P1" else ""))
+    epochs = (f"Best epoch {summary['best_epoch']} of {summary['stopped_epoch']}" +
+              (f"; {summary['seconds_per_epoch']:.0f} s per epoch on the machine that trained it."
+               if summary.get("seconds_per_epoch") else "."))
+    return (f"**Protocol.** {summary['description']} ({kind}). Seed {summary['seed']}, mode\n"
+            f"{summary['mode']}.\n{epochs}")
 
-**Code.** {code}
 
-## Results on {where} ({summary['n_evaluated']} {clips})
+def _code(summary: dict) -> str:
+    """The code that made the run: its commit and fingerprints, if the summary recorded them."""
+    stamp = summary.get("provenance")
+    if not stamp:
+        return "not recorded (made before results recorded their code)"
+    return (f"commit {stamp['commit'] or 'unknown'}; fingerprints " +
+            ", ".join(f"{part} {value}" for part, value in stamp["code"].items()) +
+            " (bcser_utils.provenance)")
 
-| metric | value | 95% CI (clips) |
+
+def _results(summary: dict) -> str:
+    """The results section: where it was evaluated, the metrics, per actor and per emotion."""
+    m, mark, evaluated = summary["metrics"], stale_mark(summary), _evaluated(summary)
+    if _held_out(summary):
+        tested = summary.get("actors", {}).get("test", evaluated)
+        where = f"the held-out test actors {_actors(tested)}"
+    else:
+        where = f"the {summary['evaluated_on']} clips (actors {_actors(evaluated)})"
+    clips = "clips" if summary["protocol"] == "P1" else "original clips"
+    by_actor = m.get("ci95_by_actor", {}).get("accuracy")
+    by_actor_line = (marked(f"Accuracy interval resampling whole actors: {by_actor[0]:.3f}–"
+                            f"{by_actor[1]:.3f}.", mark) if by_actor else "")
+    actors = ", ".join(f"{int(a):02d}: {m['per_actor_accuracy'][a]:.2f}" for a in evaluated)
+    emotions = config.get_config().emotions
+    return f"""## Results on {where} ({summary['n_evaluated']} {clips})
+
+{_metrics_table(m, mark)}
+
+{by_actor_line}
+Accuracy per evaluated actor: {actors}. Chance is {1 / len(emotions):.3f}.
+
+{_per_emotion_table(m['report'], emotions)}"""
+
+
+def _metrics_table(m: dict, mark: str | None) -> str:
+    """The metrics with their intervals by clip; a stale result's intervals carry its mark."""
+    ci = m["ci95"]
+
+    def row(metric, label):
+        span = f"{ci[metric][0]:.3f}–{ci[metric][1]:.3f}" if metric in ci else ""
+        return f"| {marked(label, mark if span else None)} | {m[metric]:.3f} | {span} |"
+
+    return f"""| metric | value | 95% CI (clips) |
 |---|---|---|
 {row('accuracy', 'accuracy')}
 {row('balanced_accuracy', 'balanced accuracy')}
 {row('mcc', 'MCC')}
 | macro mean IoU | {m['mean_iou']:.3f} | |
 | log loss (multi-class) | {m['log_loss_overall']:.3f} | |
-| ECE (10 bins) | {m['calibration']['ece']:.3f} | |
+| ECE (10 bins) | {m['calibration']['ece']:.3f} | |"""
 
-{by_actor_line}
-Accuracy per evaluated actor: {actors}. Chance is {1 / len(cfg.emotions):.3f}.
 
-| emotion | precision | recall | F1 | support |
-|---|---|---|---|---|
-{per_class}
+def _per_emotion_table(scores: dict, emotions) -> str:
+    """Precision, recall, F1 and support of each emotion (sklearn's classification report)."""
+    return "| emotion | precision | recall | F1 | support |\n|---|---|---|---|---|\n" + "\n".join(
+        f"| {e} | {scores[e]['precision']:.2f} | {scores[e]['recall']:.2f} | "
+        f"{scores[e]['f1-score']:.2f} | {int(scores[e]['support'])} |" for e in emotions)
 
-## Known limits
+
+def _run_limits(summary: dict) -> str:
+    """The run card's known limits, the first one about who it was evaluated on."""
+    if _held_out(summary):
+        limit = (f"- {len(_evaluated(summary))} test actors give a wide interval; one fold is one "
+                 "draw of speakers. Notebook 08 reports all folds.")
+    else:
+        limit = ("- The evaluated clips share their actors with training: this accuracy is not "
+                 "what a new speaker gets (protocol P3 measures that; notebook 08).")
+    return f"""## Known limits
 {limit}
 - Acted emotions in two sentences: expect much lower accuracy on spontaneous speech, other
   languages, other microphones and noisy rooms.
 - The BC signal is *synthetic* (a first-order low-pass); real bone-conduction microphones differ.
-- Not for decisions about people: emotion recognition from voice is unreliable and sensitive.
+- Not for decisions about people: emotion recognition from voice is unreliable and sensitive."""
 
-## Licence
+
+def _run_licence() -> str:
+    """The run card's licence section: the weights inherit the data's terms."""
+    return f"""## Licence
 Model weights: trained on RAVDESS, licensed {DATA_LICENCE} (non-commercial, share-alike), so these
 weights are shared under the same terms. Cite {CITATION},
 and the paper this course reproduces (Shad et al.).
@@ -208,12 +258,25 @@ def default_card(summary: dict, files: list[str] | None = None) -> str:
 
     Notebook: 09_towards_unseen_speakers.
     """
-    final, source = summary["final"], summary["source"].removeprefix("Data: ")
-    chosen, fusion, single = final["default"], final["fusion"], final["single_clip"]
-    mark, cfg = stale_mark(summary), config.get_config()
-    seeds = chosen.get("deep_seeds", [0])
-    files = files or ["bcser_default.pt", "bcser_default_egemaps.pt"]
-    listed = ", ".join(f"`{f}`" for f in files)
+    top = "".join(f"{line}\n" for line in stale_lines(summary))  # the note, a blank line
+    mark = stale_mark(summary)
+    return "\n\n".join([
+        "# Model card: `predict`'s default model",
+        top + _what_it_is(summary["final"], files or ["bcser_default.pt",
+                                                      "bcser_default_egemaps.pt"]),
+        _how_to_use(summary["final"]),
+        _expected_accuracy(summary),
+        _accuracy_table(summary["final"], mark),
+        _what_the_numbers_are(summary, mark),
+        _default_limits(summary["final"]),
+        f"**Data licence.** RAVDESS ({CITATION}), {DATA_LICENCE}: non-commercial use, with "
+        "attribution;\nthe weights derive from it.\n",
+    ])
+
+
+def _what_it_is(final: dict, files: list[str]) -> str:
+    """What the default is: the fusion's weight, the deep recipe and the baseline, and its files."""
+    chosen, seeds = final["default"], final["default"].get("deep_seeds", [0])
     overrides = final["recipe"]["overrides"]
     n_versions = overrides.get("augment.n_versions", config.Augment().n_versions)
     features = overrides.get("features.kind", config.Features().kind)
@@ -222,71 +285,93 @@ def default_card(summary: dict, files: list[str] | None = None) -> str:
     refit = (f"the deep model{'s' if len(seeds) > 1 else ''} for {final['refit_epochs']} epochs "
              "(the median best epoch of its P3 folds)" if "refit_epochs" in final else
              f"the deep model{'s' if len(seeds) > 1 else ''}")
-    gap = fusion["minus_baseline"]
-    verdict = ("better on the test actors too, though it was chosen on the early-stopping actors"
-               if gap["ci95"][0] > 0 else "the fusion won on the early-stopping actors, not "
-               "clearly on the test actors")
-    gap = marked(f"Fusion minus baseline on the same clips: {100 * gap['difference']:+.1f} points "
-                 f"(95% CI {100 * gap['ci95'][0]:+.1f} to {100 * gap['ci95'][1]:+.1f}): "
-                 f"{verdict}.", mark)
+    listed, model = ", ".join(f"`{f}`" for f in files), chosen["model"]
+    return f"""**What it is.** The {model} that notebook 09's study chose on the early-stopping
+actors: late fusion, weight {chosen['weight']:g} on the deep model
+({final['recipe']['description']}; {_seeds(seeds)}; {made}) and
+{1 - chosen['weight']:g} on the classical baseline ({chosen['baseline']}: eGeMAPS functionals,
+standardised per speaker, scikit-learn). All were refitted on every development actor: {refit},
+the baseline on every original clip. Files: {listed}, `default.json`."""
+
+
+def _how_to_use(final: dict) -> str:
+    """How to call it: clips of one speaker, whose statistics adapt the models; or one by one."""
     adapts = ("Both models standardise the speaker's features with that speaker's own statistics"
-              if overrides.get("normalize.mode") == "speaker" else
+              if final["recipe"]["overrides"].get("normalize.mode") == "speaker" else
               "The baseline standardises the speaker's features with that speaker's own "
               "statistics (the deep model keeps its training statistics)")
-    tested = fusion["test"]
-    actors = tested.get("actors")
-    top = "".join(f"{line}\n" for line in stale_lines(summary))  # the note, a blank line
+    usage = "`python -m bcser_utils predict --same-speaker a.wav b.wav c.wav d.wav …`"
+    least = config.get_config().normalize.min_speaker_clips
+    return f"""**How to use it.** {usage}: clips
+of ONE speaker (at least {least}; more is better, notebook 09). {adapts},
+without labels (transductive adaptation); then the two models' probabilities are averaged with
+the weight above. `predict` on files one by one has no speaker statistics: it uses the model that
+did best on the early-stopping actors one clip at a time ({final['single_clip']['recipe']};
+`default.json` names the file)."""
+
+
+def _expected_accuracy(summary: dict) -> str:
+    """How the accuracy on a new speaker was estimated: P3's folds, pooled, intervals by actor."""
+    emotions, tested = config.get_config().emotions, summary["final"]["fusion"]["test"]
+    actors, source = tested.get("actors"), summary["source"].removeprefix("Data: ")
+    return f"""**Expected accuracy on a speaker never heard** ({len(emotions)} emotions, chance
+{percent(1 / len(emotions))}), estimated under P3: actor-disjoint folds of {source}; the fold
+models (trained without the test actors) predicted their test actors' original clips, pooled over
+the folds ({tested['n']} clips{f' of {actors} actors' if actors else ''}); 95% intervals resample
+whole actors."""
+
+
+def _accuracy_table(final: dict, mark: str | None) -> str:
+    """The fusion, each of its models alone, and the one-clip model on the test actors."""
+    fusion, single = final["fusion"], final["single_clip"]
 
     def line(what, s):
         return (f"| {marked(what, mark)} | {percent(s['accuracy'])} | "
                 f"{interval(s['accuracy_ci95_by_actor'])} | {percent(s['balanced_accuracy'])} | "
                 f"{percent(s['macro_f1'])} |")
 
-    return f"""# Model card: `predict`'s default model
-
-{top}**What it is.** The {chosen['model']} that notebook 09's study chose on the early-stopping
-actors: late fusion, weight {chosen['weight']:g} on the deep model
-({final['recipe']['description']}; {_seeds(seeds)}; {made}) and
-{1 - chosen['weight']:g} on the classical baseline ({chosen['baseline']}: eGeMAPS functionals,
-standardised per speaker, scikit-learn). All were refitted on every development actor: {refit},
-the baseline on every original clip. Files: {listed}, `default.json`.
-
-**How to use it.** `python -m bcser_utils predict --same-speaker a.wav b.wav c.wav d.wav …`: clips
-of ONE speaker (at least {cfg.normalize.min_speaker_clips}; more is better, notebook 09). {adapts},
-without labels (transductive adaptation); then the two models' probabilities are averaged with
-the weight above. `predict` on files one by one has no speaker statistics: it uses the model that
-did best on the early-stopping actors one clip at a time ({single['recipe']};
-`default.json` names the file).
-
-**Expected accuracy on a speaker never heard** ({len(cfg.emotions)} emotions, chance
-{percent(1 / len(cfg.emotions))}), estimated under P3: actor-disjoint folds of {source}; the fold
-models (trained without the test actors) predicted their test actors' original clips, pooled over
-the folds ({tested['n']} clips{f' of {actors} actors' if actors else ''}); 95% intervals resample
-whole actors.
-
-| what | accuracy | 95% CI (by actor) | balanced accuracy | macro-F1 |
+    return f"""| what | accuracy | 95% CI (by actor) | balanced accuracy | macro-F1 |
 |---|---|---|---|---|
 {line("fusion, `--same-speaker` (the default)", fusion["test"])}
 {line("deep model alone", fusion["deep_test"])}
 {line("classical baseline alone, speaker-standardised", fusion["baseline_test"])}
-{line(f"one clip at a time: {single['recipe']} recipe", single["test"])}
+{line(f"one clip at a time: {single['recipe']} recipe", single["test"])}"""
 
-The refitted models saw {f'all {actors}' if actors else 'all the'} actors, so these numbers
+
+def _what_the_numbers_are(summary: dict, mark: str | None) -> str:
+    """What the table's numbers estimate, the fusion's paired gain, and the command behind them."""
+    final = summary["final"]
+    actors = final["fusion"]["test"].get("actors")
+    saw = f"all {actors}" if actors else "all the"
+    gain = _fusion_gain(final["fusion"]["minus_baseline"], mark)
+    made = f"`{summary['command']}` ({summary['date']})"
+    return f"""The refitted models saw {saw} actors, so these numbers
 estimate them; they are not measured on them, with {deep_models(final)}, as shipped
 ({_other_seeds(final)}).
-{gap} Produced by `{summary['command']}` ({summary['date']}); every number is in the study's
-summary (`results/generalize-full.json`).
+{gain} Produced by {made}; every number is in the study's
+summary (`results/generalize-full.json`)."""
 
-**Known limits.** Acted speech of {f'{actors} ' if actors else ''}North-American actors (two
+
+def _fusion_gain(gap: dict, mark: str | None) -> str:
+    """The fusion minus the baseline on the same clips, and whether it held on the test actors."""
+    verdict = ("better on the test actors too, though it was chosen on the early-stopping actors"
+               if gap["ci95"][0] > 0 else "the fusion won on the early-stopping actors, not "
+               "clearly on the test actors")
+    return marked(f"Fusion minus baseline on the same clips: {100 * gap['difference']:+.1f} points "
+                  f"(95% CI {100 * gap['ci95'][0]:+.1f} to {100 * gap['ci95'][1]:+.1f}): "
+                  f"{verdict}.", mark)
+
+
+def _default_limits(final: dict) -> str:
+    """The default's known limits: acted speech, a synthetic BC signal, speaker statistics."""
+    actors = final["fusion"]["test"].get("actors")
+    who = f"{actors} " if actors else ""
+    return f"""**Known limits.** Acted speech of {who}North-American actors (two
 sentences), read in a studio: real conversations, other languages and other microphones will do
 worse. The BC signal is synthetic (a first-order IIR filter on air-conducted speech), not a
 bone-conduction sensor. {_adaptation(final)}The models subtract the speaker's average, so
 they assume the clips span the speaker's range of emotions, as RAVDESS's do: clips of one or two
-emotions become the speaker's "average" and can be predicted as something else.
-
-**Data licence.** RAVDESS ({CITATION}), {DATA_LICENCE}: non-commercial use, with attribution;
-the weights derive from it.
-"""
+emotions become the speaker's "average" and can be predicted as something else."""
 
 
 def _adaptation(final: dict) -> str:
