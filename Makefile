@@ -14,7 +14,7 @@ TORCH       ?= torch==2.13.0
 TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 MODE        ?= quick
 
-.PHONY: install course test test-browser lint notebooks reproduce clean lab
+.PHONY: install course test test-browser lint fuzz notebooks reproduce clean lab
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,11 @@ test-browser: install
 
 lint: install
 	$(PY) -m ruff check bcser_utils tests
+
+# The generated hostile tests with many more examples (tests/test_hostile.py; `make test` runs a
+# fixed-seed slice of them).
+fuzz: install
+	BCSER_FUZZ_EXAMPLES=2000 $(PY) -m pytest tests/test_hostile.py -q -p no:cacheprovider --hypothesis-show-statistics
 
 # Re-execute the committed notebooks in place (outputs kept, volatile metadata stripped).
 notebooks: install
