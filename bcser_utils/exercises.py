@@ -321,6 +321,9 @@ def smoothing_floor_for(label_smoothing: float = 0.2, n_classes: int = 8,
 
     from bcser_utils.learn import training
 
+    label_smoothing = config.check_setting("training.label_smoothing", label_smoothing)
+    if isinstance(n_classes, bool) or not isinstance(n_classes, int) or n_classes < 2:
+        raise ValueError(f"n_classes {n_classes!r}: expected a whole number of classes, 2 or more")
     floor = training.smoothing_floor(n_classes, label_smoothing)
     target = torch.full((1, n_classes), label_smoothing / n_classes)
     target[0, 0] += 1 - label_smoothing
@@ -409,6 +412,9 @@ def accuracy_interval(y_true, probabilities, show_solution: bool = False) -> dic
     from bcser_utils.learn import evaluation
 
     y, p = np.asarray(y_true), np.asarray(probabilities)
+    if p.ndim != 2 or len(y) != len(p) or len(y) < 8:  # a quarter of them must still be scored
+        raise ValueError(f"accuracy_interval needs labels (N,) and probabilities (N, classes) "
+                         f"for N ≥ 8 clips; got {y.shape} and {p.shape}")
     quarter = np.random.default_rng(0).permutation(len(y))[:len(y) // 4]
     accuracy = float((p.argmax(1) == y).mean())
     full = evaluation.bootstrap_ci(y, p, "accuracy", n_boot=500)

@@ -178,6 +178,7 @@ def test_a_read_only_data_folder_gets_one_line_and_what_to_do(synthetic_dir, tmp
         raise PermissionError(13, "Permission denied", str(tmp_path / "ro" / "cache"))
 
     monkeypatch.setattr(feature_cache, "build", read_only)
+    monkeypatch.setenv("BCSER_DATA_DIR", str(tmp_path / "ro"))  # the data folder's advice fits
     code = main(["train", "--protocol", "P2", "--mode", "quick", "--data", str(synthetic_dir),
                  "--versions", "1", "--epochs", "1", "--out", str(tmp_path / "run")])
     err = capsys.readouterr().err

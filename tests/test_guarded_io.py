@@ -268,3 +268,56 @@ def test_same_speaker_leaves_clips_without_speech_out_of_the_statistics(syntheti
     three = [*map(str, clips[:3]), str(tone)]  # the tone does not count as a fourth clip
     assert main(["predict", "--same-speaker", *three]) == 1
     assert "3 usable clip(s)" in capsys.readouterr().err
+
+
+# --- 33: the notebooks' helpers refuse odd arguments in one clear message -------------------------
+
+@pytest.mark.parametrize("call, said", [
+    (lambda ex: ex.frames_for_settings(-160, show_solution=True), "hop_length"),
+    (lambda ex: ex.frames_for_settings(0, show_solution=True), "hop_length"),
+    (lambda ex: ex.frames_for_settings(160.5, show_solution=True), "whole number"),
+    (lambda ex: ex.smoothing_floor_for(-0.1, show_solution=True), "label_smoothing"),
+    (lambda ex: ex.accuracy_interval([], np.zeros((0, 8)), show_solution=True), "N ≥ 8"),
+])
+def test_a_notebook_helper_refuses_odd_arguments_instead_of_returning_nonsense(call, said):
+    from bcser_utils import exercises
+
+    with pytest.raises(ValueError, match=said):
+        call(exercises)
+
+
+# --- 20, 23: package files read through their one reader ------------------------------------------
+
+@pytest.mark.parametrize("content", [b"[1]", b'{"deep": ', b"\xff\xfe", b'{"deep": "x.pt", '
+                                     b'"uncertain_below": 7}'])
+def test_a_damaged_default_json_fails_before_any_prediction(content, tmp_path, monkeypatch,
+                                                            capsys):
+    from bcser_utils.app import predict
+
+    manifest = tmp_path / "default.json"
+    manifest.write_bytes(content)
+    monkeypatch.setattr(predict, "DEFAULT_MODEL", manifest)
+    clip = tmp_path / "clip.wav"
+    sf.write(clip, 0.1 * np.random.default_rng(0).standard_normal(32_000), 16_000)
+    code = main(["predict", "--json", "--checkpoint", str(SHIPPED / "bcser_p3.pt"), str(clip)])
+    captured = capsys.readouterr()
+    assert code == 1 and "default.json" in _one_error(captured.err)
+    assert list(json.loads(captured.out)) == ["error"]
+
+
+def test_evaluate_refuses_a_run_json_whose_features_its_model_was_not_trained_on(
+        p2_run, tmp_path, capsys, monkeypatch):
+    from bcser_utils.learn import pipeline
+
+    run = tmp_path / "run"
+    shutil.copytree(p2_run, run)
+    spec = json.loads((run / "run.json").read_text())
+    spec["config"]["features"]["n_mels"] = 32
+    (run / "run.json").write_text(json.dumps(spec))
+
+    def no_cache(*args, **kwargs):
+        raise AssertionError("a cache was built for a run that cannot be evaluated")
+
+    monkeypatch.setattr(pipeline, "prepare", no_cache)
+    assert main(["evaluate", str(run)]) == 1
+    assert "features or signal differ" in _one_error(capsys.readouterr().err)

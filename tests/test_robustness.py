@@ -276,8 +276,10 @@ def test_a_classical_model_of_the_wrong_structure_gets_one_line(case, tmp_path, 
 @pytest.mark.parametrize("given, said", [
     (["--epochs", "-1"], "argument --epochs: -1: expected a positive whole number"),
     (["--epochs", "0"], "argument --epochs: 0: expected a positive whole number"),
-    (["--versions", "0"], "argument --versions: 0: expected a positive whole number"),
-    (["--versions", "-3"], "argument --versions: -3: expected a positive whole number"),
+    (["--versions", "0"], "argument --versions: augment.n_versions=0: out of bounds, expected "
+                          "1 ≤ n_versions ≤ 15"),
+    (["--versions", "-3"], "argument --versions: augment.n_versions=-3: out of bounds"),
+    (["--versions", "100000"], "argument --versions: augment.n_versions=100000: out of bounds"),
     (["--seed", "-5"], "argument --seed: -5: expected a seed from 0 to 4294967295"),
     (["--seed", "4294967296"], "argument --seed: 4294967296: expected a seed"),
     (["--fold", "-1"], "argument --fold: -1: expected a whole number from 0"),
@@ -446,12 +448,19 @@ def test_a_read_only_file_system_gets_one_line_and_what_to_do(synthetic_dir, tmp
         raise OSError(errno.EROFS, "Read-only file system", str(cache))
 
     monkeypatch.setattr(feature_cache, "build", read_only)
+    monkeypatch.setenv("BCSER_DATA_DIR", str(tmp_path / "ro"))  # the data folder's advice fits
     assert main(["train", "--protocol", "P2", "--mode", "quick", "--data", str(synthetic_dir),
                  "--versions", "1", "--epochs", "1", "--out", str(tmp_path / "run")]) == 1
     err = capsys.readouterr().err
     errors = [line for line in err.splitlines() if line.startswith("error")]
     assert errors == [f"error: {cache}: not writable (Read-only file system); point "
                       "BCSER_DATA_DIR at a writable folder"] and "Traceback" not in err
+    # a folder outside the data folder gets advice that fits it
+    monkeypatch.setenv("BCSER_DATA_DIR", str(tmp_path / "elsewhere"))
+    assert main(["train", "--protocol", "P2", "--mode", "quick", "--data", str(synthetic_dir),
+                 "--versions", "1", "--epochs", "1", "--out", str(tmp_path / "run")]) == 1
+    assert capsys.readouterr().err.strip().endswith(
+        "not writable (Read-only file system); choose a folder you can write to")
 
 
 # --- 10: predict's inputs that are not files; --json --------------------------------------------
@@ -512,8 +521,8 @@ def test_only_errors_from_the_users_input_become_one_line(monkeypatch, tmp_path,
     assert main(["predict", str(clip), "--json"]) == 1
     captured = capsys.readouterr()
     assert one_error_line(captured) == (f"error: {tmp_path / 'out'}: No space left on device; "
-                                        "free some space and run the same command again: it "
-                                        "resumes")
+                                        "free some space and run the same command again")
+    # (predict has nothing to resume: "it resumes" is said by the commands that do)
     assert json.loads(captured.out)["error"] == one_error_line(captured).removeprefix("error: ")
     for bug in (ValueError("operands could not be broadcast together"), KeyError("metrics"),
                 TypeError("unsupported format string passed to NoneType.__format__")):

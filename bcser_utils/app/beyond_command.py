@@ -22,7 +22,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--folds", type=command.index, nargs="+", default=None,
                         help="P3 folds (0-based; default: all)")
     parser.add_argument("--epochs", type=command.count, default=None, help="cap on epochs")
-    parser.add_argument("--versions", type=command.count, default=None,
+    parser.add_argument("--versions", type=command.versions, default=None,
                         help="versions per recording (default: the paper's 15)")
     parser.add_argument("--seeds", type=command.seed, nargs="+", default=None,
                         help="train and test the P3 AC/BC grid again with these further seeds")

@@ -30,8 +30,9 @@ import importlib
 import json
 import signal
 import sys
+from pathlib import Path
 
-from bcser_utils import config
+from bcser_utils import config, messages
 from bcser_utils.app import command
 from bcser_utils.app.command import InputError, say_error
 from bcser_utils.app.predict_command import run as _predict  # by name: tests replace it
@@ -90,7 +91,8 @@ def input_errors() -> tuple[type, ...]:
     run folder, a study step asked for too early): each names it and says why. One of a module
     that is not loaded cannot have been raised, so this imports nothing (``predict`` and ``bc``
     start without torch's training side)."""
-    found = [InputError, audio_input.AudioError, ravdess.CorpusError, splits.SplitError]
+    found = [InputError, audio_input.AudioError, ravdess.CorpusError, splits.SplitError,
+             config.SettingError]
     for module, name in (("bcser_utils.learn.artifacts", "CheckpointError"),
                          ("bcser_utils.learn.artifacts", "ShipError"),
                          ("bcser_utils.learn.pipeline", "RunFolderMismatch"),
@@ -104,14 +106,18 @@ def input_errors() -> tuple[type, ...]:
     return tuple(found)
 
 
-_input_errors = input_errors  # its older name
+# the commands that read a whole corpus, and resume where an interruption left them
+CORPUS_COMMANDS = ("train", "reproduce", "beyond", "generalize", "evaluate")
+RESUMING = ("train", "reproduce", "beyond", "generalize", "data")
 
 
-def _one_line_error(err: BaseException) -> str | None:
+def _one_line_error(err: BaseException, command: str | None = None) -> str | None:
     """THE place that turns an error raised from a user's input or the machine (an OSError,
-    or one of ``input_errors``) into one line, without "error: "; None for any other error,
-    an error in our own code, whose traceback then shows."""
-    if isinstance(err, audio_input.AudioError):  # a bad file met building features: stop, name it
+    or one of ``input_errors``) into one line, without "error: ", with advice only where it
+    fits ``command``; None for any other error, an error in our own code, whose traceback then
+    shows."""
+    if isinstance(err, audio_input.AudioError) and command in CORPUS_COMMANDS:
+        # a bad recording met while building a corpus's features: stop, name it, and the rest
         return f"{err}; `python -m bcser_utils data check <corpus>` lists every bad file"
     if isinstance(err, input_errors()):
         return str(err)
@@ -119,15 +125,26 @@ def _one_line_error(err: BaseException) -> str | None:
         return None
     if err.strerror is None:  # ours: FileNotFoundError("<folder>: no such corpus folder")
         return str(err)
-    where = f"{err.filename} → {err.filename2}" if err.filename2 else err.filename
-    if isinstance(err, PermissionError) or err.errno == errno.EROFS:  # e.g. a read-only data
-        # folder for the feature cache
-        return (f"{where or err}: not writable ({err.strerror}); point {config.DATA_DIR_ENV} at "
-                "a writable folder")
+    where = (f"{messages.named(err.filename)} → {messages.named(err.filename2)}"
+             if err.filename2 else messages.named(err.filename) if err.filename else None)
+    if isinstance(err, PermissionError) or err.errno == errno.EROFS:
+        in_data = err.filename and _inside(err.filename, ravdess.data_dir())
+        advice = (f"; point {config.DATA_DIR_ENV} at a writable folder" if in_data else
+                  "; choose a folder you can write to")
+        return f"{where or err.strerror}: not writable ({err.strerror}){advice}"
     cause = err.strerror
     if err.errno == errno.ENOSPC:
-        cause += "; free some space and run the same command again: it resumes"
+        cause += "; free some space and run the same command again" + (
+            ": it resumes" if command in RESUMING else "")
     return f"{where}: {cause}" if where else f"{cause} (errno {err.errno})"
+
+
+def _inside(path, folder) -> bool:
+    """Whether ``path`` lies in ``folder`` (the data folder's advice fits only there)."""
+    try:
+        return Path(path).resolve().is_relative_to(Path(folder).resolve())
+    except (OSError, ValueError):
+        return False
 
 
 def _one_line(message, category, filename, lineno, line=None) -> str:
@@ -154,11 +171,12 @@ def main(argv: list[str] | None = None) -> int:
         return args.run(args)
     except KeyboardInterrupt:  # Ctrl-C: one line, and a second Ctrl-C cannot break the exit
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        _say_error("interrupted; run the same command again to resume (finished recordings "
-                   "and runs are kept)", as_json)
+        _say_error("interrupted; " + (
+            "run the same command again to resume (finished recordings and runs are kept)"
+            if args.command in RESUMING else "nothing was written half-way"), as_json)
         return 130
     except (ValueError, OSError) as err:
-        line = _one_line_error(err)
+        line = _one_line_error(err, args.command)
         if line is None:
             raise
         _say_error(line, as_json)

@@ -50,7 +50,25 @@ def whole(least: int, most: int | None = None, what: str = "a whole number"):
     return parse
 
 
-count = whole(1, what="a positive whole number (1 or more)")  # epochs, versions, threads
+count = whole(1, what="a positive whole number (1 or more)")  # epochs, threads
+
+
+def setting(key: str):
+    """An argparse type: a whole number within the bounds of the setting ``key``
+    (``config.BOUNDS``), e.g. ``--versions`` for "augment.n_versions": 1 to 15."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        try:
+            return config.check_setting(key, value)
+        except config.SettingError as err:
+            raise argparse.ArgumentTypeError(str(err)) from None
+    return parse
+
+
+versions = setting("augment.n_versions")
 index = whole(0, what="a whole number from 0 (0-based)")  # folds
 seed = whole(0, 2**32 - 1, what="a seed from 0 to 4294967295")
 

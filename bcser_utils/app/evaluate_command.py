@@ -4,6 +4,7 @@ recomputed from its run folder."""
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 
 from bcser_utils import messages
@@ -36,6 +37,11 @@ def run(args) -> int:
         predictor = Predictor.load(run_ / "model.pt")
     except CheckpointError as err:
         raise InputError(f"{run_}: not a finished run folder ({err})") from None
+    same = json.dumps(asdict(predictor.features), sort_keys=True) == \
+        json.dumps(asdict(cfg.features), sort_keys=True)
+    if not same or predictor.signal != spec["signal"]:  # before any feature is computed
+        raise InputError(f"{run_ / 'run.json'}: its features or signal differ from those its "
+                         "model.pt was trained on; the folder's files are not one run's")
     location, catalog = pipeline.find_catalog(cfg, spec["data"], progress=False)
     pipeline.check_corpus(run_, spec.get("corpus"), location.root, catalog)  # before any feature
     prepared = pipeline.prepare(cfg, spec["signal"], spec["data"], progress=False)

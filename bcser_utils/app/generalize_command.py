@@ -33,7 +33,7 @@ def add_arguments(parser) -> None:
                         help="P3 folds (0-based; default: all)")
     for flag, said in STEPS.items():
         parser.add_argument(flag, action="store_true", help=said)
-    parser.add_argument("--versions", type=command.count, default=None,
+    parser.add_argument("--versions", type=command.versions, default=None,
                         help="Table II versions per recording for the recipes that use them "
                              "(default: the paper's 15); a smaller study, e.g. for a test")
     parser.add_argument("--models", type=command.folder, default=None,

@@ -45,16 +45,23 @@ def uncertainty_threshold(path=None) -> float | None:
     Returns
     -------
     float or None
-        In (0, 1]; None without the file, or without a valid ``uncertain_below`` in it.
+        In (0, 1]; None without the file, or where it names no threshold.
+
+    Raises
+    ------
+    CheckpointError
+        A default.json that is not one (read through ``artifacts.load_manifest``, as the
+        default model is).
     """
-    import json
     from pathlib import Path
+
+    from bcser_utils.learn.artifacts import load_manifest
 
     path = Path(path or DEFAULT_MODEL)
     if not path.is_file():
         return None
-    value = json.loads(path.read_text()).get("uncertain_below")
-    return float(value) if isinstance(value, (int, float)) and 0 < value <= 1 else None
+    value = load_manifest(path).get("uncertain_below")
+    return None if value is None else float(value)
 
 
 def load_model(checkpoint=None, same_speaker: bool = False,
@@ -112,6 +119,7 @@ def predict_files(paths, checkpoint=None, same_speaker: bool = False,
     >>> results, errors
     ([], ['no_such_file.wav: no such file'])
     """
+    threshold = uncertainty_threshold()  # read before any file: a damaged default.json says so
     default = load_model(checkpoint, same_speaker, cfg)
     if same_speaker:
         results, errors = default.deep.predict_speaker(paths, default.classical, default.weight)
@@ -122,7 +130,7 @@ def predict_files(paths, checkpoint=None, same_speaker: bool = False,
                 results.append(default.single.predict_file(path))
             except audio_input.AudioError as err:
                 errors.append(str(err))
-    return mark_uncertain(results, uncertainty_threshold()), errors
+    return mark_uncertain(results, threshold), errors
 
 
 def mark_uncertain(results: list[dict], threshold: float | None) -> list[dict]:

@@ -22,7 +22,7 @@ def add_arguments(parser) -> None:
     command.add_data(parser)
     parser.add_argument("--epochs", type=command.count, default=None, help="cap on epochs")
     parser.add_argument("--seed", type=command.seed, default=None)
-    parser.add_argument("--versions", type=command.count, default=None,
+    parser.add_argument("--versions", type=command.versions, default=None,
                         help="versions per recording (default: the paper's 15)")
     parser.add_argument("--out", type=command.folder, default=None,
                         help="run folder (default: runs/<protocol>-…)")

@@ -340,6 +340,11 @@ def check_manifest(path: Path, manifest) -> None:
     if isinstance(weight, bool) or not isinstance(weight, int | float) or \
             not 0 <= weight <= 1:
         raise bad(f"weight {weight!r}: the fusion weight is a number in [0, 1]")
+    below = manifest.get("uncertain_below")
+    if below is not None and (isinstance(below, bool) or not isinstance(below, int | float)
+                              or not 0 < below <= 1):
+        raise bad(f"uncertain_below {below!r}: the uncertainty threshold is a probability in "
+                  "(0, 1]")
 
 
 # --- the classical baseline ----------------------------------------------------------------------
