@@ -19,6 +19,7 @@ from bcser_utils.present.formatting import interval, percent
 from bcser_utils.present.staleness import readme_table
 
 BASELINE_LABELS = {"logreg": "logistic regression", "svm": "SVM (RBF)"}
+_POOLED = "P3, 5 folds pooled (test actors), seed 0"  # the README's "made with" of seed 0's folds
 
 
 def baseline_rows(summary: dict) -> pd.DataFrame:
@@ -90,18 +91,7 @@ def final_table(summary: dict) -> pd.DataFrame:
     final = summary.get("final")
     if not final:
         return pd.DataFrame({"what": ["the final recipe has not been trained yet"]})
-    rows = []
-    for signal in ("bc", "ac"):
-        if signal not in final:
-            continue
-        r = final[signal]
-        for seed, s in sorted(r["test"].items(), key=lambda kv: int(kv[0])):
-            rows.append((f"final recipe, {signal.upper()}, seed {seed}: test accuracy",
-                         percent(s["accuracy"]), interval(s["accuracy_ci95_by_actor"])))
-        if "ensemble" in r:
-            s = r["ensemble"]["test"]
-            rows.append((f"final recipe, {signal.upper()}, ensemble of the seeds",
-                         percent(s["accuracy"]), interval(s["accuracy_ci95_by_actor"])))
+    rows = _final_recipe_rows(final)
     for name in ("paper", "final"):
         for seed, d in sorted(final.get(f"bc_minus_ac_{name}", {}).items(),
                               key=lambda kv: int(kv[0])):
@@ -135,6 +125,23 @@ def final_table(summary: dict) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["what", "test", "95% CI (by actor)"]).set_index("what")
 
 
+def _final_recipe_rows(final: dict) -> list[tuple]:
+    """The final recipe's test accuracy on BC and AC: each seed, then their ensemble."""
+    rows = []
+    for signal in ("bc", "ac"):
+        if signal not in final:
+            continue
+        r = final[signal]
+        for seed, s in sorted(r["test"].items(), key=lambda kv: int(kv[0])):
+            rows.append((f"final recipe, {signal.upper()}, seed {seed}: test accuracy",
+                         percent(s["accuracy"]), interval(s["accuracy_ci95_by_actor"])))
+        if "ensemble" in r:
+            s = r["ensemble"]["test"]
+            rows.append((f"final recipe, {signal.upper()}, ensemble of the seeds",
+                         percent(s["accuracy"]), interval(s["accuracy_ci95_by_actor"])))
+    return rows
+
+
 def deep_models(final: dict) -> str:
     """Which fold models stand for the deep model that ships: one seed's, or the mean of
     several seeds' (the ensemble, kept if it paid on the early-stopping actors)."""
@@ -153,20 +160,34 @@ def generalize_readme_table(summary: dict) -> str:
     """The README's table of notebook 09's results (Markdown), made from the summary so that the
     two cannot disagree (a test checks results/README.md holds exactly these lines)."""
     where = f"{summary['mode']} · `{summary['command']}` · {summary['date']}"
-    pooled = "P3, 5 folds pooled (test actors), seed 0"
+    rows = [*_baseline_readme_rows(summary, where)]
+    text, seeds = _by_seed(summary["recipes"]["paper"]["test"])
+    rows.append(("deep model, the paper's recipe (strided model)", "—", text,
+                 f"{seeds} · BC · {where}"))
+    final = summary.get("final")
+    if final and "fusion" in final:
+        rows += [*_final_readme_rows(final, where), *_bc_minus_ac_readme_rows(final, where)]
+    return readme_table(summary, rows)
 
-    def accuracy(s, bold=False):
-        text = percent(s["accuracy"])
-        return (f"**{text}**" if bold else text) + \
-            f" (95% CI by actor {interval(s['accuracy_ci95_by_actor'])}), {s['n']:,} clips"
 
-    def by_seed(tests: dict) -> tuple[str, str]:  # a deep recipe: every seed it was trained with
-        seeds = sorted(tests, key=int)
-        text = "; ".join(f"seed {seed}: {percent(tests[seed]['accuracy'])} (95% CI by actor "
-                         f"{interval(tests[seed]['accuracy_ci95_by_actor'])})" for seed in seeds)
-        where_ = f"P3, 5 folds pooled (test actors), {seed_list(seeds)}"
-        return f"{text}, {tests[seeds[0]]['n']:,} clips", where_
+def _accuracy(s: dict, bold: bool = False) -> str:
+    """An accuracy with its interval by actor and its number of clips."""
+    text = percent(s["accuracy"])
+    return (f"**{text}**" if bold else text) + \
+        f" (95% CI by actor {interval(s['accuracy_ci95_by_actor'])}), {s['n']:,} clips"
 
+
+def _by_seed(tests: dict) -> tuple[str, str]:
+    """A deep recipe's accuracy for every seed it was trained with, and its "made with" cell."""
+    seeds = sorted(tests, key=int)
+    text = "; ".join(f"seed {seed}: {percent(tests[seed]['accuracy'])} (95% CI by actor "
+                     f"{interval(tests[seed]['accuracy_ci95_by_actor'])})" for seed in seeds)
+    made = f"P3, 5 folds pooled (test actors), {seed_list(seeds)}"
+    return f"{text}, {tests[seeds[0]]['n']:,} clips", made
+
+
+def _baseline_readme_rows(summary: dict, where: str) -> list[tuple]:
+    """The classical baselines on BC, each classifier globally and per speaker standardised."""
     rows = []
     for key in ("bc-logreg-global", "bc-logreg-speaker", "bc-svm-global", "bc-svm-speaker"):
         tables = [t for name, t in summary["baselines"].items() if name.startswith(key + "-")]
@@ -174,43 +195,46 @@ def generalize_readme_table(summary: dict) -> str:
             _, classifier, norm = key.split("-")
             rows.append((f"classical baseline: eGeMAPS + {BASELINE_LABELS[classifier]}, "
                          f"{'each speaker standardised' if norm == 'speaker' else 'global'}",
-                         "—", accuracy(tables[0]["P3"]["test"]), f"{pooled} · BC · {where}"))
-    text, seeds = by_seed(summary["recipes"]["paper"]["test"])
-    rows.append(("deep model, the paper's recipe (strided model)", "—", text,
-                 f"{seeds} · BC · {where}"))
-    final = summary.get("final")
-    if final and "fusion" in final:
-        name = final["recipe"]["name"]
-        text, seeds = by_seed(final["bc"]["test"])
-        f, chosen = final["fusion"], final["default"]
-        shipped = chosen.get("deep_seeds", [0])
-        if len(shipped) > 1:  # the ensemble shipped: its own number beside each seed's
-            text = text.replace(", 1,", f"; the mean of the {len(shipped)} seeds' models: "
-                                f"{percent(f['deep_test']['accuracy'])} (95% CI by actor "
-                                f"{interval(f['deep_test']['accuracy_ci95_by_actor'])}), 1,", 1)
-        rows.append((f"deep model, the chosen recipe ({final['recipe']['description']})", "—",
-                     text, f"{seeds} · BC · {where}"))
-        rows.append((f"**`predict --same-speaker`'s default**: the {chosen['model']}, weight "
-                     f"{chosen['weight']:g} on the deep model ({name}, {deep_models(final)}, as "
-                     f"the shipped refits) and {1 - chosen['weight']:g} on {f['baseline']}, "
-                     "chosen on the early-stopping actors", "—", accuracy(f["test"], bold=True),
-                     f"{pooled.replace('seed 0', seed_list(shipped))} · BC · {where}"))
-        s = final["single_clip"]
-        rows.append((f"`predict` one clip at a time (no speaker statistics): the {s['recipe']} "
-                     "recipe, chosen on the early-stopping actors", "—", accuracy(s["test"]),
-                     f"{pooled.replace('seed 0', seed_list(s.get('seeds', [0])))} · BC · "
-                     f"{where}"))
-        paired = [(f"the chosen deep recipe, seed {seed}", d, seed_list([seed]))
-                  for seed, d in final.get("bc_minus_ac_final", {}).items()]
-        if "bc_minus_ac_baseline" in final:
-            d = final["bc_minus_ac_baseline"]
-            paired.append((f"classical baseline ({d['baseline']})", d, "seed 0"))
-        reported = config.get_config().reported
-        hosain = reported.hosain_bc_accuracy - reported.hosain_ac_accuracy
-        for what, d, seeds in paired:
-            rows.append((f"BC − AC, {what}, paired on the same clips",
-                         f"{100 * hosain:+.1f} points (Hosain et al.)",
-                         f"{100 * d['difference']:+.1f} points (95% CI by actor "
-                         f"{100 * d['ci95'][0]:+.1f} to {100 * d['ci95'][1]:+.1f})",
-                         f"{pooled.replace('seed 0', seeds)} · {where}"))
-    return readme_table(summary, rows)
+                         "—", _accuracy(tables[0]["P3"]["test"]), f"{_POOLED} · BC · {where}"))
+    return rows
+
+
+def _final_readme_rows(final: dict, where: str) -> list[tuple]:
+    """The chosen deep recipe, ``predict --same-speaker``'s default and the one-clip model."""
+    name = final["recipe"]["name"]
+    text, seeds = _by_seed(final["bc"]["test"])
+    f, chosen = final["fusion"], final["default"]
+    shipped = chosen.get("deep_seeds", [0])
+    if len(shipped) > 1:  # the ensemble shipped: its own number beside each seed's
+        text = text.replace(", 1,", f"; the mean of the {len(shipped)} seeds' models: "
+                            f"{percent(f['deep_test']['accuracy'])} (95% CI by actor "
+                            f"{interval(f['deep_test']['accuracy_ci95_by_actor'])}), 1,", 1)
+    s = final["single_clip"]
+    return [
+        (f"deep model, the chosen recipe ({final['recipe']['description']})", "—",
+         text, f"{seeds} · BC · {where}"),
+        (f"**`predict --same-speaker`'s default**: the {chosen['model']}, weight "
+         f"{chosen['weight']:g} on the deep model ({name}, {deep_models(final)}, as "
+         f"the shipped refits) and {1 - chosen['weight']:g} on {f['baseline']}, "
+         "chosen on the early-stopping actors", "—", _accuracy(f["test"], bold=True),
+         f"{_POOLED.replace('seed 0', seed_list(shipped))} · BC · {where}"),
+        (f"`predict` one clip at a time (no speaker statistics): the {s['recipe']} "
+         "recipe, chosen on the early-stopping actors", "—", _accuracy(s["test"]),
+         f"{_POOLED.replace('seed 0', seed_list(s.get('seeds', [0])))} · BC · "
+         f"{where}")]
+
+
+def _bc_minus_ac_readme_rows(final: dict, where: str) -> list[tuple]:
+    """BC − AC, paired, of the chosen deep recipe's seeds and of the baseline, beside Hosain's."""
+    paired = [(f"the chosen deep recipe, seed {seed}", d, seed_list([seed]))
+              for seed, d in final.get("bc_minus_ac_final", {}).items()]
+    if "bc_minus_ac_baseline" in final:
+        d = final["bc_minus_ac_baseline"]
+        paired.append((f"classical baseline ({d['baseline']})", d, "seed 0"))
+    reported = config.get_config().reported
+    hosain = reported.hosain_bc_accuracy - reported.hosain_ac_accuracy
+    return [(f"BC − AC, {what}, paired on the same clips",
+             f"{100 * hosain:+.1f} points (Hosain et al.)",
+             f"{100 * d['difference']:+.1f} points (95% CI by actor "
+             f"{100 * d['ci95'][0]:+.1f} to {100 * d['ci95'][1]:+.1f})",
+             f"{_POOLED.replace('seed 0', seeds)} · {where}") for what, d, seeds in paired]
