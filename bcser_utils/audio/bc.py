@@ -59,6 +59,25 @@ def coefficients(alpha: float | None = None, beta: float | None = None):
     (a stable low-pass: the pole at z = α lies inside the unit circle, on the positive axis)
     and β > 0 (a positive, finite gain).
 
+    Parameters
+    ----------
+    alpha : float or None, optional
+        The pole α (0 < α < 1); None takes ``get_config().bc.alpha`` (0.755).
+    beta : float or None, optional
+        The gain β (> 0); None takes ``get_config().bc.beta`` (0.205).
+
+    Returns
+    -------
+    b : numpy.ndarray
+        The numerator ``[β]``, shape (1,).
+    a : numpy.ndarray
+        The denominator ``[1, −α]``, shape (2,).
+
+    Raises
+    ------
+    ValueError
+        If α or β is out of range (NaN included).
+
     Notebook: 02_bc_filter_design
     """
     alpha, beta = _checked(alpha, beta)
@@ -89,8 +108,65 @@ def to_bc(audio, sample_rate: float, alpha: float | None = None, beta: float | N
     array that looks like (frames, channels), at most ``MAX_CHANNELS`` columns and more rows,
     rather than filter across the channels.
 
-    Raises ValueError for an invalid α (needs 0 < α < 1) or β (needs β > 0), an invalid sample
-    rate, empty input, more than two dimensions, an ambiguous layout, or NaN/inf samples.
+    Parameters
+    ----------
+    audio : array_like
+        Real samples (float or integer), shape (n_samples,) or (n_signals, n_samples), or
+        (frames, channels) with ``channels_last=True``.
+    sample_rate : float
+        The rate of ``audio``, in Hz.
+    alpha, beta : float or None, optional
+        The filter's coefficients; None takes ``get_config().bc`` (0.755, 0.205).
+    reference_rate : float or None, optional
+        The rate, in Hz, at which the coefficients are defined; None takes
+        ``get_config().bc.reference_rate`` (48 kHz).
+    channels_last : bool or None, optional
+        How to read a 2-D array: True (frames, channels), False (n_signals, n_samples), None
+        (the default) refuses the ambiguous (frames, channels) look (see **Layout**).
+
+    Returns
+    -------
+    numpy.ndarray
+        The synthetic BC signal(s), float32, with the shape of ``audio`` and at ``sample_rate``.
+
+    Raises
+    ------
+    ValueError
+        For an invalid α (needs 0 < α < 1) or β (needs β > 0), an invalid sample rate, a
+        non-real dtype, empty input, more than two dimensions, an ambiguous layout, or NaN/inf
+        samples.
+
+    Examples
+    --------
+    At 48 kHz the filter runs directly: an impulse gives back the impulse response β·αⁿ, and a
+    long constant signal settles at the DC gain β / (1 − α), −1.55 dB:
+
+    >>> import numpy as np
+    >>> from bcser_utils.audio import bc
+    >>> impulse = np.zeros(480)
+    >>> impulse[0] = 1.0
+    >>> y = bc.to_bc(impulse, 48_000)
+    >>> y.dtype, y.shape
+    (dtype('float32'), (480,))
+    >>> np.round(y[:4], 4)
+    array([0.205 , 0.1548, 0.1169, 0.0882], dtype=float32)
+    >>> step = bc.to_bc(np.ones(4_800), 48_000)
+    >>> print(f"{20 * np.log10(step[-1]):.2f} dB")
+    -1.55 dB
+
+    At 16 kHz, ``to_bc`` still applies the 48 kHz filter: a 1 kHz tone loses the same 2.39 dB
+    at both rates (the same coefficients run directly at 16 kHz would take 6.19 dB off it):
+
+    >>> for rate in (48_000, 16_000):
+    ...     t = np.arange(rate) / rate                       # one second
+    ...     tone = np.sin(2 * np.pi * 1_000 * t)
+    ...     out = bc.to_bc(tone, rate)[rate // 10:]          # past the start-up transient
+    ...     gain = 20 * np.log10(out.std() / tone[rate // 10:].std())
+    ...     print(rate, f"{gain:.2f} dB")
+    48000 -2.39 dB
+    16000 -2.39 dB
+    >>> print(f"{bc.analytic_gain_db(1_000, 16_000):.2f} dB")
+    -6.19 dB
 
     Notebook: 02_bc_filter_design
     """
@@ -148,6 +224,25 @@ def analytic_gain_db(freq_hz, sample_rate: float, alpha: float | None = None,
     With ω = 2π·f/fs:  |H|² = β² / (1 − 2α·cos ω + α²).  ``freq_hz`` may be a scalar or an
     array; ``None`` coefficients come from ``get_config().bc``.
 
+    Parameters
+    ----------
+    freq_hz : float or array_like
+        The frequencies, in Hz (0 … Nyquist for a meaningful answer).
+    sample_rate : float
+        The rate, in Hz, at which the filter runs.
+    alpha, beta : float or None, optional
+        The filter's coefficients; None takes ``get_config().bc``.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        The gain in dB at each frequency, with the shape of ``freq_hz``.
+
+    Raises
+    ------
+    ValueError
+        If α or β is out of range.
+
     Notebook: 02_bc_filter_design
     """
     alpha, beta = _checked(alpha, beta)
@@ -161,6 +256,24 @@ def cutoff_hz(sample_rate: float, alpha: float | None = None) -> float:
     Setting |H(ω)|² = |H(0)|² / 2 gives 1 − 2α·cos ω + α² = 2(1 − α)², so
     cos ω_c = (4α − 1 − α²) / (2α). β only scales the gain and drops out. Returns NaN when the
     gain never falls 3 dB below DC before Nyquist (α < 3 − 2√2 ≈ 0.17).
+
+    Parameters
+    ----------
+    sample_rate : float
+        The rate, in Hz, at which the filter runs.
+    alpha : float or None, optional
+        The pole α; None takes ``get_config().bc.alpha``.
+
+    Returns
+    -------
+    float
+        The cut-off frequency in Hz (2.16 kHz at 48 kHz, 0.72 kHz at 16 kHz with the paper's
+        α), or NaN.
+
+    Raises
+    ------
+    ValueError
+        If α is out of range.
 
     Notebook: 02_bc_filter_design
     """
@@ -203,6 +316,27 @@ def frequency_response(sample_rate: float | None = None, alpha: float | None = N
     the default coefficients this gives −1.55 dB at DC, −3 dB at 2.16 kHz and −18.7 dB at
     Nyquist at 48 kHz, but a 0.72 kHz cut-off if the same coefficients run at 16 kHz.
 
+    Parameters
+    ----------
+    sample_rate : float or None, optional
+        The rate, in Hz, at which the filter runs; None takes
+        ``get_config().bc.reference_rate`` (48 kHz).
+    alpha, beta : float or None, optional
+        The filter's coefficients; None takes ``get_config().bc``.
+    n : int, optional
+        The number of frequencies, 0 Hz to Nyquist inclusive (default 4096).
+
+    Returns
+    -------
+    FrequencyResponse
+        The arrays (``n`` values each) and the closed-form cut-off, DC and Nyquist gains, zeros,
+        poles and gain.
+
+    Raises
+    ------
+    ValueError
+        For an invalid sample rate, α or β.
+
     Notebook: 02_bc_filter_design
     """
     sample_rate = get_config().bc.reference_rate if sample_rate is None else sample_rate
@@ -241,6 +375,25 @@ def frequency_at_gain_db(gain_db: float, sample_rate: float, alpha: float | None
     ``cutoff_hz`` (−3 dB *relative to DC*: the usual cut-off, the one the course quotes) is
     2.16 kHz.
 
+    Parameters
+    ----------
+    gain_db : float
+        The absolute gain sought, in dB.
+    sample_rate : float
+        The rate, in Hz, at which the filter runs.
+    alpha, beta : float or None, optional
+        The filter's coefficients; None takes ``get_config().bc``.
+
+    Returns
+    -------
+    float
+        The frequency in Hz, or NaN when the gain is not reached.
+
+    Raises
+    ------
+    ValueError
+        For an invalid sample rate, α or β.
+
     Notebook: 02_bc_filter_design
     """
     alpha, beta = _checked(alpha, beta)
@@ -260,8 +413,25 @@ def band_energies(audio, sample_rate: float, edges_hz=(1000.0,)) -> np.ndarray:
     Σ (x − mean)² (Parseval). The energy comes from one FFT of the whole signal, zero-padded to
     a fast length; the leakage of its rectangular window is negligible for clips of seconds.
 
-    Raises ValueError for input that is not one finite signal of at least 2 samples, or for bad
-    edges.
+    Parameters
+    ----------
+    audio : array_like
+        One signal, shape (n_samples,), at least 2 finite samples.
+    sample_rate : float
+        Its rate, in Hz.
+    edges_hz : sequence of float, optional
+        The band edges in Hz (default ``(1000.0,)``: below and above 1 kHz).
+
+    Returns
+    -------
+    numpy.ndarray
+        The energy of each band, shape (len(edges_hz) + 1,), lowest band first.
+
+    Raises
+    ------
+    ValueError
+        For input that is not one finite signal of at least 2 samples, an invalid sample rate,
+        or bad edges.
 
     Notebook: 02_bc_filter_design (energy below and above 1 kHz, AC versus BC)
     """
@@ -288,8 +458,25 @@ def band_energies(audio, sample_rate: float, edges_hz=(1000.0,)) -> np.ndarray:
 def band_energy_shares(audio, sample_rate: float, edges_hz=(1000.0,)) -> np.ndarray:
     """The share of a signal's energy in each frequency band: ``band_energies`` over their sum.
 
-    Returns fractions that sum to 1, e.g. ``[below 1 kHz, above 1 kHz]`` with the default edge.
-    Raises ValueError as ``band_energies`` does, and for a constant (e.g. all-zero) signal.
+    Parameters
+    ----------
+    audio : array_like
+        One signal, shape (n_samples,).
+    sample_rate : float
+        Its rate, in Hz.
+    edges_hz : sequence of float, optional
+        The band edges in Hz (default ``(1000.0,)``).
+
+    Returns
+    -------
+    numpy.ndarray
+        Fractions that sum to 1, shape (len(edges_hz) + 1,), e.g. ``[below 1 kHz, above 1 kHz]``
+        with the default edge.
+
+    Raises
+    ------
+    ValueError
+        As ``band_energies`` does, and for a constant (e.g. all-zero) signal.
 
     Notebook: 02_bc_filter_design (share of energy below and above 1 kHz, AC versus BC)
     """
@@ -306,8 +493,29 @@ def estimate_response(x, y, sample_rate: float, nperseg: int = 1024):
     The H1 estimator H(f) = P_xy(f) / P_xx(f), with Welch's averaged (cross) spectra
     (``scipy.signal.csd`` and ``welch``, Hann windows of ``nperseg`` samples, 50% overlap).
     With broadband input such as white noise, this measures what a black box really does,
-    without looking at its coefficients. Returns ``(freqs_hz, h)`` with complex ``h``; the gain
-    in dB is ``20 * np.log10(np.abs(h))``.
+    without looking at its coefficients.
+
+    Parameters
+    ----------
+    x, y : array_like
+        The system's input and output, 1-D and of the same length (at least ``nperseg``).
+    sample_rate : float
+        Their rate, in Hz.
+    nperseg : int, optional
+        The Welch segment length in samples (default 1024).
+
+    Returns
+    -------
+    freqs_hz : numpy.ndarray
+        The frequencies, 0 … Nyquist, shape (nperseg // 2 + 1,).
+    h : numpy.ndarray
+        The complex response at each frequency; the gain in dB is ``20 * np.log10(np.abs(h))``.
+
+    Raises
+    ------
+    ValueError
+        For an invalid sample rate, signals that are not 1-D of one length, or shorter than
+        ``nperseg``.
 
     Notebook: 02_bc_filter_design (to_bc at 16 kHz measured against the 48 kHz filter)
     """
@@ -335,6 +543,31 @@ def measured_response(sample_rate: float, seconds: float = 20.0, seed: int = 0,
     one, up to where the resampler's anti-aliasing filter starts (about 0.91 × Nyquist for
     soxr's HQ quality, i.e. ~7.3 kHz at 16 kHz). ``reference_rate=sample_rate`` measures the
     pitfall instead: the coefficients run directly at the input rate.
+
+    Parameters
+    ----------
+    sample_rate : float
+        The rate, in Hz, of the noise fed to ``to_bc``.
+    seconds : float, optional
+        The noise's length (default 20 s).
+    seed : int, optional
+        The noise generator's seed (default 0): the result is deterministic.
+    alpha, beta, reference_rate : float or None, optional
+        Passed to ``to_bc``; None takes ``get_config().bc``.
+    nperseg : int, optional
+        Passed to ``estimate_response`` (default 1024).
+
+    Returns
+    -------
+    freqs_hz : numpy.ndarray
+        The frequencies, 0 … Nyquist.
+    h : numpy.ndarray
+        The measured complex response.
+
+    Raises
+    ------
+    ValueError
+        As ``to_bc`` and ``estimate_response`` do.
 
     Notebook: 02_bc_filter_design
     """
