@@ -27,7 +27,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from bcser_utils import config
+from bcser_utils import config, files
 from bcser_utils.config import REPO_ROOT
 
 NOTEBOOKS = REPO_ROOT / "notebooks"
@@ -91,7 +91,7 @@ def write_clean(notebooks: list[Path], folder: Path = STUDENT_COPIES) -> list[Pa
     written = []
     for path in notebooks:
         target = folder / path.name
-        target.write_text(clean_text(path), encoding="utf-8")
+        files.write_text(target, clean_text(path))
         written.append(target)
     return written
 
@@ -105,10 +105,10 @@ def fork(slug: str, root: Path = REPO_ROOT) -> list[Path]:
     if not re.fullmatch(r"[\w.-]+/[\w.-]+", slug):
         raise ValueError(f"{slug!r}: expected a GitHub owner/name, e.g. you/bcser")
     changed = []
-    files = [root / "README.md", root / "bcser_utils" / "config.py",
-             *sorted((root / "notebooks").glob("*.ipynb")),
-             *sorted((root / "clean").glob("*.ipynb"))]
-    for path in files:
+    pointing = [root / "README.md", root / "bcser_utils" / "config.py",
+                *sorted((root / "notebooks").glob("*.ipynb")),
+                *sorted((root / "clean").glob("*.ipynb"))]
+    for path in pointing:
         text = path.read_text(encoding="utf-8")
         new = text.replace(f'REPO_SLUG = "{REPO_SLUG}"', f'REPO_SLUG = "{slug}"')
         # the Colab cell's constant, as a notebook's JSON holds it
@@ -116,7 +116,7 @@ def fork(slug: str, root: Path = REPO_ROOT) -> list[Path]:
         new = re.sub(rf"(github\.com/|mybinder\.org/v2/gh/|github/){re.escape(REPO_SLUG)}/",
                      rf"\g<1>{slug}/", new)
         if new != text:
-            path.write_text(new, encoding="utf-8")
+            files.write_text(path, new)
             changed.append(path)
     return changed
 

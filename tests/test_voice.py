@@ -46,12 +46,19 @@ def test_join_puts_each_clip_where_its_span_says(tmp_path):
 
 
 @pytest.mark.parametrize("manifest, expected", [
-    ({"uncertain_below": 0.4}, 0.4), ({}, None), ({"uncertain_below": 7}, None),
-    ({"uncertain_below": "high"}, None)])
+    ({"uncertain_below": 0.4}, 0.4), ({}, None), ({"uncertain_below": 7}, "uncertain_below 7"),
+    ({"uncertain_below": "high"}, "uncertain_below 'high'"),
+    ({"uncertain_below": True}, "uncertain_below True")])
 def test_the_uncertainty_threshold_is_read_from_the_manifest_only_when_it_is_a_probability(
         tmp_path, manifest, expected):
-    (tmp_path / "default.json").write_text(json.dumps(manifest))
-    assert predict.uncertainty_threshold(tmp_path / "default.json") == expected
+    # the manifest is read as the default model is (artifacts.load_manifest): a threshold that
+    # is no probability is a damaged default.json, said in one line, not quietly ignored
+    (tmp_path / "default.json").write_text(json.dumps({"deep": "m.pt"} | manifest))
+    if expected is None or isinstance(expected, float):
+        assert predict.uncertainty_threshold(tmp_path / "default.json") == expected
+    else:
+        with pytest.raises(predict.CheckpointError, match=expected):
+            predict.uncertainty_threshold(tmp_path / "default.json")
 
 
 def test_synthetic_makes_eight_espeak_voices_of_the_sentence(tmp_path):

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bcser_utils import config
+from bcser_utils import config, files
 from bcser_utils.app import predict
 from bcser_utils.audio import audio_input, ravdess
 
@@ -139,8 +139,7 @@ def stand_in(folder: str | Path, corpus: str | Path | None = None,
     folder.mkdir(parents=True, exist_ok=True)
     clips = {}
     for row in chosen.itertuples():
-        clips[row.emotion] = Path(shutil.copy(row.path,
-                                              folder / f"{row.emotion}{Path(row.path).suffix}"))
+        clips[row.emotion] = files.copy(row.path, folder / f"{row.emotion}{Path(row.path).suffix}")
     heard = "the default model was trained on this actor: expect better than on a new voice" \
         if actor in TRAINED_ON else "an actor the default model never heard"
     synthetic = " (SYNTHETIC corpus: tones, not speech)" if location.synthetic else ""

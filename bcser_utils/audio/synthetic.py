@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from bcser_utils import files
 from bcser_utils.audio.names import RavdessName, expected_names
 
 MARKER = "SYNTHETIC_CORPUS.txt"
@@ -140,7 +141,8 @@ def make_corpus(root: str | Path, actors=range(1, 25), seed: int = 0,
 
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
-    (root / MARKER).write_text(
+    files.write_text(
+        root / MARKER,
         "SYNTHETIC CORPUS — not RAVDESS. Made by bcser_utils.audio.synthetic so the course runs\n"
         "offline. Its audio is a crude harmonic voice whose prosody follows the emotion label;\n"
         "results on it say nothing about real emotional speech.\n"

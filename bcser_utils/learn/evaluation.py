@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 from sklearn import metrics
 
+from bcser_utils import files
 from bcser_utils.config import Reported, get_config
 
 
@@ -402,7 +403,7 @@ def save_json(result: dict, path: str | Path) -> Path:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(plain(result), indent=1))
+    files.write_text(path, json.dumps(plain(result), indent=1))  # whole, or the old file kept
     return path
 
 

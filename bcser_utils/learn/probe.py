@@ -55,7 +55,7 @@ import pandas as pd
 import soundfile as sf
 import torch
 
-from bcser_utils import config, provenance
+from bcser_utils import config, files, provenance
 from bcser_utils.audio import bc, feature_cache, features, names, synthetic
 from bcser_utils.audio.normalize import Normalizer
 from bcser_utils.learn import evaluation, inference, pipeline
@@ -455,7 +455,7 @@ def update(path: Path | None = None) -> dict[str, str]:
     # a list of numbers on one line: a diff of the file then shows which arrays moved
     text = re.sub(r"\[[-+.\deE,\s]*\]", lambda m: re.sub(r"\s+", " ", m.group()[1:-1]).strip()
                   .join("[]"), text)
-    path.write_text(text + "\n")
+    files.write_text(path, text + "\n")
     return outcome
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 
-from bcser_utils import config
+from bcser_utils import config, files
 
 EMOTIONS = config.get_config().emotions  # the paper's order, used on every axis
 PALETTE = dict(zip(EMOTIONS, ("#7f7f7f", "#17becf", "#ffbf00", "#1f77b4",
@@ -93,8 +93,9 @@ def save_fig(fig: plt.Figure, name: str, source: str, synthetic: bool = False,
     folder = Path(folder) if folder else figures_dir()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.png"
-    fig.savefig(path, metadata={"Software": None})  # no version string: stable across machines
-    return path
+    # written whole or not at all; no version string: the same bytes on every machine
+    return files.write_atomically(path, lambda tmp: fig.savefig(tmp, format="png",
+                                                               metadata={"Software": None}))
 
 
 def ordered(values: dict, emotions=None) -> list:

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bcser_utils import config, provenance
+from bcser_utils import config, files, provenance
 from bcser_utils.audio import audio_input, clip, feature_cache, noise
 from bcser_utils.learn import evaluation, pipeline, splits
 from bcser_utils.learn.inference import Predictor
@@ -189,7 +189,7 @@ def fold_robustness(catalog: pd.DataFrame, cfg: config.Config, fold: int, out: s
     table = robustness(models, catalog[catalog["actor"].isin(test_actors)], cfg,
                        training_spectrum(catalog, train_actors, cfg), snrs, kinds,
                        cfg.mode.seed, progress).assign(fold=fold)
-    table.to_csv(saved, index=False)
+    files.write_atomically(saved, lambda tmp: table.to_csv(tmp, index=False))
     return table
 
 

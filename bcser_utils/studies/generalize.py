@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bcser_utils import config, provenance
+from bcser_utils import config, files, provenance
 from bcser_utils.learn import pipeline, splits
 from bcser_utils.learn.evaluation import ensemble, part, table_paired, table_score
 from bcser_utils.learn.runs import RunSpec
@@ -177,7 +177,7 @@ def baseline_tables(mode: str = "full", signal: str = "bc", classifier: str = "l
                           .assign(protocol=protocol, fold=fold))
     table = pd.concat(tables, ignore_index=True)
     saved.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(saved, index=False)
+    files.write_atomically(saved, lambda tmp: table.to_csv(tmp, index=False))
     return table
 
 
