@@ -14,13 +14,35 @@ DESCRIPTION = bc.to_bc.__doc__.split("\n\n")[0]
 
 
 def add_arguments(parser) -> None:
-    """The input and output files."""
+    """The input and output files.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The subcommand's parser, which gets the arguments.
+    """
     parser.add_argument("input", help="any file soundfile reads, at any rate and channel count")
     parser.add_argument("output", help="output file (.wav or .flac), written at the input's rate")
 
 
 def run(args) -> int:
-    """Convert; never over the input file."""
+    """Convert; never over the input file.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed command line (``add_arguments``'s arguments).
+
+    Returns
+    -------
+    int
+        The exit status: 0 once the output is written.
+
+    Raises
+    ------
+    InputError
+        If the output is the input file (exit status 1).
+    """
     from bcser_utils.app import convert
 
     source, target = Path(args.input), Path(args.output)

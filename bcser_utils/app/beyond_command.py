@@ -14,7 +14,13 @@ HELP = "notebook 08's grid: P1, P2, P3 folds × AC/BC, noise, calibration (resum
 
 
 def add_arguments(parser) -> None:
-    """Mode, corpus, folder, folds, scale and further seeds."""
+    """Mode, corpus, folder, folds, scale and further seeds.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The subcommand's parser, which gets the arguments.
+    """
     command.add_mode(parser)
     command.add_data(parser)
     parser.add_argument("--out", type=command.folder, default=None,
@@ -29,7 +35,18 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    """Run (or read back) the grid, write its summary, print the headline table."""
+    """Run (or read back) the grid, write its summary, print the headline table.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed command line (``add_arguments``'s arguments).
+
+    Returns
+    -------
+    int
+        The exit status: 0 once the summary is written (a failure raises, and ``cli.main`` says it).
+    """
     from bcser_utils.present import report
     from bcser_utils.studies import beyond
 

@@ -63,7 +63,13 @@ def _command_module(module: str):
 
 def build_parser() -> argparse.ArgumentParser:
     """The command line: one subcommand per module of ``COMMANDS``, each adding its own
-    arguments."""
+    arguments.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        The parser; a usage error raises ``InputError`` (code 2) instead of exiting.
+    """
     parser = _Parser(prog="python -m bcser_utils", description=__doc__,
                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -90,7 +96,13 @@ def input_errors() -> tuple[type, ...]:
     """The ValueErrors our modules raise for a user's input (a file, a folder, a setting, a
     run folder, a study step asked for too early): each names it and says why. One of a module
     that is not loaded cannot have been raised, so this imports nothing (``predict`` and ``bc``
-    start without torch's training side)."""
+    start without torch's training side).
+
+    Returns
+    -------
+    tuple of type
+        The exception classes, for an ``except`` clause or ``isinstance``.
+    """
     found = [InputError, audio_input.AudioError, ravdess.CorpusError, splits.SplitError,
              config.SettingError]
     for module, name in (("bcser_utils.learn.artifacts", "CheckpointError"),
@@ -155,7 +167,24 @@ def main(argv: list[str] | None = None) -> int:
     """Run one command; exit status 0 on success, 1 when it failed on its input, 2 for a usage
     or environment mistake. A failure is one line "error: …" on stderr naming the input and the
     cause (and, under --json, ``{"error": …}`` on stdout); no traceback, unless our own code
-    failed."""
+    failed.
+
+    Parameters
+    ----------
+    argv : list of str or None, optional
+        The arguments after the program's name; None: ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        The exit status: 0, 1, 2, or 130 after Ctrl-C.
+
+    Raises
+    ------
+    SystemExit
+        With status 2 for a usage mistake or a bad environment variable (e.g. ``$BCSER_MODE``),
+        after the one line.
+    """
     import warnings
 
     argv = sys.argv[1:] if argv is None else list(argv)

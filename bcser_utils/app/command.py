@@ -18,7 +18,15 @@ from bcser_utils import config
 
 class InputError(ValueError):
     """A command's input that it cannot use (a folder, a run's files, an argument): the message
-    names it and says why; ``main`` prints it as one line and exits with ``code``."""
+    names it and says why; ``main`` prints it as one line and exits with ``code``.
+
+    Parameters
+    ----------
+    message : str
+        The line said, naming the input and the cause.
+    code : int, optional
+        The exit status (default 1: a failed input; 2: a usage mistake).
+    """
 
     def __init__(self, message: str, code: int = 1):
         super().__init__(message)
@@ -26,19 +34,56 @@ class InputError(ValueError):
 
 
 def say_error(line: str) -> None:
-    """``error: <line>`` on stderr: a command's failure, or one file's among several."""
+    """``error: <line>`` on stderr: a command's failure, or one file's among several.
+
+    Parameters
+    ----------
+    line : str
+        The message, without "error: ".
+    """
     print(f"error: {line}", file=sys.stderr)
 
 
 def run_config(mode: str | None, seed: int | None, versions: int | None) -> config.Config:
-    """The configuration of ``--mode``, ``--seed`` and ``--versions`` (None: the default)."""
+    """The configuration of ``--mode``, ``--seed`` and ``--versions`` (None: the default).
+
+    Parameters
+    ----------
+    mode : str or None
+        "quick" or "full"; None: ``$BCSER_MODE``, else quick.
+    seed : int or None
+        The run's seed (``mode.seed``); None keeps the mode's.
+    versions : int or None
+        Augmented versions per recording (``augment.n_versions``); None keeps the default.
+
+    Returns
+    -------
+    config.Config
+        The configuration with those overrides.
+    """
     overrides = {"augment.n_versions": versions} if versions is not None else {}
     return config.get_config(mode, overrides={**overrides, **({"mode.seed": seed}
                                                               if seed is not None else {})})
 
 
 def whole(least: int, most: int | None = None, what: str = "a whole number"):
-    """An argparse type: a whole number in [least, most]."""
+    """An argparse type: a whole number in [least, most].
+
+    Parameters
+    ----------
+    least : int
+        The smallest value accepted.
+    most : int or None, optional
+        The largest value accepted; None: no bound.
+    what : str, optional
+        What the argument expects, said when a value is out of range.
+
+    Returns
+    -------
+    callable
+        ``parse(text) -> int``, which raises ``argparse.ArgumentTypeError`` (a usage error)
+        for text that is not a whole number in range.
+    """
     def parse(text: str) -> int:
         try:
             value = int(text)
@@ -55,7 +100,19 @@ count = whole(1, what="a positive whole number (1 or more)")  # epochs, threads
 
 def setting(key: str):
     """An argparse type: a whole number within the bounds of the setting ``key``
-    (``config.BOUNDS``), e.g. ``--versions`` for "augment.n_versions": 1 to 15."""
+    (``config.BOUNDS``), e.g. ``--versions`` for "augment.n_versions": 1 to 15.
+
+    Parameters
+    ----------
+    key : str
+        The setting, as ``config.check_setting`` names it.
+
+    Returns
+    -------
+    callable
+        ``parse(text) -> int``, which raises ``argparse.ArgumentTypeError`` (a usage error)
+        for text that is not a whole number within the setting's bounds.
+    """
     def parse(text: str) -> int:
         try:
             value = int(text)
@@ -74,7 +131,23 @@ seed = whole(0, 2**32 - 1, what="a seed from 0 to 4294967295")
 
 
 def positive_float(text: str) -> float:
-    """An argparse type: a positive number of seconds."""
+    """An argparse type: a positive number of seconds.
+
+    Parameters
+    ----------
+    text : str
+        The argument as typed.
+
+    Returns
+    -------
+    float
+        The number of seconds, finite and above 0.
+
+    Raises
+    ------
+    argparse.ArgumentTypeError
+        For text that is not a positive, finite number (argparse says it as a usage error).
+    """
     try:
         value = float(text)
     except ValueError:
@@ -85,18 +158,48 @@ def positive_float(text: str) -> float:
 
 
 def folder(text: str) -> str:
-    """An argparse type: a folder to write into, which may not exist yet but is no file."""
+    """An argparse type: a folder to write into, which may not exist yet but is no file.
+
+    Parameters
+    ----------
+    text : str
+        The argument as typed.
+
+    Returns
+    -------
+    str
+        ``text`` unchanged.
+
+    Raises
+    ------
+    argparse.ArgumentTypeError
+        If ``text`` names an existing file that is not a folder.
+    """
     if Path(text).exists() and not Path(text).is_dir():
         raise argparse.ArgumentTypeError(f"{text}: exists and is not a folder")
     return text
 
 
 def add_mode(parser, default: str | None = "full") -> None:
-    """``--mode quick|full``."""
+    """``--mode quick|full``.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The subcommand's parser.
+    default : str or None, optional
+        The mode when none is given (default "full"); None: ``$BCSER_MODE``, else quick.
+    """
     parser.add_argument("--mode", choices=("quick", "full"), default=default,
                         **({} if default else {"help": "default: $BCSER_MODE, else quick"}))
 
 
 def add_data(parser) -> None:
-    """``--data``: the corpus folder."""
+    """``--data``: the corpus folder.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The subcommand's parser.
+    """
     parser.add_argument("--data", default=None, help="corpus folder (default: found for you)")

@@ -11,7 +11,13 @@ HELP = "check or download the RAVDESS corpus"
 
 
 def add_arguments(parser) -> None:
-    """``check`` and ``download``, each with its own arguments."""
+    """``check`` and ``download``, each with its own arguments.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The subcommand's parser, which gets the arguments.
+    """
     commands = parser.add_subparsers(dest="data_command", required=True)
     check = commands.add_parser("check", help="validate a corpus folder")
     check.add_argument("dir", help="folder holding Actor_NN/ subfolders of .wav or .flac files")
@@ -24,7 +30,24 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    """The subcommand asked for; 1 if a file is bad or none is usable, or the download failed."""
+    """The subcommand asked for: ``check`` validates a corpus folder, ``download`` fetches it.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed command line (``add_arguments``'s arguments).
+
+    Returns
+    -------
+    int
+        The exit status: 0 on success; 1 if a file is bad or none is usable, or the download failed.
+
+    Raises
+    ------
+    InputError
+        If the folder to check does not exist (exit status 2), the machine is offline
+        (``$BCSER_OFFLINE``, exit status 2) or the download failed (exit status 1).
+    """
     return args.data_run(args)
 
 

@@ -14,13 +14,36 @@ HELP = "every metric for a trained run"
 
 
 def add_arguments(parser) -> None:
-    """The run folder, and --json."""
+    """The run folder, and --json.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The subcommand's parser, which gets the arguments.
+    """
     parser.add_argument("folder", metavar="RUN", help="a run folder written by train")
     parser.add_argument("--json", action="store_true")
 
 
 def run(args) -> int:
-    """Check the run folder, load its model, evaluate it where it was evaluated."""
+    """Check the run folder, load its model, evaluate it where it was evaluated.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed command line (``add_arguments``'s arguments).
+
+    Returns
+    -------
+    int
+        The exit status: 0 once the table (or JSON) is printed.
+
+    Raises
+    ------
+    InputError
+        If the folder is a file, or not a finished run folder (no run.json, a bad
+        model.pt), or its run.json's features or signal differ from its model.pt's.
+    """
     from bcser_utils.learn import evaluation, pipeline, runs
     from bcser_utils.learn.artifacts import CheckpointError
     from bcser_utils.learn.inference import Predictor

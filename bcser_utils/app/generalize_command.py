@@ -23,7 +23,13 @@ STEPS = {  # flag → what it does, in the order of the study
 
 
 def add_arguments(parser) -> None:
-    """What to run (the steps), and at which scale, on which folds and seeds, where."""
+    """What to run (the steps), and at which scale, on which folds and seeds, where.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The subcommand's parser, which gets the arguments.
+    """
     command.add_mode(parser)
     parser.add_argument("--recipes", nargs="+", default=None, metavar="NAME",
                         help="recipes of generalize.RECIPES to train")
@@ -49,7 +55,23 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    """The steps asked for, in the study's order (``final_model``)."""
+    """The steps asked for, in the study's order (``final_model``).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed command line (``add_arguments``'s arguments).
+
+    Returns
+    -------
+    int
+        The exit status: 0 once every step asked for is done.
+
+    Raises
+    ------
+    InputError
+        For an unknown recipe name (exit status 2).
+    """
     from bcser_utils.studies import final_model, generalize
 
     unknown = sorted(set(args.recipes or ()) - set(generalize.RECIPES))

@@ -17,7 +17,13 @@ HELP = "the emotion of audio files"
 
 
 def add_arguments(parser) -> None:
-    """The files, the model, and how to read them."""
+    """The files, the model, and how to read them.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The subcommand's parser, which gets the arguments.
+    """
     parser.add_argument("files", nargs="+", help="any files soundfile reads")
     parser.add_argument("--checkpoint", default=None, help="a model.pt; default: the model "
                         "bcser_utils/models/default.json names (else "
@@ -38,7 +44,26 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    """Predict every file; 1 if any could not be."""
+    """Predict every file (or, with ``--timeline``, each file window by window).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed command line (``add_arguments``'s arguments).
+
+    Returns
+    -------
+    int
+        The exit status: 0 when every file was predicted, 1 if any could not be (each one said on
+        stderr, the others still predicted).
+
+    Raises
+    ------
+    SpeakerError
+        With ``--same-speaker``, when too few clips are usable to adapt to the speaker.
+    InputError
+        With ``--timeline``, for a window or hop the model cannot use (exit status 2).
+    """
     if args.timeline:
         return _timeline(args)
     from bcser_utils.app.predict import SpeakerError, predict_files

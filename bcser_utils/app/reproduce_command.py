@@ -13,7 +13,13 @@ HELP = "the paper-scale pipeline end to end: P1, then P3 fold 0 (resumable)"
 
 
 def add_arguments(parser) -> None:
-    """Mode, signal, corpus, folder, and whether to ship."""
+    """Mode, signal, corpus, folder, and whether to ship.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The subcommand's parser, which gets the arguments.
+    """
     command.add_mode(parser)
     parser.add_argument("--signal", choices=("bc", "ac"), default="bc")
     command.add_data(parser)
@@ -25,7 +31,19 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    """Train (or read back) both runs, print each, and ship the P3 run if asked."""
+    """Train (or read back) both runs, print each, and ship the P3 run if asked.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed command line (``add_arguments``'s arguments).
+
+    Returns
+    -------
+    int
+        The exit status: 0 once both runs are done (and shipped, with ``--ship``); also 0 in a
+        helper process under torchrun, where rank 0 reports.
+    """
     from bcser_utils.learn import artifacts, runs
 
     began = time.perf_counter()

@@ -14,7 +14,13 @@ HELP = "train the model under a protocol"
 
 
 def add_arguments(parser) -> None:
-    """The run (protocol, fold, signal, seed), its scale and its folder."""
+    """The run (protocol, fold, signal, seed), its scale and its folder.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The subcommand's parser, which gets the arguments.
+    """
     parser.add_argument("--protocol", choices=("P1", "P2", "P3"), default="P1")
     parser.add_argument("--fold", type=command.index, default=0, help="P3 fold (0-based)")
     parser.add_argument("--signal", choices=("bc", "ac"), default="bc")
@@ -29,7 +35,26 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    """Train (or resume, or read back) the run, then print its accuracy and folder."""
+    """Train (or resume, or read back) the run, then print its accuracy and folder.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed command line (``add_arguments``'s arguments).
+
+    Returns
+    -------
+    int
+        The exit status: 0 once the run is done; also 0 in a helper process under torchrun, where
+        rank 0 reports.
+
+    Raises
+    ------
+    RunFolderError
+        If the folder holds another run's files (``runs.check_folder``).
+    files.Claimed
+        If another process is writing the same run folder.
+    """
     from bcser_utils.learn import runs
 
     cfg = command.run_config(args.mode, args.seed, args.versions)
