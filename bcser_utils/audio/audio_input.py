@@ -40,7 +40,15 @@ FULL_SCALE = 1.0 + 1e-6  # float samples beyond it are refused (rounding of a ±
 
 
 class AudioError(ValueError):
-    """An audio file that cannot be used. The message names the file and the cause."""
+    """An audio file that cannot be used. The message names the file and the cause.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file (kept as ``self.path``).
+    cause : str
+        Why it cannot be used (kept as ``self.cause``); the message is "<file>: <cause>".
+    """
 
     def __init__(self, path: str | Path, cause: str):
         super().__init__(f"{named(path)}: {cause}")
@@ -229,10 +237,11 @@ def blocks(path: str | Path, size: int, overlap: int = 0, info: Info | None = No
     dtype : str
         "float32" or "float64".
 
-    Returns
-    -------
-    Iterator[tuple[int, ndarray]]
-        The blocks, in time order.
+    Yields
+    ------
+    tuple[int, ndarray]
+        The blocks, in time order: the first frame's index, and the samples
+        (frames × channels, ``dtype``).
 
     Raises
     ------

@@ -63,7 +63,13 @@ def code_fingerprint() -> str:
     validation or download code around it; and this module's builder functions (not the readers
     below them, such as ``FeatureDataset``, whose edits do not change a tensor). Comments,
     docstrings and layout are left out (``provenance.code_of``). Taken when this module is
-    imported, so it describes the code this process runs even if a file is edited later."""
+    imported, so it describes the code this process runs even if a file is edited later.
+
+    Returns
+    -------
+    str
+        The hash, in hex.
+    """
     return _CODE_FINGERPRINT
 
 
@@ -158,7 +164,35 @@ def cache_key(recordings: pd.DataFrame, cfg: config.Config, signal: str, n_versi
 def recording_features(path: str | Path, name: str, cfg: config.Config, signal: str,
                        n_versions: int, seed: int) -> tuple[np.ndarray, list[str]]:
     """All versions of one recording as a (n_versions, T, F) array (``clip.dtype``), and their
-    labels: the clip path (``clip``) with augmentation between its two steps."""
+    labels: the clip path (``clip``) with augmentation between its two steps.
+
+    Parameters
+    ----------
+    path : str or Path
+        The recording.
+    name : str
+        Its RAVDESS name, which seeds its augmentation (``augment.recording_seed``).
+    cfg : config.Config
+        The BC filter, augmentation and feature settings.
+    signal : str
+        "bc" (synthetic BC speech, the paper) or "ac" (the recording as it is).
+    n_versions : int
+        How many versions (the original among them, as ``augment.versions`` makes them).
+    seed : int
+        The run's seed.
+
+    Returns
+    -------
+    tensor : numpy.ndarray
+        Shape (n_versions, T, F): one feature tensor per version.
+    labels : list of str
+        Each version's augmentation label, in the same order.
+
+    Raises
+    ------
+    AudioError
+        If the recording cannot be read (``clip.read``).
+    """
     audio, rate = clip.read(path, cfg)
     made = augment.versions(clip.heard(audio, rate, signal, cfg.bc), rate, n=n_versions,
                             seed=augment.recording_seed(seed, name), params=cfg.augment)
@@ -198,7 +232,14 @@ def _shard_labels(shard: Path, n_versions: int) -> list[str] | None:
 
 
 class FeatureCache:
-    """A built cache: ``features`` (memory-mapped, (N, T, F)) and ``index`` (N rows)."""
+    """A built cache: ``features`` (memory-mapped, (N, T, F)) and ``index`` (N rows).
+
+    Parameters
+    ----------
+    folder : Path
+        A finished cache folder (``features.npy``, ``index.csv``, ``meta.json``), as ``build``
+        returns it.
+    """
 
     def __init__(self, folder: Path):
         self.folder = Path(folder)
@@ -214,7 +255,20 @@ class FeatureCache:
         return bool(self.meta["synthetic"])
 
     def rows(self, names=None, versions=None) -> np.ndarray:
-        """Row numbers of the given recordings (all if None) and versions (all if None)."""
+        """Row numbers of the given recordings (all if None) and versions (all if None).
+
+        Parameters
+        ----------
+        names : iterable of str or None, optional
+            RAVDESS recording names; None: every recording.
+        versions : iterable of int or None, optional
+            Version numbers (0: the original); None: every version.
+
+        Returns
+        -------
+        numpy.ndarray
+            The matching rows of ``features`` and ``index``, increasing.
+        """
         keep = np.ones(len(self.index), dtype=bool)
         if names is not None:
             keep &= self.index["name"].isin(set(names)).to_numpy()
@@ -229,8 +283,40 @@ def build(recordings: pd.DataFrame, cfg: config.Config | None = None, signal: st
           progress: bool = True) -> FeatureCache:
     """Build (or reopen) the feature cache of ``recordings`` (a catalog, any subset).
 
-    ``signal`` is "bc" (the paper) or "ac" (the original recordings). Returns a FeatureCache.
-    Notebook: 04_features.
+    ``signal`` is "bc" (the paper) or "ac" (the original recordings). A finished cache with the
+    same key is reopened; a damaged one is rebuilt (with a ``CacheWarning``); an interrupted
+    build resumes from its finished shards. Notebook: 04_features.
+
+    Parameters
+    ----------
+    recordings : pandas.DataFrame
+        Catalog rows (``ravdess.catalog``), any subset.
+    cfg : config.Config or None, optional
+        Default: ``config.get_config()``.
+    signal : str, optional
+        "bc" (default) or "ac".
+    n_versions : int or None, optional
+        Versions per recording; None: ``cfg.augment.n_versions``.
+    seed : int or None, optional
+        None: ``cfg.mode.seed``.
+    cache_dir : str or Path or None, optional
+        Where cache folders live; None: ``<data_dir>/cache``.
+    workers : int or None, optional
+        Processes that build the shards; None: chosen for the machine.
+    progress : bool, optional
+        Show a progress bar (default True).
+
+    Returns
+    -------
+    FeatureCache
+        The cache, in ``<cache_dir>/features-<signal>-<key>``.
+
+    Raises
+    ------
+    ValueError
+        For a ``signal`` other than "ac" or "bc".
+    AudioError
+        For a recording that cannot be read, or whose features are not finite.
     """
     from filelock import FileLock
 
@@ -459,6 +545,15 @@ class FeatureDataset:
     ``normalizer`` is a ``normalize.Normalizer`` (or a ``features.Standardizer``, for the global
     statistics alone); each clip is normalised with its speaker's statistics when it asks for
     them. Notebook: 06_training.
+
+    Parameters
+    ----------
+    cache : FeatureCache
+        The built cache.
+    rows : array_like of int
+        The cache rows this dataset serves, in its order (``FeatureCache.rows``).
+    normalizer : normalize.Normalizer or features.Standardizer
+        The fitted normalisation.
     """
 
     def __init__(self, cache: FeatureCache, rows, normalizer):
@@ -482,7 +577,20 @@ class FeatureDataset:
     def batch(self, positions):
         """Items ``positions`` as one (B, T, F) float32 tensor and (B,) labels: the rows are read
         from the memory-mapped cache in file order (one pass, no per-clip Python) and
-        normalised together. Equal to stacking ``self[i]`` for each position."""
+        normalised together. Equal to stacking ``self[i]`` for each position.
+
+        Parameters
+        ----------
+        positions : array_like of int
+            Positions in this dataset (0 … len(self) − 1), not cache rows.
+
+        Returns
+        -------
+        x : torch.Tensor
+            Shape (B, T, F), float32, normalised.
+        y : torch.Tensor
+            Shape (B,), int64: the emotion indices (``emotion_code`` − 1).
+        """
         import torch
 
         positions = np.asarray(positions)
