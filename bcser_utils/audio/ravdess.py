@@ -153,6 +153,26 @@ def catalog(root: str | Path, actors=None, warn: bool = True) -> pd.DataFrame:
     ``(path, reason)``; ``df.attrs["synthetic"]`` says whether the corpus is the synthetic one.
 
     Notebook: 01_dataset_exploration.
+
+    Parameters
+    ----------
+    root : str or Path
+        The corpus folder (``Actor_NN/`` subfolders of .wav or .flac files).
+    actors : iterable of int or None, optional
+        Keep only these actors (1–24); None: every actor.
+    warn : bool, optional
+        Warn (``PartialCorpusWarning`` and others) about skipped files, missing actors and a
+        file filed under the wrong actor's folder (default True).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per usable file, with the columns above and the ``attrs`` above.
+
+    Raises
+    ------
+    FileNotFoundError, CorpusError
+        If ``root`` is not an existing folder (``check_folder``).
     """
     root = check_folder(root)
     rows, unexpected, unreadable, seen = [], [], [], {}
@@ -242,9 +262,25 @@ class CorpusReport:
         return not self.missing and not self.unexpected and not self.unreadable
 
     def to_dict(self) -> dict:
+        """The report as plain data (``dataclasses.asdict``), with ``usable`` and ``complete``.
+
+        Returns
+        -------
+        dict
+            Every field, plus the two properties.
+        """
         return asdict(self) | {"usable": self.usable, "complete": self.complete}
 
     def summary(self) -> str:
+        """The report as the lines ``data check`` prints (long lists cut at 10 names).
+
+        Returns
+        -------
+        str
+            Lines joined by newlines: the kind of corpus and its folder, file and actor counts,
+            files per emotion, sample rates, stereo files, byte-identical groups, what is
+            missing, unexpected and unreadable.
+        """
         def names(items, limit=10):
             items = [str(i) for i in items]
             more = f" … and {len(items) - limit} more" if len(items) > limit else ""
@@ -288,6 +324,26 @@ def validate(root: str | Path, decode: bool = True, workers: int | None = None) 
     it (``load_audio``: truncated, silent, NaN/inf, channels, rate, length), on ``workers``
     processes (default: every core; 1,200 FLAC files in a few seconds); a bad file is listed in
     ``unreadable`` with its cause and does not count as usable. Notebook: 01_dataset_exploration.
+
+    Parameters
+    ----------
+    root : str or Path
+        The corpus folder.
+    decode : bool, optional
+        Also decode every file as training will (default True); False reads names and headers
+        only.
+    workers : int or None, optional
+        Processes that decode; None: one per CPU core.
+
+    Returns
+    -------
+    CorpusReport
+        What was found: counts, missing, unexpected and unreadable files.
+
+    Raises
+    ------
+    FileNotFoundError, CorpusError
+        If ``root`` is not an existing folder (``check_folder``).
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -332,7 +388,13 @@ def validate(root: str | Path, decode: bool = True, workers: int | None = None) 
 
 def data_dir() -> Path:
     """Where downloads and caches go: ``$BCSER_DATA_DIR``, else the checkout's ``data/``, else
-    the user cache folder."""
+    the user cache folder.
+
+    Returns
+    -------
+    Path
+        The folder (which may not exist yet).
+    """
     if env := os.environ.get(config.DATA_DIR_ENV):
         return Path(env).expanduser()
     if (config.REPO_ROOT / "data" / "README.md").exists():
@@ -550,6 +612,28 @@ def find_corpus(path: str | Path | None = None, allow_download: bool | None = No
     The synthetic corpus is made for the actors of ``cfg.mode`` (all 24 in full mode).
 
     Notebook: 01_dataset_exploration.
+
+    Parameters
+    ----------
+    path : str or Path or None, optional
+        A corpus folder to use; None: look in the places above, in order.
+    allow_download : bool or None, optional
+        Whether to download when no copy is found; None: unless ``config.offline()``. A failed
+        download warns and falls back to the synthetic corpus.
+    progress : bool, optional
+        Show download and synthesis progress (default True).
+    cfg : config.Config or None, optional
+        Which actors a synthetic corpus gets; None: ``config.get_config()``.
+
+    Returns
+    -------
+    CorpusLocation
+        The folder and where it came from.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` or ``$BCSER_RAVDESS_DIR`` holds no ``Actor_*/`` audio files.
     """
     if path is not None:
         if not _has_audio(Path(path)):
@@ -580,7 +664,22 @@ def find_corpus(path: str | Path | None = None, allow_download: bool | None = No
 
 def describe(location: CorpusLocation, df: pd.DataFrame, cfg: config.Config) -> str:
     """The line every notebook prints first: which data, how much of it, and which mode (with
-    what quick mode cuts: the versions per recording and the epochs)."""
+    what quick mode cuts: the versions per recording and the epochs).
+
+    Parameters
+    ----------
+    location : CorpusLocation
+        Where the corpus came from (``find_corpus``).
+    df : pandas.DataFrame
+        Its catalog (``catalog``), whose files and actors are counted.
+    cfg : config.Config
+        The configuration whose mode is said.
+
+    Returns
+    -------
+    str
+        One line, e.g. "Data: … · 1200 files · 20 actors (01–20) · mode: full".
+    """
     actors = sorted(df["actor"].unique())
     span = f"{actors[0]:02d}–{actors[-1]:02d}" if actors else "none"
     cuts = [f"{cfg.augment.n_versions} versions per recording"] if cfg.mode.versions else []
@@ -591,4 +690,16 @@ def describe(location: CorpusLocation, df: pd.DataFrame, cfg: config.Config) -> 
 
 
 def report_json(report: CorpusReport) -> str:
+    """A validation report as JSON (what ``data check --json`` prints).
+
+    Parameters
+    ----------
+    report : CorpusReport
+        ``validate``'s result.
+
+    Returns
+    -------
+    str
+        ``report.to_dict()`` as indented JSON (paths as strings).
+    """
     return json.dumps(report.to_dict(), indent=2, default=str)
