@@ -53,7 +53,18 @@ class ShipError(ValueError):
 def not_a_file(path: str | Path) -> str | None:
     """Why ``path`` is not a regular file that can be read ("no such file", "a folder", "a FIFO,
     not a regular file", "a symbolic link loop", …), or None if it is one. ``predict`` asks it of
-    every input before it decodes any."""
+    every input before it decodes any.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file asked for.
+
+    Returns
+    -------
+    str or None
+        The reason, for "<path>: <reason>", or None for a regular file.
+    """
     try:
         mode = os.stat(path).st_mode  # follows symbolic links
     except FileNotFoundError:
@@ -74,14 +85,47 @@ def not_a_file(path: str | Path) -> str | None:
 # --- torch files ---------------------------------------------------------------------------------
 
 def save_torch(path: str | Path, state: dict) -> Path:
-    """``state`` (tensors and plain values only) as a torch file, atomically."""
+    """``state`` (tensors and plain values only) as a torch file, atomically.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file to write (whole or not at all).
+    state : dict
+        Tensors and plain values (what ``weights_only=True`` loads back).
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
     return write_atomically(path, lambda tmp: torch.save(state, tmp))
 
 
 def load_torch(path: str | Path, what: str = "model checkpoint") -> dict:
     """A torch file's dict, read with ``weights_only=True``; a ``CheckpointError`` naming the
     file and the cause otherwise (never torch's advice to drop ``weights_only``: a file that
-    needs it is not ours, and may be hostile)."""
+    needs it is not ours, and may be hostile).
+
+    Parameters
+    ----------
+    path : str or Path
+        The torch file.
+    what : str, optional
+        What the file should be, for the error message (default "model checkpoint").
+
+    Returns
+    -------
+    dict
+        The file's contents, tensors on the CPU.
+
+    Raises
+    ------
+    CheckpointError
+        If the file is missing, not a regular file, empty, unreadable, not a torch file (an
+        audio file, say), corrupt, holding objects other than tensors and plain values, or not
+        a dict.
+    """
     import pickle
     import warnings
 
@@ -140,7 +184,25 @@ def _looks_like(head: bytes) -> str:
 
 def save_checkpoint(path: str | Path, state: dict) -> Path:
     """A deep model for ``predict``: ``state`` holds ``MODEL_FIELDS`` and normalizer, bc,
-    emotions, card (``pipeline.save_model`` builds it)."""
+    emotions, card (``pipeline.save_model`` builds it).
+
+    Parameters
+    ----------
+    path : str or Path
+        The file to write (atomically).
+    state : dict
+        The model's fields.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Raises
+    ------
+    ValueError
+        If ``state`` lacks one of ``MODEL_FIELDS`` (a bug of the caller's, not a user's).
+    """
     missing = [k for k in MODEL_FIELDS if k not in state]
     if missing:
         raise ValueError(f"a model checkpoint needs {', '.join(missing)}")
@@ -148,7 +210,25 @@ def save_checkpoint(path: str | Path, state: dict) -> Path:
 
 
 def load_checkpoint(path: str | Path) -> dict:
-    """A file written by ``save_checkpoint``, its fields checked."""
+    """A file written by ``save_checkpoint``, its fields checked.
+
+    Parameters
+    ----------
+    path : str or Path
+        A model file (``model.pt``).
+
+    Returns
+    -------
+    dict
+        The checkpoint's fields (``MODEL_FIELDS`` and the rest), checked by ``check_fields``
+        and ``check_model``.
+
+    Raises
+    ------
+    CheckpointError
+        As ``load_torch``; and for a training checkpoint, a file without ``MODEL_FIELDS``, or
+        fields this version cannot use.
+    """
     path = Path(path)
     state = load_torch(path)
     if "early_stopping" in state and "n_features" not in state:
@@ -204,7 +284,20 @@ def check_fields(path: Path, state: dict) -> None:
     """What a model file (deep or classical) claims about its input, checked against what this
     version accepts: the features and BC filter (``config.Features``, ``config.BCFilter``), the
     signal, the emotions and the normalisation, so that nothing downstream meets a value it
-    cannot use."""
+    cannot use.
+
+    Parameters
+    ----------
+    path : Path
+        The file, named in the error.
+    state : dict
+        Its contents (``load_torch``).
+
+    Raises
+    ------
+    CheckpointError
+        For the first field that this version cannot use, named with its value.
+    """
     from bcser_utils.audio import clip, features, normalize
 
     def bad(what):
@@ -258,7 +351,20 @@ def check_fields(path: Path, state: dict) -> None:
 
 def check_model(path: Path, state: dict) -> None:
     """A deep model's architecture (``config.Model``) checked before a network is built from
-    it: sizes that are whole numbers in range, one output per emotion."""
+    it: sizes that are whole numbers in range, one output per emotion.
+
+    Parameters
+    ----------
+    path : Path
+        The file, named in the error.
+    state : dict
+        Its contents (``load_torch``).
+
+    Raises
+    ------
+    CheckpointError
+        For a missing weights table or the first architecture setting out of range.
+    """
     def bad(what):
         return CheckpointError(f"{path}: {what}; not a model this version of bcser made")
 
@@ -284,21 +390,66 @@ def check_model(path: Path, state: dict) -> None:
 
 
 def tuples(d: dict) -> dict:
-    """JSON and torch files keep tuples as lists; the config's dataclasses want tuples."""
+    """JSON and torch files keep tuples as lists; the config's dataclasses want tuples.
+
+    Parameters
+    ----------
+    d : dict
+        A config table as read back.
+
+    Returns
+    -------
+    dict
+        A copy with every list value made a tuple (one level deep).
+    """
     return {k: tuple(v) if isinstance(v, list) else v for k, v in d.items()}
 
 
 # --- default.json --------------------------------------------------------------------------------
 
 def save_manifest(path: str | Path, manifest: dict) -> Path:
-    """``default.json``: which files in its folder make the default model, and how they fuse."""
+    """``default.json``: which files in its folder make the default model, and how they fuse.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file to write (atomically).
+    manifest : dict
+        Its contents, checked first (``check_manifest``).
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Raises
+    ------
+    CheckpointError
+        If ``manifest`` breaks ``check_manifest``'s rules.
+    """
     check_manifest(Path(path), manifest)
     text = json.dumps(manifest, indent=2) + "\n"
     return write_atomically(path, lambda tmp: tmp.write_text(text))
 
 
 def load_manifest(path: str | Path) -> dict:
-    """``default.json``, checked: its members are files in its own folder, its weight in [0, 1]."""
+    """``default.json``, checked: its members are files in its own folder, its weight in [0, 1].
+
+    Parameters
+    ----------
+    path : str or Path
+        The default-model file.
+
+    Returns
+    -------
+    dict
+        Its contents ("deep", optionally "single", "classical", "weight", "uncertain_below").
+
+    Raises
+    ------
+    CheckpointError
+        If the file cannot be read as JSON, or breaks ``check_manifest``'s rules.
+    """
     path = Path(path)
     try:
         manifest = json.loads(path.read_text())
@@ -309,12 +460,41 @@ def load_manifest(path: str | Path) -> dict:
 
 
 def members(manifest: dict, key: str) -> list[str]:
-    """The file names under ``key``: one, or a list of them (an ensemble)."""
+    """The file names under ``key``: one, or a list of them (an ensemble).
+
+    Parameters
+    ----------
+    manifest : dict
+        A checked ``default.json`` (``load_manifest``).
+    key : str
+        "deep", "single" or "classical".
+
+    Returns
+    -------
+    list of str
+        The file names, in the manifest's order; empty when ``key`` is absent.
+    """
     found = manifest.get(key)
     return [found] if isinstance(found, str) else list(found or [])
 
 
 def check_manifest(path: Path, manifest) -> None:
+    """A ``default.json``'s contents, checked: "deep" (and "single", if present) name a file
+    or a non-empty list of files, "classical" one file, each only a name beside ``path`` (no
+    folder, no link out of it); "weight" in [0, 1]; "uncertain_below" None or in (0, 1].
+
+    Parameters
+    ----------
+    path : Path
+        The manifest's file: its folder confines the members, and the error names it.
+    manifest : object
+        The parsed JSON.
+
+    Raises
+    ------
+    CheckpointError
+        For the first rule broken, naming the key and its value.
+    """
     def bad(what):
         return CheckpointError(f"{path}: {what}")
 
@@ -354,7 +534,25 @@ CLASSICAL_FIELDS = ("classifier", "normalizer", "features", "bc", "signal", "emo
 
 def save_classical(path: str | Path, state: dict) -> Path:
     """The classical baseline: ``classifier`` holds ``classical.export``'s arrays (stored as
-    float64 tensors, so they load bit for bit in any version of scikit-learn, or without it)."""
+    float64 tensors, so they load bit for bit in any version of scikit-learn, or without it).
+
+    Parameters
+    ----------
+    path : str or Path
+        The file to write (atomically).
+    state : dict
+        ``CLASSICAL_FIELDS``; ``classifier`` a dict of numpy arrays and plain values.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Raises
+    ------
+    ValueError
+        If ``state`` lacks one of ``CLASSICAL_FIELDS`` (a bug of the caller's).
+    """
     missing = [k for k in CLASSICAL_FIELDS if k not in state]
     if missing:
         raise ValueError(f"a classical model needs {', '.join(missing)}")
@@ -364,7 +562,24 @@ def save_classical(path: str | Path, state: dict) -> Path:
 
 
 def load_classical(path: str | Path) -> dict:
-    """A file written by ``save_classical``, its fields checked; arrays back as numpy."""
+    """A file written by ``save_classical``, its fields checked; arrays back as numpy.
+
+    Parameters
+    ----------
+    path : str or Path
+        A classical model file.
+
+    Returns
+    -------
+    dict
+        Its fields, ``classifier`` holding numpy arrays (checked by ``check_classifier``).
+
+    Raises
+    ------
+    CheckpointError
+        As ``load_torch``; and for a file that is not a bcser classical model, an unknown
+        classifier kind, or fields or arrays this version cannot use.
+    """
     path = Path(path)
     state = load_torch(path, "classical model")
     if state.get("format") != "bcser-classical-1" or \
@@ -389,7 +604,23 @@ CLASSIFIER_ARRAYS = {"logreg": ("classes", "coef", "intercept"),
 def check_classifier(path: Path, arrays: dict, width: int) -> None:
     """``classical.export``'s arrays, checked against each other and the ``width`` features
     they classify: the shapes ``classical.Portable`` computes with, finite numbers, classes
-    among the emotions."""
+    among the emotions.
+
+    Parameters
+    ----------
+    path : Path
+        The file, named in the error.
+    arrays : dict
+        The classifier's arrays; ``kind`` is "svm" or "logreg". Updated in place once checked:
+        the arrays as float64 numpy, ``classes`` and ``n_support`` as int64.
+    width : int
+        The number of features it classifies (the normalisation's).
+
+    Raises
+    ------
+    CheckpointError
+        For a missing array, a wrong shape, non-finite numbers, or classes outside the emotions.
+    """
     def bad(what):
         return CheckpointError(f"{path}: {what}; not a classifier this version of bcser made")
 
