@@ -41,6 +41,27 @@ from bcser_utils.learn import evaluation, pipeline
 
 @dataclass(frozen=True)
 class RunSpec:
+    """One training run: protocol, P3 fold, signal, seed, and its recipe's config overrides.
+
+    Notebooks: 08_beyond_the_paper (``beyond.plan``), 09_towards_unseen_speakers
+    (``generalize.Recipe.spec``).
+
+    Parameters
+    ----------
+    protocol : str
+        "P1", "P2", "P3", or "ALL" (every actor: a refit).
+    fold : int, optional
+        The P3 fold, 0-based (default 0).
+    signal : str, optional
+        "bc" (default) or "ac".
+    seed : int, optional
+        The run's seed (default 0).
+    overrides : tuple, optional
+        (config key, value) pairs: what the run's recipe changes (default: none, the paper's).
+    recipe : str, optional
+        A named recipe's name, whose runs live in a folder of their own (default: none).
+    """
+
     protocol: str
     fold: int = 0
     signal: str = "bc"
@@ -88,7 +109,20 @@ class RunSpec:
 
     def config(self, mode: str, scale: dict | None = None) -> config.Config:
         """The mode's configuration with the run's overrides and seed; ``scale`` (e.g. fewer
-        versions, for a test) shrinks it but never undoes the run's own changes."""
+        versions, for a test) shrinks it but never undoes the run's own changes.
+
+        Parameters
+        ----------
+        mode : str
+            "quick" or "full" (None: ``$BCSER_MODE``, else quick).
+        scale : dict or None, optional
+            Config overrides ({key: value}) that shrink the run; the run's own win.
+
+        Returns
+        -------
+        config.Config
+            The configuration the run trains with.
+        """
         own = dict(self.overrides)
         scale = {k: v for k, v in (scale or {}).items() if k not in own}
         seed = {"mode.seed": self.seed} if self.seed else {}
@@ -98,7 +132,31 @@ class RunSpec:
             max_epochs: int | None = None, progress: bool = True, scale: dict | None = None,
             folder: str | Path | None = None) -> dict:
         """Train (or read back, or resume) the run in ``folder``, by default ``self.folder(out,
-        mode)``; its summary (``pipeline.run_protocol``)."""
+        mode)``; its summary (``pipeline.run_protocol``).
+
+        Parameters
+        ----------
+        mode : str
+            "quick" or "full".
+        out : str or Path
+            The study's folder (``folder``), unless ``folder`` is given.
+        corpus : str or Path or None, optional
+            The corpus folder; None: ``ravdess.find_corpus``.
+        max_epochs : int or None, optional
+            A cap on the epochs; None: the mode's.
+        progress : bool, optional
+            Show progress bars (default True).
+        scale : dict or None, optional
+            Overrides that shrink the run (``config``).
+        folder : str or Path or None, optional
+            The run folder itself; None: ``self.folder(out, mode)``.
+
+        Returns
+        -------
+        dict
+            The run's summary (what metrics.json holds); empty in a helper process under
+            torchrun.
+        """
         cfg = self.config(mode, scale)
         return pipeline.run_protocol(cfg, self.protocol, self.fold, self.signal, corpus,
                                      Path(folder or self.folder(out, cfg.mode.name)),
@@ -117,6 +175,32 @@ def reproduce(mode: str = "full", signal: str = "bc", corpus: str | Path | None 
     ``out/reproduce.json``. Resumable: run it again after an interruption and finished runs are
     read back, an unfinished one continues from its last epoch. ``versions`` and ``max_epochs``
     shrink it for a test; the defaults are the paper's.
+
+    Parameters
+    ----------
+    mode : str, optional
+        "quick" or "full" (default).
+    signal : str, optional
+        "bc" (default) or "ac", for every run.
+    corpus : str or Path or None, optional
+        The corpus folder; None: ``ravdess.find_corpus``.
+    out : str or Path or None, optional
+        The folder; None: ``runs/reproduce-<mode>/``.
+    runs : sequence of RunSpec, optional
+        The runs (default ``REPRODUCE_RUNS``: P1, then P3 fold 0).
+    progress : bool, optional
+        Show progress bars (default True).
+    versions : int or None, optional
+        Versions per recording; None: the paper's 15.
+    max_epochs : int or None, optional
+        A cap on the epochs; None: the mode's.
+
+    Returns
+    -------
+    dict
+        The summary written to ``reproduce.json``: mode, signal, source, date, folder, and per
+        run ("runs", by ``RunSpec.name``) its accuracy with its 95% interval, balanced accuracy,
+        MCC, ECE, epochs and timing; empty in a helper process under torchrun.
     """
     scale = {"augment.n_versions": versions} if versions else None
     cfg = config.get_config(mode, overrides=scale)
@@ -157,7 +241,23 @@ class RunFolderError(ValueError):
 
 
 def read_json(path: str | Path):
-    """A run folder's JSON file; a ``RunFolderError`` naming it if it cannot be read."""
+    """A run folder's JSON file; a ``RunFolderError`` naming it if it cannot be read.
+
+    Parameters
+    ----------
+    path : str or Path
+        The JSON file.
+
+    Returns
+    -------
+    object
+        The parsed JSON (its shape is the caller's to check).
+
+    Raises
+    ------
+    RunFolderError
+        If the file cannot be read or is not JSON.
+    """
     path = Path(path)
     try:
         return json.loads(path.read_text())
@@ -194,7 +294,18 @@ def read_spec(run: str | Path) -> dict:
 def check_folder(run: str | Path) -> None:
     """What a run folder must hold before anything in it is read back or resumed: nothing, or
     a run.json of ours and, beside it, readable results (``read_metrics``). Another run's
-    settings are ``pipeline.check_run_folder``'s to refuse."""
+    settings are ``pipeline.check_run_folder``'s to refuse.
+
+    Parameters
+    ----------
+    run : str or Path
+        The run folder (which may not exist yet).
+
+    Raises
+    ------
+    RunFolderError
+        If it is not a folder, or its run.json or metrics.json is not what a run writes.
+    """
     run = Path(run)
     if not run.exists():
         return
@@ -260,7 +371,25 @@ def check_metrics(path: str | Path, summary, asked: dict | None = None) -> dict:
 
 
 def read_metrics(run: str | Path, asked: dict | None = None) -> dict:
-    """A finished run's metrics.json, checked (``check_metrics``)."""
+    """A finished run's metrics.json, checked (``check_metrics``).
+
+    Parameters
+    ----------
+    run : str or Path
+        The run folder.
+    asked : dict or None, optional
+        Settings it must have been made with (as ``check_metrics``).
+
+    Returns
+    -------
+    dict
+        The run's summary.
+
+    Raises
+    ------
+    RunFolderError
+        If metrics.json cannot be read, is not what a run writes, or is another run's.
+    """
     path = Path(run) / "metrics.json"
     return check_metrics(path, read_json(path), asked)
 
