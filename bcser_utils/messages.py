@@ -10,6 +10,8 @@ Notebooks: every notebook prints paths through ``display_path``.
 
 from __future__ import annotations
 
+import json
+import math
 import os
 import unicodedata
 from pathlib import Path
@@ -76,3 +78,40 @@ def display_path(path: str | Path) -> str:
     except ValueError:  # another drive on Windows
         shown = str(path)
     return escape(shown)
+
+
+def json_text(value, indent: int | None = 1) -> str:
+    """``value`` as strict JSON for a user's program to read (``--json``): NaN and infinities,
+    which JSON has no words for (Python would write ``NaN``, which no JSON parser accepts),
+    become null.
+
+    Parameters
+    ----------
+    value : object
+        Dicts, lists, tuples, strings, numbers (numpy's too), None.
+    indent : int or None
+        ``json.dumps``'s indent.
+
+    Returns
+    -------
+    str
+        Text that every JSON parser reads.
+
+    Examples
+    --------
+    >>> json_text({"accuracy": float("nan"), "n": 3}, indent=None)
+    '{"accuracy": null, "n": 3}'
+    """
+    return json.dumps(_finite(value), indent=indent, allow_nan=False)
+
+
+def _finite(value):
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    if hasattr(value, "item") and getattr(value, "ndim", None) == 0:  # a numpy scalar
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value

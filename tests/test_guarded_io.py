@@ -321,3 +321,16 @@ def test_evaluate_refuses_a_run_json_whose_features_its_model_was_not_trained_on
     monkeypatch.setattr(pipeline, "prepare", no_cache)
     assert main(["evaluate", str(run)]) == 1
     assert "features or signal differ" in _one_error(capsys.readouterr().err)
+
+
+# --- 5, 32: --json is JSON that every parser reads ----------------------------------------------
+
+def test_json_output_never_holds_nan():
+    from bcser_utils import messages
+
+    def strict(text):
+        return json.loads(text, parse_constant=lambda c: pytest.fail(f"{c} in --json output"))
+
+    value = {"a": float("nan"), "b": [np.float32("inf"), 1.5, np.int64(2)], "c": (None, "x")}
+    assert strict(messages.json_text(value)) == {"a": None, "b": [None, 1.5, 2],
+                                                 "c": [None, "x"]}

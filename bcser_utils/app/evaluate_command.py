@@ -72,7 +72,7 @@ def run(args) -> int:
     rows = split.test if spec["protocol"] == "P3" else split.val
     result = pipeline.evaluate_rows(predictor, prepared, rows)
     if args.json:
-        print(json.dumps(evaluation.plain(result), indent=1))
+        print(messages.json_text(result))
     else:
         print(f"{prepared.source}\n{split.description}")
         print(evaluation.paper_table(result).round(4).to_string())

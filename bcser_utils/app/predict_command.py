@@ -7,8 +7,6 @@ model that cannot be loaded fails the command as a whole (``cli.main`` says why)
 
 from __future__ import annotations
 
-import json
-
 from bcser_utils import messages
 from bcser_utils.app import command
 from bcser_utils.app.command import InputError, say_error
@@ -82,7 +80,7 @@ def run(args) -> int:
     for message in unusable + errors:
         say_error(message)
     if args.json:
-        print(json.dumps(results, indent=1))
+        print(messages.json_text(results))
     else:
         for r in results:
             if not r["speech"]:
@@ -119,7 +117,7 @@ def _timeline(args) -> int:
         if not args.json:
             _print_timeline(path, found, threshold)
     if args.json:
-        print(json.dumps(rows, indent=1))
+        print(messages.json_text(rows))
     return 1 if failed else 0
 
 

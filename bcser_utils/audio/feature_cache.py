@@ -206,14 +206,16 @@ def _build_shard(job) -> tuple[str, list[str]]:
     if not np.isfinite(tensor).all():  # never cached: it would surface as NaN epochs later
         raise audio_input.AudioError(path, "its features hold NaN or infinite values")
     files.write_text(shard.with_suffix(".json"), json.dumps(labels))  # the labels first: a
-    files.write_atomically(shard, lambda tmp: _save(tmp, tensor))  # shard is done when its .npy
+    files.write_bytes(shard, _npy(tensor))  # shard is done when its .npy
     return name, labels  # exists, and then its labels exist too
 
 
-def _save(path: Path, array: np.ndarray) -> None:
-    buffer = io.BytesIO()  # np.save into a real file reports a full disk without its errno
+def _npy(array: np.ndarray) -> memoryview:
+    """``array`` as the bytes of a .npy file: saved through a buffer, because ``np.save`` into a
+    real file reports a full disk without its errno (and so without the file's name)."""
+    buffer = io.BytesIO()
     np.save(buffer, array)
-    path.write_bytes(buffer.getbuffer())
+    return buffer.getbuffer()
 
 
 def _shard_labels(shard: Path, n_versions: int) -> list[str] | None:

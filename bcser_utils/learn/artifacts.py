@@ -25,14 +25,13 @@ import errno
 import json
 import math
 import os
-import shutil
 import stat
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from bcser_utils import config
+from bcser_utils import config, files
 from bcser_utils.files import read_json, write_atomically
 
 P3_CHECKPOINT = config.MODELS_DIR / "bcser_p3.pt"  # the paper's recipe, P3 fold 1
@@ -429,7 +428,7 @@ def save_manifest(path: str | Path, manifest: dict) -> Path:
     """
     check_manifest(Path(path), manifest)
     text = json.dumps(manifest, indent=2) + "\n"
-    return write_atomically(path, lambda tmp: tmp.write_text(text))
+    return files.write_text(path, text)
 
 
 def load_manifest(path: str | Path) -> dict:
@@ -679,10 +678,8 @@ def ship(models: str | Path, copies: dict[str, Path], texts: dict[str, str]) -> 
     for source in copies.values():  # every source checked before anything is replaced
         if not Path(source).is_file():
             raise ShipError(f"{source}: no such file to ship")
-    written = [write_atomically(models / name, lambda tmp, s=source: shutil.copyfile(s, tmp))
-               for name, source in copies.items()]
-    return written + [write_atomically(models / name, lambda tmp, t=text: tmp.write_text(t))
-                      for name, text in texts.items()]
+    written = [files.copy(source, models / name) for name, source in copies.items()]
+    return written + [files.write_text(models / name, text) for name, text in texts.items()]
 
 
 def ship_p3(run: str | Path, command: str, date: str) -> list[Path]:
