@@ -10,7 +10,7 @@ from bcser_utils import config
 from bcser_utils.app.cli import main
 from bcser_utils.audio import feature_cache, noise, ravdess
 from bcser_utils.learn import evaluation, pipeline, splits
-from bcser_utils.present import report
+from bcser_utils.present import beyond_tables, formatting
 from bcser_utils.studies import beyond
 
 
@@ -200,7 +200,7 @@ def test_p3_actors_are_disjoint_and_cover_the_corpus():
 
 def test_headline_table_has_every_result(grid):
     _, summary = grid
-    table = report.headline_table(summary)
+    table = beyond_tables.headline_table(summary)
     assert {"P1 BC", "P2 BC", "P3 BC, fold 1", "P3 AC, fold 1",
             "P3 BC, fold 1, label smoothing 0"} <= set(table.index)
     assert table.loc["P3 BC − AC (paired), 1 of 3 folds pooled", "accuracy"] == pytest.approx(
@@ -208,17 +208,19 @@ def test_headline_table_has_every_result(grid):
 
 
 def test_every_noise_condition_has_one_name_in_sentences_tables_and_figures(grid):
-    from bcser_utils.present import plots
+    from bcser_utils.present import comparison_plots
 
     _, summary = grid
-    assert report.condition_label("clean", float("inf")) == "clean"
-    assert report.condition_label("speech_shaped", 20.0) == "speech-shaped noise at 20 dB"
-    said = report.findings(summary)
+    assert formatting.condition_label("clean", float("inf")) == "clean"
+    assert formatting.condition_label("speech_shaped", 20.0) == "speech-shaped noise at 20 dB"
+    said = beyond_tables.findings(summary)
     for row in summary["ac_vs_bc"]:
         if row["kind"] != "clean" and row["snr_db"] in (max(beyond.SNRS_DB),
                                                          min(beyond.SNRS_DB)):
-            assert f"- {report.condition_label(row['kind'], row['snr_db'])} SNR:" in said
-    fig = plots.seed_differences({**summary, "seeds": [{"seed": 0, "folds": summary["folds"],
-                                                         "ac_vs_bc": summary["ac_vs_bc"]}]})
+            assert f"- {formatting.condition_label(row['kind'], row['snr_db'])} SNR:" in said
+    fig = comparison_plots.seed_differences(
+        {**summary, "seeds": [{"seed": 0, "folds": summary["folds"],
+                               "ac_vs_bc": summary["ac_vs_bc"]}]})
     ticks = [t.get_text() for t in fig.axes[0].get_yticklabels()]
-    assert ticks == [report.condition_label(r["kind"], r["snr_db"]) for r in summary["ac_vs_bc"]]
+    assert ticks == [formatting.condition_label(r["kind"], r["snr_db"])
+                     for r in summary["ac_vs_bc"]]

@@ -105,10 +105,10 @@ def test_missing_checkpoint_is_a_clear_error(tmp_path, capsys):
 
 
 def test_model_card_states_data_protocol_metrics_and_licence(run):
-    from bcser_utils.present import report
+    from bcser_utils.present import cards
 
     summary = json.loads((run / "metrics.json").read_text())
-    card = report.model_card(summary, "python -m bcser_utils train …", "2026-11-23")
+    card = cards.model_card(summary, "python -m bcser_utils train …", "2026-11-23")
     accuracy, (low, high) = summary["metrics"]["accuracy"], summary["metrics"]["ci95"]["accuracy"]
     assert f"| accuracy | {accuracy:.3f} | {low:.3f}–{high:.3f} |" in card
     assert "SYNTHETIC" in card and "CC BY-NC-SA 4.0" in card and "Known limits" in card

@@ -18,7 +18,7 @@ import pytest
 from bcser_utils import config, provenance
 from bcser_utils.app import provenance_check
 from bcser_utils.learn import probe, training
-from bcser_utils.present import report
+from bcser_utils.present import report, staleness
 
 ROOT = Path(__file__).resolve().parents[1]
 # the fingerprints of commit fe022df's code text, which made the committed results
@@ -355,7 +355,7 @@ QUOTED = [
 @pytest.mark.parametrize("source, page", QUOTED)
 def test_every_line_quoting_a_result_made_by_other_code_says_so(source, page):
     result = report.load_summary(ROOT / source)
-    note, mark = provenance.stale_note(result), report.stale_mark(result)
+    note, mark = provenance.stale_note(result), staleness.stale_mark(result)
     quoting = [line for line in _lines(ROOT / page) if _interval_of(result).search(line)]
     assert quoting, f"{page} quotes no interval of {source}: QUOTED is out of date"
     if note is None:  # today's code made it: no table row (one result each) may call it stale
@@ -368,14 +368,14 @@ def test_every_line_quoting_a_result_made_by_other_code_says_so(source, page):
 
 
 def test_a_stale_result_marks_each_line_in_a_few_words_and_a_current_one_none():
-    assert report.stale_mark({"date": "2026-11-30"}) == (
+    assert staleness.stale_mark({"date": "2026-11-30"}) == (
         "made on 2026-11-30, before provenance stamps: see note")
     current = {"provenance": provenance.stamp()}
-    assert report.stale_mark(current) is None
+    assert staleness.stale_mark(current) is None
     older = {"provenance": {"commit": "1a2b3c4", "code": {**current["provenance"]["code"],
                                                          "model": "0123456789ab"}}}
-    assert report.stale_mark(older) == "made with commit 1a2b3c4; code changed since: see note"
-    rows = report.readme_table({"date": "2026-11-30"}, [("P3", "—", "50.0%", "seed 0")])
+    assert staleness.stale_mark(older) == "made with commit 1a2b3c4; code changed since: see note"
+    rows = staleness.readme_table({"date": "2026-11-30"}, [("P3", "—", "50.0%", "seed 0")])
     assert rows.splitlines()[-1] == (
         "| P3 | — | 50.0% | seed 0 · *made on 2026-11-30, before provenance stamps: see note* |")
 

@@ -178,24 +178,24 @@ def test_clean_copies_have_no_outputs_no_solutions_and_every_exercise(tmp_path):
 
 def test_readme_quotes_the_committed_full_mode_results_of_notebook_08():
     # results/README.md's notebook-08 table is made from results/beyond-full.json by
-    # report.beyond_readme_table, so a re-run that changes a number must change the page too.
-    from bcser_utils.present import report
+    # beyond_tables.beyond_readme_table, so a re-run that changes a number must change the page too.
+    from bcser_utils.present import beyond_tables, report
 
     summary = report.load_summary(ROOT / "results" / "beyond-full.json")
     assert summary["mode"] == "full" and not summary["synthetic"]
     assert summary["command"].startswith("python -m bcser_utils beyond --mode full")
-    assert report.beyond_readme_table(summary) in RESULTS
+    assert beyond_tables.beyond_readme_table(summary) in RESULTS
 
 
 def test_readme_quotes_the_committed_full_mode_results_of_notebook_09():
     # results/README.md's notebook-09 table, made from results/generalize-full.json by
-    # study_report.generalize_readme_table, as for notebook 08
-    from bcser_utils.present import report, study_report
+    # generalize_tables.generalize_readme_table, as for notebook 08
+    from bcser_utils.present import generalize_tables, report
 
     summary = report.load_summary(ROOT / "results" / "generalize-full.json")
     assert summary["mode"] == "full" and "SYNTHETIC" not in summary["source"]
     assert summary["command"].startswith("python -m bcser_utils generalize --mode full")
-    assert study_report.generalize_readme_table(summary) in RESULTS
+    assert generalize_tables.generalize_readme_table(summary) in RESULTS
 
 
 def test_committed_notebooks_hold_no_widget_views_or_frozen_progress_bars():

@@ -47,7 +47,7 @@ def run(args) -> int:
     int
         The exit status: 0 once the summary is written (a failure raises, and ``cli.main`` says it).
     """
-    from bcser_utils.present import report
+    from bcser_utils.present import beyond_tables
     from bcser_utils.studies import beyond
 
     began = time.perf_counter()
@@ -56,7 +56,7 @@ def run(args) -> int:
                             overrides=overrides, command=_command_line(args),
                             seeds=args.seeds or ())
     print(summary["source"])
-    print(report.headline_table(summary).round(3).to_string())
+    print(beyond_tables.headline_table(summary).round(3).to_string())
     folder = Path(args.out) if args.out else beyond.default_folder(summary["mode"])
     print(f"this call: {time.perf_counter() - began:.0f} s; summary in "
           f"{messages.display_path(folder / 'summary.json')}")

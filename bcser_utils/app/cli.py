@@ -89,7 +89,9 @@ class _Parser(argparse.ArgumentParser):
     it, as argparse does; under --json also as ``{"error": …}`` on stdout)."""
 
     def error(self, message):
-        raise InputError(f"{self.prog}: {message} (see {self.prog} --help)", code=2)
+        # argparse quotes the user's values in its message: escaped, they cannot forge a line
+        raise InputError(f"{self.prog}: {messages.escape(message)} (see {self.prog} --help)",
+                         code=2)
 
 
 def input_errors() -> tuple[type, ...]:
@@ -215,4 +217,4 @@ def main(argv: list[str] | None = None) -> int:
 def _say_error(line: str, as_json: bool) -> None:
     say_error(line)
     if as_json:  # stdout stays valid JSON when the command fails as a whole
-        print(json.dumps({"error": line}))
+        print(json.dumps({"error": messages.escape(line)}))

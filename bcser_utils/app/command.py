@@ -13,7 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from bcser_utils import config
+from bcser_utils import config, messages
 
 
 class InputError(ValueError):
@@ -39,9 +39,11 @@ def say_error(line: str) -> None:
     Parameters
     ----------
     line : str
-        The message, without "error: ".
+        The message, without "error: ". Every character that is not printable text is escaped
+        here (``messages.escape``), whoever built the message: a file name holding a newline or
+        an ESC sequence can neither forge a line nor reach the terminal raw.
     """
-    print(f"error: {line}", file=sys.stderr)
+    print(f"error: {messages.escape(line)}", file=sys.stderr)
 
 
 def run_config(mode: str | None, seed: int | None, versions: int | None) -> config.Config:
@@ -175,8 +177,12 @@ def folder(text: str) -> str:
     argparse.ArgumentTypeError
         If ``text`` names an existing file that is not a folder.
     """
-    if Path(text).exists() and not Path(text).is_dir():
-        raise argparse.ArgumentTypeError(f"{text}: exists and is not a folder")
+    try:
+        exists, folder_ = Path(text).exists(), Path(text).is_dir()
+    except OSError as err:  # e.g. a name too long for the file system
+        raise argparse.ArgumentTypeError(f"{messages.named(text)}: {err.strerror}") from None
+    if exists and not folder_:
+        raise argparse.ArgumentTypeError(f"{messages.named(text)}: exists and is not a folder")
     return text
 
 

@@ -50,21 +50,22 @@ def run(args) -> int:
 
     run_ = Path(args.folder)
     if run_.exists() and not run_.is_dir():
-        raise InputError(f"{run_}: a file, not a run folder: evaluate takes the folder train "
-                         f"wrote ({messages.display_path(run_.parent)})")
+        raise InputError(f"{messages.named(run_)}: a file, not a run folder: evaluate takes the "
+                         f"folder train wrote ({messages.display_path(run_.parent)})")
     if not (run_ / "run.json").exists():
-        raise InputError(f"{run_}: not a finished run folder (no run.json)")
+        raise InputError(f"{messages.named(run_)}: not a finished run folder (no run.json)")
     spec = runs.read_spec(run_)
     cfg = runs.spec_config(run_, spec)
     try:
         predictor = Predictor.load(run_ / "model.pt")
     except CheckpointError as err:
-        raise InputError(f"{run_}: not a finished run folder ({err})") from None
+        raise InputError(f"{messages.named(run_)}: not a finished run folder ({err})") from None
     same = json.dumps(asdict(predictor.features), sort_keys=True) == \
         json.dumps(asdict(cfg.features), sort_keys=True)
     if not same or predictor.signal != spec["signal"]:  # before any feature is computed
-        raise InputError(f"{run_ / 'run.json'}: its features or signal differ from those its "
-                         "model.pt was trained on; the folder's files are not one run's")
+        raise InputError(f"{messages.named(run_ / 'run.json')}: its features or signal differ "
+                         "from those its model.pt was trained on; the folder's files are not "
+                         "one run's")
     location, catalog = pipeline.find_catalog(cfg, spec["data"], progress=False)
     pipeline.check_corpus(run_, spec.get("corpus"), location.root, catalog)  # before any feature
     prepared = pipeline.prepare(cfg, spec["signal"], spec["data"], progress=False)

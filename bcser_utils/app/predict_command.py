@@ -69,7 +69,7 @@ def run(args) -> int:
 
     # a folder, FIFO or symbolic-link loop is said to be one (and a FIFO never blocks a read)
     why = {path: not_a_file(path) for path in args.files}
-    unusable = [f"{path}: {cause}" for path, cause in why.items() if cause]
+    unusable = [f"{messages.named(path)}: {cause}" for path, cause in why.items() if cause]
     try:
         results, errors = predict_files([p for p in args.files if not why[p]], args.checkpoint,
                                         args.same_speaker)

@@ -699,7 +699,7 @@ def ship_p3(run: str | Path, command: str, date: str) -> list[Path]:
         The files written; a ``ShipError`` (nothing written) for a quick-mode run or one on the
         synthetic corpus.
     """
-    from bcser_utils.present import report
+    from bcser_utils.present import cards
 
     run = Path(run)
     summary = read_json(run / "metrics.json")
@@ -712,4 +712,4 @@ def ship_p3(run: str | Path, command: str, date: str) -> list[Path]:
     return ship(P3_CHECKPOINT.parent,
                 {P3_CHECKPOINT.name: run / "model.pt",
                  P3_CHECKPOINT.with_suffix(".metrics.json").name: run / "metrics.json"},
-                {"MODEL_CARD.md": report.model_card(summary, command, date)})
+                {"MODEL_CARD.md": cards.model_card(summary, command, date)})

@@ -1,10 +1,7 @@
-"""Reads a summary that the package wrote (``load_summary``), and the old home of its renderers.
-
-The renderers live by concept: ``formatting`` (how numbers and noise conditions are written),
-``staleness`` (what a result made by other code says), ``beyond_tables`` (notebook 08's tables),
-``generalize_tables`` (notebook 09's) and ``cards`` (model cards). The names below are kept here
-only for callers outside ``present`` that still import them from this module (the command line,
-studies.beyond, and tests); new code imports them from their home.
+"""Reads a summary that the package wrote (``load_summary``) for the renderers: ``formatting``
+(how numbers and noise conditions are written), ``staleness`` (what a result made by other code
+says), ``beyond_tables`` (notebook 08's tables), ``generalize_tables`` (notebook 09's) and
+``cards`` (model cards).
 
 Notebook: 07_evaluation, 08_beyond_the_paper, 09_towards_unseen_speakers, 10_your_own_voice.
 """
@@ -13,16 +10,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-
-from bcser_utils.present.beyond_tables import (  # noqa: F401  (kept for old callers)
-    beyond_readme_table,
-    findings,
-    headline_table,
-)
-from bcser_utils.present.cards import model_card  # noqa: F401
-from bcser_utils.present.formatting import NOISE_FREE as CLEAN  # noqa: F401  (studies/beyond)
-from bcser_utils.present.formatting import condition_label  # noqa: F401
-from bcser_utils.present.staleness import readme_table, stale_mark  # noqa: F401
 
 
 def load_summary(path: str | Path) -> dict:

@@ -34,7 +34,7 @@ from bcser_utils.audio import audio_input, clip, feature_cache, noise
 from bcser_utils.learn import evaluation, pipeline, splits
 from bcser_utils.learn.inference import Predictor
 from bcser_utils.learn.runs import RunSpec
-from bcser_utils.present.report import CLEAN
+from bcser_utils.present.formatting import NOISE_FREE
 
 SIGNALS = ("bc", "ac")
 SNRS_DB = (20, 10, 5, 0)
@@ -146,7 +146,7 @@ def robustness(models: dict[str, str | Path], recordings: pd.DataFrame, cfg: con
     from tqdm.auto import tqdm
 
     predictors = {signal: Predictor.load(path) for signal, path in models.items()}
-    conditions = [(CLEAN, np.inf)] + [(kind, float(snr)) for kind in kinds for snr in snrs]
+    conditions = [(NOISE_FREE, np.inf)] + [(kind, float(snr)) for kind in kinds for snr in snrs]
     made = {(signal, kind, snr): [] for signal in predictors for kind, snr in conditions}
     rate = cfg.augment.sample_rate
     rows = recordings.sort_values("name", ignore_index=True)
@@ -154,7 +154,7 @@ def robustness(models: dict[str, str | Path], recordings: pd.DataFrame, cfg: con
                     desc="noisy test clips"):
         audio, _ = audio_input.load_audio(row.path, sample_rate=rate, cfg=cfg)
         for kind, snr in conditions:
-            heard = audio if kind == CLEAN else noise.add_noise(
+            heard = audio if kind == NOISE_FREE else noise.add_noise(
                 audio, rate, snr, kind, noise_seed(seed, row.name, kind, snr), spectrum)
             for signal, predictor in predictors.items():
                 made[signal, kind, snr].append(clip.clip_tensor(
@@ -206,7 +206,7 @@ def _accuracy(y, proba, actors, n_boot: int) -> dict:
 def p3_pooled(robust: pd.DataFrame, signal: str, emotions, n_boot: int = 1000) -> dict:
     """P3 over all its folds at once: every actor is a test actor exactly once, so the pooled
     clean predictions cover the whole corpus; the interval resamples actors."""
-    clean = robust[(robust["signal"] == signal) & (robust["kind"] == CLEAN)]
+    clean = robust[(robust["signal"] == signal) & (robust["kind"] == NOISE_FREE)]
     y, proba, actors = evaluation.prediction_arrays(clean, emotions)
     result = _accuracy(y, proba, actors, n_boot)
     per_actor = pd.Series(proba.argmax(1) == y).groupby(actors).mean()

@@ -31,7 +31,7 @@ from bcser_utils.learn import artifacts, pipeline, splits
 from bcser_utils.learn.evaluation import ensemble, fuse, part, table_paired, table_score
 from bcser_utils.learn.runs import RunSpec, read_metrics
 from bcser_utils.messages import display_path
-from bcser_utils.present import report, study_report
+from bcser_utils.present import cards, report
 from bcser_utils.studies import baseline
 from bcser_utils.studies.generalize import (
     PAPER,
@@ -462,7 +462,7 @@ def ship(study: Study, models: str | Path | None = None) -> Path:
     """Make the study's choice (``out/summary.json``, ``read_summary``) ``predict``'s default, in
     ``models`` (default bcser_utils/models/): the refitted deep models (one per seed the summary
     ships: an ensemble if it paid) and the single-clip model if another recipe's, the classical
-    baseline refitted on every actor, their model card (``study_report.default_card``) and
+    baseline refitted on every actor, their model card (``cards.default_card``) and
     ``default.json`` naming them with the fusion weight the early-stopping actors chose. Every
     file is written atomically (``artifacts.ship``, ``artifacts.save_manifest``).
 
@@ -484,7 +484,7 @@ def ship(study: Study, models: str | Path | None = None) -> Path:
         _refits(study, "single-refit", "bcser_default_single", single.get("seeds", [0]))
     with_baseline = chosen["weight"] < 1
     classical = _ship_baseline(study, chosen["baseline"], models)
-    card = study_report.default_card(summary, [*dict.fromkeys([*deep, *singles]),
+    card = cards.default_card(summary, [*dict.fromkeys([*deep, *singles]),
                                                *([classical.name] if with_baseline else [])])
     artifacts.ship(models, {**deep, **singles}, {"DEFAULT_MODEL_CARD.md": card})
     manifest = artifacts.save_manifest(models / "default.json", {
