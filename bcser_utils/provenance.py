@@ -56,10 +56,17 @@ PACKAGE = Path(__file__).resolve().parent
 REFERENCE = PACKAGE / "provenance_reference.json"
 # the code whose text each part's code-text fingerprint hashes: files whole, or some of a
 # file's top-level functions ("audio/audio_input.py:load_audio")
+# THE list of the code that shapes a clip's tensors as the feature cache stores them: the features
+# part below hashes it (with the normalisation applied after the cache), and so does the cache's
+# own key (``feature_cache.code_fingerprint``), so that new code never reuses tensors the old code
+# made. The code around it (catalog, download, how shards, locks and files are written and read)
+# changes no number and is left out.
+CACHED_FEATURES = (
+    "audio/bc.py", "audio/augment.py", "audio/features.py", "audio/clip.py",
+    "audio/audio_input.py:load_audio,inspect,check_samples,_wav_declared_data_bytes",
+    "audio/feature_cache.py:recording_features")
 PARTS = {
-    "features": ("audio/bc.py", "audio/augment.py", "audio/features.py", "audio/clip.py",
-                 "audio/normalize.py", "audio/audio_input.py:load_audio,_wav_declared_data_bytes",
-                 "audio/feature_cache.py:recording_features"),
+    "features": (*CACHED_FEATURES, "audio/normalize.py"),
     "model": ("learn/model.py",),
     "training": ("learn/splits.py", "learn/training.py", "learn/evaluation.py",
                  "learn/inference.py", "learn/pipeline.py"),
@@ -140,11 +147,11 @@ def code_texts() -> dict[str, str]:
     dict of str to str
         Part → ``code_digest`` of its code.
     """
-    return {part: code_digest(source for name in names for source in _sources(name))
+    return {part: code_digest(source for name in names for source in sources(name))
             for part, names in PARTS.items()}
 
 
-def _sources(name: str) -> list[str]:
+def sources(name: str) -> list[str]:
     """The source of a file of the package ("audio/clip.py"), or of some of its top-level
     functions ("audio/audio_input.py:load_audio,_wav_declared_data_bytes"), in the order named."""
     path, _, only = name.partition(":")

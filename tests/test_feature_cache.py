@@ -156,17 +156,35 @@ def test_two_processes_building_the_same_cache_do_not_collide(synthetic_dir, tmp
     assert not (folder / "shards").exists()
 
 
-def test_the_fingerprint_follows_the_builders_not_the_readers():
-    modules = (feature_cache.bc, feature_cache.augment, feature_cache.features, feature_cache.clip)
-    reader = feature_cache.audio_input
-    loader = (reader.load_audio, reader.inspect, reader.check_samples,
-              reader._wav_declared_data_bytes)
-    before = feature_cache._fingerprint_of(modules, (*loader, *feature_cache._BUILDERS))
-    assert feature_cache.code_fingerprint() == before  # what this process runs
-    with_a_reader = (*loader, *feature_cache._BUILDERS, feature_cache.FeatureDataset.batch)
-    assert feature_cache._fingerprint_of(modules, with_a_reader) != before  # sees every function
-    edited = (*loader, *feature_cache._BUILDERS[:-1], feature_cache.FeatureDataset.batch)
-    assert feature_cache._fingerprint_of(modules, edited) != before  # …so a builder's edit shows
+def test_the_fingerprint_follows_the_builders_not_the_readers(tmp_path, monkeypatch):
+    """The cache's key hashes provenance.CACHED_FEATURES, the one list of the code that shapes a
+    cached tensor: an edit of a builder changes it, an edit of a reader does not."""
+    import shutil
+
+    assert feature_cache.code_fingerprint() == feature_cache._fingerprint()  # this process's
+    copy = tmp_path / "bcser_utils"
+    shutil.copytree(provenance.PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(provenance, "PACKAGE", copy)
+    source = (copy / "audio" / "feature_cache.py").read_text()
+    before = feature_cache._fingerprint()
+    reader = source.replace("    def batch(self, positions):",
+                            "    def batch(self, positions, unused=None):", 1)
+    assert reader != source
+    (copy / "audio" / "feature_cache.py").write_text(reader)
+    assert feature_cache._fingerprint() == before  # a reader's edit: the tensors are the same
+    storage = source.replace("def _build_shard(job) ->", "def _build_shard(job, extra=1) ->", 1)
+    assert storage != source
+    (copy / "audio" / "feature_cache.py").write_text(storage)
+    assert feature_cache._fingerprint() == before  # how a shard is written: the same tensors
+    builder = source.replace("def recording_features(", "def recording_features(extra, ", 1)
+    assert builder != source
+    (copy / "audio" / "feature_cache.py").write_text(builder)
+    assert feature_cache._fingerprint() != before  # a builder's edit shows
+    (copy / "audio" / "feature_cache.py").write_text(source)
+    loader = copy / "audio" / "audio_input.py"
+    loader.write_text(loader.read_text().replace("def check_samples(path", "def check_samples(p", 1)
+                      .replace("AudioError(path, f\"contains", "AudioError(p, f\"contains", 1))
+    assert feature_cache._fingerprint() != before  # the one audio check shapes tensors too
 
 
 def test_the_fingerprint_ignores_comments_docstrings_and_layout_but_not_code():

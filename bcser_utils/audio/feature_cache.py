@@ -49,7 +49,7 @@ import numpy as np
 import pandas as pd
 
 from bcser_utils import config, files, provenance
-from bcser_utils.audio import audio_input, augment, bc, clip, features, ravdess
+from bcser_utils.audio import audio_input, augment, clip, features, ravdess
 from bcser_utils.messages import display_path
 
 INDEX_COLUMNS = ["name", "actor", "sex", "emotion", "emotion_code", "intensity", "statement",
@@ -58,12 +58,12 @@ INDEX_COLUMNS = ["name", "actor", "sex", "emotion", "emotion_code", "intensity",
 
 def code_fingerprint() -> str:
     """A hash of the source that shapes the cached tensors, so that a change of code (not only
-    of parameters) never reuses tensors the old code made: the modules bc, augment, features and
-    clip whole; from data, the loader (``load_audio`` and its helper), not the catalog,
-    validation or download code around it; and this module's builder functions (not the readers
-    below them, such as ``FeatureDataset``, whose edits do not change a tensor). Comments,
-    docstrings and layout are left out (``provenance.code_of``). Taken when this module is
-    imported, so it describes the code this process runs even if a file is edited later.
+    of parameters) never reuses tensors the old code made: ``provenance.CACHED_FEATURES``, the
+    one list of that code (bc, augment, features and clip whole; ``audio_input``'s check and
+    decoder; this module's ``recording_features``, not the code that stores and reads tensors,
+    such as ``FeatureDataset``, whose edits change no tensor). Comments, docstrings and layout
+    are left out (``provenance.code_of``). Taken when this module is imported, so it describes the code
+    this process runs even if a file is edited later.
 
     Returns
     -------
@@ -73,11 +73,9 @@ def code_fingerprint() -> str:
     return _CODE_FINGERPRINT
 
 
-def _fingerprint_of(modules, functions) -> str:
-    import inspect
-
-    return provenance.code_digest([Path(module.__file__).read_text() for module in modules] +
-                                  [inspect.getsource(function) for function in functions])
+def _fingerprint() -> str:
+    return provenance.code_digest(source for name in provenance.CACHED_FEATURES
+                                  for source in provenance.sources(name))
 
 
 MEMO = ".content-hashes.json"  # in the cache folder: a file's identity → its content's hash
@@ -472,11 +470,7 @@ def _build(recordings, cfg, signal, n_versions, seed, key, folder, workers, prog
 
 
 # the builder code that ``code_fingerprint`` hashes
-_BUILDERS = (recording_features, _build_shard, _build)
-_CODE_FINGERPRINT = _fingerprint_of((bc, augment, features, clip),
-                                    (audio_input.load_audio, audio_input.inspect,
-                                     audio_input.check_samples,
-                                     audio_input._wav_declared_data_bytes, *_BUILDERS))
+_CODE_FINGERPRINT = _fingerprint()
 
 
 def die_with_parent(parent: int) -> None:
