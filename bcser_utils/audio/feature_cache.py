@@ -62,8 +62,8 @@ def code_fingerprint() -> str:
     one list of that code (bc, augment, features and clip whole; ``audio_input``'s check and
     decoder; this module's ``recording_features``, not the code that stores and reads tensors,
     such as ``FeatureDataset``, whose edits change no tensor). Comments, docstrings and layout
-    are left out (``provenance.code_of``). Taken when this module is imported, so it describes the code
-    this process runs even if a file is edited later.
+    are left out (``provenance.code_of``). Taken when this module is imported, so it describes
+    the code this process runs even if a file is edited later.
 
     Returns
     -------
