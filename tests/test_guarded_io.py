@@ -40,7 +40,8 @@ cache key), the download's lock and deadline, and the one error path (``app.cli.
     27 NaN at 5.0 s in --timeline                 audio_input.blocks' own time → here, test_convert
     28 bc's messages                              audio_input.what_it_is, files → test_convert,
                                                   test_robustness
-    29 a usage error once, exit 2                 check_window before any file → here
+    29 a usage error once, exit 2                 check_window, and --same-speaker's model, before
+                                                  any file → here
     30 control characters in a file name          messages.display_path → test_robustness, hostile
     31 data check / and data check file.wav       ravdess.check_folder → test_ravdess
     32 a metrics.json of NaN and inf              runs' metrics reader → test_cli
@@ -334,3 +335,17 @@ def test_json_output_never_holds_nan():
     value = {"a": float("nan"), "b": [np.float32("inf"), 1.5, np.int64(2)], "c": (None, "x")}
     assert strict(messages.json_text(value)) == {"a": None, "b": [None, 1.5, 2],
                                                  "c": [None, "x"]}
+
+
+def test_timeline_same_speaker_with_a_model_that_cannot_adapt_is_refused_before_any_file(
+        tmp_path, capsys, monkeypatch):
+    from bcser_utils.app import timeline as timeline_
+
+    def never(*args, **kwargs):
+        raise AssertionError("a file was read")
+
+    monkeypatch.setattr(timeline_, "windows", never)
+    clip = _sound(tmp_path, "a.wav", 0.1 * np.random.default_rng(0).standard_normal(16_000 * 6))
+    code = main(["predict", "--timeline", "--same-speaker", "--checkpoint",
+                 str(SHIPPED / "bcser_p3.pt"), str(clip), str(clip)])
+    assert code == 1 and "speaker normalisation" in _one_error(capsys.readouterr().err)

@@ -103,6 +103,10 @@ def _timeline(args) -> int:
     except timeline.WindowError as err:
         raise InputError(str(err), code=2) from None
     model = predict.load_model(args.checkpoint, args.same_speaker)  # main says why it failed
+    if args.same_speaker and not model.deep.adapts and model.classical is None:
+        # the model cannot adapt to anyone: said once, before any file is read
+        raise predict.SpeakerError("this checkpoint was not trained with speaker normalisation; "
+                                   "--same-speaker needs one that was (the default model is)")
     threshold = predict.uncertainty_threshold()
     rows, failed = [], 0
     for path in args.files:
