@@ -4,49 +4,89 @@ file kind (``learn.artifacts``, ``learn.runs``, ``config.from_dict``, the featur
 checks), the one audio-input check (``audio.audio_input``), identity (checkpoints, runs, the
 cache key), the download's lock and deadline, and the one error path (``app.cli.main``).
 
-    case                                          mechanism → test
-    1  --out holding the user's files             files.claim → test_robustness:
-                                                  test_a_folder_of_the_users_files_is_refused…
-    2  ship on a full disk                        files.copy / write_atomically → test_robustness:
-                                                  test_copy_is_atomic, test_a_failed_write_…
-    3  four downloads at once                     ravdess.download's FileLock and verified stamp →
-                                                  test_download: test_concurrent_downloads_…
-    4  a P2 checkpoint resumed as P1              checkpoint identity → here
-    5  NaN weights                                Predictor.load's finite check → here
-    6  a truncated file to --timeline             audio_input.blocks → here, test_convert
-    7  bc into .xi/.wve/.sd2                      convert: WAV/FLAC only → test_convert
-    8  noise with the old size and mtime          cache key by content → test_feature_cache:
-                                                  test_a_recording_rewritten_with_its_old_size…
-    9  evaluate after files were deleted          run.json's corpus digest → here
-    10 --same-speaker, one file four times        distinct recordings → here
-    11 BCSER_OFFLINE=true                         config.offline → test_config
-    12 to_bc on (frames, channels)                bc.to_bc's layout check → test_convert
-    13 noise and tones, tiny and huge windows     timeline.check_window → here; speech → test_speech
-    14 float samples beyond ±1 in bc              audio_input.check_samples → test_convert
-    15 --versions 100000                          config.BOUNDS → test_config
-    16 workers orphaned by SIGTERM/SIGKILL        feature_cache.die_with_parent → test_feature_cache
-    17 SIGTERM/SIGHUP of bc leaves a temporary    files' live temporaries → test_robustness:
-                                                  test_a_signal_mid_write_removes_the_temporary
-    18 a trickling download                       ravdess's overall deadline → test_download
-    19 a foreign checkpoint.pt in --out           artifacts.load_torch in resume → here
-    20 a damaged default.json                     artifacts.load_manifest → test_robustness:
-                                                  test_a_hostile_default_json_gets_one_line
-    21 --out on a full disk                       artifacts.save_torch via files → test_robustness
-    22 a garbage index.csv, NaN features.npy      the cache's checks → test_feature_cache
-    23 run.json settings out of range             config.from_dict bounds → test_config
-    24 --timeline --json with one bad file        per-file errors under --json → here
-    25 bc in.mp3 out.wav                          convert.output_subtype → test_convert
-    26 --window 1e-9                              timeline.check_window → here
-    27 NaN at 5.0 s in --timeline                 audio_input.blocks' own time → here, test_convert
-    28 bc's messages                              audio_input.what_it_is, files → test_convert,
-                                                  test_robustness
-    29 a usage error once, exit 2                 check_window, and --same-speaker's model, before
-                                                  any file → here
-    30 control characters in a file name          messages.display_path → test_robustness, hostile
-    31 data check / and data check file.wav       ravdess.check_folder → test_ravdess
-    32 a metrics.json of NaN and inf              runs' metrics reader → test_cli
-    33 the notebook helpers' odd arguments        exercises' checks → test_exercises
-    34 a 0700 ravdess/                            ravdess's permissions → test_download
+    case                                     mechanism → test (module: test name)
+    1  --out holding the user's files        files.claim → robustness: test_a_folder_of_the_users_
+                                             files_is_refused_and_left_alone
+    2  ship on a full disk                   files.copy / write_atomically → robustness:
+                                             test_copy_is_atomic; cli's failed-ship test
+    3  four downloads at once                ravdess.download's FileLock, verified stamp →
+                                             download: test_concurrent_downloads_wait_for_one_and_
+                                             all_get_the_whole_corpus, test_a_stamp_over_an_empty_
+                                             or_partial_tree_is_not_trusted
+    4  a P2 checkpoint resumed as P1         checkpoint identity → here: test_another_runs_
+                                             checkpoint_is_refused_not_resumed
+    5  NaN weights                           Predictor.load's finite check → here: test_a_
+                                             checkpoint_with_nan_weights_is_refused
+    6  a truncated file to --timeline        audio_input.blocks → here: test_the_timeline_refuses_
+                                             a_truncated_file_as_predict_does
+    7  bc into .xi/.wve/.sd2                 convert: WAV/FLAC only → convert: test_an_output_other_
+                                             than_wav_or_flac_is_refused_in_one_line, test_the_rate_
+                                             returned_is_the_rate_written
+    8  noise with the old size and mtime     the cache key hashes content → feature_cache: test_a_
+                                             recording_rewritten_with_its_old_size_and_mtime_…
+    9  evaluate after files were deleted     run.json's corpus digest → here: test_evaluate_refuses_
+                                             a_corpus_that_changed_since_training
+    10 --same-speaker, one file four times   distinct recordings → here: test_the_same_recording_…
+    11 BCSER_OFFLINE=true                    config.offline → config: test_bcser_offline_takes_the_
+                                             usual_true_and_false_spellings, test_an_odd_bcser_
+                                             offline_is_refused_as_an_odd_bcser_mode_is
+    12 to_bc on (frames, channels)           bc.to_bc's layout check → convert: test_to_bc_refuses_
+                                             soundfiles_frames_by_channels_layout
+    13 noise, tones, tiny and huge windows   speech.speech_check → here: test_noise_and_a_tone_…,
+                                             test_a_timeline_marks_a_tone_…; timeline.check_window
+                                             → here: test_a_window_the_model_cannot_hear_…
+    14 float samples beyond ±1 in bc         audio_input.check_samples → convert: test_float_
+                                             samples_beyond_full_scale_are_refused_not_clipped
+    15 --versions 100000                     config.BOUNDS → config: test_a_setting_beyond_its_
+                                             bounds_…; robustness: test_train_refuses_numbers_…
+    16 workers orphaned by SIGTERM/SIGKILL   feature_cache.die_with_parent → feature_cache:
+                                             test_cache_workers_die_with_their_parent
+    17 SIGTERM/SIGHUP of bc leaves a .tmp    files' live temporaries → robustness: test_a_signal_
+                                             mid_write_removes_the_temporary
+    18 a trickling download                  the download's overall deadline → download: test_a_
+                                             trickling_download_ends_at_its_deadline_and_leaves_
+                                             nothing, test_a_killed_download_leaves_no_temporary
+    19 a foreign checkpoint.pt in --out      resume reads through artifacts.load_torch → here:
+                                             test_a_foreign_checkpoint_in_out_is_one_line_…
+    20 a damaged default.json                artifacts.load_manifest, before any file → here:
+                                             test_a_damaged_default_json_fails_before_any_…
+    21 --out on a full disk                  every write through files.write_atomically (checkpoints
+                                             by artifacts.save_torch) → robustness: test_a_failed_
+                                             write_leaves_the_old_file_whole_and_names_the_final_path
+    22 a garbage index.csv, NaN features     the cache's checks → feature_cache: test_a_damaged_
+                                             cache_is_rebuilt_with_a_warning, test_features_with_
+                                             nan_are_never_cached
+    23 run.json settings out of range        config.from_dict's bounds → config: test_a_damaged_
+                                             run_json_config_is_one_error_naming_the_file; a
+                                             run.json its model disagrees with → here:
+                                             test_evaluate_refuses_a_run_json_whose_features_…
+    24 --timeline --json with one bad file   per-file errors, rows kept → here: test_timeline_json_
+                                             keeps_the_good_files_rows_beside_a_bad_ones_error
+    25 bc in.mp3 out.wav                     convert.output_subtype → convert: test_an_input_
+                                             subtype_the_output_cannot_hold_is_converted
+    26 --window 1e-9                         timeline.check_window → here: test_a_window_the_model_…
+    27 NaN at 5.0 s in --timeline            audio_input.blocks at its own time → here: test_nan_
+                                             in_a_long_file_is_named_at_its_own_time
+    28 bc's messages                         audio_input.what_it_is; advice that fits the command
+                                             (cli) → convert: test_a_special_input_is_named_for_
+                                             what_it_is; robustness: test_only_errors_from_the_
+                                             users_…, test_a_read_only_file_system_gets_one_line_…
+    29 a usage error once, exit 2            check_window, and --same-speaker's model, before any
+                                             file → here: test_a_window_…, test_timeline_same_
+                                             speaker_with_a_model_that_cannot_adapt_…
+    30 control characters in a file name     the one error path escapes every line (command.
+                                             say_error), messages.named → robustness: test_a_path_
+                                             is_printed_on_one_line_…; hostile (every command)
+    31 data check / and data check file.wav  ravdess.check_folder, bounded walk → ravdess: test_a_
+                                             file_or_a_huge_tree_is_not_a_corpus_folder, test_data_
+                                             check_of_the_root_is_refused_quickly
+    32 a metrics.json of NaN and inf         runs' metrics reader → cli: test_a_damaged_metrics_
+                                             json_gets_one_line_naming_it; --json as strict JSON →
+                                             here: test_json_output_never_holds_nan
+    33 the notebook helpers' odd arguments   config bounds, checked inputs → here: test_a_notebook_
+                                             helper_refuses_odd_arguments_instead_of_returning_…
+    34 a 0700 ravdess/                       the extraction's permissions → download: test_the_
+                                             extracted_corpus_gets_the_usual_permissions
 
 The generated cases (hypothesis) are in test_hostile.py."""
 
