@@ -28,3 +28,14 @@ def vowel(f0_period=133, formants=((700, 80), (1200, 90), (2600, 120)), seconds=
         r = np.exp(-np.pi * bw / sr)
         y = ss.lfilter([1 - r], [1, -2 * r * np.cos(2 * np.pi * freq / sr), r * r], y)
     return (0.5 * y / np.abs(y).max()).astype(np.float32)
+
+
+def as_from_a_terminal() -> None:
+    """A child process's ``preexec_fn``: SIGINT, SIGHUP and SIGTERM back to their defaults, as a
+    program started from a terminal has them. A test suite started under ``nohup`` or as a
+    background job (``cmd &`` in a script) passes SIG_IGN for SIGHUP or SIGINT on to every child,
+    and an ignored signal is kept ignored by design (``bcser_utils.files``)."""
+    import signal
+
+    for signum in (signal.SIGINT, signal.SIGHUP, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_DFL)

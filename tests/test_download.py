@@ -13,6 +13,7 @@ import zipfile
 from functools import partial
 
 import pytest
+from signals import as_from_a_terminal
 
 from bcser_utils.audio import ravdess, synthetic
 
@@ -169,7 +170,8 @@ _DOWNLOAD = ("import sys, warnings; warnings.simplefilter('ignore'); "
 def _downloading(server, archive, dest) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-c", _DOWNLOAD, str(dest),
                              server.url(archive[0].name), archive[1]],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=as_from_a_terminal)
 
 
 def test_concurrent_downloads_wait_for_one_and_all_get_the_whole_corpus(server, archive,

@@ -39,6 +39,7 @@ import pandas as pd
 import pytest
 import soundfile as sf
 import torch
+from signals import as_from_a_terminal
 
 from bcser_utils import config
 from bcser_utils.app import cli
@@ -646,7 +647,8 @@ def test_ctrl_c_during_the_cache_build_ends_at_once_and_the_rerun_resumes(presse
     data_dir = tmp_path / "data"
     command = _train(synthetic_dir, tmp_path / "run", "--versions", "5")
     child = subprocess.Popen(command, env=_env(data_dir), cwd=tmp_path, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True, start_new_session=True)
+                             stderr=subprocess.PIPE, text=True, start_new_session=True,
+                             preexec_fn=as_from_a_terminal)
     deadline = time.monotonic() + 300
     while len(list(data_dir.glob("cache/features-*/shards/*.npy"))) < 4:  # mid-build
         assert child.poll() is None and time.monotonic() < deadline
@@ -767,6 +769,7 @@ def test_a_signal_mid_write_removes_the_temporary(signum, handler, tmp_path):
     """Case 17: SIGTERM or SIGHUP of bc left its temporary for good (SIGINT cleaned up)."""
     target, flag = tmp_path / "out" / "m30.wav", tmp_path / "flag"
     child = subprocess.Popen([sys.executable, "-c", _WRITER, str(target), str(flag), handler],
+                             preexec_fn=as_from_a_terminal,
                              stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     while not flag.with_suffix(".ready").exists():

@@ -3,6 +3,8 @@ RAVDESS folder, decoding every file, or fetch and verify the official archive fr
 
 from __future__ import annotations
 
+import os
+
 from bcser_utils import config
 from bcser_utils.app.command import InputError, say_error
 from bcser_utils.audio import ravdess
@@ -68,8 +70,9 @@ def _check(args) -> int:
 
 def _download(args) -> int:
     if config.offline():  # 1, true, yes or on (check_environment refused any other spelling)
-        raise InputError(f"data download: {config.OFFLINE_ENV} says this machine is offline; "
-                         f"unset it to download", code=2)
+        said = os.environ.get(config.OFFLINE_ENV, "").strip()
+        raise InputError(f"data download: {config.OFFLINE_ENV}={said} says this machine is "
+                         "offline; unset it to download", code=2)
     try:
         folder = ravdess.download(dest=args.dir)
     except (OSError, ValueError) as err:  # the network's, or pooch's checksum mismatch

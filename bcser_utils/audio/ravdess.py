@@ -491,11 +491,14 @@ def _fetcher(deadline_s: float):
 
     def fetch(url: str, output_file, pooch_obj=None, check_only: bool = False):
         ends = time.monotonic() + deadline_s
-        with requests.get(url, stream=True, timeout=(30, READ_TIMEOUT_S)) as response:
+        # pooch has made the temporary already: registered first, so that a signal during the
+        # connection removes it too
+        with files.removed_on_exit(output_file), \
+                requests.get(url, stream=True, timeout=(30, READ_TIMEOUT_S)) as response:
             response.raise_for_status()
             if check_only:
                 return True
-            with files.removed_on_exit(output_file), open(output_file, "wb") as out:
+            with open(output_file, "wb") as out:
                 while chunk := response.raw.read1(1 << 16, decode_content=True):
                     out.write(chunk)
                     if time.monotonic() > ends:
