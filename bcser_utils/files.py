@@ -311,7 +311,8 @@ class NotOurs(Claimed):
     """The folder holds files the package did not make; nothing in it was touched."""
 
 
-def _owned(folder: Path, what: str, known: Iterable[str] | None) -> None:
+def _owned(folder: Path, what: str, known: Iterable[str] | None,
+           adopt: Callable[[Path], bool] | None = None) -> None:
     """Make ``folder`` the package's, or raise ``NotOurs`` without writing anything."""
     if folder.exists() and not folder.is_dir():
         raise NotOurs(f"{named(folder)}: not a folder (a {what} folder is wanted here)")
@@ -325,6 +326,8 @@ def _owned(folder: Path, what: str, known: Iterable[str] | None) -> None:
         return
     # an earlier version's folder: adopted as it is (unmarked, so nothing is written before the
     # command has checked its run.json and metrics.json)
+    if adopt is not None and adopt(folder):
+        return
     if not (set(entries) <= known and any((folder / name).is_file()
                                           for name in ("run.json", "metrics.json"))):
         strangers = [name for name in entries if name not in known] or entries
@@ -336,7 +339,8 @@ def _owned(folder: Path, what: str, known: Iterable[str] | None) -> None:
 
 @contextlib.contextmanager
 def claim(folder: str | Path, what: str = "run",
-          known: Iterable[str] | None = RUN_FOLDER) -> Iterator[Path]:
+          known: Iterable[str] | None = RUN_FOLDER,
+          adopt: Callable[[Path], bool] | None = None) -> Iterator[Path]:
     """Hold ``folder`` for this process while the block runs, once it is the package's.
 
     The lock is a file beside the folder, ``.<name>.lock``, which the operating system releases
@@ -354,6 +358,9 @@ def claim(folder: str | Path, what: str = "run",
     known : iterable of str or None
         The names a folder of this kind holds (``RUN_FOLDER``), for adopting one of an earlier
         version; None adopts none.
+    adopt : callable, optional
+        Says whether an unmarked folder is one the package made (a study's folder of runs,
+        ``runs.study_folder``): adopted as it is.
 
     Returns
     -------
@@ -378,7 +385,7 @@ def claim(folder: str | Path, what: str = "run",
         raise Claimed(f"{named(folder)}: another {what} is writing into this folder now; "
                       "wait for it to finish, or use another --out") from None
     try:
-        _owned(folder, what, known)
+        _owned(folder, what, known, adopt)
         yield folder
     finally:
         lock.release()

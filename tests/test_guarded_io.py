@@ -5,8 +5,10 @@ checks), the one audio-input check (``audio.audio_input``), identity (checkpoint
 cache key), the download's lock and deadline, and the one error path (``app.cli.main``).
 
     case                                     mechanism → test (module: test name)
-    1  --out holding the user's files        files.claim → robustness: test_a_folder_of_the_users_
-                                             files_is_refused_and_left_alone
+    1  --out holding the user's files        files.claim (train; reproduce, beyond and generalize
+                                             through command.study_out) → robustness: test_a_
+                                             folder_of_the_users_files_is_refused_and_left_alone;
+                                             here: test_a_study_out_of_the_users_files_is_refused_…
     2  ship on a full disk                   files.copy / write_atomically → robustness:
                                              test_copy_is_atomic; cli's failed-ship test
     3  four downloads at once                ravdess.download's FileLock, verified stamp →
@@ -389,3 +391,30 @@ def test_timeline_same_speaker_with_a_model_that_cannot_adapt_is_refused_before_
     code = main(["predict", "--timeline", "--same-speaker", "--checkpoint",
                  str(SHIPPED / "bcser_p3.pt"), str(clip), str(clip)])
     assert code == 1 and "speaker normalisation" in _one_error(capsys.readouterr().err)
+
+
+# --- 1 (studies too): an --out of the user's files is refused, a study's own is adopted ----------
+
+@pytest.mark.parametrize("command", [["reproduce", "--mode", "quick"],
+                                     ["beyond", "--mode", "quick"],
+                                     ["generalize", "--mode", "quick", "--recipes", "paper"]])
+def test_a_study_out_of_the_users_files_is_refused_and_left_alone(command, tmp_path, capsys):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "model.pt").write_text("mine")
+    (out / "notes.csv").write_text("notes")
+    assert main([*command, "--out", str(out)]) == 1
+    assert "holds files bcser did not write" in _one_error(capsys.readouterr().err)
+    assert sorted(p.name for p in out.iterdir()) == ["model.pt", "notes.csv"]
+    assert (out / "model.pt").read_text() == "mine"
+
+
+def test_a_study_folder_of_runs_is_adopted(p2_run, tmp_path):
+    from bcser_utils.learn import runs
+
+    study = tmp_path / "study"
+    shutil.copytree(p2_run, study / "p2-bc-fold0")
+    (study / "summary.json").write_text("{}")
+    assert runs.study_folder(study)
+    (study / "holiday.jpg").write_text("x")
+    assert not runs.study_folder(study)

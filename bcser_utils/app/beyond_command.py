@@ -52,9 +52,10 @@ def run(args) -> int:
 
     began = time.perf_counter()
     overrides = {"augment.n_versions": args.versions} if args.versions else None
-    summary = beyond.beyond(args.mode, args.data, args.out, args.folds, max_epochs=args.epochs,
-                            overrides=overrides, command=_command_line(args),
-                            seeds=args.seeds or ())
+    with command.study_out(args.out):
+        summary = beyond.beyond(args.mode, args.data, args.out, args.folds,
+                                max_epochs=args.epochs, overrides=overrides,
+                                command=_command_line(args), seeds=args.seeds or ())
     print(summary["source"])
     print(beyond_tables.headline_table(summary).round(3).to_string())
     folder = Path(args.out) if args.out else beyond.default_folder(summary["mode"])

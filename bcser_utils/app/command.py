@@ -209,3 +209,31 @@ def add_data(parser) -> None:
         The subcommand's parser.
     """
     parser.add_argument("--data", default=None, help="corpus folder (default: found for you)")
+
+
+def study_out(out: str | None):
+    """The ``--out`` a study command (``reproduce``, ``beyond``, ``generalize``) writes into,
+    claimed (``files.claim``) while it runs: refused with one line if it holds the user's files
+    (a folder of our runs and summaries, an earlier version's included, is adopted); held by one
+    process at a time. Nothing to claim without ``--out`` (the package's own runs/ folder) or in
+    a helper process under torchrun (rank 0 holds it).
+
+    Parameters
+    ----------
+    out : str or None
+        ``--out`` as given.
+
+    Returns
+    -------
+    contextlib.AbstractContextManager
+        Enter it around the study's work.
+    """
+    import contextlib
+    import os
+
+    from bcser_utils import files
+    from bcser_utils.learn import runs
+
+    if out is None or os.environ.get("RANK", "0") != "0":
+        return contextlib.nullcontext()
+    return files.claim(out, "study", known=None, adopt=runs.study_folder)

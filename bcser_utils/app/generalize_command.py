@@ -82,6 +82,13 @@ def run(args) -> int:
         import torch
 
         torch.set_num_threads(args.threads)
+    with command.study_out(args.out):
+        _steps(args, final_model, generalize)
+    return 0
+
+
+def _steps(args, final_model, generalize) -> None:
+    """The study's steps that the flags ask for, in their order."""
     study = final_model.Study(args.mode, args.out, args.data, args.versions,
                               say=lambda line: print(line, flush=True))
     if args.baselines:
@@ -100,4 +107,3 @@ def run(args) -> int:
         final_model.write_summary(study, chosen, args.selection_seeds)
     if args.ship:
         final_model.ship(study, args.models)
-    return 0

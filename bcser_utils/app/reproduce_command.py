@@ -47,7 +47,8 @@ def run(args) -> int:
     from bcser_utils.learn import artifacts, runs
 
     began = time.perf_counter()
-    result = runs.reproduce(args.mode, args.signal, args.data, args.out)
+    with command.study_out(args.out):
+        result = runs.reproduce(args.mode, args.signal, args.data, args.out)
     if not result:  # a helper process under torchrun: rank 0 reports
         return 0
     print(result["source"])

@@ -460,3 +460,29 @@ def _check_kinds(path: Path, sections: dict) -> None:
                 expected = _EXPECTED.get(type(default).__name__, type(default).__name__)
                 raise RunFolderError(f"{path}: {section}.{name} = {value!r}, where this "
                                      f"version expects {expected}")
+
+
+STUDY_FILES = ("summary.json", "reproduce.json")  # what a study writes beside its runs
+
+
+def study_folder(folder: str | Path) -> bool:
+    """Whether ``folder`` looks like a study that the package wrote (``reproduce``, ``beyond``,
+    ``generalize``): only folders and the study's own files (its summaries and tables), and a
+    run of ours (a run.json) within three levels or a summary. A folder of the user's files is
+    not one.
+
+    Parameters
+    ----------
+    folder : str or Path
+
+    Returns
+    -------
+    bool
+    """
+    folder = Path(folder)
+    entries = list(folder.iterdir())
+    ours = all(p.is_dir() or p.name in STUDY_FILES or p.suffix == ".csv" for p in entries)
+    runs_in_it = any(folder.glob("run.json")) or any(folder.glob("*/run.json")) or \
+        any(folder.glob("*/*/run.json")) or any(folder.glob("*/*/*/run.json"))
+    summarised = any(p.name in STUDY_FILES for p in entries)
+    return bool(entries) and ours and (runs_in_it or summarised)
