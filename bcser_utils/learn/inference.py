@@ -587,12 +587,13 @@ class Ensemble(_FilePredictions):
                                       f"{paths[0]}'s; an ensemble needs the same inputs")
         return first if len(members) == 1 else cls(members)
 
-    def __getattr__(self, name):
-        # the inputs every member shares: features, bc, signal, emotions, card, cfg
-        if name in ("features", "bc", "signal", "emotions", "card", "cfg") and \
-                self.__dict__.get("members"):
-            return getattr(self.members[0], name)
-        raise AttributeError(name)
+    # the inputs every member shares (``load_all`` checks it), read from the first member
+    features = property(lambda self: self.members[0].features, doc="The members' features.")
+    bc = property(lambda self: self.members[0].bc, doc="The members' BC filter.")
+    signal = property(lambda self: self.members[0].signal, doc="The members' signal.")
+    emotions = property(lambda self: self.members[0].emotions, doc="The members' classes.")
+    card = property(lambda self: self.members[0].card, doc="The first member's card.")
+    cfg = property(lambda self: self.members[0].cfg, doc="The settings predict runs with.")
 
     @property
     def adapts(self) -> bool:
