@@ -51,7 +51,7 @@ test-colab: colab-env
 # Debian's chromium and chromium-driver (apt-get install chromium chromium-driver); without them
 # every test skips.
 test-browser: install
-	$(PY) -m pip install --quiet "jupyterlab>=4" "selenium>=4.20"
+	$(PY) -m pip install --quiet -e ".[browser]"
 	$(PY) -m pytest tests_browser
 
 lint: install
@@ -83,6 +83,6 @@ clean:
 # are stripped by the sanitiser until it is re-run). DIR=clean opens the students' copies.
 DIR ?= notebooks
 lab: install
-	$(PY) -m pip install --quiet "jupyterlab>=4"
+	$(PY) -m pip install --quiet -e ".[lab]"
 	$(VENV)/bin/jupyter trust $(DIR)/*.ipynb
 	$(VENV)/bin/jupyter lab $(DIR)
