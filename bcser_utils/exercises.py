@@ -27,6 +27,98 @@ def _hint(name: str) -> None:
           f"exercises.{name}(..., show_solution=True) with the same arguments to compare.")
 
 
+# ---------------------------------------------------------------- checking the student's answer
+
+@dataclasses.dataclass(frozen=True)
+class Verdict:
+    """What a check said about a student's answer.
+
+    ``exercise``: the number in the notebook's heading ("2.1"); ``ok``: right or not;
+    ``hint``: empty when right, otherwise the likely mistake (never the reference answer).
+    """
+
+    exercise: str
+    ok: bool
+    hint: str
+
+    def __str__(self) -> str:
+        if self.ok:
+            return f"✓ Exercise {self.exercise}: right."
+        return f"✗ Exercise {self.exercise}: not yet. {self.hint}"
+
+    def _ipython_display_(self) -> None:
+        """The check has already printed the one line; a notebook shows nothing more."""
+
+
+# The latest verdict per exercise in this Python process: a grader executes a submitted notebook
+# and reads them all with verdicts().
+_VERDICTS: dict[str, Verdict] = {}
+
+# Every checked exercise: {number: (notebook stem, function name)}; tests/test_exercises.py checks
+# that each is called with answer= in its notebook.
+CHECKED: dict[str, tuple[str, str]] = {
+    "2.1": ("02_bc_filter_design", "cutoff_for_alpha"),
+}
+
+
+def verdicts() -> dict[str, Verdict]:
+    """The latest verdict of every exercise checked in this Python process.
+
+    Returns
+    -------
+    dict
+        ``{exercise number: Verdict}``, e.g. ``{"2.1": Verdict("2.1", True, "")}``.
+    """
+    return dict(_VERDICTS)
+
+
+def _ask(name: str, variable: str, what: str) -> None:
+    """One line: which variable to fill in (no number, so nothing of the answer)."""
+    print(f"Put your {what} in {variable}, then run this cell again "
+          f"(exercises.{name}(..., show_solution=True) reveals the solution).")
+
+
+def _verdict(exercise: str, ok: bool, hint: str = "") -> Verdict:
+    """Record and print one verdict."""
+    verdict = Verdict(exercise, bool(ok), "" if ok else hint)
+    _VERDICTS[exercise] = verdict
+    print(verdict)
+    return verdict
+
+
+def _as_number(answer) -> float | None:
+    """The answer as a float, or None when it is not one number."""
+    if isinstance(answer, bool | str | bytes):
+        return None
+    try:
+        value = np.asarray(answer, dtype=float)
+    except (TypeError, ValueError):
+        return None
+    return float(value) if value.size == 1 and np.isfinite(value).all() else None
+
+
+def _close(value: float, target: float, rel: float, tol: float = 0.0) -> bool:
+    return abs(value - target) <= max(rel * abs(target), tol)
+
+
+def _check_number(exercise: str, answer, reference: float, slips=(), rel: float = 0.02,
+                  tol: float = 0.0, what: str = "a number", otherwise: str = "") -> Verdict:
+    """Right when ``answer`` is within ``rel`` (or ``tol``) of ``reference``; otherwise the hint
+    of the first slip ``(value it would give, hint)`` the answer matches, or a general hint that
+    says only whether it is too high or too low."""
+    value = _as_number(answer)
+    if value is None:
+        return _verdict(exercise, False, f"Give {what}, not {type(answer).__name__} "
+                                         f"{str(answer)[:40]!r}.")
+    if _close(value, reference, rel, tol):
+        return _verdict(exercise, True)
+    for slip_value, hint in slips:
+        if np.isfinite(slip_value) and _close(value, slip_value, rel, tol):
+            return _verdict(exercise, False, hint)
+    direction = "too high" if value > reference else "too low"
+    return _verdict(exercise, False, f"Your answer is {direction}. {otherwise}".strip())
+
+
 # ---------------------------------------------------------------- 01 · dataset exploration
 
 def files_per_actor(df: pd.DataFrame, show_solution: bool = False) -> dict | None:
@@ -76,14 +168,39 @@ def _read_cutoff(freqs_hz: np.ndarray, gain_db: np.ndarray, dc_gain_db: float) -
     return float(freqs_hz[below[0]]) if len(below) else float("nan")
 
 
+def _check_cutoff_for_alpha(answer, alpha: float, sample_rate: float) -> Verdict:
+    right = bc.cutoff_hz(sample_rate, alpha=alpha)
+    omega = 2 * np.pi * right / sample_rate
+    slips = [(right / 1000, "That looks like kHz: give the cut-off in Hz."),
+             (bc.cutoff_hz(sample_rate), "That is the paper's pole: set α to the exercise's "
+                                         "value before you solve for ω_c."),
+             (omega, "That is ω_c in radians per sample: convert with f = ω·f_s / (2π)."),
+             (np.degrees(omega), "That is ω_c in degrees: take arccos in radians, then "
+                                 "f = ω·f_s / (2π)."),
+             (2 * np.pi * right, "That is the angular frequency 2πf (rad/s): divide by 2π."),
+             (2 * right, "You divided by π, not 2π: f = ω·f_s / (2π)."),
+             (right / 2, "Use the full sample rate, not Nyquist: f = ω·f_s / (2π)."),
+             (right * 16_000 / sample_rate, "That is the cut-off at 16 kHz: the exercise asks "
+                                            f"for f_s = {sample_rate:g} Hz."),
+             (right * 44_100 / sample_rate, "That is the cut-off at 44.1 kHz: the exercise asks "
+                                            f"for f_s = {sample_rate:g} Hz.")]
+    return _check_number("2.1", answer, right, slips, rel=0.01, what="the cut-off in Hz",
+                         otherwise="Solve cos ω_c = (4α − 1 − α²) / (2α) for ω_c (radians), then "
+                                   "f = ω_c·f_s / (2π).")
+
+
 def cutoff_for_alpha(alpha: float = 0.8, sample_rate: float = 48_000,
-                     show_solution: bool = False) -> dict | None:
+                     show_solution: bool = False, answer=None) -> dict | Verdict | None:
     """Move the pole to ``alpha``: the −3 dB cut-off, in closed form and read off the curve.
 
-    Notebook: 02_bc_filter_design.
+    Notebook: 02_bc_filter_design. ``answer``: the student's cut-off in Hz (``my_cutoff_hz``).
     """
-    if not show_solution:
-        return _hint("cutoff_for_alpha")
+    if answer is not None:
+        verdict = _check_cutoff_for_alpha(answer, alpha, sample_rate)
+        if not show_solution:
+            return verdict
+    elif not show_solution:
+        return _ask("cutoff_for_alpha", "my_cutoff_hz", "cut-off in Hz")
     paper = bc.frequency_response(sample_rate)
     moved = bc.frequency_response(sample_rate, alpha=alpha)
     read = _read_cutoff(moved.freqs_hz, moved.magnitude_db, moved.dc_gain_db)

@@ -311,3 +311,79 @@ def test_a_finer_hop_puts_a_window_on_every_sentence(own_voice, tmp_path, capsys
                                         show_solution=True)
     assert right[0.25] >= right[1.0]
 
+
+
+# ---------------------------------------------------------------- checking the student's answer
+
+def _line(capsys) -> str:
+    printed = capsys.readouterr().out
+    assert printed.count("\n") == 1, printed   # one line
+    return printed
+
+
+def _assert_hides(printed: str, *values: float) -> None:
+    """The message names no reference value, in any of the usual roundings."""
+    for v in values:
+        for text in {f"{v:.0f}", f"{v:,.0f}", f"{v:.1f}", f"{v:.2f}", f"{v:.3g}", f"{v:.1%}"}:
+            if len(text.strip("0.,%-")) >= 2:
+                assert text not in printed, (text, printed)
+
+
+def test_verdict_is_recorded_and_printed_as_one_line(capsys):
+    right = exercises.cutoff_for_alpha(0.8, answer=exercises.bc.cutoff_hz(48_000, alpha=0.8))
+    assert right == exercises.Verdict("2.1", True, "")
+    assert _line(capsys) == "✓ Exercise 2.1: right.\n"
+    assert exercises.verdicts()["2.1"] is right
+    wrong = exercises.cutoff_for_alpha(0.8, answer=1.0)
+    assert not wrong.ok and exercises.verdicts()["2.1"] == wrong
+    assert _line(capsys).startswith("✗ Exercise 2.1: not yet. ")
+
+
+def test_checked_lists_functions_that_take_an_answer_and_notebooks_that_pass_it():
+    notebooks = {p.stem: p.read_text() for p in
+                 (config.REPO_ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")}
+    assert "2.1" in exercises.CHECKED
+    for number, (stem, name) in exercises.CHECKED.items():
+        assert "answer" in inspect.signature(getattr(exercises, name)).parameters, name
+        assert f"### Exercise {number} " in notebooks[stem], number
+        assert re.search(rf"exercises\.{name}\([^)]*answer=my_\w+", notebooks[stem]), number
+
+
+def test_none_asks_for_the_variable(capsys):
+    assert exercises.cutoff_for_alpha(0.8) is None
+    printed = _line(capsys)
+    assert "my_cutoff_hz" in printed and not re.search(r"\d", printed.replace("my_", ""))
+
+
+def test_show_solution_with_an_answer_checks_and_reveals(capsys):
+    result = exercises.cutoff_for_alpha(0.8, answer=1.0, show_solution=True)
+    assert isinstance(result, dict) and exercises.verdicts()["2.1"].ok is False
+    assert "not yet" in capsys.readouterr().out
+
+
+CUTOFF_08 = np.arccos((4 * 0.8 - 1 - 0.8**2) / (2 * 0.8)) * 48_000 / (2 * np.pi)
+
+
+@pytest.mark.parametrize("answer, hint", [
+    (CUTOFF_08 / 1000, "kHz"),
+    (exercises.bc.cutoff_hz(48_000), "paper's pole"),
+    (2 * np.pi * CUTOFF_08 / 48_000, "radians per sample"),
+    (np.degrees(2 * np.pi * CUTOFF_08 / 48_000), "degrees"),
+    (2 * np.pi * CUTOFF_08, "2πf"),
+    (2 * CUTOFF_08, "not 2π"),
+    (CUTOFF_08 / 2, "Nyquist"),
+    (CUTOFF_08 / 3, "16 kHz"),
+    (CUTOFF_08 * 44_100 / 48_000, "44.1 kHz"),
+    (CUTOFF_08 * 1.5, "too high"),
+    ("1700 Hz", "not str"),
+])
+def test_cutoff_for_alpha_names_the_slip(answer, hint, capsys):
+    verdict = exercises.cutoff_for_alpha(0.8, answer=answer)
+    printed = _line(capsys)
+    assert not verdict.ok and hint in verdict.hint and verdict.hint in printed
+    _assert_hides(printed, CUTOFF_08)
+
+
+def test_cutoff_for_alpha_accepts_a_value_read_off_the_curve(capsys):
+    assert exercises.cutoff_for_alpha(0.8, answer=round(CUTOFF_08, -1)).ok
+    assert exercises.cutoff_for_alpha(0.8, answer=np.float32(CUTOFF_08)).ok
