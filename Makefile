@@ -14,7 +14,7 @@ TORCH       ?= torch==2.13.0
 TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 MODE        ?= quick
 
-.PHONY: install course test test-browser lint fuzz notebooks reproduce clean lab
+.PHONY: install course test test-browser lint fuzz notebooks reproduce clean lab site
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,12 +45,26 @@ colab-env:
 test-colab: colab-env
 	bash envs/colab/run.sh $(COLAB_ENV) python -m pytest   # tests/ and notebooks/ (nbval, quick mode)
 
+# The course as a website in build/site/: Sphinx, MyST-NB and sphinx-book-theme render the committed
+# notebooks without running them (site/conf.py). Only pyproject.toml's `site` extra is installed
+# (not torch nor the course's stack: nothing is executed), and nothing is fetched but those
+# packages, so it builds offline from a fresh clone; no node. -W: a broken link fails the build.
+$(VENV)/.site-installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet $$($(PY) -c "import tomllib; \
+	    print(*tomllib.load(open('pyproject.toml', 'rb'))['project']['optional-dependencies']['site'])")
+	touch $@
+
+site: $(VENV)/.site-installed
+	$(PY) -m sphinx -b html -c site -d build/site-doctrees -W --keep-going -q . build/site
+	@echo "the site is in build/site/ (open build/site/index.html)"
+
 # The course in a real browser: JupyterLab on 127.0.0.1 and headless Chromium open the committed
 # notebooks, play notebook 03's players and move notebook 02's slider, and the recorder records a
 # RAVDESS clip from Chromium's fake microphone (test_recorder.py; skips without the data). Needs
 # Debian's chromium and chromium-driver (apt-get install chromium chromium-driver); without them
-# every test skips.
-test-browser: install
+# every test skips. The website's pages are checked too (test_site.py), so the site is built first.
+test-browser: install site
 	$(PY) -m pip install --quiet -e ".[browser]"
 	$(PY) -m pytest tests_browser
 

@@ -4,7 +4,7 @@
 fixtures are the repository's notebooks in a plain Chromium, and a test that needs its own (a
 notebook outside the repository, a fake microphone) calls these itself. selenium is imported only
 when a browser starts: each test module skips first, and says why, where selenium or Chromium is
-missing.
+missing. ``serve_site(folder)`` serves the built website (test_site.py).
 """
 
 import contextlib
@@ -95,6 +95,29 @@ def start_chrome(*arguments: str) -> Iterator[object]:
         yield driver
     finally:
         driver.quit()
+
+
+@contextlib.contextmanager
+def serve_site(folder: Path) -> Iterator[str]:
+    """The built website (``make site``: build/site/) served as static files on loopback, as
+    GitHub Pages would serve it. Yields its address, e.g. ``http://127.0.0.1:PORT``."""
+    import functools
+    import http.server
+    import threading
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):  # the tests report what fails; no line per request
+            pass
+
+    handler = functools.partial(Quiet, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 STARTED_CELLS = ("return [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]"

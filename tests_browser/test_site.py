@@ -1,0 +1,211 @@
+"""The course's website (``make site`` builds it into build/site/) in headless Chromium.
+
+Every page loads without a console error; notebook 03's players play; notebook 02's figures are
+drawn; every link between pages reaches a page (and the section a ``#fragment`` names); the search
+finds "bone-conducted"; the quizzes' answers open; every notebook's page has its Colab and Binder
+buttons. The site is served from loopback as static files, as GitHub Pages serves it, and Chromium
+may reach nothing else: a page that needs the internet to work would fail here.
+"""
+
+import re
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pytest
+from browsing import CHROMIUM, DRIVER, ROOT, serve_site, start_chrome
+
+SITE = ROOT / "build" / "site"
+
+if not (SITE / "index.html").is_file():
+    pytest.skip(f"{SITE} has no index.html: build the site first (make site)",
+                allow_module_level=True)
+if not (CHROMIUM and DRIVER):
+    pytest.skip("chromium and chromedriver are missing (apt-get install chromium chromium-driver)",
+                allow_module_level=True)
+pytest.importorskip("selenium", reason="selenium is missing (pip install -e '.[browser]')")
+
+# Only the site's own server resolves: the badges and MathJax from a CDN fail to load, as they would
+# for a reader offline, and what they leave behind must not be an error of the site's own.
+OFFLINE = "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"
+REPOSITORY = "github.com/bcser/bcser"
+
+
+@pytest.fixture(scope="module")
+def site():
+    with serve_site(SITE) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def chrome():
+    with start_chrome(OFFLINE) as driver:
+        yield driver
+
+
+def _open(driver, url: str) -> None:
+    driver.get(url)
+    for _ in range(100):
+        if driver.execute_script("return document.readyState") == "complete":
+            return
+        time.sleep(0.1)
+
+
+def _own_errors(driver, site: str) -> list[str]:
+    """The console's errors (SEVERE) since the last call, less a resource from another host that
+    could not be loaded (offline here by design; the reader online gets it)."""
+    errors = [entry["message"] for entry in driver.get_log("browser")
+              if entry["level"] == "SEVERE"]
+    return [message for message in errors
+            if not (re.match(r"https?://", message) and not message.startswith(site)
+                    and "Failed to load resource" in message)]
+
+
+@pytest.fixture(scope="module")
+def visits(site, chrome):
+    """Every page of the site, visited once: crawled from index.html along the links and also every
+    .html file built. Returns {page path: (console errors, hrefs of its links, page title)}."""
+    built = {path.relative_to(SITE).as_posix() for path in SITE.rglob("*.html")}
+    queue, seen, found = ["index.html"], set(), {}
+    while queue:
+        page = queue.pop(0)
+        if page in seen:
+            continue
+        seen.add(page)
+        _open(chrome, f"{site}/{page}")
+        links = chrome.execute_script(
+            "return [...document.querySelectorAll('a[href]')].map(a => a.href)")
+        found[page] = (_own_errors(chrome, site), links, chrome.title)
+        for link in links:
+            path = urllib.parse.urlsplit(link).path.lstrip("/")
+            if link.startswith(site) and path.endswith(".html") and path not in seen:
+                queue.append(path)
+        if not queue:
+            queue = sorted(built - seen)
+    return found
+
+
+def test_every_page_loads_without_console_errors(visits):
+    assert len(visits) >= 16, sorted(visits)  # README, 10 notebooks, 4 notes, search, index
+    pages = ["notebooks/01_dataset_exploration.html", "notebooks/10_your_own_voice.html",
+             "TEACHING.html", "results/README.html", "benchmarks/README.html",
+             "docs/design.html", "README.html"]
+    assert set(pages) <= set(visits), sorted(visits)
+    errors = {page: found[0] for page, found in visits.items() if found[0]}
+    assert not errors, errors
+
+
+def _fragments(html: str) -> set[str]:
+    return set(re.findall(r'\s(?:id|name)="([^"]+)"', html))
+
+
+def test_the_links_between_pages_resolve(site, visits):
+    """Each link to the site answers 200, and a #fragment names an element of its page."""
+    pages: dict[str, str] = {}
+    broken = []
+    for page, (_, links, _) in visits.items():
+        for link in links:
+            if not link.startswith(site):
+                continue
+            address, _, fragment = link.partition("#")
+            if address not in pages:
+                try:
+                    with urllib.request.urlopen(address, timeout=30) as answer:
+                        pages[address] = answer.read().decode("utf-8", "replace")
+                except urllib.error.HTTPError as error:
+                    pages[address] = ""
+                    broken.append(f"{page}: {link} answered {error.code}")
+                    continue
+            fragment = urllib.parse.unquote(fragment)
+            if fragment and pages[address] and fragment not in _fragments(pages[address]):
+                broken.append(f"{page}: {link} has no element with id {fragment!r}")
+    assert len(pages) >= 16
+    assert not broken, "\n".join(sorted(set(broken)))
+
+
+def test_links_to_files_that_are_not_pages_go_to_github(visits):
+    """README links the exercises' solutions and the model cards: on the site they open the
+    source on GitHub, not a copy or a 404."""
+    readme = visits["README.html"][1]
+    assert any(f"{REPOSITORY}/blob/main/bcser_utils/models/MODEL_CARD.md" in link
+               for link in readme), readme
+    assert any(f"{REPOSITORY}/tree/main/bcser_utils/models" in link for link in readme)
+
+
+def test_every_notebook_has_colab_and_binder_buttons(visits):
+    notebooks = sorted(path.stem for path in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    assert len(notebooks) == 10
+    for stem in notebooks:
+        links = visits[f"notebooks/{stem}.html"][1]
+        colab = f"colab.research.google.com/github/bcser/bcser/blob/main/notebooks/{stem}.ipynb"
+        assert any(colab in link for link in links), (stem, "no Colab button")
+        assert any(link.startswith("https://mybinder.org/v2/gh/bcser/bcser/main")
+                   and f"notebooks/{stem}.ipynb" in link for link in links), (stem, "no Binder")
+
+
+def test_notebook_03_players_play(site, chrome):
+    _open(chrome, f"{site}/notebooks/03_augmentation_gallery.html")
+    count = chrome.execute_script("return document.querySelectorAll('audio').length")
+    assert count >= 13  # the original and its 12 transforms, and the leakage pair
+    # Start them all, then read how far each got: a dead player stays at 0 or has an error.
+    states = chrome.execute_async_script("""
+        const done = arguments[arguments.length - 1];
+        const players = [...document.querySelectorAll('audio')];
+        const failures = players.map(p => p.play().then(() => null, e => String(e)));
+        Promise.all(failures).then(started => setTimeout(() => done(players.map((p, i) => ({
+            started: started[i], time: p.currentTime, duration: p.duration,
+            error: p.error && p.error.code, source: (p.currentSrc || '').slice(0, 30)}))), 1500));
+    """)
+    dead = [(i, state) for i, state in enumerate(states)
+            if state["started"] or state["error"] or not state["time"] > 0
+            or not state["duration"] > 0]
+    assert not dead, dead
+    assert all(state["source"].startswith("data:audio/") for state in states)
+
+
+def test_notebook_02_figures_are_drawn(site, chrome):
+    _open(chrome, f"{site}/notebooks/02_bc_filter_design.html")
+    images = chrome.execute_async_script("""
+        const done = arguments[arguments.length - 1];
+        const images = [...document.querySelectorAll('article img')];
+        images.forEach(i => i.scrollIntoView());
+        Promise.all(images.map(i => i.decode().catch(() => null))).then(() => done(
+            images.map(i => ({src: i.getAttribute('src'), width: i.naturalWidth}))));
+    """)
+    # every figure of the committed notebook, the designer widget's picture among them
+    assert len(images) >= 8, images
+    missing = [image for image in images if not image["width"] > 0]
+    assert not missing, missing
+
+
+def test_search_finds_bone_conducted(site, chrome):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    _open(chrome, f"{site}/search.html?q=bone-conducted")
+    results = WebDriverWait(chrome, 60).until(
+        lambda b: b.find_elements(By.CSS_SELECTOR, "#search-results ul.search li a"))
+    pages = {urllib.parse.urlsplit(a.get_attribute("href")).path for a in results}
+    assert "/README.html" in pages or "/index.html" in pages, pages
+    assert any(page.startswith("/notebooks/02_") for page in pages), pages
+
+
+def test_the_quizzes_answers_open(site, chrome):
+    """Where the quizzes have landed ([classroom-feedback]), each option opens to its explanation,
+    with no script: plain <details> blocks."""
+    quizzes = [path.stem for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+               if "quiz-option" in path.read_text(encoding="utf-8")]
+    if not quizzes:
+        pytest.skip("no notebook has a quiz yet")
+    from selenium.webdriver.common.by import By
+
+    for stem in quizzes:
+        _open(chrome, f"{site}/notebooks/{stem}.html")
+        options = chrome.find_elements(By.CSS_SELECTOR, "details.quiz-option")
+        assert len(options) >= 6, (stem, len(options))  # at least 3 questions of 2 options
+        summary = options[0].find_element(By.TAG_NAME, "summary")
+        chrome.execute_script("arguments[0].scrollIntoView({block: 'center'})", summary)
+        summary.click()
+        assert options[0].get_attribute("open") is not None, stem
+        assert re.search("Right|Not quite", options[0].text), (stem, options[0].text)
