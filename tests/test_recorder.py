@@ -4,12 +4,15 @@ The browser side is tests_browser/test_recorder.py (JupyterLab in headless Chrom
 """
 
 import datetime
+import functools
 import io
+import re
 
 import numpy as np
 import pytest
 import soundfile as sf
 
+from bcser_utils.audio import audio_input, names, synthetic
 from bcser_utils.present import recorder as rec
 
 RATE = 48_000
@@ -18,6 +21,16 @@ RATE = 48_000
 def _tone(seconds: float = 0.5, rate: int = RATE) -> np.ndarray:
     t = np.arange(int(seconds * rate)) / rate
     return (0.6 * np.sin(2 * np.pi * 220 * t) + 0.1 * np.sin(2 * np.pi * 3100 * t)).astype("f4")
+
+
+@functools.cache
+def _voice(rate: int = RATE) -> np.ndarray:
+    """A take that holds speech (the synthetic corpus's voice: ``speech_check`` calls it speech),
+    2.9 s of "Kids are talking by the door", angry; read-only, so that no test changes it."""
+    take = synthetic.synthesize(names.parse_name("03-01-05-01-01-01-01.wav"), sample_rate=rate)
+    take = take.astype("f4")
+    take.flags.writeable = False
+    return take
 
 
 def _send(recorder, samples, rate=RATE):
@@ -36,7 +49,7 @@ def made(tmp_path):
 
 def test_a_clip_becomes_a_16_bit_mono_wav_of_those_samples_named_by_the_label(made):
     recorder, calls, folder = made
-    samples = _tone()
+    samples = _voice()
     _send(recorder, samples)
     path = folder / "angry.wav"
     info = sf.info(path)
@@ -52,14 +65,14 @@ def test_a_clip_becomes_a_16_bit_mono_wav_of_those_samples_named_by_the_label(ma
 
 def test_an_existing_clip_is_never_overwritten_and_the_next_label_is_used(made):
     recorder, calls, folder = made
-    _send(recorder, _tone())
+    _send(recorder, _voice())
     first = (folder / "angry.wav").read_bytes()
-    _send(recorder, _tone(0.3))
+    _send(recorder, _voice()[: 2 * RATE])
     recorder.label = "calm"
-    _send(recorder, _tone(0.2))
+    _send(recorder, _voice())
     assert (folder / "angry.wav").read_bytes() == first
     assert [p.name for p in calls] == ["angry.wav", "angry_2.wav", "calm.wav"]
-    assert sf.info(folder / "angry_2.wav").frames == int(0.3 * RATE)
+    assert sf.info(folder / "angry_2.wav").frames == 2 * RATE
 
 
 def test_a_label_is_cut_to_a_safe_file_name(tmp_path):
@@ -89,8 +102,60 @@ def test_a_malformed_clip_gives_one_clear_error_and_writes_nothing(made, samples
     with pytest.raises(rec.RecordingError, match=reason) as error:
         recorder.save(samples, rate)
     _send(recorder, samples, rate)  # from the browser: the same error, shown in the widget
-    assert recorder.status == f"not saved: {error.value}"
+    assert recorder.status == f"not saved: {error.value}. {rec.AGAIN}"
     assert calls == [] and not folder.exists()
+
+
+def _noise(seconds: float, level: float) -> np.ndarray:
+    return (level * np.random.default_rng(0).standard_normal(int(seconds * RATE))).astype("f4")
+
+
+UNUSABLE = {  # a take that is well formed but no use: (samples, the cause said)
+    "0.3 s of speech": (lambda: _voice()[RATE: RATE + int(0.3 * RATE)],
+                        "too short: 0.30 s, need at least 0.5 s"),
+    "digital silence": (lambda: np.zeros(3 * RATE, "f4"), "silent (peak below -100 dBFS)"),
+    "a muted microphone's hiss": (lambda: _noise(3, 1e-6), "silent (peak below -100 dBFS)"),
+    "a quiet room": (lambda: _noise(3, 1e-4), "no speech: silence"),
+    "noise": (lambda: _noise(3, 0.1), "no speech: noise without voicing"),
+    "a beep": (lambda: _tone(3.0), "no speech: a steady tone"),
+    "speech cut to its silent start": (lambda: _voice()[: int(0.6 * RATE)], "no speech"),
+}
+
+
+@pytest.mark.parametrize("take, cause", UNUSABLE.values(), ids=UNUSABLE.keys())
+def test_a_take_too_short_silent_or_without_speech_is_refused_in_one_line_and_not_saved(
+        made, take, cause):
+    recorder, calls, folder = made
+    recorder.result = "angry.wav: predicted angry (80%)"  # an earlier take's prediction
+    _send(recorder, take())
+    status = recorder.status
+    assert status.startswith(f"not saved: {cause}") and status.endswith(rec.AGAIN), status
+    assert "\n" not in status and "Traceback" not in status
+    assert recorder.result == ""  # the earlier take's prediction is gone with it
+    assert calls == [] and recorder.saved == [] and not folder.exists()  # under no name at all
+    with pytest.raises(rec.RecordingError, match=re.escape(cause)):
+        recorder.save(take(), RATE)  # a cell's call: the same refusal
+    # ... and the next good take gets the emotion's own name, as if the bad one never was
+    _send(recorder, _voice())
+    assert calls == [folder / "angry.wav"] and recorder.status.startswith("saved")
+
+
+def test_a_good_take_passes_the_checks_at_the_rates_a_browser_records_at():
+    for rate in (16_000, 44_100, 48_000):
+        assert rec.take_problem(_voice(rate), rate) is None, rate
+
+
+def test_a_file_that_fails_in_on_saved_is_said_in_one_line_and_a_bug_with_its_traceback(
+        tmp_path):
+    def unusable(path):
+        raise audio_input.AudioError(path, "silent (peak below -100 dBFS)")
+
+    recorder = rec.Recorder(tmp_path, label="calm", on_saved=unusable)
+    _send(recorder, _voice())
+    assert recorder.result == f"{tmp_path / 'calm.wav'}: silent (peak below -100 dBFS)\n"
+    recorder.on_saved = lambda path: {}["missing"]  # a bug in on_saved keeps its traceback
+    _send(recorder, _voice())
+    assert "Traceback" in recorder.result and "KeyError" in recorder.result
 
 
 def test_a_message_without_exactly_one_buffer_is_refused(made):
@@ -104,16 +169,16 @@ def test_a_message_without_exactly_one_buffer_is_refused(made):
 
 def test_save_from_a_cell_calls_back_and_what_on_saved_prints_is_shown(tmp_path, capsys):
     recorder = rec.Recorder(tmp_path, label="sad", on_saved=lambda p: print("got", p.name))
-    assert recorder.save(_tone().astype("f8"), 16_000) == tmp_path / "sad.wav"
+    assert recorder.save(_voice(16_000).astype("f8"), 16_000) == tmp_path / "sad.wav"
     assert capsys.readouterr().out == "got sad.wav\n"  # a cell's call prints in the cell
-    _send(recorder, _tone(), 16_000)
+    _send(recorder, _voice(16_000), 16_000)
     assert recorder.result == "got sad_2.wav\n"  # the browser's: shown under the buttons
     assert capsys.readouterr().out == ""
 
 
 def test_a_failing_callback_is_shown_and_the_clip_is_kept(tmp_path):
     recorder = rec.Recorder(tmp_path, on_saved=lambda p: 1 / 0)
-    _send(recorder, _tone())
+    _send(recorder, _voice())
     assert (tmp_path / "clip.wav").is_file() and recorder.status.startswith("saved")
     assert "ZeroDivisionError" in recorder.result
 
@@ -126,7 +191,7 @@ def _flac(samples: np.ndarray, rate: int = RATE, channels: int = 1) -> bytes:
 
 def test_a_chosen_file_is_saved_as_the_labels_wav(made):
     recorder, calls, folder = made
-    samples = _tone()
+    samples = _voice()
     recorder._on_message(recorder, {"kind": "file", "name": "Me Happy.flac"},
                          [memoryview(_flac(samples, channels=2))])
     assert calls == [folder / "angry.wav"]
@@ -136,6 +201,11 @@ def test_a_chosen_file_is_saved_as_the_labels_wav(made):
     for data in (b"", b"not audio at all"):
         recorder._on_message(recorder, {"kind": "file", "name": "x.wav"}, [data])
         assert recorder.status.startswith("not saved: not an audio file soundfile can read")
+        assert recorder.status.endswith("Choose another file, or record.")
+    # a file that is no take (here: silence) is refused as a recorded one is
+    recorder._on_message(recorder, {"kind": "file", "name": "quiet.flac"},
+                         [memoryview(_flac(np.zeros(RATE, "f4")))])
+    assert recorder.status.startswith("not saved: silent")
     assert len(calls) == 1 and len(list(folder.iterdir())) == 1
 
 
@@ -161,12 +231,15 @@ def test_without_anywidget_or_on_request_an_upload_button_saves_into_the_folder(
     now = datetime.datetime.now(datetime.UTC)
     upload.value = tuple({"name": name, "type": "audio/flac", "size": len(data),
                           "content": memoryview(data), "last_modified": now}
-                         for name, data in (("mine.flac", _flac(_tone())), ("x.txt", b"text")))
+                         for name, data in (("mine.flac", _flac(_voice())), ("x.txt", b"text"),
+                                            ("beep.flac", _flac(_tone(2.0)))))
     assert calls == [tmp_path / "up" / "sad.wav"] == box.saved
     assert sf.info(calls[0]).subtype == "PCM_16"
     assert "Nothing is uploaded" in box.children[0].children[1].value
     printed = capsys.readouterr().out  # (in a notebook, below the button)
     assert f"saved mine.flac as {calls[0]}" in printed and "x.txt not saved" in printed
+    assert "beep.flac not saved: no speech" in printed and "Traceback" not in printed
+    assert sorted(p.name for p in (tmp_path / "up").iterdir()) == ["sad.wav"]
 
 
 @pytest.mark.parametrize("upload", [False, True])

@@ -15,6 +15,10 @@ machine (JupyterLab, VS Code) the kernel is that machine; on Colab it is your Co
 prediction). ``save(samples, rate)`` saves a clip that did not come from the microphone (a
 shipped clip in a headless run) in the same way.
 
+A take that is too short, silent or holds no speech (``take_problem``: the checks ``predict``
+makes on a file) is not saved at all, so it never stands for an emotion: the widget says what
+was wrong in one line and the record button is ready for the next take.
+
 Where the page may not use the microphone (VS Code's notebooks, a page neither https nor
 localhost), the widget says so; its "or a file" chooser saves an audio file (WAV, FLAC, OGG, MP3)
 as that label's WAV instead. ``recorder_or_upload`` gives the recorder, or, where anywidget is
@@ -39,6 +43,8 @@ import numpy as np
 import soundfile as sf
 import traitlets
 
+from bcser_utils import config
+from bcser_utils.audio import audio_input, speech
 from bcser_utils.files import write_atomically
 
 try:
@@ -149,7 +155,8 @@ _CSS = """
 
 
 class RecordingError(ValueError):
-    """A clip that cannot be saved (empty, not numbers, not finite, a strange rate)."""
+    """A clip that cannot be saved (empty, not numbers, not finite, a strange rate), or a take
+    that is no use (too short, silent, no speech: ``take_problem``)."""
 
 
 def privacy_note(folder: Path) -> str:
@@ -181,6 +188,45 @@ def clip_samples(samples, rate) -> tuple[np.ndarray, int]:
     return samples, int(rate)
 
 
+AGAIN = "Press record and say the sentence again."  # after every refused take
+
+
+def take_problem(samples: np.ndarray, rate: int, cfg: config.Config | None = None) -> str | None:
+    """Why a take cannot be used, in a few words, or None for a take to keep.
+
+    The checks ``predict`` makes on a file (``audio_input``: too short, beyond full scale,
+    silent; ``speech.speech_check``: no speech), made on the samples, so that a bad take is
+    refused before it is written and never stands for an emotion.
+
+    Parameters
+    ----------
+    samples : numpy.ndarray
+        Mono float samples, full scale ±1 (``clip_samples``' output).
+    rate : int
+        Their sample rate, Hz.
+    cfg : Config, optional
+        Its ``audio`` limits (the shortest clip, the silence level).
+
+    Returns
+    -------
+    str or None
+        E.g. "too short: 0.35 s, need at least 0.5 s", "silent (peak below -100 dBFS)" or
+        "no speech: noise without voicing"; None when the take holds speech.
+    """
+    limits = (cfg or config.get_config()).audio
+    seconds = len(samples) / rate
+    if seconds < limits.min_duration_s:
+        return f"too short: {seconds:.2f} s, need at least {limits.min_duration_s:g} s"
+    try:
+        audio_input.check_samples("the take", samples, 0, rate)
+    except audio_input.AudioError as err:
+        return err.cause
+    if np.abs(samples).max() < limits.silence_peak:
+        return "silent (peak below -100 dBFS): check that the microphone is on and not muted"
+    check = speech.speech_check(samples, rate)
+    return None if check.has_speech else check.reason
+
+
 def free_path(folder: Path, label: str) -> Path:
     """``folder/label.wav``, or ``label_2.wav``, ``label_3.wav``, … if it exists; ``label`` is
     cut to letters, digits, ``-`` and ``_`` (``clip`` if nothing is left)."""
@@ -194,9 +240,33 @@ def free_path(folder: Path, label: str) -> Path:
 
 def save_wav(folder: str | Path, label: str, samples, rate) -> Path:
     """Check the clip and write it as a new 16-bit PCM mono WAV, ``folder/label.wav`` (or
-    ``label_2.wav``, …); returns the path. Raises RecordingError and writes nothing if the clip
-    is not usable."""
+    ``label_2.wav``, …).
+
+    Parameters
+    ----------
+    folder : str or Path
+        Where to save; created if missing.
+    label : str
+        The file's name (an emotion), cut to a safe one (``free_path``).
+    samples : bytes or numpy.ndarray
+        As ``clip_samples`` takes them.
+    rate : int
+        Hz.
+
+    Returns
+    -------
+    Path
+        The new file.
+
+    Raises
+    ------
+    RecordingError
+        A clip that is malformed (``clip_samples``) or no usable take (``take_problem``: too
+        short, silent, no speech); nothing is written, so no bad take takes an emotion's name.
+    """
     samples, rate = clip_samples(samples, rate)
+    if (problem := take_problem(samples, rate)) is not None:
+        raise RecordingError(problem)
     path = free_path(Path(folder), label)
     # ±1 is ±32768, as soundfile reads int16 back; the loudest positive sample is 32767
     pcm = np.clip(np.round(samples.astype(np.float64) * 32768), -32768, 32767).astype("<i2")
@@ -216,11 +286,14 @@ def save_upload(folder: str | Path, label: str, data: bytes | memoryview) -> Pat
 
 
 def _printed(call: Callable[[], object]) -> str:
-    """What ``call()`` prints, with the traceback if it fails (shown in the widget)."""
+    """What ``call()`` prints, shown in the widget; if it fails, the file's error in one line
+    (an unusable file is the user's to fix), any other error with its traceback (a bug)."""
     text = io.StringIO()
     with contextlib.redirect_stdout(text):
         try:
             call()
+        except audio_input.AudioError as err:
+            print(err)
         except Exception:  # a broken on_saved must not break the recorder: show it instead
             print(traceback.format_exc(), end="")
     return text.getvalue()
@@ -283,7 +356,10 @@ class Recorder(AnyWidget):
                 self.saved.append(path)
                 self.status = f"saved {content.get('name', 'the file')} as {path}"
         except RecordingError as err:
-            self.status = f"not saved: {err}"
+            # one line, and the buttons as they were: the student records again
+            again = AGAIN if kind == "clip" else "Choose another file, or record."
+            self.status = f"not saved: {err}. {again}"
+            self.result = ""  # a prediction shown there was of an earlier take
             return
         if self.on_saved is not None:
             self.result = "…"
@@ -312,7 +388,7 @@ class Uploader(widgets.VBox):
                 try:
                     path = save_upload(self.folder, self.label, upload["content"])
                 except RecordingError as err:
-                    print(f"{upload['name']} not saved: {err}")
+                    print(f"{upload['name']} not saved: {err}. Choose another file.")
                     continue
                 self.saved.append(path)
                 print(f"saved {upload['name']} as {path}")
