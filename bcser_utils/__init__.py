@@ -23,7 +23,7 @@ place is the architecture (``LAYERS``; a test checks that imports only go down).
 __version__ = "0.1.0"
 
 LAYERS = {
-    "": ["config", "messages", "provenance", "files"],
+    "": ["config", "messages", "provenance", "files", "prose_check"],
     "audio": ["names", "synthetic", "audio_input", "ravdess", "bc", "noise", "augment",
               "features", "speech", "normalize", "clip", "feature_cache"],
     "present": ["display", "gallery", "style", "formatting", "staleness", "beyond_tables",

@@ -180,6 +180,32 @@ def commit() -> str | None:
     return head.stdout.strip() + ("+changes" if edited else "")
 
 
+def commit_words(commit: str | None) -> str:
+    """A recorded commit in words a student can read: "17803b9+changes" → "commit 17803b9 with
+    uncommitted changes" (the code of that commit, edited after it and not committed again).
+
+    Parameters
+    ----------
+    commit : str or None
+        As ``commit()`` or ``common()`` record it: one commit, or several joined by ", ".
+
+    Returns
+    -------
+    str
+        "commit 1a2b3c4", "commit 1a2b3c4 with uncommitted changes", "commits 1a2b3c4 and
+        5d6e7f8", or "an unknown commit" (recorded outside a git checkout).
+    """
+    names = [name.strip() for name in (commit or "").split(",") if name.strip()]
+    names = [name for name in names if name != "unknown"]
+    if not names:
+        return "an unknown commit"
+    words = [name.removesuffix("+changes") + (" with uncommitted changes"
+                                              if name.endswith("+changes") else "")
+             for name in names]
+    return ("commit " if len(words) == 1 else "commits ") + " and ".join(
+        ", ".join(words).rsplit(", ", 1))
+
+
 def stamp() -> dict:
     """What a result records about the code that made it.
 
@@ -263,4 +289,4 @@ def stale_note(result: dict) -> str | None:
         return (f"Made{when} before results recorded the code that made them: the model, "
                 "features or training code may have changed since.")
     names = " and ".join(", ".join(parts).rsplit(", ", 1))
-    return (f"Made{when} with commit {made or 'unknown'}; the {names} code has changed since.")
+    return f"Made{when} with {commit_words(made)}; the {names} code has changed since."

@@ -1,9 +1,11 @@
 """How numbers and noise conditions are written in every table, sentence, card and figure.
 
-Notebook: 08_beyond_the_paper, 09_towards_unseen_speakers.
+Notebook: 06_training, 08_beyond_the_paper, 09_towards_unseen_speakers.
 """
 
 from __future__ import annotations
+
+import statistics
 
 NOISE_FREE = "clean"  # the noise-free condition's kind, as result files (results/*.json) write it
 
@@ -54,3 +56,27 @@ def condition_label(kind: str, snr_db: float) -> str:
         "clean", or e.g. "speech-shaped noise at 20 dB".
     """
     return NOISE_FREE if kind == NOISE_FREE else f"{kind.replace('_', '-')} noise at {snr_db:g} dB"
+
+
+def steady_epoch_seconds(seconds) -> float:
+    """The time of a training epoch at its steady pace: the median of epochs 2 and later.
+
+    Epoch 1 also pays one-off start-up costs, several times a later epoch's time on a two-core
+    machine (notebook 06), so an extrapolation from it or from a mean that includes it
+    overstates every later epoch.
+
+    Parameters
+    ----------
+    seconds : sequence of float
+        Each epoch's wall time, epoch 1 first (``FitResult.history.seconds``).
+
+    Returns
+    -------
+    float
+        The median of ``seconds[1:]``; ``seconds[0]`` when there is only one epoch (it then
+        overstates the pace); nan when there is none.
+    """
+    seconds = [float(s) for s in seconds]
+    if not seconds:
+        return float("nan")
+    return statistics.median(seconds[1:]) if len(seconds) > 1 else seconds[0]

@@ -49,8 +49,8 @@ def stale_mark(summary: dict) -> str | None:
     if parts is None:
         when = f"on {summary['date']}, " if summary.get("date") else ""
         return f"made {when}before provenance stamps: see note"
-    return f"made with commit {summary['provenance'].get('commit') or 'unknown'}; code changed " \
-        "since: see note"
+    return f"made with {provenance.commit_words(summary['provenance'].get('commit'))}; code " \
+        "changed since: see note"
 
 
 def marked(text: str, mark: str | None) -> str:
