@@ -7,7 +7,7 @@ never executed. Sphinx + MyST-NB + sphinx-book-theme rather than Jupyter Book 2 
 mystmd fetches its site theme from the internet at build time and this site must build offline.
 """
 
-import os
+import contextlib
 import shutil
 from pathlib import Path
 
@@ -31,7 +31,7 @@ include_patterns = ["README.md", "notebooks/[0-9][0-9]_*.ipynb", "TEACHING.md",
                     "results/README.md", "benchmarks/README.md", "docs/design.md"]
 exclude_patterns = ["build", ".venv", "clean", "**/.ipynb_checkpoints"]
 
-extensions = ["myst_nb"]
+extensions = ["myst_nb", "sphinx.ext.githubpages"]  # githubpages: .nojekyll
 # The notebooks as committed (their outputs: figures, audio players, widgets' pictures).
 nb_execution_mode = "off"
 # GitHub's heading anchors, so README's `docs/design.md#predict` finds its section here too.
@@ -41,6 +41,7 @@ myst_enable_extensions = ["dollarmath", "amsmath"]
 myst_url_schemes = ["http", "https", "mailto"]
 
 html_theme = "sphinx_book_theme"
+html_baseurl = "https://bcser.github.io/bcser/"
 html_title = "bcser: bone-conducted speech emotion recognition, a course"
 html_static_path = ["_static"]
 html_css_files = ["quiz.css"]
@@ -89,10 +90,12 @@ def _link_files_to_github(app, doctree):
             n for n in doctree.findall(addnodes.pending_xref) if n.get("reftype") == "myst"]:
         target = node["reftarget"].split("#")[0]
         if node.get("refdomain") == "doc":
-            # a Markdown file that is not one of the pages (a model card): MyST made it a page link
+            # a Markdown file or notebook that is not a page (a model card, clean/): MyST made it
+            # a page link
             if target in env.found_docs:
                 continue
-            path = ROOT / f"{target}.md"
+            path = next((p for p in (ROOT / f"{target}.md", ROOT / f"{target}.ipynb")
+                         if p.exists()), ROOT / target)
         else:
             _, path = env.relfn2path(target, env.docname)
             path = Path(path).resolve()
@@ -109,6 +112,8 @@ def _landing_page(app, exception):
     if exception is None and app.builder.format == "html":
         out = Path(app.outdir)
         shutil.copyfile(out / f"{root_doc}.html", out / "index.html")
+        with contextlib.suppress(OSError):  # left empty: no sources are copied
+            (out / "_sources").rmdir()
 
 
 def setup(app):
@@ -117,6 +122,3 @@ def setup(app):
     app.connect("build-finished", _landing_page)
     return {"parallel_read_safe": True}
 
-
-# jupyter-cache is never used (nothing is executed); keep MyST-NB from writing next to the notebooks
-os.environ.setdefault("JUPYTER_PLATFORM_DIRS", "1")
