@@ -41,16 +41,37 @@ _PEAK_MEMORY = ("import resource, sys\n"
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 _WIDGET = "application/vnd.jupyter.widget-view+json"
 _WIDGET_NOTE = "(an interactive widget: run this cell to use it)"
+# IPython's player puts its sound in <audio><source src="data:…">; JupyterLab's sanitiser, which
+# renders the outputs of a notebook not trusted on this machine, keeps only <source>'s type, so
+# the player is dead (0:00). It keeps <audio>'s own src, whatever its scheme: the same sound
+# moved there plays, trusted or not (tests_browser/test_open_no_diff.py).
+_PLAYER = re.compile(r'(<audio\b[^>]*?)\s*>(\s*)<source src="(data:[^"]*)" type="[^"]*"\s*/>')
 
 
 def strip_volatile(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Drop what changes on every run without meaning anything (timings, kernel versions), and
-    what a saved notebook cannot show: a widget's view needs its live kernel, so a committed
-    notebook would show its text form (``VBox(children=…``, a progress bar frozen at 0%).
-    Progress bars go; any other widget becomes a one-line note to run the cell, under the picture
-    of its first state if it was displayed with one (``display.WithPicture``)."""
+    """Drop what changes on every run without meaning anything (timings), and what a saved
+    notebook cannot show: a widget's view needs its live kernel, so a committed notebook would
+    show its text form (``VBox(children=…``, a progress bar frozen at 0%). Progress bars go; any
+    other widget becomes a one-line note to run the cell, under the picture of its first state if
+    it was displayed with one (``display.WithPicture``). A sound player keeps its sound in
+    ``<audio src>``, where it plays in a notebook that is not trusted (``_PLAYER``).
+
+    The metadata kept is exactly what JupyterLab writes when it opens the notebook and connects
+    its kernel: the kernelspec as it names it, and ``language_info`` whole, as the kernel reports
+    it (Python version included), so opening a committed notebook leaves its file unchanged
+    (tests_browser/test_open_no_diff.py). Only a kernel on another Python version changes it.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        An executed notebook; changed in place.
+
+    Returns
+    -------
+    nbformat.NotebookNode
+        The same notebook, ready to save.
+    """
     nb.metadata = {k: v for k, v in nb.metadata.items() if k in ("kernelspec", "language_info")}
-    nb.metadata.get("language_info", {}).pop("version", None)
     nb.metadata["kernelspec"] = KERNELSPEC  # as JupyterLab writes it on opening: no diff then
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
@@ -65,6 +86,8 @@ def strip_volatile(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
                         continue
                     picture = {"image/png": data["image/png"]} if "image/png" in data else {}
                     output.data = {**picture, "text/plain": _WIDGET_NOTE}  # display.WithPicture
+                if "text/html" in data:
+                    data["text/html"] = _PLAYER.sub(r'\1 src="\3">\2', "".join(data["text/html"]))
                 kept.append(output)
             cell.outputs = kept
     return nb

@@ -118,3 +118,35 @@ def test_a_widget_with_a_picture_keeps_the_picture_once_saved():
     assert [dict(o.data) for o in saved] == [
         {"image/png": bundle["image/png"], "text/plain": course._WIDGET_NOTE},
         {"text/plain": course._WIDGET_NOTE}]  # no live widget left; the progress bar is gone
+
+
+def test_a_saved_player_keeps_its_sound_where_an_untrusted_notebook_plays_it():
+    # JupyterLab's sanitiser keeps <audio src> and drops <source src> (test_open_no_diff.py)
+    import re
+
+    import nbformat
+    from IPython.display import Audio
+
+    from bcser_utils import course
+
+    html = Audio(tone(440, 0.1), rate=RATE)._repr_html_()
+    sound = re.search(r'src="(data:audio/wav;base64,[^"]+)"', html).group(1)
+    output = nbformat.v4.new_output("display_data", data={"text/html": f"<b>a</b>{html}"})
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("", outputs=[output])])
+    saved = course.strip_volatile(nb).cells[0].outputs[0].data["text/html"]
+    assert "<source" not in saved and saved.startswith("<b>a</b>")
+    assert re.search(r'<audio\b[^>]*\bsrc="([^"]+)"', saved).group(1) == sound
+
+
+def test_saved_metadata_is_what_jupyterlab_writes_on_opening():
+    import nbformat
+
+    from bcser_utils import course
+
+    info = {"name": "python", "version": "3.11.7", "mimetype": "text/x-python"}
+    nb = nbformat.v4.new_notebook(metadata={
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+        "language_info": dict(info), "widgets": {"state": {}}})
+    saved = course.strip_volatile(nb).metadata
+    # the kernel's language_info whole, version included: JupyterLab writes it back otherwise
+    assert saved == {"kernelspec": course.KERNELSPEC, "language_info": info}
