@@ -106,19 +106,23 @@ def _link_files_to_github(app, doctree):
         node.replace_self(link)
 
 
-def _landing_page(app, exception):
+def _finish(app, exception):
     """GitHub Pages serves index.html at the site's address: the README's page, under that name
-    too (a copy, so the address shows the landing page without a redirect)."""
+    too (a copy, so the address shows the landing page without a redirect). Less what no reader
+    downloads."""
     if exception is None and app.builder.format == "html":
         out = Path(app.outdir)
         shutil.copyfile(out / f"{root_doc}.html", out / "index.html")
         with contextlib.suppress(OSError):  # left empty: no sources are copied
             (out / "_sources").rmdir()
+        # the theme's source maps (3.4 MB, a fifth of the site) serve only its own developers
+        for source_map in (out / "_static").rglob("*.map"):
+            source_map.unlink()
 
 
 def setup(app):
     app.connect("source-read", _append_toctree)
     app.connect("doctree-read", _link_files_to_github, priority=100)
-    app.connect("build-finished", _landing_page)
+    app.connect("build-finished", _finish)
     return {"parallel_read_safe": True}
 
