@@ -85,6 +85,22 @@ notebooks: install
 clean-notebooks: install
 	$(PY) -m bcser_utils.course --clean
 
+# Grading with nbgrader (the optional extra teach; TEACHING.md): `make assignment` writes the
+# student assignments, build/assignment/student/NN_*.ipynb to hand out (locked checks, solutions
+# hidden), and keeps nbgrader's course folder beside them; `make grade SUBMISSIONS=dir` runs each
+# submitted notebook (dir/<student>/NN_name.ipynb or dir/<student>_NN_name.ipynb) in quick mode
+# and writes one row per student, one column per exercise and the total into $(GRADES).
+.PHONY: assignment grade
+GRADES ?= build/grades.csv
+GRADE_TIMEOUT ?= 600
+assignment: install
+	$(PY) -c "import nbgrader" 2>/dev/null || $(PY) -m pip install --quiet -e ".[teach]"
+	$(PY) -m bcser_utils.grading assignment --out build/assignment
+
+grade: install
+	$(PY) -c "import nbgrader" 2>/dev/null || $(PY) -m pip install --quiet -e ".[teach]"
+	$(PY) -m bcser_utils.grading grade "$(SUBMISSIONS)" --out "$(GRADES)" --timeout $(GRADE_TIMEOUT)
+
 # The paper-scale pipeline end to end (P1, then P3 fold 0), resumable: runs/reproduce-full/.
 REPRODUCE_MODE ?= full
 reproduce: install

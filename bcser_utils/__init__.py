@@ -35,7 +35,7 @@ LAYERS = {
     "app": ["predict", "timeline", "voice", "convert", "command", "data_command", "bc_command",
             "train_command", "reproduce_command", "beyond_command", "generalize_command",
             "evaluate_command", "predict_command", "provenance_check", "cli"],
-    "_top": ["exercises", "course", "quizzes"],
+    "_top": ["exercises", "course", "quizzes", "grading"],
 }
 
 # module name → its importable full name
