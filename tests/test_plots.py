@@ -205,3 +205,100 @@ def test_hz_axis_is_logarithmic_in_hz_with_ticks_only_inside_its_limits():
     assert [t.get_text() for t in ax.get_xticklabels()] == ["50", "100", "200", "500", "1k", "2k",
                                                             "5k"]
     assert {t.get_text() for t in ax.get_xticklabels(minor=True)} <= {""}
+
+
+def _overlaps(a, b) -> bool:
+    return a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
+
+
+def test_save_fig_stamps_the_source_under_every_label_even_in_a_full_corner(tmp_path):
+    # constrained layout puts the last panel's x label in the figure's bottom-right corner
+    fig, axes = plt.subplots(1, 3, figsize=(9, 3), layout="constrained")
+    for ax in axes:
+        ax.plot([0, 1], [0, 1])
+        ax.set(xlabel="time (s)", ylabel="value")
+    style.save_fig(fig, "x", "Data: a long description of the data", folder=tmp_path)
+    renderer = fig.canvas.get_renderer()
+    stamp = fig.texts[-1].get_window_extent(renderer)
+    for ax in axes:
+        assert not _overlaps(stamp, ax.get_tightbbox(renderer))
+
+
+def _corpus_table():
+    import pandas as pd
+
+    rows = [{"emotion": e, "actor": a, "sex": "male" if a % 2 else "female",
+             "intensity": i} for a in range(1, 21) for e in EMOTIONS
+            for i in ("normal", "strong") if not (e == "neutral" and i == "strong")]
+    return pd.DataFrame(rows)
+
+
+def test_corpus_counts_legends_sit_beside_the_bars_and_every_panel_names_its_axes():
+    fig = signal_plots.corpus_counts(_corpus_table(), EMOTIONS)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:
+        assert ax.get_ylabel() == "files" and ax.get_title()
+        if legend := ax.get_legend():  # every bar fills its axes to the top: no corner is free
+            box = legend.get_window_extent(renderer)
+            for other in fig.axes:
+                assert not any(_overlaps(box, bar.get_window_extent(renderer))
+                               for bar in other.patches if bar.get_height() > 0)
+    assert [ax.get_legend() is not None for ax in fig.axes] == [False, True, True]
+
+
+def test_impulse_step_legends_cover_no_sample_and_no_line():
+    from bcser_utils.audio import bc
+
+    n = np.arange(25)
+    impulse, step = bc.to_bc((n == 0).astype(float), 48_000), bc.to_bc(np.ones(25), 48_000)
+    fig = signal_plots.impulse_step(impulse, step, 0.755, 0.205, 48_000)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    closed_form = 0.205 * 0.755 ** n
+    for ax, response in zip(fig.axes, (impulse, step), strict=True):
+        box = ax.get_legend().get_window_extent(renderer)
+        for values in (response, closed_form):
+            points = ax.transData.transform(np.column_stack([n, values]))
+            assert not any(box.contains(x, y) for x, y in points)
+    dc = fig.axes[1].transData.transform((0, 0.205 / 0.245))[1]
+    assert fig.axes[1].get_legend().get_window_extent(renderer).y0 > dc  # above the DC line
+
+
+SLIDERS = ((0.05, 0.99), (0.02, 1.0))  # notebook 02's α and β sliders
+
+
+@pytest.mark.parametrize("alpha", SLIDERS[0])
+@pytest.mark.parametrize("beta", SLIDERS[1])
+@pytest.mark.parametrize("rate", (48_000, 16_000))
+def test_the_designer_keeps_the_gain_curve_and_the_colours_on_fixed_scales(alpha, beta, rate):
+    from bcser_utils.audio import bc
+    from bcser_utils.present import display
+
+    rng = np.random.default_rng(0)
+    clip = 0.1 * rng.standard_normal(16_000) + 0.5 * np.sin(2 * np.pi * 150 * np.arange(16_000)
+                                                          / 16_000)
+    reference = display.spectrogram_db(clip, 16_000).ref
+    extremes = signal_plots.gain_extremes_db(*SLIDERS)
+    response = bc.frequency_response(rate, alpha, beta)
+    spectrogram = display.spectrogram_db(bc.to_bc(clip, 16_000, alpha, beta,
+                                                  reference_rate=rate), 16_000, reference)
+    fig = signal_plots.bc_designer(response, bc.frequency_response(), spectrogram, extremes,
+                                   rate != 48_000, "a clip")
+    gain, colours = fig.axes[0], fig.axes[1].get_images()[0]
+    low, high = gain.get_ylim()
+    for line in gain.get_lines():
+        assert low < np.min(line.get_ydata()) and np.max(line.get_ydata()) < high
+    # the same scale at every setting, from the floor to the loudest the sliders allow
+    assert colours.get_clim() == (signal_plots.DESIGNER_FLOOR_DB, 40.0)
+    assert spectrogram.db.max() <= colours.get_clim()[1]  # nothing saturates
+
+
+def test_gain_extremes_are_the_filters_gain_at_nyquist_and_at_dc():
+    from bcser_utils.audio import bc
+
+    low, high = signal_plots.gain_extremes_db(*SLIDERS)
+    measured = [bc.frequency_response(16_000, a, b).magnitude_db
+                for a in SLIDERS[0] for b in SLIDERS[1]]
+    assert min(m.min() for m in measured) == pytest.approx(low, abs=0.01)
+    assert max(m.max() for m in measured) == pytest.approx(high, abs=0.01)

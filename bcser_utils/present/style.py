@@ -35,6 +35,8 @@ RECIPE_COLORS = {"paper": "k", "chosen": GREEN, "other": GREY, "test": BLUE}
 REFERENCE_COLORS = {"paper": RED, "hosain": GREEN, "chance": GREY, "floor": GREEN}
 LEAK_COLORS = {"sibling": RED, "actor": PURPLE}  # what training already heard (protocols)
 SEED_COLORS = (BLUE, ORANGE, PURPLE, "#8c564b", "#e377c2", "#7f7f7f")  # no green: Hosain's
+RATE_COLORS = {"right": "#1b3a6b", "pitfall": "#c51b7d"}  # notebook 02: α, β at 48 kHz / at 16 kHz
+INTENSITY_COLORS = {"normal": "#9ecae1", "strong": "#3182bd"}  # RAVDESS's two intensities
 
 
 def use_style() -> None:
@@ -89,13 +91,35 @@ def save_fig(fig: plt.Figure, name: str, source: str, synthetic: bool = False,
     if synthetic:
         fig.text(0.5, 0.5, "SYNTHETIC DATA — not RAVDESS", ha="center", va="center",
                  fontsize=28, color="red", alpha=0.25, rotation=20, weight="bold")
-    fig.text(0.995, 0.002, source, ha="right", va="bottom", fontsize=7, color="0.4")
+    # the stamp goes under everything drawn (axis labels included), right-aligned with it: a
+    # corner of the figure can hold a label (constrained layout fills it); the tight crop keeps it
+    fig.draw_without_rendering()  # lays the figure out, so its extent is final
+    drawn = fig.get_tightbbox()  # inches
+    fig.text(drawn.x1 / fig.get_figwidth(), (drawn.y0 - 0.05) / fig.get_figheight(), source,
+             ha="right", va="top", fontsize=7, color="0.4")
     folder = Path(folder) if folder else figures_dir()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.png"
     # written whole or not at all; no version string: the same bytes on every machine
-    return files.write_atomically(path, lambda tmp: fig.savefig(tmp, format="png",
-                                                               metadata={"Software": None}))
+    return files.write_atomically(path, lambda tmp: fig.savefig(
+        tmp, format="png", bbox_inches="tight", metadata={"Software": None}))
+
+
+def legend_outside(ax, **options):
+    """The legend of ``ax`` beside it, right of its top corner, where it covers no data (bars
+    that fill the axes leave no empty corner). ``fig.tight_layout()`` makes room for it.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    **options
+        Passed on to ``ax.legend`` (``title``, ``fontsize``, …).
+
+    Returns
+    -------
+    matplotlib Legend
+    """
+    return ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, **options)
 
 
 def ordered(values: dict, emotions=None) -> list:
