@@ -42,8 +42,8 @@ class Verdict:
     hint: str
 
     def __str__(self) -> str:
-        if self.ok:
-            return f"✓ Exercise {self.exercise}: right."
+        if self.ok:   # a threshold task says by how much in ``hint``; the others leave it empty
+            return f"✓ Exercise {self.exercise}: right." + (f" {self.hint}" if self.hint else "")
         return f"✗ Exercise {self.exercise}: not yet. {self.hint}"
 
     def _ipython_display_(self) -> None:
@@ -57,7 +57,30 @@ _VERDICTS: dict[str, Verdict] = {}
 # Every checked exercise: {number: (notebook stem, function name)}; tests/test_exercises.py checks
 # that each is called with answer= in its notebook.
 CHECKED: dict[str, tuple[str, str]] = {
+    "1.1": ("01_dataset_exploration", "files_per_actor"),
+    "1.2": ("01_dataset_exploration", "neutral_class_weight"),
     "2.1": ("02_bc_filter_design", "cutoff_for_alpha"),
+    "2.2": ("02_bc_filter_design", "wrong_rate_cutoff"),
+    "2.3": ("02_bc_filter_design", "energy_below_1khz"),
+    "3.1": ("03_augmentation_gallery", "paper_clip_counts"),
+    "3.2": ("03_augmentation_gallery", "versions_and_seeds"),
+    "4.1": ("04_features", "frames_for_settings"),
+    "4.2": ("04_features", "normalise_on_everything"),
+    "5.1": ("05_model_build", "parameters_for_width"),
+    "5.2": ("05_model_build", "any_length_clip"),
+    "6.1": ("06_training", "siblings_by_protocol"),
+    "6.2": ("06_training", "smoothing_floor_for"),
+    "6.3": ("06_training", "without_class_weights"),
+    "7.1": ("07_evaluation", "accuracy_interval"),
+    "7.2": ("07_evaluation", "tuning_on_the_test_fold"),
+    "7.3": ("07_evaluation", "leak_one_actor"),
+    "8.1": ("08_beyond_the_paper", "p1_sibling_share"),
+    "8.2": ("08_beyond_the_paper", "paired_or_separate"),
+    "9.1": ("09_towards_unseen_speakers", "speaker_zscores"),
+    "9.2": ("09_towards_unseen_speakers", "fusion_on_validation"),
+    "9.3": ("09_towards_unseen_speakers", "beat_the_baseline"),
+    "10.1": ("10_your_own_voice", "adapt_on_a_subset"),
+    "10.2": ("10_your_own_voice", "hop_and_alignment"),
 }
 
 
@@ -78,9 +101,38 @@ def _ask(name: str, variable: str, what: str) -> None:
           f"(exercises.{name}(..., show_solution=True) reveals the solution).")
 
 
-def _verdict(exercise: str, ok: bool, hint: str = "") -> Verdict:
-    """Record and print one verdict."""
-    verdict = Verdict(exercise, bool(ok), "" if ok else hint)
+def _before_solution(shown: bool, name: str, variable: str, what: str, answer,
+                     check) -> Verdict | None:
+    """What every checked exercise does first: check an answer (``check(answer)``), or, when no
+    solution is ``shown`` either, say which variable to fill in. The caller returns this unless
+    a solution is asked for."""
+    if not (answer is None or isinstance(answer, dict) and all(v is None for v in answer.values())):
+        return check(answer)   # a template such as {2: None, 3: None} is not an answer yet
+    if not shown:
+        _ask(name, variable, what)
+    return None
+
+
+def _check_choice(exercise: str, answer, right: str, options: dict[str, tuple[str, ...]],
+                  hints: dict[str, str], unclear: dict[str, str] | None = None) -> Verdict:
+    """A short choice: ``options`` maps each choice to the words that mean it (lower case);
+    ``hints`` says, for each wrong choice, the reasoning it likely missed; ``unclear``: words
+    that could mean more than one choice, and what to say to them."""
+    listed = " or ".join(repr(o) for o in options)
+    if not isinstance(answer, str):
+        return _verdict(exercise, False, f"Give one of {listed} (a string).")
+    said = " ".join(answer.strip().lower().replace("_", " ").split())
+    chosen = next((o for o, words in options.items() if said == o or said in words), None)
+    if chosen is None and said in (unclear or {}):
+        return _verdict(exercise, False, unclear[said])
+    if chosen is None:
+        return _verdict(exercise, False, f"{answer!r} is not one of {listed}.")
+    return _verdict(exercise, chosen == right, hints.get(chosen, ""))
+
+
+def _verdict(exercise: str, ok: bool, hint: str = "", note: str = "") -> Verdict:
+    """Record and print one verdict: ``hint`` when wrong, ``note`` (usually none) when right."""
+    verdict = Verdict(exercise, bool(ok), note if ok else hint)
     _VERDICTS[exercise] = verdict
     print(verdict)
     return verdict
@@ -112,8 +164,9 @@ def _check_number(exercise: str, answer, reference: float, slips=(), rel: float 
                                          f"{str(answer)[:40]!r}.")
     if _close(value, reference, rel, tol):
         return _verdict(exercise, True)
-    for slip_value, hint in slips:
-        if np.isfinite(slip_value) and _close(value, slip_value, rel, tol):
+    for slip, hint in slips:
+        if (slip(value) if callable(slip) else
+                np.isfinite(slip) and _close(value, slip, rel, tol)):
             return _verdict(exercise, False, hint)
     direction = "too high" if value > reference else "too low"
     return _verdict(exercise, False, f"Your answer is {direction}. {otherwise}".strip())
@@ -121,13 +174,37 @@ def _check_number(exercise: str, answer, reference: float, slips=(), rel: float 
 
 # ---------------------------------------------------------------- 01 · dataset exploration
 
-def files_per_actor(df: pd.DataFrame, show_solution: bool = False) -> dict | None:
+def _check_files_per_actor(answer) -> Verdict:
+    cfg = config.get_config("full")
+    right = cfg.corpus.n_files // cfg.corpus.n_actors
+    slips = [(64, "Neutral has only one intensity (normal): it does not come in strong."),
+             (56, "You left out neutral: it is one of the eight, in normal intensity only."),
+             (32, "Emotions other than neutral come in two intensities."),
+             (30, "Each sentence is said twice (2 repetitions), and there are 2 statements."),
+             (15, "Multiply by the 2 statements and the 2 repetitions."),
+             (120, "One factor of 2 too many: 2 statements × 2 repetitions × the emotions and "
+                   "intensities."),
+             (cfg.corpus.n_files, "That is the whole corpus; divide by the number of actors."),
+             (cfg.corpus.n_actors, "That is the number of actors, not files per actor."),
+             (right * cfg.augment.n_versions, "You counted augmented clips (15 versions), not "
+                                              "recordings: count the files on disk.")]
+    return _check_number("1.1", answer, right, slips, rel=0, tol=0.01,
+                         what="a whole number of files",
+                         otherwise="Multiply statements × repetitions × (neutral's intensities "
+                                   "+ 7 emotions × their intensities).")
+
+
+def files_per_actor(df: pd.DataFrame, show_solution: bool = False,
+                    answer=None) -> dict | Verdict | None:
     """How many files a complete actor has (from the config's facts), and who falls short.
 
-    Notebook: 01_dataset_exploration.
+    Notebook: 01_dataset_exploration. ``answer``: the student's files per actor
+    (``my_files_per_actor``).
     """
+    checked = _before_solution(show_solution, "files_per_actor", "my_files_per_actor", "files per "
+                               "actor", answer, _check_files_per_actor)
     if not show_solution:
-        return _hint("files_per_actor")
+        return checked
     corpus = config.get_config().corpus
     expected = corpus.n_files // corpus.n_actors
     per_actor = df.groupby("actor").size()
@@ -139,13 +216,34 @@ def files_per_actor(df: pd.DataFrame, show_solution: bool = False) -> dict | Non
             "incomplete": incomplete}
 
 
-def neutral_class_weight(df: pd.DataFrame, show_solution: bool = False) -> dict | None:
+def _check_neutral_class_weight(answer, df: pd.DataFrame) -> Verdict:
+    counts = df["emotion"].value_counts()
+    right = float(counts["calm"] / counts["neutral"])   # balanced weights ∝ 1 / count
+    slips = [(1 / right, "Upside down: a 'balanced' weight is inversely proportional to the "
+                         "class's count, so the rarer class gets the larger weight."),
+             (1.0, "The weights differ because the counts do: how many neutral files are there "
+                   "per calm file?"),
+             (100 * right, "That looks like a percentage: give the ratio of the two weights."),
+             (100 / right, "Upside down, and as a percentage: give weight(neutral) / "
+                           "weight(calm).")]
+    return _check_number("1.2", answer, right, slips, rel=0.01,
+                         what="the ratio weight(neutral) / weight(calm)",
+                         otherwise="Write both weights with the formula: n_classes and "
+                                   "n_samples cancel in the ratio, the counts remain.")
+
+
+def neutral_class_weight(df: pd.DataFrame, show_solution: bool = False,
+                         answer=None) -> dict | Verdict | None:
     """The 'balanced' class weights of this catalog: neutral's is twice the others'.
 
-    Notebook: 01_dataset_exploration.
+    Notebook: 01_dataset_exploration. ``answer``: the student's weight(neutral) / weight(calm)
+    (``my_neutral_over_calm``), checked against the counts of ``df``.
     """
+    checked = _before_solution(show_solution, "neutral_class_weight", "my_neutral_over_calm",
+                               "ratio weight(neutral) / weight(calm)", answer,
+                               lambda a: _check_neutral_class_weight(a, df))
     if not show_solution:
-        return _hint("neutral_class_weight")
+        return checked
     from bcser_utils.learn import training
 
     emotions = config.get_config().emotions
@@ -195,12 +293,10 @@ def cutoff_for_alpha(alpha: float = 0.8, sample_rate: float = 48_000,
 
     Notebook: 02_bc_filter_design. ``answer``: the student's cut-off in Hz (``my_cutoff_hz``).
     """
-    if answer is not None:
-        verdict = _check_cutoff_for_alpha(answer, alpha, sample_rate)
-        if not show_solution:
-            return verdict
-    elif not show_solution:
-        return _ask("cutoff_for_alpha", "my_cutoff_hz", "cut-off in Hz")
+    checked = _before_solution(show_solution, "cutoff_for_alpha", "my_cutoff_hz", "cut-off in Hz",
+                               answer, lambda a: _check_cutoff_for_alpha(a, alpha, sample_rate))
+    if not show_solution:
+        return checked
     paper = bc.frequency_response(sample_rate)
     moved = bc.frequency_response(sample_rate, alpha=alpha)
     read = _read_cutoff(moved.freqs_hz, moved.magnitude_db, moved.dc_gain_db)
@@ -214,13 +310,35 @@ def cutoff_for_alpha(alpha: float = 0.8, sample_rate: float = 48_000,
             "bin_hz": float(moved.freqs_hz[1] - moved.freqs_hz[0])}
 
 
-def wrong_rate_cutoff(wrong_rate: float = 16_000, show_solution: bool = False) -> dict | None:
+def _check_wrong_rate_cutoff(answer, wrong_rate: float) -> Verdict:
+    right_rate = config.get_config().bc.reference_rate
+    right, designed = bc.cutoff_hz(wrong_rate), bc.cutoff_hz(right_rate)
+    slips = [(designed, f"That is the cut-off at {right_rate / 1000:g} kHz, where the "
+                        "coefficients were designed; the filter you applied ran at "
+                        f"{wrong_rate / 1000:g} kHz."),
+             (designed * right_rate / wrong_rate, "Wrong way round: the same ω = 2πf/f_s at a "
+                                                  "lower f_s is a lower frequency f."),
+             (right / 1000, "That looks like kHz: give the cut-off in Hz."),
+             (2 * np.pi * right / wrong_rate, "That is ω_c in radians per sample: convert "
+                                              "with f = ω·f_s / (2π)."),
+             (2 * np.pi * right, "That is the angular frequency 2πf (rad/s): divide by 2π.")]
+    # white-noise measurement resolves ±one Welch bin (16 Hz at 16 kHz): 5% covers it
+    return _check_number("2.2", answer, right, slips, rel=0.05, what="the cut-off in Hz",
+                         otherwise="Only f_s changes in ω = 2πf/f_s: ω_c stays the same.")
+
+
+def wrong_rate_cutoff(wrong_rate: float = 16_000, show_solution: bool = False,
+                      answer=None) -> dict | Verdict | None:
     """The 48 kHz coefficients run directly at ``wrong_rate``: measured with white noise.
 
-    Notebook: 02_bc_filter_design.
+    Notebook: 02_bc_filter_design. ``answer``: the student's predicted cut-off in Hz
+    (``my_wrong_cutoff_hz``).
     """
+    checked = _before_solution(show_solution, "wrong_rate_cutoff", "my_wrong_cutoff_hz",
+                               "predicted cut-off in Hz", answer,
+                               lambda a: _check_wrong_rate_cutoff(a, wrong_rate))
     if not show_solution:
-        return _hint("wrong_rate_cutoff")
+        return checked
     right_rate = config.get_config().bc.reference_rate
     right = bc.cutoff_hz(right_rate)
     wrong = bc.cutoff_hz(wrong_rate)
@@ -239,14 +357,31 @@ def wrong_rate_cutoff(wrong_rate: float = 16_000, show_solution: bool = False) -
             "rate_ratio": right_rate / wrong_rate}
 
 
-def energy_below_1khz(audio: np.ndarray, sample_rate: int,
-                      show_solution: bool = False) -> dict | None:
+def _check_energy_below_1khz(answer, audio, sample_rate) -> Verdict:
+    before = bc.band_energy_shares(audio, sample_rate)[0]
+    after = bc.band_energy_shares(bc.to_bc(audio, sample_rate), sample_rate)[0]
+    right = "raise" if after > before else "lower"
+    hints = {"raise": "Measure it: on this clip the share went the other way.",
+             "lower": "The filter takes energy away, but mostly above its cut-off: the share "
+                      "is low band ÷ (low + high), and the high band shrinks more."}
+    return _check_choice("2.3", answer, right,
+                         {"raise": ("raises", "rise", "rises", "higher", "up", "increase"),
+                          "lower": ("lowers", "fall", "falls", "down", "decrease", "reduce")},
+                         hints)
+
+
+def energy_below_1khz(audio: np.ndarray, sample_rate: int, show_solution: bool = False,
+                      answer=None) -> dict | Verdict | None:
     """The share of a clip's energy below 1 kHz, before and after the BC filter.
 
-    Notebook: 02_bc_filter_design.
+    Notebook: 02_bc_filter_design. ``answer``: "raise" or "lower" (``my_direction``), checked
+    against this clip's measured shares.
     """
+    checked = _before_solution(show_solution, "energy_below_1khz", "my_direction", 'choice '
+                               '("raise" or "lower")', answer,
+                               lambda a: _check_energy_below_1khz(a, audio, sample_rate))
     if not show_solution:
-        return _hint("energy_below_1khz")
+        return checked
     before = bc.band_energy_shares(audio, sample_rate)
     after = bc.band_energy_shares(bc.to_bc(audio, sample_rate), sample_rate)
     print(f"energy below 1 kHz: {before[0]:.1%} of the clip (AC) → {after[0]:.1%} (BC)")
@@ -257,13 +392,33 @@ def energy_below_1khz(audio: np.ndarray, sample_rate: int,
 
 # ---------------------------------------------------------------- 03 · augmentation
 
-def paper_clip_counts(show_solution: bool = False) -> dict | None:
+def _check_paper_clip_counts(answer) -> Verdict:
+    cfg = config.get_config("full")
+    val, files = cfg.reported.val_support, cfg.corpus.n_files
+    right = val / (files * cfg.training.val_fraction)
+    slips = [(val / files, "That treats 4,320 as every clip: it is the validation side, "
+                           f"{cfg.training.val_fraction:.0%} of them."),
+             (val / (files * (1 - cfg.training.val_fraction)), "You used the training share: "
+                                                               "validation is the 20%."),
+             (right * files, "That is the number of clips in all; the question is versions "
+                             "per recording."),
+             (right - 1, "The original recording is one of the versions: count it too."),
+             (right + 1, "The original recording is already one of the versions.")]
+    return _check_number("3.1", answer, right, slips, rel=0, tol=0.01,
+                         what="a number of versions",
+                         otherwise="validation clips = recordings × versions × validation share.")
+
+
+def paper_clip_counts(show_solution: bool = False, answer=None) -> dict | Verdict | None:
     """How many clips 15 versions give, and what an 80:20 split leaves for validation.
 
-    Notebook: 03_augmentation_gallery.
+    Notebook: 03_augmentation_gallery. ``answer``: the versions per recording that 4,320
+    validation clips imply (``my_versions``).
     """
+    checked = _before_solution(show_solution, "paper_clip_counts", "my_versions", "versions per "
+                               "recording", answer, _check_paper_clip_counts)
     if not show_solution:
-        return _hint("paper_clip_counts")
+        return checked
     cfg = config.get_config("full")  # the paper's scale, whatever the mode
     clips = cfg.corpus.n_files * cfg.augment.n_versions
     val = round(clips * cfg.training.val_fraction)
@@ -274,22 +429,64 @@ def paper_clip_counts(show_solution: bool = False) -> dict | None:
     return {"clips": clips, "val_clips": val, "paper_val_support": cfg.reported.val_support}
 
 
-def versions_and_seeds(audio: np.ndarray, sample_rate: int, seed: int = 0,
-                       show_solution: bool = False) -> dict | None:
-    """Which of the 15 versions change with the seed, and are they reproducible with one?
-
-    Notebook: 03_augmentation_gallery.
-    """
-    if not show_solution:
-        return _hint("versions_and_seeds")
+def _unchanged_versions(audio, sample_rate: int, seed: int) -> tuple[list, list, list]:
+    """(versions with ``seed``, versions with ``seed + 1``, labels identical under both)."""
     from bcser_utils.audio import augment
 
     first = augment.versions(audio, sample_rate, seed=seed)
-    again = augment.versions(audio, sample_rate, seed=seed)
     other = augment.versions(audio, sample_rate, seed=seed + 1)
-    reproducible = all(np.array_equal(a, b) for (_, a), (_, b) in zip(first, again, strict=True))
     unchanged = [label for (label, a), (_, b) in zip(first, other, strict=True)
                  if len(a) == len(b) and np.array_equal(a, b)]
+    return first, other, unchanged
+
+
+def _check_versions_and_seeds(answer, audio, sample_rate: int, seed: int) -> Verdict:
+    first, _, unchanged = _unchanged_versions(audio, sample_rate, seed)
+    labels = [label for label, _ in first]
+    if isinstance(answer, str) or not all(isinstance(a, str) for a in np.atleast_1d(answer)):
+        return _verdict("3.2", False, "Give a list of version labels (strings), as "
+                                      "augment.versions names them.")
+    said, right = set(np.atleast_1d(answer).tolist()), set(unchanged)
+    unknown = sorted(said - set(labels))
+    if unknown:
+        return _verdict("3.2", False, f"Not labels of these versions: {', '.join(unknown)[:80]} "
+                                      "(use the labels augment.versions returns).")
+    if said == right:
+        return _verdict("3.2", True)
+    if said == set(labels):
+        hint = "Some versions draw a random parameter (Table II): another seed changes them."
+    elif not said:
+        hint = "Some versions draw nothing at random: they are the same under every seed."
+    elif said == set(labels) - right:
+        hint = "Those are the versions that change with the seed; the question asks which stay."
+    else:
+        parts = []
+        if said - right:
+            parts.append(f"{len(said - right)} of yours draw something at random (a parameter, "
+                         "or the transforms of a chain), so another seed changes them.")
+        if right - said:
+            parts.append(f"You left out {len(right - said)} that draw nothing at random.")
+        hint = " ".join(parts)
+    return _verdict("3.2", False, hint)
+
+
+def versions_and_seeds(audio: np.ndarray, sample_rate: int, seed: int = 0,
+                       show_solution: bool = False, answer=None) -> dict | Verdict | None:
+    """Which of the 15 versions change with the seed, and are they reproducible with one?
+
+    Notebook: 03_augmentation_gallery. ``answer``: the labels of the versions that are the same
+    under ``seed`` and ``seed + 1`` (``my_unchanged``), checked by making both.
+    """
+    checked = _before_solution(show_solution, "versions_and_seeds", "my_unchanged", "list of the "
+                               "labels that another seed leaves unchanged", answer,
+                               lambda a: _check_versions_and_seeds(a, audio, sample_rate, seed))
+    if not show_solution:
+        return checked
+    from bcser_utils.audio import augment
+
+    first, other, unchanged = _unchanged_versions(audio, sample_rate, seed)
+    again = augment.versions(audio, sample_rate, seed=seed)
+    reproducible = all(np.array_equal(a, b) for (_, a), (_, b) in zip(first, again, strict=True))
     print(f"the same seed gives identical versions: {reproducible}")
     print(f"identical under another seed (no randomness in them): {', '.join(unchanged)}")
     print(f"changed: {len(first) - len(unchanged)} of {len(first)} (the random chains can even "
@@ -301,14 +498,43 @@ def versions_and_seeds(audio: np.ndarray, sample_rate: int, seed: int = 0,
 
 # ---------------------------------------------------------------- 04 · features
 
+def _check_frames_for_settings(answer, hop_length: int, max_duration_s: float) -> Verdict:
+    from bcser_utils.audio import features
+
+    f = config.get_config(overrides={"features.hop_length": hop_length,
+                                     "features.max_duration_s": max_duration_s}).features
+    n, khz = features.n_samples(f), f"{f.sample_rate / 1000:g} kHz"
+    right = features.n_frames(f)
+    at = lambda rate: 1 + int(rate * max_duration_s) // hop_length  # noqa: E731
+    slips = [(n // hop_length, "One frame short: centred frames (librosa's center=True) give "
+                               "1 + samples // hop."),
+             (1 + n // config.Features().hop_length, "That is T for the default hop, not for "
+                                                     f"{hop_length} samples."),
+             ((n - f.n_fft) // hop_length + 1, "That counts frames without padding "
+                                               "(center=False); the features pad the clip."),
+             (at(config.get_config().corpus.sample_rate), f"Wrong sample rate: the features are "
+                                                          f"computed at {khz}, not at the "
+                                                          "recordings' rate."),
+             (at(22_050), f"Wrong sample rate: librosa's default 22,050 Hz is not the features' "
+                          f"{khz}."),
+             (at(44_100), f"Wrong sample rate: the features are computed at {khz}.")]
+    return _check_number("4.1", answer, right, slips, rel=0, tol=0.01,
+                         what="a whole number of frames",
+                         otherwise="T = 1 + samples // hop, with samples = f_s × the clip's "
+                                   "length.")
+
+
 def frames_for_settings(hop_length: int = 160, max_duration_s: float = 4.0,
-                        show_solution: bool = False) -> dict | None:
+                        show_solution: bool = False, answer=None) -> dict | Verdict | None:
     """T for another hop and clip length, from the formula and from a real extraction.
 
-    Notebook: 04_features.
+    Notebook: 04_features. ``answer``: the student's T (``my_T``).
     """
+    checked = _before_solution(show_solution, "frames_for_settings", "my_T", "number of frames T",
+                               answer,
+                               lambda a: _check_frames_for_settings(a, hop_length, max_duration_s))
     if not show_solution:
-        return _hint("frames_for_settings")
+        return checked
     from bcser_utils.audio import features
 
     f = config.get_config(overrides={"features.hop_length": hop_length,
@@ -324,13 +550,9 @@ def frames_for_settings(hop_length: int = 160, max_duration_s: float = 4.0,
     return {"predicted": predicted, "extracted": extracted}
 
 
-def normalise_on_everything(cache, split: splits.Split, show_solution: bool = False) -> dict | None:
-    """Fit the standardiser on every clip (the leak) and see the held-out side move to 0.
-
-    Notebook: 04_features.
-    """
-    if not show_solution:
-        return _hint("normalise_on_everything")
+def _held_out_offsets(cache, split: splits.Split) -> tuple[float, float]:
+    """Mean |band mean| of held-out clips standardised with training statistics, and with
+    statistics of every clip."""
     from bcser_utils.learn.pipeline import fit_standardizer
 
     held_out = split.test if len(split.test) else split.val
@@ -338,8 +560,35 @@ def normalise_on_everything(cache, split: splits.Split, show_solution: bool = Fa
     leaky = fit_standardizer(cache, np.concatenate([split.train, held_out]))
     sample = np.sort(held_out)[:512]
     x = np.asarray(cache.features[sample], dtype=np.float32)
-    offset_honest = float(np.abs(honest.transform(x).mean(axis=(0, 1))).mean())
-    offset_leaky = float(np.abs(leaky.transform(x).mean(axis=(0, 1))).mean())
+    return (float(np.abs(honest.transform(x).mean(axis=(0, 1))).mean()),
+            float(np.abs(leaky.transform(x).mean(axis=(0, 1))).mean()))
+
+
+def _check_normalise_on_everything(answer, cache, split: splits.Split) -> Verdict:
+    honest, leaky = _held_out_offsets(cache, split)
+    hints = {"closer": "Measure it: here the held-out side moved the other way.",
+             "farther": "Fitted on everything, the mean and spread include the held-out clips' "
+                        "own: they are standardised partly with their own statistics."}
+    return _check_choice("4.2", answer, "closer" if leaky < honest else "farther",
+                         {"closer": ("closer to 0", "closer to zero", "nearer", "toward 0",
+                                     "towards 0"),
+                          "farther": ("farther from 0", "further", "further from 0",
+                                      "away from 0", "farther from zero")}, hints)
+
+
+def normalise_on_everything(cache, split: splits.Split, show_solution: bool = False,
+                            answer=None) -> dict | Verdict | None:
+    """Fit the standardiser on every clip (the leak) and see the held-out side move to 0.
+
+    Notebook: 04_features. ``answer``: do the held-out clips' standardised band means move
+    "closer" to 0 or "farther" from it (``my_direction``)? Checked by measuring.
+    """
+    checked = _before_solution(show_solution, "normalise_on_everything", "my_direction", 'choice '
+                               '("closer" or "farther")', answer,
+                               lambda a: _check_normalise_on_everything(a, cache, split))
+    if not show_solution:
+        return checked
+    offset_honest, offset_leaky = _held_out_offsets(cache, split)
     print(f"held-out clips, mean |band mean| after standardising: {offset_honest:.3f} "
           f"(fitted on training only) vs {offset_leaky:.3f} (fitted on everything)")
     print(f"fitting on everything moves the held-out side {1 - offset_leaky / offset_honest:.0%} "
@@ -350,22 +599,61 @@ def normalise_on_everything(cache, split: splits.Split, show_solution: bool = Fa
 
 # ---------------------------------------------------------------- 05 · model
 
-def parameters_for_width(n_features: int = 64, d_model: int = 128,
-                         show_solution: bool = False) -> dict | None:
-    """Double the Transformer's width: which blocks grow, and by how much?
-
-    Notebook: 05_model_build.
-    """
-    if not show_solution:
-        return _hint("parameters_for_width")
-    import dataclasses
-
+def _counts_for_width(n_features: int, d_model: int) -> tuple[dict, dict, int]:
+    """Parameters per block at the configured width and at ``d_model``, and the configured one."""
     from bcser_utils.learn import model
 
     base_cfg = config.get_config().model
     base = model.parameter_counts(model.EmotionNet(n_features, base_cfg))
     wide = model.parameter_counts(
         model.EmotionNet(n_features, dataclasses.replace(base_cfg, d_model=d_model)))
+    return base, wide, base_cfg.d_model
+
+
+def _check_parameters_for_width(answer, n_features: int, d_model: int) -> Verdict:
+    base, wide, d0 = _counts_for_width(n_features, d_model)
+    blocks = [b for b in base if b != "total" and base[b] > 0]
+    if not isinstance(answer, dict):
+        return _verdict("5.1", False, "Give a dict {block: factor}, one factor (×1, ×2 or ×4) "
+                                      f"for each of: {', '.join(blocks)}.")
+    said = {str(k): _as_number(v) for k, v in answer.items()}
+    missing = [b for b in blocks if said.get(b) is None]
+    unknown = [k for k in said if k not in base]
+    if unknown:
+        return _verdict("5.1", False, f"Not blocks of this model: {', '.join(unknown)[:60]}; "
+                                      f"give a number for each of {', '.join(blocks)}.")
+    if missing:
+        return _verdict("5.1", False, f"Give a number for each block: {', '.join(blocks)}.")
+    r = d_model / d0
+    measured = {b: wide[b] / base[b] for b in blocks}
+    # the factor each block's matrices imply: d_model on none, one or both of their sides
+    right = {b: min((1, r, r * r), key=lambda f: abs(np.log(f / m))) for b, m in measured.items()}
+    wrong = [b for b in blocks
+             if not (_close(said[b], right[b], 0.15) or _close(said[b], measured[b], 0.15))]
+    if not wrong:
+        return _verdict("5.1", True)
+    if all(_close(said[b], r, 0.01) for b in blocks):
+        return _verdict("5.1", False, "You scaled every block with the width: a matrix with "
+                                      "d_model on both sides grows with its square, and a block "
+                                      "with no d_model side does not grow.")
+    return _verdict("5.1", False, f"Not yet for {', '.join(wrong)}: count how many sides of each "
+                                  "weight matrix there are d_model (none: ×1, one: ×2, both: ×4).")
+
+
+def parameters_for_width(n_features: int = 64, d_model: int = 128, show_solution: bool = False,
+                         answer=None) -> dict | Verdict | None:
+    """Double the Transformer's width: which blocks grow, and by how much?
+
+    Notebook: 05_model_build. ``answer``: {block: factor} for the blocks of
+    ``model.parameter_counts`` that hold parameters (``my_factors``).
+    """
+    checked = _before_solution(show_solution, "parameters_for_width", "my_factors", "factor per "
+                               "block ({block: factor})", answer,
+                               lambda a: _check_parameters_for_width(a, n_features, d_model))
+    if not show_solution:
+        return checked
+    base, wide, _ = _counts_for_width(n_features, d_model)
+    base_cfg = config.get_config().model
     table = pd.DataFrame({f"d_model={base_cfg.d_model}": base, f"d_model={d_model}": wide})
     table["ratio"] = (table.iloc[:, 1] / table.iloc[:, 0]).round(2)
     print(table.to_string())
@@ -374,14 +662,40 @@ def parameters_for_width(n_features: int = 64, d_model: int = 128,
     return {"base": base, "wide": wide}
 
 
+def _check_any_length_clip(answer) -> Verdict:
+    # The architecture's property (checked by the solution on random clips): attention pooling
+    # turns however many steps there are into one vector.
+    hints = {"conv": "The convolutions slide over any length, but give one output per step: "
+                     "which block turns many steps into one vector?",
+             "project": "The projection works frame by frame: it keeps the number of steps.",
+             "position": "The positional table covers far more steps than a clip has, so it "
+                         "allows other lengths, but it keeps one vector per step.",
+             "encoder": "The encoder's self-attention accepts any length, but it returns one "
+                        "vector per step.",
+             "classify": "The classifier needs an input of fixed size: which block gives it "
+                         "one, whatever T is?"}
+    return _check_choice("5.2", answer, "pool",
+                         {"conv": ("convolution", "convolutions", "cnn", "conv block"),
+                          "project": ("projection", "linear projection"),
+                          "position": ("positional encoding", "positional", "positions"),
+                          "encoder": ("transformer", "transformer encoder", "self-attention"),
+                          "pool": ("pooling", "attention pooling", "attentive pooling"),
+                          "classify": ("classifier", "head", "linear")}, hints,
+                         {"attention": "Two blocks use attention, the encoder and the pooling: "
+                                       "name the block."})
+
+
 def any_length_clip(n_features: int = 64, lengths=(51, 101, 201, 401),
-                    show_solution: bool = False) -> dict | None:
+                    show_solution: bool = False, answer=None) -> dict | Verdict | None:
     """Does the model need exactly T = 201 frames? Feed it other lengths.
 
-    Notebook: 05_model_build.
+    Notebook: 05_model_build. ``answer``: the block (a name of ``model.parameter_counts``) that
+    makes any length work (``my_block``).
     """
+    checked = _before_solution(show_solution, "any_length_clip", "my_block", "block's name (as "
+                               "model.parameter_counts names it)", answer, _check_any_length_clip)
     if not show_solution:
-        return _hint("any_length_clip")
+        return checked
     import torch
 
     from bcser_utils.learn import model
@@ -404,13 +718,8 @@ def any_length_clip(n_features: int = 64, lengths=(51, 101, 201, 401),
 
 # ---------------------------------------------------------------- 06 · training
 
-def siblings_by_protocol(index: pd.DataFrame, show_solution: bool = False) -> dict | None:
-    """How many validation clips have another version of their recording in training?
-
-    Notebook: 06_training.
-    """
-    if not show_solution:
-        return _hint("siblings_by_protocol")
+def _sibling_counts(index: pd.DataFrame) -> dict:
+    """For P1 and P2: validation clips, how many have a sibling in training, and their share."""
     cfg = config.get_config()
     out = {}
     for name, make in (("P1", splits.p1), ("P2", splits.p2)):
@@ -418,22 +727,82 @@ def siblings_by_protocol(index: pd.DataFrame, show_solution: bool = False) -> di
         leaky = splits.siblings_in_training(index, split)
         out[name] = {"validation": len(split.val), "with_sibling": int(leaky.sum()),
                      "share": float(leaky.mean()) if len(leaky) else 0.0}
-        print(f"{name}: {leaky.sum():,} of {len(split.val):,} validation clips "
-              f"({out[name]['share']:.1%}) have a sibling version in training")
+    return out
+
+
+def _check_siblings_by_protocol(answer, index: pd.DataFrame) -> Verdict:
+    counts = _sibling_counts(index)
+    p1, p2 = counts["P1"], counts["P2"]
+    slips = [(p1["with_sibling"], "That is P1's count: under P2 the recordings are split first."),
+             (p1["share"], "That is P1's share; give P2's count of clips."),
+             (100 * p1["share"], "That is P1's share, as a percentage; give P2's count of clips."),
+             (p2["validation"], "That is every validation clip under P2: which of them have "
+                                "another version of their recording on the training side?")]
+    slips = [(v, h) for v, h in slips if v != p2["with_sibling"]]
+    return _check_number("6.1", answer, p2["with_sibling"], slips, rel=0, tol=0.5,
+                         what="a number of clips",
+                         otherwise="Where do a recording's versions go when P2 splits the "
+                                   "recordings first?")
+
+
+def siblings_by_protocol(index: pd.DataFrame, show_solution: bool = False,
+                         answer=None) -> dict | Verdict | None:
+    """How many validation clips have another version of their recording in training?
+
+    Notebook: 06_training. ``answer``: the number under P2 (``my_p2_siblings``), counted here.
+    """
+    checked = _before_solution(show_solution, "siblings_by_protocol", "my_p2_siblings", "count of "
+                               "P2 validation clips with a sibling in training", answer,
+                               lambda a: _check_siblings_by_protocol(a, index))
+    if not show_solution:
+        return checked
+    cfg = config.get_config()
+    out = _sibling_counts(index)
+    for name, r in out.items():
+        print(f"{name}: {r['with_sibling']:,} of {r['validation']:,} validation clips "
+              f"({r['share']:.1%}) have a sibling version in training")
     n = int(index["version"].max()) + 1
     print(f"under P1 a clip escapes only if all {n - 1} siblings also land in validation, "
           f"about {cfg.training.val_fraction:g}^{n - 1} — never, in practice")
     return out
 
 
+def _check_smoothing_floor_for(answer, label_smoothing: float, n_classes: int) -> Verdict:
+    from bcser_utils.learn import training
+
+    eps, k = label_smoothing, n_classes
+    right = training.smoothing_floor(k, eps)
+    other = -(1 - eps) * np.log(1 - eps) - eps * np.log(eps / (k - 1)) if 0 < eps < 1 else 0.0
+    slips = [(0.0, "Not with smoothing: the target is no longer one-hot, so even a perfect "
+                   "prediction leaves the target's own entropy."),
+             (right / np.log(2), "That is in bits: PyTorch's cross-entropy uses the natural "
+                                 "log."),
+             (right / np.log(10), "That uses log10: PyTorch's cross-entropy uses the natural "
+                                  "log."),
+             (training.smoothing_floor(k, config.get_config().training.label_smoothing),
+              "That is the floor for the paper's ε, not for this one."),
+             (other, "That spreads ε over the K − 1 other classes; PyTorch spreads it over all "
+                     "K classes (ε/K each, the true class included)."),
+             (-np.log(1 - eps + eps / k), "That is the loss against the one-hot label; the floor "
+                                          "is reached by predicting the smoothed target itself.")]
+    slips = [(v, h) for v, h in slips if not _close(v, right, 0.01)]
+    return _check_number("6.2", answer, right, slips, rel=0.01, tol=1e-4,
+                         what="a loss (a number)",
+                         otherwise="The floor is the entropy of the smoothed target: 1 − ε + ε/K "
+                                   "on the true class and ε/K on each other.")
+
+
 def smoothing_floor_for(label_smoothing: float = 0.2, n_classes: int = 8,
-                        show_solution: bool = False) -> dict | None:
+                        show_solution: bool = False, answer=None) -> dict | Verdict | None:
     """The lowest loss with label smoothing ε: formula, and the loss of the best prediction.
 
-    Notebook: 06_training.
+    Notebook: 06_training. ``answer``: the student's floor (``my_floor``).
     """
+    checked = _before_solution(show_solution, "smoothing_floor_for", "my_floor", "lowest possible "
+                               "loss", answer,
+                               lambda a: _check_smoothing_floor_for(a, label_smoothing, n_classes))
     if not show_solution:
-        return _hint("smoothing_floor_for")
+        return checked
     import torch
 
     from bcser_utils.learn import training
@@ -487,13 +856,31 @@ def _recall(trained, prepared, rows) -> dict:
             "accuracy": result["accuracy"], "neutral_predicted_share": float(predicted_share[0])}
 
 
-def without_class_weights(prepared, epochs: int = 3, show_solution: bool = False) -> dict | None:
+def _check_without_class_weights(answer) -> Verdict:
+    # Checked against the principle, not a training run: the solution's two short runs are too
+    # noisy to decide a single answer (it says so). An unweighted loss is dominated by the
+    # frequent classes, and neutral has half the files of every other emotion.
+    hints = {"more": "Class weights raise the loss of a rare class's mistakes; without them, "
+                     "which classes dominate the loss, and is neutral one of them?",
+             "same": "The weights change what the loss rewards: neutral has half the files of "
+                     "each other emotion."}
+    return _check_choice("6.3", answer, "less",
+                         {"more": ("more often", "higher", "increase"),
+                          "less": ("less often", "fewer", "lower", "decrease"),
+                          "same": ("the same", "unchanged", "no change")}, hints)
+
+
+def without_class_weights(prepared, epochs: int = 3, show_solution: bool = False,
+                          answer=None) -> dict | Verdict | None:
     """Train twice on the original clips, with and without class weights; neutral's recall.
 
-    Notebook: 06_training.
+    Notebook: 06_training. ``answer``: without weights, is neutral predicted "more" or "less"
+    often (``my_prediction``)? Checked against the principle (no training: see the solution).
     """
+    checked = _before_solution(show_solution, "without_class_weights", "my_prediction", 'choice '
+                               '("more" or "less")', answer, _check_without_class_weights)
     if not show_solution:
-        return _hint("without_class_weights")
+        return checked
     from bcser_utils.learn import pipeline
 
     split = _originals(prepared, pipeline.make_split(prepared, "P2"))
@@ -519,13 +906,8 @@ def without_class_weights(prepared, epochs: int = 3, show_solution: bool = False
 
 # ---------------------------------------------------------------- 07 · evaluation
 
-def accuracy_interval(y_true, probabilities, show_solution: bool = False) -> dict | None:
-    """How wide is the 95% interval, and how does it shrink with four times the clips?
-
-    Notebook: 07_evaluation.
-    """
-    if not show_solution:
-        return _hint("accuracy_interval")
+def _interval_widths(y_true, probabilities) -> dict:
+    """Accuracy, its 95% interval on all clips and on a random quarter of them, and widths."""
     from bcser_utils.learn import evaluation
 
     y, p = np.asarray(y_true), np.asarray(probabilities)
@@ -533,10 +915,44 @@ def accuracy_interval(y_true, probabilities, show_solution: bool = False) -> dic
         raise ValueError(f"accuracy_interval needs labels (N,) and probabilities (N, classes) "
                          f"for N ≥ 8 clips; got {y.shape} and {p.shape}")
     quarter = np.random.default_rng(0).permutation(len(y))[:len(y) // 4]
-    accuracy = float((p.argmax(1) == y).mean())
     full = evaluation.bootstrap_ci(y, p, "accuracy", n_boot=500)
     small = evaluation.bootstrap_ci(y[quarter], p[quarter], "accuracy", n_boot=500)
-    width, small_width = full[1] - full[0], small[1] - small[0]
+    return {"accuracy": float((p.argmax(1) == y).mean()), "ci": full, "ci_quarter": small,
+            "width": full[1] - full[0], "width_quarter": small[1] - small[0], "n": len(y)}
+
+
+def _check_accuracy_interval(answer, y_true, probabilities) -> Verdict:
+    # The property: the width falls like 1/√n, so a quarter of the clips gives twice the width;
+    # the ratio these clips' bootstrap measures is accepted too.
+    widths = _interval_widths(y_true, probabilities)
+    measured = widths["width_quarter"] / widths["width"] if widths["width"] > 0 else 2.0
+    slips = [(4.0, "The width falls like 1/√n, not 1/n."),
+             (0.5, "Upside down: fewer clips give a wider interval."),
+             (0.25, "Upside down, and the width falls like 1/√n, not 1/n."),
+             (np.sqrt(2), "The width goes like 1/√n, and n changed by a factor of 4, not 2."),
+             (200.0, "That looks like a percentage: give the ratio of the two widths.")]
+    value = _as_number(answer)
+    if value is not None and _close(value, measured, 0.05):
+        return _verdict("7.1", True)
+    return _check_number("7.1", answer, 2.0, slips, rel=0.1, what="a ratio of two widths",
+                         otherwise="How does the width of an interval on n clips depend on n?")
+
+
+def accuracy_interval(y_true, probabilities, show_solution: bool = False,
+                      answer=None) -> dict | Verdict | None:
+    """How wide is the 95% interval, and how does it shrink with four times the clips?
+
+    Notebook: 07_evaluation. ``answer``: how many times wider the interval is on a quarter of
+    the clips (``my_width_ratio``).
+    """
+    checked = _before_solution(show_solution, "accuracy_interval", "my_width_ratio", "ratio (width "
+                               "on a quarter of the clips ÷ width on all)", answer,
+                               lambda a: _check_accuracy_interval(a, y_true, probabilities))
+    if not show_solution:
+        return checked
+    widths = _interval_widths(y_true, probabilities)
+    accuracy, full, small = widths["accuracy"], widths["ci"], widths["ci_quarter"]
+    width, small_width, y = widths["width"], widths["width_quarter"], np.asarray(y_true)
     print(f"accuracy {accuracy:.1%} on {len(y):,} clips, 95% CI {full[0]:.1%}–{full[1]:.1%} "
           f"(width {width:.1%})")
     print(f"on a quarter of the clips the interval is {small_width / width:.1f}× as wide: "
@@ -545,14 +961,51 @@ def accuracy_interval(y_true, probabilities, show_solution: bool = False) -> dic
             "width_quarter": small_width, "n": len(y)}
 
 
+def _best_of_guessers(n_clips: int, n_settings: int, n_classes: int) -> tuple[float, float]:
+    """The mean and standard deviation of the best accuracy among ``n_settings`` models that
+    guess at random on ``n_clips`` clips, exactly (each model's hits are binomial)."""
+    from scipy import stats
+
+    k = np.arange(n_clips + 1)
+    below = stats.binom.cdf(k, n_clips, 1 / n_classes) ** n_settings   # P(best ≤ k)
+    chance_of = np.diff(np.concatenate([[0.0], below]))
+    mean = float((chance_of * k).sum() / n_clips)
+    return mean, float(np.sqrt((chance_of * (k / n_clips - mean) ** 2).sum()))
+
+
+def _check_tuning_on_the_test_fold(answer, n_clips: int, n_settings: int) -> Verdict:
+    n_classes = len(config.get_config().emotions)
+    mean, sd = _best_of_guessers(n_clips, n_settings, n_classes)
+    band = max(2 * sd, 0.02)   # an estimate, not a draw: within two standard deviations
+    inside = lambda v: abs(v - mean) <= band  # noqa: E731
+    slips = [(lambda v: v > 1 and inside(v / 100), "That looks like a percentage: give the "
+                                                   "accuracy as a fraction."),
+             (lambda v: abs(v - 1 / n_classes) < 0.01, "That is one random model's expected "
+                                                       "accuracy; you keep the best of "
+                                                       f"{n_settings} on the same clips."),
+             (lambda v: v >= 0.5, "Far too high: they guess at random. How far above chance "
+                                  f"does the luckiest of {n_settings} get on {n_clips} clips?")]
+    return _check_number("7.2", answer, mean, slips, rel=0, tol=band,
+                         what="an accuracy, as a fraction",
+                         otherwise=f"Each model's accuracy scatters around chance by about "
+                                   f"√(p(1 − p)/n); the best of {n_settings} sits a couple of "
+                                   "those above it.")
+
+
 def tuning_on_the_test_fold(n_clips: int = 120, n_settings: int = 20, n_fresh: int = 2000,
-                            seed: int = 0, show_solution: bool = False) -> dict | None:
+                            seed: int = 0, show_solution: bool = False,
+                            answer=None) -> dict | Verdict | None:
     """Pick the best of many useless models on the test fold; then score it on fresh clips.
 
-    Notebook: 07_evaluation.
+    Notebook: 07_evaluation. ``answer``: the accuracy the best one shows on the test fold, as a
+    fraction (``my_expected_best``), checked against the exact distribution of that maximum.
     """
+    checked = _before_solution(show_solution, "tuning_on_the_test_fold", "my_expected_best",
+                               "expected accuracy of the best guesser on the test fold (a "
+                               "fraction)", answer,
+                               lambda a: _check_tuning_on_the_test_fold(a, n_clips, n_settings))
     if not show_solution:
-        return _hint("tuning_on_the_test_fold")
+        return checked
     from bcser_utils.learn import evaluation
 
     rng = np.random.default_rng(seed)
@@ -572,13 +1025,30 @@ def tuning_on_the_test_fold(n_clips: int = 120, n_settings: int = 20, n_fresh: i
             "fresh_accuracy": float(fresh), "test_accuracies": test_scores}
 
 
-def leak_one_actor(prepared, epochs: int = 6, show_solution: bool = False) -> dict | None:
+def _check_leak_one_actor(answer) -> Verdict:
+    # Checked against the principle, not by training twice (the solution does that): a model
+    # that has heard these very clips recalls them.
+    hints = {"lower": "The leaked model was trained on these very clips: can that make it worse "
+                      "on them?",
+             "same": "Once the actor's clips are in training, the model is scored on clips it "
+                     "has learnt: does that leave the accuracy where it was?"}
+    return _check_choice("7.3", answer, "higher",
+                         {"higher": ("up", "better", "rises", "increase"),
+                          "lower": ("down", "worse", "falls", "decrease"),
+                          "same": ("the same", "unchanged", "no change")}, hints)
+
+
+def leak_one_actor(prepared, epochs: int = 6, show_solution: bool = False,
+                   answer=None) -> dict | Verdict | None:
     """Put one P3 test actor's clips into training and compare test accuracy on that actor.
 
-    Notebook: 07_evaluation.
+    Notebook: 07_evaluation. ``answer``: the direction of that actor's accuracy once leaked,
+    "higher", "lower" or "same" (``my_prediction``), checked against the principle.
     """
+    checked = _before_solution(show_solution, "leak_one_actor", "my_prediction", 'choice '
+                               '("higher", "lower" or "same")', answer, _check_leak_one_actor)
     if not show_solution:
-        return _hint("leak_one_actor")
+        return checked
     from bcser_utils.learn import pipeline
 
     honest = _originals(prepared, pipeline.make_split(prepared, "P3"))
@@ -602,16 +1072,54 @@ def leak_one_actor(prepared, epochs: int = 6, show_solution: bool = False) -> di
 
 # ---------------------------------------------------------------- 08 · beyond the paper
 
+def _check_p1_sibling_share(answer, n_versions) -> Verdict:
+    f = config.get_config().training.val_fraction
+    asked = [n for n in n_versions if n != config.get_config("full").augment.n_versions]
+    if not isinstance(answer, dict):
+        return _verdict("8.1", False, "Give a dict {versions: share}, one share for each of "
+                                      f"{', '.join(map(str, asked))} versions.")
+    said = {int(k): _as_number(v) for k, v in answer.items()
+            if str(k).isdigit() and int(k) in n_versions}
+    missing = [n for n in asked if said.get(n) is None]
+    if missing:
+        return _verdict("8.1", False, "Give a share between 0 and 1 for "
+                                      + ", ".join(f"n = {n}" for n in missing) + ".")
+    right = {n: 1 - f ** (n - 1) for n in said}
+    wrong = [n for n in said if abs(said[n] - right[n]) > 0.01]
+    if not wrong:
+        return _verdict("8.1", True)
+    slips = [(lambda n: f ** (n - 1), "That is the share with NO sibling in training; the "
+                                      "question asks for the share with one."),
+             (lambda n: 1 - f ** n, "Off by one: a clip has n − 1 sibling versions, not n."),
+             (lambda n: 100 * (1 - f ** (n - 1)), "Those look like percentages: give shares "
+                                                  "between 0 and 1."),
+             (lambda n: 1 - (1 - f) ** (n - 1), f"You used the training share: a clip escapes "
+                                                f"only if every sibling lands in validation "
+                                                f"({f:.0%})."),
+             (lambda n: (n - 1) * (1 - f), "Shares do not add up over the siblings: find the "
+                                           "chance that NONE of them is in training first.")]
+    for slip, hint in slips:
+        if all(abs(said[n] - slip(n)) <= max(0.01, 0.01 * abs(slip(n))) for n in wrong):
+            return _verdict("8.1", False, hint)
+    return _verdict("8.1", False, "Not yet for " + ", ".join(f"n = {n}" for n in wrong)
+                    + ": a clip has no sibling in training only if every other version of its "
+                      "recording is in validation.")
+
+
 def p1_sibling_share(catalog: pd.DataFrame, n_versions=(2, 3, 5, 15),
-                     show_solution: bool = False) -> dict | None:
+                     show_solution: bool = False, answer=None) -> dict | Verdict | None:
     """Under P1, the share of validation clips with a sibling in training: predicted, counted.
 
     A validation clip lacks a sibling in training only if the other n − 1 versions of its
     recording all went to validation too, about f^(n−1) for a random split with validation share
-    f. Notebook: 08_beyond_the_paper.
+    f. Notebook: 08_beyond_the_paper. ``answer``: {n: predicted share} for the ``n_versions``
+    other than the paper's 15 (``my_prediction``), checked against the formula within 0.01.
     """
+    checked = _before_solution(show_solution, "p1_sibling_share", "my_prediction",
+                               "shares {versions: share}", answer,
+                               lambda a: _check_p1_sibling_share(a, n_versions))
     if not show_solution:
-        return _hint("p1_sibling_share")
+        return checked
     from bcser_utils.studies import beyond
 
     cfg = config.get_config()
@@ -627,13 +1135,8 @@ def p1_sibling_share(catalog: pd.DataFrame, n_versions=(2, 3, 5, 15),
     return {"shares": shares}
 
 
-def paired_or_separate(robust: pd.DataFrame, show_solution: bool = False) -> dict | None:
-    """BC − AC from two separate accuracy intervals, and from one paired interval.
-
-    Notebook: 08_beyond_the_paper.
-    """
-    if not show_solution:
-        return _hint("paired_or_separate")
+def _noise_free_arrays(robust: pd.DataFrame):
+    """(labels, BC probabilities, AC probabilities) of the noise-free clips, clip by clip."""
     from bcser_utils.learn import evaluation
     from bcser_utils.present.formatting import NOISE_FREE
 
@@ -641,6 +1144,53 @@ def paired_or_separate(robust: pd.DataFrame, show_solution: bool = False) -> dic
     clean = robust[robust["kind"] == NOISE_FREE]
     y, p_bc, _ = evaluation.prediction_arrays(clean[clean["signal"] == "bc"], emotions)
     _, p_ac, _ = evaluation.prediction_arrays(clean[clean["signal"] == "ac"], emotions)
+    return y, p_bc, p_ac
+
+
+def _check_paired_or_separate(answer, robust: pd.DataFrame) -> Verdict:
+    y, p_bc, p_ac = _noise_free_arrays(robust)
+    same = p_bc.argmax(1) == p_ac.argmax(1)
+    n, right = len(y), int(same.sum())
+    value = _as_number(answer)
+    # a count of clips (within one) or their share (within half a point) are both right
+    if value is not None and (abs(value - right) <= 1 or abs(value - right / n) <= 0.005):
+        return _verdict("8.2", True)
+    both = int(((p_bc.argmax(1) == y) & (p_ac.argmax(1) == y)).sum())
+    accuracies = [float((p.argmax(1) == y).mean()) for p in (p_bc, p_ac)]
+
+    def matches(count):   # the same quantity, as a count or as a share
+        return lambda v: abs(v - count) <= 1 or abs(v - count / n) <= 0.005
+
+    slips = [(lambda v: v > 1 and abs(v / 100 - right / n) <= 0.005,
+              "That looks like a percentage: give the share (0 to 1) or the number of clips."),
+             (matches(n - right), "Those are the clips where the two models DIFFER."),
+             (matches(both), "Those are the clips both get right; a same answer can be a same "
+                             "wrong answer too."),
+             (lambda v: any(abs(v - a) <= 0.005 or abs(v - a * n) <= 1 for a in accuracies),
+              "That is a model's accuracy: compare the two models' predicted classes with each "
+              "other, not with the labels.")]
+    as_share = value is not None and value <= 1   # compare like with like for the hint
+    return _check_number("8.2", answer, right / n if as_share else right, slips, rel=0,
+                         tol=0.005 if as_share else 1,
+                         what=f"a number of clips (of {n}) or a share",
+                         otherwise="Count the clips where p_bc.argmax(1) equals p_ac.argmax(1).")
+
+
+def paired_or_separate(robust: pd.DataFrame, show_solution: bool = False,
+                       answer=None) -> dict | Verdict | None:
+    """BC − AC from two separate accuracy intervals, and from one paired interval.
+
+    Notebook: 08_beyond_the_paper. ``answer``: on how many of the noise-free clips the BC and
+    AC models give the same answer, as a count or a share (``my_same_answer``).
+    """
+    checked = _before_solution(show_solution, "paired_or_separate", "my_same_answer",
+                               "number (or share) of clips where the two models agree", answer,
+                               lambda a: _check_paired_or_separate(a, robust))
+    if not show_solution:
+        return checked
+    from bcser_utils.learn import evaluation
+
+    y, p_bc, p_ac = _noise_free_arrays(robust)
     bc_ci, ac_ci = evaluation.bootstrap_ci(y, p_bc), evaluation.bootstrap_ci(y, p_ac)
     separate = (bc_ci[0] - ac_ci[1], bc_ci[1] - ac_ci[0])  # all the two intervals allow
     paired = evaluation.paired_difference(y, p_bc, p_ac)
@@ -659,13 +1209,10 @@ def paired_or_separate(robust: pd.DataFrame, show_solution: bool = False) -> dic
 
 # ---------------------------------------------------------------- 09 · towards unseen speakers
 
-def speaker_zscores(values: pd.DataFrame, names: list[str],
-                    show_solution: bool = False) -> dict | None:
-    """Per-speaker standardisation with pandas alone equals ``normalize.standardize_groups``,
-    and a constant factor on one speaker's loudness functionals leaves their z-scores as they
-    were. Notebook: 09_towards_unseen_speakers."""
-    if not show_solution:
-        return _hint("speaker_zscores")
+def _zscores(values: pd.DataFrame, names: list[str]) -> dict:
+    """The solution's numbers: pandas against the package, and one speaker's loudness
+    functionals × 0.66 before and after standardisation (``signed_change``: the mean change of
+    their standardised values)."""
     from bcser_utils.audio import normalize
 
     by_hand = values.groupby("speaker")[names].transform(
@@ -684,7 +1231,42 @@ def speaker_zscores(values: pd.DataFrame, names: list[str],
               "raw_change": float(np.abs(farther.loc[own, loud].to_numpy()
                                          - values.loc[own, loud].to_numpy()).max()),
               "standardised_change": float(np.abs(after[own][:, columns]
-                                                  - package[own][:, columns]).max())}
+                                                  - package[own][:, columns]).max()),
+              "signed_change": float((after[own][:, columns] - package[own][:, columns]).mean()),
+              "speaker": speaker}
+    return result
+
+
+def _check_speaker_zscores(answer, values: pd.DataFrame, names: list[str]) -> Verdict:
+    change = _zscores(values, names)
+    right = ("unchanged" if change["standardised_change"] < 0.01
+             else "smaller" if change["signed_change"] < 0 else "larger")
+    hints = {"smaller": "Every raw value shrinks, but so do that speaker's mean and standard "
+                        "deviation: what is (0.66·x − 0.66·μ) / (0.66·σ)?",
+             "larger": "A smaller raw value does not give a larger one here: the speaker's mean "
+                       "and standard deviation scale with the values.",
+             "unchanged": "Measure it: here the standardised values moved."}
+    return _check_choice("9.1", answer, right,
+                         {"unchanged": ("the same", "same", "no change", "unchanged"),
+                          "smaller": ("lower", "decrease", "shrink", "smaller"),
+                          "larger": ("higher", "increase", "grow", "bigger", "larger")}, hints)
+
+
+def speaker_zscores(values: pd.DataFrame, names: list[str], show_solution: bool = False,
+                    answer=None) -> dict | Verdict | None:
+    """Per-speaker standardisation with pandas alone equals ``normalize.standardize_groups``,
+    and a constant factor on one speaker's loudness functionals leaves their z-scores as they
+    were. Notebook: 09_towards_unseen_speakers. ``answer``: what happens to that speaker's
+    standardised loudness functionals: "unchanged", "smaller" or "larger" (``my_prediction``),
+    checked by measuring."""
+    checked = _before_solution(show_solution, "speaker_zscores", "my_prediction", 'choice '
+                               '("unchanged", "smaller" or "larger")', answer,
+                               lambda a: _check_speaker_zscores(a, values, names))
+    if not show_solution:
+        return checked
+    result = _zscores(values, names)
+    speaker, loud = result.pop("speaker"), result["loudness_functionals"]
+    result.pop("signed_change")
     print(f"pandas against standardize_groups: largest difference "
           f"{result['max_difference_pandas_vs_package']:.2g}")
     print(f"speaker {speaker}, {len(loud)} loudness functionals × 0.66: raw values move by up to "
@@ -693,13 +1275,38 @@ def speaker_zscores(values: pd.DataFrame, names: list[str],
     return result
 
 
+def _check_fusion_on_validation(answer, deep: pd.DataFrame, classical: pd.DataFrame,
+                                weights) -> Verdict:
+    from bcser_utils.learn.evaluation import fuse, part, table_score
+    from bcser_utils.studies import final_model
+
+    val = final_model.fusion_weights(part(deep, "val"), part(classical, "val"), weights)
+    right = max(val, key=lambda w: (val[w], w))
+    test = {w: table_score(part(fuse(deep, classical, w), "test"), n_boot=0)["accuracy"]
+            for w in weights}
+    on_test = max(test, key=lambda w: (test[w], w))
+    slips = [(on_test, "That weight is the best on the TEST actors: choose it on the "
+                       "early-stopping actors (part 'val'), the course's rule."),
+             (1 - right, "Upside down: w is the deep model's weight (1 = the deep model alone)."),
+             (100 * right, "That looks like a percentage: give w between 0 and 1.")]
+    slips = [(v, h) for v, h in slips if abs(v - right) > 1e-9]
+    return _check_number("9.2", answer, right, slips, rel=0, tol=0.01, what="a weight w",
+                         otherwise="Score the fusion at each w on the early-stopping actors and "
+                                   "keep the best (the larger w on a tie).")
+
+
 def fusion_on_validation(deep: pd.DataFrame, classical: pd.DataFrame,
-                         weights=(0.0, 0.25, 0.5, 0.75, 1.0),
-                         show_solution: bool = False) -> dict | None:
+                         weights=(0.0, 0.25, 0.5, 0.75, 1.0), show_solution: bool = False,
+                         answer=None) -> dict | Verdict | None:
     """Late fusion of two predictions tables, its weight chosen on the early-stopping actors
-    ("val") and only then scored on the test actors. Notebook: 09_towards_unseen_speakers."""
+    ("val") and only then scored on the test actors. Notebook: 09_towards_unseen_speakers.
+    ``answer``: the weight w chosen (``my_weight``)."""
+    checked = _before_solution(show_solution, "fusion_on_validation", "my_weight", "weight w "
+                               "(from the early-stopping actors)", answer,
+                               lambda a: _check_fusion_on_validation(a, deep, classical,
+                                                                     weights))
     if not show_solution:
-        return _hint("fusion_on_validation")
+        return checked
     from bcser_utils.learn.evaluation import fuse, part, table_score
     from bcser_utils.studies import final_model
 
@@ -718,17 +1325,177 @@ def fusion_on_validation(deep: pd.DataFrame, classical: pd.DataFrame,
     return {"val_by_weight": val, "weight": best, "test": test}
 
 
+def _bar(prepared, fold: int, baseline: tuple[str, str], table: pd.DataFrame | None):
+    """(the baseline's predictions on the original clips of P3 ``fold``'s early-stopping actors,
+    its name, those cache rows)."""
+    from bcser_utils.learn import pipeline
+    from bcser_utils.studies import generalize
+
+    classifier, normalisation = baseline
+    if table is None:
+        table = generalize.baseline_tables(prepared.cfg.mode.name, prepared.cache.meta["signal"],
+                                           classifier, normalisation, protocols=("P3",),
+                                           progress=False)
+    table = table[table["part"] == "val"]   # never the test actors: the course's rule
+    if "fold" in table:
+        table = table[table["fold"] == fold]
+    split = pipeline.make_split(prepared, "P3", fold)
+    index = prepared.cache.index
+    rows = np.asarray(split.val, dtype=int)
+    rows = rows[(index["version"].to_numpy()[rows] == 0)
+                & index["name"].iloc[rows].isin(set(table["name"])).to_numpy()]
+    if not len(rows):
+        raise ValueError(f"beat_the_baseline: the baseline table has no early-stopping clip of "
+                         f"P3 fold {fold + 1} in this cache (another corpus or mode?)")
+    name = (f"eGeMAPS baseline ({'logistic regression' if classifier == 'logreg' else 'SVM'}, "
+            f"{normalisation} standardisation)")
+    return table[table["name"].isin(set(index["name"].iloc[rows]))], name, rows
+
+
+def _student_model(answer, prepared):
+    """(a model with ``speaker_probabilities``, its training actors) or (None, why not)."""
+    from pathlib import Path
+
+    from bcser_utils.learn import artifacts, pipeline, runs
+    from bcser_utils.learn.inference import Predictor
+
+    if isinstance(answer, pipeline.Trained):
+        actors = prepared.cache.index["actor"].to_numpy()[np.asarray(answer.split.train, int)]
+        return answer, {int(a) for a in actors}
+    if _as_number(answer) is not None:
+        return None, ("A number is not checked: give your trained model (what pipeline.train "
+                      "returns) or its run folder, and the check measures it.")
+    if not isinstance(answer, str | Path):
+        return None, (f"Give your trained model (what pipeline.train returns) or its run folder, "
+                      f"not a {type(answer).__name__}.")
+    run = Path(answer)
+    run = run.parent if run.suffix == ".pt" else run
+    if not (run / "model.pt").is_file():
+        return None, f"No model.pt in {run}: give the run folder of a finished run."
+    try:
+        model = Predictor.load(run / "model.pt")
+        train = runs.read_metrics(run)["actors"]["train"]
+    except (artifacts.CheckpointError, runs.RunFolderError, KeyError, TypeError) as err:
+        return None, f"{run}: not a finished training run ({str(err).splitlines()[0][:100]})."
+    if model.signal != prepared.cache.meta["signal"]:
+        return None, f"Your model was trained on {model.signal.upper()}; the task is on " \
+                     f"{prepared.cache.meta['signal'].upper()}."
+    return model, {int(a) for a in train}
+
+
+def _measure_against_the_bar(answer, prepared, fold, baseline, table) -> Verdict:
+    from bcser_utils.learn import evaluation, pipeline
+    from bcser_utils.learn.inference import CacheRows
+
+    model, train = _student_model(answer, prepared)
+    if model is None:
+        return _verdict("9.3", False, train)
+    base, name, rows = _bar(prepared, fold, baseline, table)
+    index, emotions = prepared.cache.index, list(prepared.cfg.emotions)
+    actors = index["actor"].to_numpy()[rows]
+    heard = sorted(train & set(actors.tolist()))
+    if heard:
+        return _verdict("9.3", False, f"Your model was trained on actor(s) "
+                                      f"{', '.join(map(str, heard))}, early-stopping actors of "
+                                      f"P3 fold {fold + 1}: train on that fold "
+                                      f"(folds=[{fold}]).")
+    proba = np.zeros((len(rows), len(emotions)), dtype=np.float32)
+    try:   # each actor's clips together: a speaker-normalised model adapts to them, unlabelled
+        for actor in np.unique(actors):
+            own = actors == actor
+            proba[own] = model.speaker_probabilities(CacheRows(prepared.cache.features, rows[own]))
+    except RuntimeError as err:
+        return _verdict("9.3", False, "Your model does not fit these features (made with other "
+                                      f"feature settings?): {str(err).splitlines()[0][:80]}")
+    mine = pipeline.prediction_table("val", index.iloc[rows], proba, emotions)
+    y, p_mine, _ = evaluation.prediction_arrays(mine, emotions)
+    _, p_base, _ = evaluation.prediction_arrays(base, emotions)
+    paired = evaluation.paired_difference(y, p_mine, p_base)
+    low, high = paired["ci95"]
+    said = (f"Your model {paired['a']:.1%}, the {name} {paired['b']:.1%}, on the {len(y)} "
+            f"original clips of the early-stopping actors of P3 fold {fold + 1} "
+            f"({', '.join(map(str, np.unique(actors)))}): {100 * paired['difference']:+.1f} "
+            f"points (paired 95% interval over clips {100 * low:+.1f} to {100 * high:+.1f}).")
+    return _verdict("9.3", paired["difference"] > 0, said, note=said)
+
+
+def beat_the_baseline(prepared, fold: int = 0, baseline: tuple[str, str] = ("logreg", "global"),
+                      baseline_table: pd.DataFrame | None = None, show_solution: bool = False,
+                      answer=None) -> dict | Verdict | None:
+    """The threshold task: does the student's model beat the eGeMAPS baseline on the
+    early-stopping actors of P3 fold ``fold + 1``?
+
+    The check measures the model itself on those actors' original clips (each actor's clips
+    together, so a speaker-normalised model adapts to them), never a number typed in and never
+    the test actors, and scores the baseline on the same clips. Notebook:
+    09_towards_unseen_speakers.
+
+    Parameters
+    ----------
+    prepared : pipeline.Prepared
+        The deep model's features (the notebook's ``prepared``).
+    fold : int
+        The P3 fold, counted from 0 (0 is "fold 1").
+    baseline : (classifier, standardisation)
+        Which eGeMAPS baseline sets the bar: ("logreg" or "svm", "global" or "speaker").
+    baseline_table : pandas.DataFrame, optional
+        Its predictions (``generalize.baseline_tables``); default: read or made for this mode.
+    show_solution : bool
+        Print the bar: the baseline's accuracy on those clips.
+    answer : pipeline.Trained, or str or Path
+        The student's model (``my_model``): what ``pipeline.train`` returns, or a run folder
+        (with model.pt and metrics.json, e.g. ``generalize.run_folder(...)``).
+
+    Returns
+    -------
+    Verdict, dict or None
+        The verdict (its hint says by how much); with ``show_solution`` the bar as a dict.
+    """
+    checked = _before_solution(show_solution, "beat_the_baseline", "my_model", "trained model "
+                               "(or its run folder)", answer,
+                               lambda a: _measure_against_the_bar(a, prepared, fold, baseline,
+                                                                  baseline_table))
+    if not show_solution:
+        return checked
+    from bcser_utils.learn import evaluation
+
+    base, name, rows = _bar(prepared, fold, baseline, baseline_table)
+    accuracy = evaluation.table_score(base, n_boot=0)["accuracy"]
+    actors = sorted({int(a) for a in prepared.cache.index["actor"].to_numpy()[rows]})
+    print(f"the bar: the {name} scores {accuracy:.1%} on the {len(base)} original clips of the "
+          f"early-stopping actors of P3 fold {fold + 1} ({', '.join(map(str, actors))}); "
+          "your model must score more on the same clips")
+    return {"baseline": name, "accuracy": accuracy, "clips": len(base), "actors": actors}
+
+
 # ---------------------------------------------------------------- 10 · your own voice
 
-def adapt_on_a_subset(clips: dict, emotions, model=None,
-                      show_solution: bool = False) -> dict | None:
+def _check_adapt_on_a_subset(answer) -> Verdict:
+    # Checked against the principle (section 3 of the notebook), not against one voice's run,
+    # which can go either way for a few clips: the speaker's statistics are their average voice,
+    # and four quiet emotions make a quiet average.
+    hints = {"more": "Adapting subtracts the speaker's average: what is the average of four "
+                     "quiet emotions, and how do they look measured against it?",
+             "same": "The statistics come from the clips adapted to: four quiet emotions give "
+                     "another average than all eight."}
+    return _check_choice("10.1", answer, "fewer",
+                         {"fewer": ("less", "lower", "down", "decrease", "worse"),
+                          "same": ("the same", "unchanged", "no change"),
+                          "more": ("higher", "up", "increase", "better")}, hints)
+
+
+def adapt_on_a_subset(clips: dict, emotions, model=None, show_solution: bool = False,
+                      answer=None) -> dict | Verdict | None:
     """Adapt to the clips of ``emotions`` only (at least 4), and count how many of them are named
     right, against the same clips adapted to among all of ``clips``.
 
-    Notebook: 10_your_own_voice.
+    Notebook: 10_your_own_voice. ``answer``: "fewer", "same" or "more" named right when adapting
+    to the four alone (``my_prediction``), checked against the principle.
     """
+    checked = _before_solution(show_solution, "adapt_on_a_subset", "my_prediction", 'choice '
+                               '("fewer", "same" or "more")', answer, _check_adapt_on_a_subset)
     if not show_solution:
-        return _hint("adapt_on_a_subset")
+        return checked
     from bcser_utils.app import voice
 
     emotions = list(emotions)
@@ -744,15 +1511,53 @@ def adapt_on_a_subset(clips: dict, emotions, model=None,
     return result
 
 
-def hop_and_alignment(path, spans, hops=(1.0, 0.5, 0.25), model=None,
-                      show_solution: bool = False) -> dict | None:
+def _check_hop_and_alignment(answer, hops) -> Verdict:
+    # Geometry, no model: window centres lie a hop apart, so a clip's centre is at most half a
+    # hop from the nearest one.
+    if not isinstance(answer, dict):
+        return _verdict("10.2", False, "Give a dict {hop: farthest offset in seconds}, one for "
+                                       f"each hop: {', '.join(f'{h:g}' for h in hops)}.")
+    said = {}
+    for key, value in answer.items():
+        try:
+            said[float(key)] = _as_number(value)
+        except (TypeError, ValueError):
+            continue   # not a hop: reported as missing below
+    missing = [h for h in hops if said.get(float(h)) is None]
+    if missing:
+        return _verdict("10.2", False, "Give an offset in seconds for hop "
+                                       + ", ".join(f"{h:g} s" for h in missing) + ".")
+    got = np.array([said[float(h)] for h in hops])
+    hop = np.asarray(hops, dtype=float)
+    if np.allclose(got, hop / 2, atol=0.01):
+        return _verdict("10.2", True)
+    slips = [(hop, "A whole hop is the distance between two window centres; a clip's centre "
+                   "lies between two of them."),
+             (hop * 500, "Those look like milliseconds: give seconds."),
+             (hop / 4, "Too close: between two window centres a hop apart, how far can a point "
+                       "be from the nearer one?"),
+             (np.full_like(hop, 2.0), "That is half a window; the question is how far apart the "
+                                      "window centres are.")]
+    for slip, hint in slips:
+        if np.allclose(got, slip, atol=0.01):
+            return _verdict("10.2", False, hint)
+    return _verdict("10.2", False, "Window centres lie one hop apart: how far from the nearest "
+                                   "centre can a clip's centre be?")
+
+
+def hop_and_alignment(path, spans, hops=(1.0, 0.5, 0.25), model=None, show_solution: bool = False,
+                      answer=None) -> dict | Verdict | None:
     """For each hop, how many clips the window nearest each clip's centre names right
     (``spans``: (emotion, start s, end s), as ``voice.join`` returns them).
 
-    Notebook: 10_your_own_voice.
+    Notebook: 10_your_own_voice. ``answer``: {hop: the farthest a clip's centre can be from the
+    nearest window's centre, in seconds} (``my_max_offset_s``).
     """
+    checked = _before_solution(show_solution, "hop_and_alignment", "my_max_offset_s",
+                               "farthest offsets {hop: seconds}", answer,
+                               lambda a: _check_hop_and_alignment(a, hops))
     if not show_solution:
-        return _hint("hop_and_alignment")
+        return checked
     from bcser_utils.app import predict, timeline
 
     model = model or predict.load_model()
