@@ -6,7 +6,10 @@ record, waits, clicks stop, and checks that the saved WAV holds that clip (norma
 cross-correlation of its loudest 2 s with the source) and that the prediction the notebook's
 ``on_saved`` prints appears under the cell; once with the AudioWorklet capture, once with the
 ScriptProcessor the widget falls back to. A third test gives the widget's "or a file" chooser
-the clip itself (the way in where a page may not use the microphone, as in VS Code). Needs what
+the clip itself (the way in where a page may not use the microphone, as in VS Code). Two more
+record takes that are no use, a 0.3 s one and a silent one (a second Chromium whose fake
+microphone plays a WAV of zeros): neither is saved under any name, the widget says why in one
+line (no traceback anywhere in the notebook), and the record button records again. Needs what
 test_browser.py needs, and the development copy of RAVDESS (skips without it).
 """
 
@@ -31,6 +34,8 @@ CLIP = RAVDESS / "Actor_01" / "03-01-05-02-01-01-01.flac"
 # recorder is the one clicked, and its on_saved prints the emotion (one of the 8 names).
 NOTEBOOK: Path | None = ROOT / "notebooks" / "10_your_own_voice.ipynb"
 RECORD_S = 4.0
+SHORT_S = 0.3  # a take stopped this soon is too short (config: audio.min_duration_s, 0.5 s)
+AGAIN = "Press record and say the sentence again."  # present.recorder.AGAIN
 EXCERPT_S = 2.0
 MIN_CORRELATION = 0.95  # measured 0.99999 (2026-12-04): the fake device passes the samples on
 
@@ -89,6 +94,14 @@ def source(tmp_path_factory) -> tuple[Path, np.ndarray, int]:
 
 
 @pytest.fixture(scope="module")
+def silence(tmp_path_factory) -> Path:
+    """A muted microphone's file: 4 s of zeros, 16-bit mono WAV at 48 kHz."""
+    wav = tmp_path_factory.mktemp("muted") / "silence.wav"
+    sf.write(wav, np.zeros(4 * 48_000), 48_000, subtype="PCM_16")
+    return wav
+
+
+@pytest.fixture(scope="module")
 def notebook(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("voice") / (NOTEBOOK.name if NOTEBOOK else "recorder.ipynb")
     if NOTEBOOK:
@@ -108,6 +121,13 @@ def lab(tmp_path_factory, notebook):
 def browser(source):
     with start_chrome("--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
                       f"--use-file-for-fake-audio-capture={source[0]}") as driver:
+        yield driver
+
+
+@pytest.fixture(scope="module")
+def muted_browser(silence):
+    with start_chrome("--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+                      f"--use-file-for-fake-audio-capture={silence}") as driver:
         yield driver
 
 
@@ -244,3 +264,85 @@ def test_a_chosen_file_is_saved_as_a_wav_and_predicted(lab, browser, source, not
     assert rate == original_rate and np.array_equal(saved, original)  # 16-bit FLAC → WAV
     print(f"\nfile: {path.name}; {result!r}; "
           + ", ".join(f"{step} {seconds:.1f} s" for step, seconds in timing.items()))
+
+
+def _takes(notebook: Path) -> set[str]:
+    """The files the recorder saved, by name."""
+    folder = notebook.parent / "my_voice"
+    return {p.name for p in folder.iterdir()} if folder.is_dir() else set()
+
+
+# Clicks record, and stop arguments[0] ms after the recording starts (timed in the page: the
+# test's polling would add up to half a second); window.bcserSeen: the statuses shown since.
+STOP_AFTER = """
+const after = arguments[0], root = document.querySelector('.bcser-recorder');
+const status = root.querySelector('.status');
+let stopping = false;
+window.bcserSeen = [];
+new MutationObserver((_, watch) => {
+  const text = status.textContent;
+  window.bcserSeen.push(text);
+  if (text.startsWith('recording') && !stopping) {
+    stopping = true;
+    setTimeout(() => root.querySelector('.stop').click(), after);
+  }
+  if (text.startsWith('saved') || text.startsWith('not saved')) watch.disconnect();
+}).observe(status, { childList: true, characterData: true, subtree: true });
+root.querySelector('.record').click();
+"""
+SEEN = "return (window.bcserSeen || []).find(t => t.startsWith(arguments[0]))"
+
+
+def _record(browser, stop_after_s: float) -> None:
+    """Record a take of about ``stop_after_s`` seconds."""
+    browser.execute_script(STOP_AFTER, round(stop_after_s * 1000))
+    _wait(browser, 60, "microphone", lambda b: b.execute_script(SEEN, "recording")
+          or b.execute_script(SEEN, "no microphone"))
+    assert browser.execute_script(SEEN, "recording"), browser.execute_script(SEEN, "no micro")
+
+
+def _refused(browser, notebook: Path, before: set[str], cause: str) -> str:
+    """Wait for the refusal; check it is one plain line, nothing was saved, no traceback shows,
+    and the record button is ready; returns the line."""
+    _wait(browser, 120, "the take's verdict", lambda b: b.execute_script(SEEN, "saved")
+          or b.execute_script(SEEN, "not saved"))
+    status = _text(browser, ".bcser-recorder .status")
+    assert re.fullmatch(rf"not saved: {cause}.*\. {re.escape(AGAIN)}", status), status
+    assert "\n" not in status and _text(browser, ".bcser-recorder .result") == ""
+    outputs = browser.execute_script("return [...document.querySelectorAll("
+                                     "'.jp-Notebook .jp-OutputArea')].map(e => e.innerText)"
+                                     ".join('\\n')")
+    assert "Traceback" not in outputs
+    assert _takes(notebook) == before  # under the emotion's name, or any other
+    assert browser.find_element(By.CSS_SELECTOR, ".bcser-recorder .record").is_enabled()
+    assert not browser.find_element(By.CSS_SELECTOR, ".bcser-recorder .stop").is_enabled()
+    return status
+
+
+def test_a_short_take_is_refused_in_one_line_and_the_next_take_gets_the_name(
+        lab, browser, notebook):
+    timing = {}
+    _run(browser, lab, notebook, timing)
+    before = _takes(notebook)
+    _record(browser, SHORT_S)
+    line = _refused(browser, notebook, before, r"too short: 0\.[0-4]\d s, need at least 0\.5 s")
+    # the button records again, and the good take gets the name the bad one would have had
+    label = re.search(r'"(\w+)"', _text(browser, ".bcser-recorder .record")).group(1)
+    expected = next(name for n in range(1, 100)
+                    if (name := f"{label}.wav" if n == 1 else f"{label}_{n}.wav") not in before)
+    _record(browser, RECORD_S)
+    path, result = _saved(browser, notebook, timing, r"saved (.+\.wav) \([\d.]+ s\)")
+    assert path.name == expected and _takes(notebook) == before | {expected}
+    assert "still to record" in result or "all 8 recorded" in result, result
+    print(f"\nshort take: {line!r}; then {path.name}: {result!r}")
+
+
+def test_a_silent_take_is_refused_in_one_line_and_the_button_records_again(
+        lab, muted_browser, notebook):
+    _run(muted_browser, lab, notebook, {})
+    before = _takes(notebook)
+    lines = []
+    for _ in range(2):  # a second press records, and is refused the same way
+        _record(muted_browser, 2.0)
+        lines.append(_refused(muted_browser, notebook, before, r"silent \(peak below -100 dBFS\)"))
+    print(f"\nsilent takes: {lines!r}")
