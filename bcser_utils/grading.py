@@ -154,9 +154,12 @@ def _last_line(text: str) -> str:
 
 
 def _config(timeout: int) -> str:
+    """nbgrader's settings: one cell may take a third of a notebook's time (at least 30 s); a
+    cell past it is interrupted and the notebook goes on, so a student's endless loop costs only
+    that cell."""
     return ("c = get_config()  # written by python -m bcser_utils.grading\n"
             'c.CourseDirectory.course_id = "bcser"\n'
-            f"c.Execute.timeout = {int(timeout)}  # seconds per cell\n")
+            f"c.Execute.timeout = {max(30, int(timeout) // 3)}  # seconds per cell\n")
 
 
 def build_assignment(notebooks: list[Path], out: Path = ASSIGNMENT) -> dict[str, list[str]]:
@@ -252,8 +255,9 @@ def find_submissions(folder: Path, stems: list[str]) -> dict[str, Student]:
     by_number = {stem[:2]: stem for stem in stems}
     students: dict[str, Student] = {}
     for path in sorted(folder.rglob("*")):
-        if path.is_dir() or any(p.startswith(".") for p in path.relative_to(folder).parts):
-            continue  # .ipynb_checkpoints, .DS_Store
+        if path.is_dir() or path.name == "timestamp.txt" or \
+                any(p.startswith(".") for p in path.relative_to(folder).parts):
+            continue  # .ipynb_checkpoints, .DS_Store, nbgrader collect's timestamp
         relative = path.relative_to(folder)
         if len(relative.parts) == 1:  # flat: the student is the name before _NN_
             match = re.match(r"(.+?)[_ -]+(\d\d_.*)$", path.name)

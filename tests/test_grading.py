@@ -32,6 +32,10 @@ def _solution(function: str, key: str, **arguments):
 ANSWERS = {
     "2.1": ("my_cutoff_hz", lambda: _solution("cutoff_for_alpha", "cutoff_hz", alpha=0.8),
             lambda right: right / 1000),   # kHz for Hz
+    "2.2": ("my_wrong_cutoff_hz", lambda: _solution("wrong_rate_cutoff", "wrong_hz"),
+            lambda right: right / 1000),
+    # the low band's share rises on speech (notebook 02's demo clip among it)
+    "2.3": ("my_direction", lambda: "raise", lambda right: "lower"),
 }
 
 
@@ -115,21 +119,30 @@ def test_a_right_and_a_wrong_submission_score_all_and_nothing(assignment, ravdes
     assert "alice/notes.txt: not a notebook (.ipynb); skipped" in printed
 
 
-def test_a_corrupt_submission_is_one_line_and_scores_zero(assignment, tmp_path, capsys):
+def test_a_corrupt_or_endless_submission_is_one_line_scores_zero_and_the_run_goes_on(
+        assignment, tmp_path, capsys):
     out, graded = assignment
     submissions = tmp_path / "submissions"
     (submissions / "carol").mkdir(parents=True)
     (submissions / "carol" / f"{STEM}.ipynb").write_text('{"cells": [')   # cut off mid-upload
+    endless = _answered(out / "student" / f"{STEM}.ipynb", {}, keep_only=True)
+    endless.cells.insert(1, nbformat.v4.new_code_cell("import time\ntime.sleep(600)"))
+    nbformat.write(endless, submissions / f"dave_{STEM}.ipynb")
 
-    grading.grade(submissions, tmp_path / "grades.csv", out, timeout=60)
+    grading.grade(submissions, tmp_path / "grades.csv", out, timeout=15)
     printed = capsys.readouterr()
 
-    line = next(line for line in printed.out.splitlines() if line.startswith("[1/1]"))
-    assert line.startswith(f"[1/1] carol/{STEM}.ipynb: 0 of {len(graded)} right; "
-                           "not a readable notebook (")
+    lines = [line for line in printed.out.splitlines() if line.startswith("[")]
+    assert lines[0].startswith(f"[1/2] carol/{STEM}.ipynb: 0 of {len(graded)} right; "
+                               "not a readable notebook (")
+    assert lines[1].startswith(f"[2/2] dave_{STEM}.ipynb: 0 of {len(graded)} right; "
+                               "did not finish in 15 s")
     assert "Traceback" not in printed.out + printed.err
-    row = next(csv.DictReader(open(tmp_path / "grades.csv", newline="")))
-    assert row["total"] == "0" and "not a readable notebook" in row["notes"]
+    with open(tmp_path / "grades.csv", newline="") as f:
+        table = {row["student"]: row for row in csv.DictReader(f)}
+    assert table["carol"]["total"] == table["dave"]["total"] == "0"
+    assert "not a readable notebook" in table["carol"]["notes"]
+    assert "did not finish in 15 s" in table["dave"]["notes"]
 
 
 def test_bad_input_is_one_line_naming_it(assignment, tmp_path, capsys):
@@ -150,3 +163,17 @@ def test_bad_input_is_one_line_naming_it(assignment, tmp_path, capsys):
     (mine / "thesis.tex").write_text("keep me")
     assert grading.main(["assignment", "--only", "02", "--out", str(mine)]) == 2
     assert "thesis.tex" in capsys.readouterr().err and (mine / "thesis.tex").exists()
+
+
+def test_in_an_assignment_show_solution_reveals_nothing(monkeypatch, capsys):
+    # the locked cell the assignment adds sets $BCSER_SOLUTIONS=hidden; so does the grader
+    if not hasattr(exercises, "SOLUTIONS_ENV"):
+        pytest.skip("exercises does not honour $BCSER_SOLUTIONS yet (exercises.SOLUTIONS_ENV)")
+    assert exercises.SOLUTIONS_ENV == grading.SOLUTIONS_ENV
+    right = _solution("cutoff_for_alpha", "cutoff_hz", alpha=0.8)
+    monkeypatch.setenv(grading.SOLUTIONS_ENV, "hidden")
+    assert exercises.cutoff_for_alpha(alpha=0.8, show_solution=True) is None
+    verdict = exercises.cutoff_for_alpha(alpha=0.8, answer=right / 1000, show_solution=True)
+    assert verdict is not None and not verdict.ok    # the check still answers
+    printed = capsys.readouterr().out
+    assert f"{right:,.0f}" not in printed and f"{right:.0f}" not in printed
