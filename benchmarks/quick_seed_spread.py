@@ -3,6 +3,7 @@ answer sheet"): the run of notebook 06, trained again with several seeds and aga
 same seed.
 
     python benchmarks/quick_seed_spread.py [--seeds 0 1 2 3] [--repeats 1] [--threads N ...]
+                                           [--protocol P1|P3]
 
 Every run does what notebook 06 does in quick mode: ``pipeline.prepare`` (the quick cache,
 reopened or built), ``pipeline.make_split(prepared, "P1", seed=s)`` and
@@ -13,7 +14,9 @@ feature cache (its versions are made with the mode's seed, and a new seed there 
 new cache). ``--repeats`` trains seed 0 that many more times with the same settings: any
 difference between those runs is not the seed's but the machine's (the order in which
 threads add up floating-point sums). ``--threads`` repeats seed 0 with torch set to that many
-threads. Prints one line per run (accuracy, seconds per epoch) and the spread.
+threads. ``--protocol P3`` trains P3's fold 1 instead (notebook 08's quick P3 BC run: test
+actors 01 and 02, early stopping on 03 and 04) and reports its test accuracy. Prints one line
+per run (accuracy, seconds per epoch) and the spread.
 """
 
 from __future__ import annotations
@@ -28,20 +31,22 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # a checkout, installed or not
 
 
-def one_run(prepared, seed: int, threads: int | None) -> dict:
-    """Train quick P1 as notebook 06 does; return its accuracy and epoch times."""
+def one_run(prepared, seed: int, threads: int | None, protocol: str = "P1") -> dict:
+    """Train quick P1 as notebook 06 does (or P3's fold 1); return its accuracy (validation
+    under P1, test under P3) and epoch times."""
     import torch
 
     from bcser_utils.learn import pipeline
 
     if threads:
         torch.set_num_threads(threads)
-    split = pipeline.make_split(prepared, "P1", seed=seed)
+    split = pipeline.make_split(prepared, protocol, seed=seed)
     with tempfile.TemporaryDirectory() as folder:
         trained = pipeline.train(prepared, split, seed=seed, progress=False,
                                  checkpoint=Path(folder) / "checkpoint.pt")
-    proba = pipeline.predict_rows(trained, prepared.cache, split.val)
-    truth = prepared.cache.index["emotion_code"].to_numpy()[split.val] - 1
+    rows = split.test if len(split.test) else split.val
+    proba = pipeline.predict_rows(trained, prepared.cache, rows)
+    truth = prepared.cache.index["emotion_code"].to_numpy()[rows] - 1
     return {"seed": seed, "threads": torch.get_num_threads(),
             "accuracy": float((proba.argmax(1) == truth).mean()),
             "epoch_seconds": list(trained.fit.history.seconds)}
@@ -54,6 +59,7 @@ def main(argv=None) -> None:
                         help="extra runs of seed 0 with the same settings")
     parser.add_argument("--threads", type=int, nargs="*", default=[],
                         help="extra runs of seed 0 with torch set to this many threads")
+    parser.add_argument("--protocol", choices=["P1", "P3"], default="P1")
     args = parser.parse_args(argv)
 
     import torch
@@ -73,9 +79,10 @@ def main(argv=None) -> None:
     results = []
     for seed, threads, kind in plan:
         began = time.perf_counter()
-        run = one_run(prepared, seed, threads or default_threads)
+        run = one_run(prepared, seed, threads or default_threads, args.protocol)
         seconds = run["epoch_seconds"]
-        print(f"{kind:>7} seed {seed}, {run['threads']} thread(s): accuracy {run['accuracy']:.1%}; "
+        print(f"{kind:>7} {args.protocol} seed {seed}, {run['threads']} thread(s): "
+              f"accuracy {run['accuracy']:.1%}; "
               f"epochs {', '.join(f'{s:.1f}' for s in seconds)} s; "
               f"{time.perf_counter() - began:.0f} s in all", flush=True)
         results.append((kind, run))
