@@ -14,13 +14,14 @@ hypothetical):
    cells near it print (``NEARBY`` code cells on each side; the whole notebook for a "What we
    learned" summary), allowing the prose's rounding, a fraction's other form (63.6% ↔ 0.636)
    and, after "about", "~", "≈", "nearly", ``APPROXIMATE`` relative slack; or it must be a
-   declared fixed fact: a number the paper reports (``config.Reported``), a setting of
-   ``config`` (``fixed_values``), or an entry of ``FIXED`` with its reason.
-2. **Judgements.** A size word beside a share or a ratio ("a large share", "most", "few",
-   "comparable", "on an equal footing", ``JUDGEMENTS``) is checked against the share it speaks
-   of: one in its own sentence, or else the output line of the code cell above that shares the
-   most words with the sentence. "A large share" of 1% is flagged, and so is "comparable" for
-   5.66 against 1.10.
+   fixed fact: an accuracy the paper reports (``config.Reported``, ``fixed_values``), a number
+   of a committed result file the notebook's code reads (``results/*.json``: the same in every
+   mode), or an entry of ``FIXED`` (settings, targets, corpus facts), each with its reason.
+2. **Judgements.** A size word beside a share or a ratio ("a large share", "most of", "only a
+   few", "comparable", "on an equal footing": ``JUDGEMENTS``) is checked against the share it
+   speaks of: one in its own sentence, or else the output line of the code cell above (of any
+   code cell, in a summary) that shares the most words with the sentence. "A large share" of
+   1% is flagged, and so is "comparable" for 5.66 against 1.10.
 3. **Claims about the run.** Prose cannot know what happened while a notebook ran ("while this
    notebook ran", "a training job was running", ``RUN_CLAIMS``).
 4. **Which model.** A paragraph right under a code cell (before any heading) that names a

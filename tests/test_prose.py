@@ -10,7 +10,7 @@ from bcser_utils import prose_check, provenance
 from bcser_utils.present import formatting
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("0*.ipynb"))
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 BEFORE = "fe022df"  # the commit the classroom walk-through (issue 39) read
 
 
