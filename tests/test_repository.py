@@ -91,6 +91,8 @@ NOT_REQUIRED = {
     "nbformat": "Jupyter itself provides it; only the course runner uses it",
     "nbclient": "Jupyter itself provides it; only the course runner uses it",
     "google": "google.colab exists only on Colab, and the notebooks import it only there",
+    "nbgrader": "the optional extra teach (make assignment, make grade); grading.py imports it "
+                "only to grade",
 }
 
 
