@@ -45,6 +45,7 @@ _WIDGET_NOTE = "(an interactive widget: run this cell to use it)"
 # renders the outputs of a notebook not trusted on this machine, keeps only <source>'s type, so
 # the player is dead (0:00). It keeps <audio>'s own src, whatever its scheme: the same sound
 # moved there plays, trusted or not (tests_browser/test_open_no_diff.py).
+_TEXT_BAR = re.compile(r"[^\r\n]*\d+%\|[^\r\n]*[\r\n]?")  # a tqdm bar written as text, each redraw
 _PLAYER = re.compile(r'(<audio\b[^>]*?)\s*>(\s*)<source src="(data:[^"]*)" type="[^"]*"\s*/>')
 
 
@@ -53,7 +54,8 @@ def strip_volatile(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     notebook cannot show: a widget's view needs its live kernel, so a committed notebook would
     show its text form (``VBox(children=…``, a progress bar frozen at 0%). Progress bars go; any
     other widget becomes a one-line note to run the cell, under the picture of its first state if
-    it was displayed with one (``display.WithPicture``). A sound player keeps its sound in
+    it was displayed with one (``display.WithPicture``); a bar written as text goes too (its
+    timings would change the file on every run). A sound player keeps its sound in
     ``<audio src>``, where it plays in a notebook that is not trusted (``_PLAYER``).
 
     The metadata kept is exactly what JupyterLab writes when it opens the notebook and connects
@@ -86,6 +88,10 @@ def strip_volatile(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
                         continue
                     picture = {"image/png": data["image/png"]} if "image/png" in data else {}
                     output.data = {**picture, "text/plain": _WIDGET_NOTE}  # display.WithPicture
+                if output.get("output_type") == "stream" and "%|" in "".join(output.text):
+                    output.text = _TEXT_BAR.sub("", "".join(output.text))  # its times change
+                    if not output.text:
+                        continue
                 if "text/html" in data:
                     data["text/html"] = _PLAYER.sub(r'\1 src="\3">\2', "".join(data["text/html"]))
                 kept.append(output)

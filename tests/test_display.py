@@ -150,3 +150,17 @@ def test_saved_metadata_is_what_jupyterlab_writes_on_opening():
     saved = course.strip_volatile(nb).metadata
     # the kernel's language_info whole, version included: JupyterLab writes it back otherwise
     assert saved == {"kernelspec": course.KERNELSPEC, "language_info": info}
+
+
+def test_a_progress_bar_written_as_text_is_not_saved_but_the_lines_around_it_are():
+    import nbformat
+
+    from bcser_utils import course
+
+    bar = ("features:   0%|          | 0/3 [00:00<?, ?it/s]\rfeatures: 100%|██████████| 3/3 "
+           "[00:02<00:00,  1.40it/s]\n")
+    outputs = [nbformat.v4.new_output("stream", name="stdout", text=f"building\n{bar}built\n"),
+               nbformat.v4.new_output("stream", name="stderr", text=bar)]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("", outputs=outputs)])
+    saved = course.strip_volatile(nb).cells[0].outputs
+    assert [o.text for o in saved] == ["building\nbuilt\n"]
