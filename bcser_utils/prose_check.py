@@ -59,10 +59,12 @@ FIXED = {
     ("*", "140 ms"): "the receptive field of two 3 × 3 stride-2 blocks: 7 hops of 20 ms",
     ("*", "50 ms"): "the course's target for predicting one clip (docs/design.md, Targets)",
     ("*", "5 minutes"): "the course's target for a cold build (docs/design.md, Targets)",
-    ("*", "70%"): "the paper's losses as a probability on the true class (notebook 06, §3)",
+    ("*", "70%"): "the paper's losses as a probability on the true class (06 §3); 08's calibration "
+                  "example",
     ("*", "91%"): "the smoothed target 0.9125 (notebook 06, §3)",
     ("*", "0 s"): "a time axis: where the first frame sits",
-    ("*", "80%"): "the training share of the paper's 80:20 split (cfg.training.val_fraction)",
+    ("*", "80%"): "the training share of the paper's 80:20 split (cfg.training.val_fraction); 07's "
+                  "calibration example",
     ("01_dataset_exploration", "60 of 1,440"): "RAVDESS's design: 60 of its 1,440 files per actor",
     ("02_bc_filter_design", "10 ms"): "a pitch period's upper end, and the display's hop",
     ("02_bc_filter_design", "20 s"): "the length of white noise the cell below feeds to_bc",
