@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import sys
 import unicodedata
 from pathlib import Path
 
@@ -115,3 +116,31 @@ def _finite(value):
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
+
+
+def progress_bar(iterable=None, **options):
+    """A progress bar drawn as text: on stdout in a Jupyter kernel, on stderr elsewhere.
+
+    Not tqdm's widget bar: the first widget a kernel shows makes JupyterLab 4.6 open a comms
+    subshell, whose own busy/idle reply leaves the status bar reading "Idle" while the cell that
+    builds a cache still runs (measured in notebook 06). Text bars also stay readable in a saved
+    notebook, a terminal and Colab. Off a kernel they go to stderr, so ``--json`` output on stdout
+    stays clean.
+
+    Parameters
+    ----------
+    iterable : iterable, optional
+        What to iterate over, as ``tqdm(iterable)``.
+    **options
+        tqdm's own (``total``, ``desc``, ``disable``, ``initial``, …).
+
+    Returns
+    -------
+    tqdm.std.tqdm
+        The bar (iterate it, or ``update`` it in a ``with`` block).
+    """
+    from tqdm.std import tqdm
+
+    in_kernel = "ipykernel" in sys.modules
+    options.setdefault("mininterval", 1.0 if in_kernel else 0.1)  # few redraws in a notebook
+    return tqdm(iterable, file=sys.stdout if in_kernel else sys.stderr, **options)

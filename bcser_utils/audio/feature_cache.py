@@ -50,7 +50,7 @@ import pandas as pd
 
 from bcser_utils import config, files, provenance
 from bcser_utils.audio import audio_input, augment, clip, features, ravdess
-from bcser_utils.messages import display_path
+from bcser_utils.messages import display_path, progress_bar
 
 INDEX_COLUMNS = ["name", "actor", "sex", "emotion", "emotion_code", "intensity", "statement",
                  "repetition", "duplicate_group"]
@@ -412,8 +412,6 @@ def _damage(folder: Path, expected: dict) -> str | None:
 def _build(recordings, cfg, signal, n_versions, seed, key, folder, workers, progress):
     """Make the missing shards (one per recording), then assemble features.npy and the index;
     meta.json, which marks the cache finished, is written last."""
-    from tqdm.auto import tqdm
-
     shards = folder / "shards"
     shards.mkdir(parents=True, exist_ok=True)
     for stale in shards.glob(".*.tmp"):  # left by a process that was killed while writing
@@ -423,7 +421,7 @@ def _build(recordings, cfg, signal, n_versions, seed, key, folder, workers, prog
     jobs = [(row.path, row.name, cfg, signal, n_versions, seed, shards / f"{row.name}.npy")
             for row in recordings.itertuples(index=False) if labels[row.name] is None]
     workers = workers or os.cpu_count() or 1
-    with tqdm(total=len(recordings), initial=len(recordings) - len(jobs),
+    with progress_bar(total=len(recordings), initial=len(recordings) - len(jobs),
               desc=f"features ({signal}, ×{n_versions})", disable=not progress) as bar:
         if workers > 1 and len(jobs) > 1:
             with ProcessPoolExecutor(workers, initializer=_quiet_worker,

@@ -20,6 +20,7 @@ import soundfile as sf
 
 from bcser_utils import files
 from bcser_utils.audio.names import RavdessName, expected_names
+from bcser_utils.messages import progress_bar
 
 MARKER = "SYNTHETIC_CORPUS.txt"
 SAMPLE_RATE = 16_000
@@ -137,8 +138,6 @@ def make_corpus(root: str | Path, actors=range(1, 25), seed: int = 0,
     Path
         ``root``.
     """
-    from tqdm.auto import tqdm
-
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     files.write_text(
@@ -148,7 +147,7 @@ def make_corpus(root: str | Path, actors=range(1, 25), seed: int = 0,
         "results on it say nothing about real emotional speech.\n"
         f"seed={seed}, sample_rate={sample_rate}\n")
     names = expected_names(actors)
-    for name in tqdm(names, desc="synthetic corpus", disable=not progress):
+    for name in progress_bar(names, desc="synthetic corpus", disable=not progress):
         path = root / name.folder / name.filename(".wav")
         if not path.exists():
             path.parent.mkdir(exist_ok=True)

@@ -35,6 +35,7 @@ from torch import nn
 
 from bcser_utils.config import Training
 from bcser_utils.learn import artifacts
+from bcser_utils.messages import progress_bar
 
 
 def pick_device() -> torch.device:
@@ -479,8 +480,6 @@ def fit(model: nn.Module, train_set, val_set, cfg: Training, *, max_epochs: int 
     FitResult
         The model (the same object) holds the best epoch's weights.
     """
-    from tqdm.auto import tqdm
-
     rank, world = distributed()
     device = device or pick_device()
     if device.type == "cpu":
@@ -497,7 +496,7 @@ def fit(model: nn.Module, train_set, val_set, cfg: Training, *, max_epochs: int 
 
     # Validation in eval mode has no batch statistics: larger batches are only faster.
     val_batches = GlobalBatches(len(val_set), 4 * cfg.batch_size, rank=rank, world=world)
-    bar = tqdm(range(run.next_epoch, max_epochs + 1), desc="epochs", total=max_epochs,
+    bar = progress_bar(range(run.next_epoch, max_epochs + 1), desc="epochs", total=max_epochs,
                disable=not progress or rank > 0, initial=run.next_epoch - 1)
     for epoch in bar:
         began = time.perf_counter()

@@ -34,6 +34,7 @@ from bcser_utils.audio import audio_input, clip, feature_cache, noise
 from bcser_utils.learn import evaluation, pipeline, splits
 from bcser_utils.learn.inference import Predictor
 from bcser_utils.learn.runs import RunSpec
+from bcser_utils.messages import progress_bar
 from bcser_utils.present.formatting import NOISE_FREE
 
 SIGNALS = ("bc", "ac")
@@ -143,14 +144,12 @@ def robustness(models: dict[str, str | Path], recordings: pd.DataFrame, cfg: con
     from a noisy microphone would. One row per (signal, condition, recording): its label, actor
     and the 8 probabilities (columns named after the emotions).
     """
-    from tqdm.auto import tqdm
-
     predictors = {signal: Predictor.load(path) for signal, path in models.items()}
     conditions = [(NOISE_FREE, np.inf)] + [(kind, float(snr)) for kind in kinds for snr in snrs]
     made = {(signal, kind, snr): [] for signal in predictors for kind, snr in conditions}
     rate = cfg.augment.sample_rate
     rows = recordings.sort_values("name", ignore_index=True)
-    for row in tqdm(rows.itertuples(index=False), total=len(rows), disable=not progress,
+    for row in progress_bar(rows.itertuples(index=False), total=len(rows), disable=not progress,
                     desc="noisy test clips"):
         audio, _ = audio_input.load_audio(row.path, sample_rate=rate, cfg=cfg)
         for kind, snr in conditions:
