@@ -1,11 +1,18 @@
-"""Reference solutions to the exercises at the end of every notebook.
+"""Checks of the student's answers, and reference solutions, for the exercises of every notebook.
 
-Each exercise is one function, ``exercises.<name>(..., show_solution=False)``. With the default
-it prints only how to reveal the answer, so a student can work first; with
-``show_solution=True`` it computes the answer with the package (never a copy of its logic),
-prints it and returns the numbers as a dict, which ``tests/test_exercises.py`` checks by property.
-The pattern is libpcp's ``exercise_…(show_result=…)``. Every solution is cheap in quick mode:
-the two that train use a few epochs on the original (un-augmented) clips only.
+Each exercise is one function, ``exercises.<name>(..., show_solution=False, answer=None)``.
+Given the student's ``answer`` (the notebook's ``my_…`` variable) it prints one line, a
+``Verdict``: right, or not yet with the likely mistake it recognises (each check computes what the
+usual slips would give: kHz for Hz, the wrong sample rate, a percentage for a fraction, the test
+actors for the early-stopping ones …), never the reference answer. ``verdicts()`` keeps the latest
+verdict per exercise, for a grader; ``CHECKED`` lists the checked exercises. Without an answer it
+says which variable to fill in. With ``show_solution=True`` it computes the answer with the package
+(never a copy of its logic), prints it and returns the numbers as a dict, which
+``tests/test_exercises.py`` checks by property. The pattern is libpcp's
+``exercise_…(show_result=…)``. Every check and solution is cheap in quick mode: the checks never
+train (where the solution trains, the check tests the principle), and the solutions that train use
+a few epochs on the original (un-augmented) clips only. Exercise 9.3 is a threshold task: its check
+measures the student's trained model itself.
 """
 
 from __future__ import annotations
@@ -201,8 +208,8 @@ def files_per_actor(df: pd.DataFrame, show_solution: bool = False,
     Notebook: 01_dataset_exploration. ``answer``: the student's files per actor
     (``my_files_per_actor``).
     """
-    checked = _before_solution(show_solution, "files_per_actor", "my_files_per_actor", "files per "
-                               "actor", answer, _check_files_per_actor)
+    checked = _before_solution(show_solution, "files_per_actor", "my_files_per_actor",
+                               "files per actor", answer, _check_files_per_actor)
     if not show_solution:
         return checked
     corpus = config.get_config().corpus
@@ -377,8 +384,8 @@ def energy_below_1khz(audio: np.ndarray, sample_rate: int, show_solution: bool =
     Notebook: 02_bc_filter_design. ``answer``: "raise" or "lower" (``my_direction``), checked
     against this clip's measured shares.
     """
-    checked = _before_solution(show_solution, "energy_below_1khz", "my_direction", 'choice '
-                               '("raise" or "lower")', answer,
+    checked = _before_solution(show_solution, "energy_below_1khz", "my_direction",
+                               'choice ("raise" or "lower")', answer,
                                lambda a: _check_energy_below_1khz(a, audio, sample_rate))
     if not show_solution:
         return checked
@@ -415,8 +422,8 @@ def paper_clip_counts(show_solution: bool = False, answer=None) -> dict | Verdic
     Notebook: 03_augmentation_gallery. ``answer``: the versions per recording that 4,320
     validation clips imply (``my_versions``).
     """
-    checked = _before_solution(show_solution, "paper_clip_counts", "my_versions", "versions per "
-                               "recording", answer, _check_paper_clip_counts)
+    checked = _before_solution(show_solution, "paper_clip_counts", "my_versions",
+                               "versions per recording", answer, _check_paper_clip_counts)
     if not show_solution:
         return checked
     cfg = config.get_config("full")  # the paper's scale, whatever the mode
@@ -477,8 +484,8 @@ def versions_and_seeds(audio: np.ndarray, sample_rate: int, seed: int = 0,
     Notebook: 03_augmentation_gallery. ``answer``: the labels of the versions that are the same
     under ``seed`` and ``seed + 1`` (``my_unchanged``), checked by making both.
     """
-    checked = _before_solution(show_solution, "versions_and_seeds", "my_unchanged", "list of the "
-                               "labels that another seed leaves unchanged", answer,
+    checked = _before_solution(show_solution, "versions_and_seeds", "my_unchanged",
+                               "list of the labels that another seed leaves unchanged", answer,
                                lambda a: _check_versions_and_seeds(a, audio, sample_rate, seed))
     if not show_solution:
         return checked
@@ -530,8 +537,8 @@ def frames_for_settings(hop_length: int = 160, max_duration_s: float = 4.0,
 
     Notebook: 04_features. ``answer``: the student's T (``my_T``).
     """
-    checked = _before_solution(show_solution, "frames_for_settings", "my_T", "number of frames T",
-                               answer,
+    checked = _before_solution(show_solution, "frames_for_settings", "my_T",
+                               "number of frames T", answer,
                                lambda a: _check_frames_for_settings(a, hop_length, max_duration_s))
     if not show_solution:
         return checked
@@ -583,8 +590,8 @@ def normalise_on_everything(cache, split: splits.Split, show_solution: bool = Fa
     Notebook: 04_features. ``answer``: do the held-out clips' standardised band means move
     "closer" to 0 or "farther" from it (``my_direction``)? Checked by measuring.
     """
-    checked = _before_solution(show_solution, "normalise_on_everything", "my_direction", 'choice '
-                               '("closer" or "farther")', answer,
+    checked = _before_solution(show_solution, "normalise_on_everything", "my_direction",
+                               'choice ("closer" or "farther")', answer,
                                lambda a: _check_normalise_on_everything(a, cache, split))
     if not show_solution:
         return checked
@@ -647,8 +654,8 @@ def parameters_for_width(n_features: int = 64, d_model: int = 128, show_solution
     Notebook: 05_model_build. ``answer``: {block: factor} for the blocks of
     ``model.parameter_counts`` that hold parameters (``my_factors``).
     """
-    checked = _before_solution(show_solution, "parameters_for_width", "my_factors", "factor per "
-                               "block ({block: factor})", answer,
+    checked = _before_solution(show_solution, "parameters_for_width", "my_factors",
+                               "factor per block ({block: factor})", answer,
                                lambda a: _check_parameters_for_width(a, n_features, d_model))
     if not show_solution:
         return checked
@@ -692,8 +699,9 @@ def any_length_clip(n_features: int = 64, lengths=(51, 101, 201, 401),
     Notebook: 05_model_build. ``answer``: the block (a name of ``model.parameter_counts``) that
     makes any length work (``my_block``).
     """
-    checked = _before_solution(show_solution, "any_length_clip", "my_block", "block's name (as "
-                               "model.parameter_counts names it)", answer, _check_any_length_clip)
+    checked = _before_solution(show_solution, "any_length_clip", "my_block",
+                               "block's name (as model.parameter_counts names it)", answer,
+                               _check_any_length_clip)
     if not show_solution:
         return checked
     import torch
@@ -751,8 +759,8 @@ def siblings_by_protocol(index: pd.DataFrame, show_solution: bool = False,
 
     Notebook: 06_training. ``answer``: the number under P2 (``my_p2_siblings``), counted here.
     """
-    checked = _before_solution(show_solution, "siblings_by_protocol", "my_p2_siblings", "count of "
-                               "P2 validation clips with a sibling in training", answer,
+    checked = _before_solution(show_solution, "siblings_by_protocol", "my_p2_siblings",
+                               "count of P2 validation clips with a sibling in training", answer,
                                lambda a: _check_siblings_by_protocol(a, index))
     if not show_solution:
         return checked
@@ -798,8 +806,8 @@ def smoothing_floor_for(label_smoothing: float = 0.2, n_classes: int = 8,
 
     Notebook: 06_training. ``answer``: the student's floor (``my_floor``).
     """
-    checked = _before_solution(show_solution, "smoothing_floor_for", "my_floor", "lowest possible "
-                               "loss", answer,
+    checked = _before_solution(show_solution, "smoothing_floor_for", "my_floor",
+                               "lowest possible loss", answer,
                                lambda a: _check_smoothing_floor_for(a, label_smoothing, n_classes))
     if not show_solution:
         return checked
@@ -877,8 +885,8 @@ def without_class_weights(prepared, epochs: int = 3, show_solution: bool = False
     Notebook: 06_training. ``answer``: without weights, is neutral predicted "more" or "less"
     often (``my_prediction``)? Checked against the principle (no training: see the solution).
     """
-    checked = _before_solution(show_solution, "without_class_weights", "my_prediction", 'choice '
-                               '("more" or "less")', answer, _check_without_class_weights)
+    checked = _before_solution(show_solution, "without_class_weights", "my_prediction",
+                               'choice ("more" or "less")', answer, _check_without_class_weights)
     if not show_solution:
         return checked
     from bcser_utils.learn import pipeline
@@ -945,8 +953,8 @@ def accuracy_interval(y_true, probabilities, show_solution: bool = False,
     Notebook: 07_evaluation. ``answer``: how many times wider the interval is on a quarter of
     the clips (``my_width_ratio``).
     """
-    checked = _before_solution(show_solution, "accuracy_interval", "my_width_ratio", "ratio (width "
-                               "on a quarter of the clips ÷ width on all)", answer,
+    checked = _before_solution(show_solution, "accuracy_interval", "my_width_ratio",
+                               "ratio (width on a quarter of the clips ÷ width on all)", answer,
                                lambda a: _check_accuracy_interval(a, y_true, probabilities))
     if not show_solution:
         return checked
@@ -1001,8 +1009,8 @@ def tuning_on_the_test_fold(n_clips: int = 120, n_settings: int = 20, n_fresh: i
     fraction (``my_expected_best``), checked against the exact distribution of that maximum.
     """
     checked = _before_solution(show_solution, "tuning_on_the_test_fold", "my_expected_best",
-                               "expected accuracy of the best guesser on the test fold (a "
-                               "fraction)", answer,
+                               "expected accuracy of the best guesser on the test fold "
+                               "(a fraction)", answer,
                                lambda a: _check_tuning_on_the_test_fold(a, n_clips, n_settings))
     if not show_solution:
         return checked
@@ -1045,8 +1053,9 @@ def leak_one_actor(prepared, epochs: int = 6, show_solution: bool = False,
     Notebook: 07_evaluation. ``answer``: the direction of that actor's accuracy once leaked,
     "higher", "lower" or "same" (``my_prediction``), checked against the principle.
     """
-    checked = _before_solution(show_solution, "leak_one_actor", "my_prediction", 'choice '
-                               '("higher", "lower" or "same")', answer, _check_leak_one_actor)
+    checked = _before_solution(show_solution, "leak_one_actor", "my_prediction",
+                               'choice ("higher", "lower" or "same")', answer,
+                               _check_leak_one_actor)
     if not show_solution:
         return checked
     from bcser_utils.learn import pipeline
@@ -1259,8 +1268,8 @@ def speaker_zscores(values: pd.DataFrame, names: list[str], show_solution: bool 
     were. Notebook: 09_towards_unseen_speakers. ``answer``: what happens to that speaker's
     standardised loudness functionals: "unchanged", "smaller" or "larger" (``my_prediction``),
     checked by measuring."""
-    checked = _before_solution(show_solution, "speaker_zscores", "my_prediction", 'choice '
-                               '("unchanged", "smaller" or "larger")', answer,
+    checked = _before_solution(show_solution, "speaker_zscores", "my_prediction",
+                               'choice ("unchanged", "smaller" or "larger")', answer,
                                lambda a: _check_speaker_zscores(a, values, names))
     if not show_solution:
         return checked
@@ -1301,10 +1310,9 @@ def fusion_on_validation(deep: pd.DataFrame, classical: pd.DataFrame,
     """Late fusion of two predictions tables, its weight chosen on the early-stopping actors
     ("val") and only then scored on the test actors. Notebook: 09_towards_unseen_speakers.
     ``answer``: the weight w chosen (``my_weight``)."""
-    checked = _before_solution(show_solution, "fusion_on_validation", "my_weight", "weight w "
-                               "(from the early-stopping actors)", answer,
-                               lambda a: _check_fusion_on_validation(a, deep, classical,
-                                                                     weights))
+    checked = _before_solution(show_solution, "fusion_on_validation", "my_weight",
+                               "weight w (from the early-stopping actors)", answer,
+                               lambda a: _check_fusion_on_validation(a, deep, classical, weights))
     if not show_solution:
         return checked
     from bcser_utils.learn.evaluation import fuse, part, table_score
@@ -1451,8 +1459,8 @@ def beat_the_baseline(prepared, fold: int = 0, baseline: tuple[str, str] = ("log
     Verdict, dict or None
         The verdict (its hint says by how much); with ``show_solution`` the bar as a dict.
     """
-    checked = _before_solution(show_solution, "beat_the_baseline", "my_model", "trained model "
-                               "(or its run folder)", answer,
+    checked = _before_solution(show_solution, "beat_the_baseline", "my_model",
+                               "trained model (or its run folder)", answer,
                                lambda a: _measure_against_the_bar(a, prepared, fold, baseline,
                                                                   baseline_table))
     if not show_solution:
@@ -1492,8 +1500,9 @@ def adapt_on_a_subset(clips: dict, emotions, model=None, show_solution: bool = F
     Notebook: 10_your_own_voice. ``answer``: "fewer", "same" or "more" named right when adapting
     to the four alone (``my_prediction``), checked against the principle.
     """
-    checked = _before_solution(show_solution, "adapt_on_a_subset", "my_prediction", 'choice '
-                               '("fewer", "same" or "more")', answer, _check_adapt_on_a_subset)
+    checked = _before_solution(show_solution, "adapt_on_a_subset", "my_prediction",
+                               'choice ("fewer", "same" or "more")', answer,
+                               _check_adapt_on_a_subset)
     if not show_solution:
         return checked
     from bcser_utils.app import voice
