@@ -18,6 +18,9 @@ measures the student's trained model itself.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import inspect
+import os
 from contextlib import contextmanager
 
 import numpy as np
@@ -27,9 +30,27 @@ from bcser_utils import config
 from bcser_utils.audio import bc
 from bcser_utils.learn import splits
 
+# "hidden" in a graded assignment (make assignment sets it in a locked cell, the grader in its
+# environment): show_solution=True then reveals nothing.
+SOLUTIONS_ENV = "BCSER_SOLUTIONS"
+
+
+def solutions_hidden() -> bool:
+    """Whether this is a graded assignment, whose solutions stay hidden.
+
+    Returns
+    -------
+    bool
+        True when ``$BCSER_SOLUTIONS`` is "hidden".
+    """
+    return os.environ.get(SOLUTIONS_ENV, "").strip().lower() == "hidden"
+
 
 def _hint(name: str) -> None:
     """Say that a solution exists and how to see it, without a single number of the answer."""
+    if solutions_hidden():
+        print("Solution hidden in this assignment. Work it out in the cell above first.")
+        return
     print(f"Solution hidden. Work it out in the cell above first; then call "
           f"exercises.{name}(..., show_solution=True) with the same arguments to compare.")
 
@@ -104,8 +125,9 @@ def verdicts() -> dict[str, Verdict]:
 
 def _ask(name: str, variable: str, what: str) -> None:
     """One line: which variable to fill in (no number, so nothing of the answer)."""
-    print(f"Put your {what} in {variable}, then run this cell again "
-          f"(exercises.{name}(..., show_solution=True) reveals the solution).")
+    reveal = ("" if solutions_hidden() else
+              f" (exercises.{name}(..., show_solution=True) reveals the solution)")
+    print(f"Put your {what} in {variable}, then run this cell again{reveal}.")
 
 
 def _before_solution(shown: bool, name: str, variable: str, what: str, answer,
@@ -1584,3 +1606,26 @@ def hop_and_alignment(path, spans, hops=(1.0, 0.5, 0.25), model=None, show_solut
           "the model heard every training clip centred.")
     return right
 
+
+def _solutions_may_be_hidden(exercise):
+    """``exercise`` with ``show_solution=True`` turned into a plain check (one line says so)
+    while ``solutions_hidden()``: in a graded assignment the solution stays hidden."""
+    signature = inspect.signature(exercise)
+
+    @functools.wraps(exercise)
+    def honouring(*args, **kwargs):
+        bound = signature.bind(*args, **kwargs)
+        if bound.arguments.get("show_solution") and solutions_hidden():
+            print(f"Solutions are hidden in this assignment: exercises.{exercise.__name__}(...) "
+                  "only checks your answer.")
+            bound.arguments["show_solution"] = False
+        return exercise(*bound.args, **bound.kwargs)
+    return honouring
+
+
+# Every exercise (each public function with a show_solution parameter) honours a hidden solution.
+for _name, _function in list(globals().items()):
+    if (inspect.isfunction(_function) and not _name.startswith("_")
+            and _function.__module__ == __name__
+            and "show_solution" in inspect.signature(_function).parameters):
+        globals()[_name] = _solutions_may_be_hidden(_function)

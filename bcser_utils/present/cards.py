@@ -13,7 +13,7 @@ Notebook: 07_evaluation (a run's card), 09_towards_unseen_speakers (the default'
 
 from __future__ import annotations
 
-from bcser_utils import config
+from bcser_utils import config, provenance
 from bcser_utils.present.formatting import interval, percent
 from bcser_utils.present.generalize_tables import deep_models, seed_list
 from bcser_utils.present.staleness import marked, stale_lines, stale_mark
@@ -161,7 +161,7 @@ def _code(summary: dict) -> str:
     stamp = summary.get("provenance")
     if not stamp:
         return "not recorded (made before results recorded their code)"
-    return (f"commit {stamp['commit'] or 'unknown'}; fingerprints " +
+    return (f"{provenance.commit_words(stamp['commit'])}; fingerprints " +
             ", ".join(f"{part} {value}" for part, value in stamp["code"].items()) +
             " (bcser_utils.provenance)")
 
