@@ -106,6 +106,33 @@ REPRODUCE_MODE ?= full
 reproduce: install
 	$(PY) -m bcser_utils reproduce --mode $(REPRODUCE_MODE)
 
+# Notebook 09's full study, remade by the commands results/README.md lists, in their order; every
+# run resumes from its checkpoint, so an interrupted `make study` picks up where it stopped. About
+# 10 h on 2 CPU cores (benchmarks/README.md); `make -j2 study` runs two recipes at a time, one torch
+# thread each, as the committed study did. Output: runs/generalize-full/, then the summary in
+# results/generalize-full.json and the default model shipped from it.
+STUDY    := $(PY) -m bcser_utils generalize --mode full
+STUDY_1T := $(STUDY) --threads 1
+STUDY_SEED0 := paper speaker-norm log-floor two-sided utterance-norm no-augmentation weight-decay \
+               plateau narrow
+STUDY_SEED1 := paper speaker-norm log-floor weight-decay two-sided
+.PHONY: study study-baselines study-ablation study-final study-refit
+study-baselines: install
+	$(STUDY) --baselines
+study-seed0-%: study-baselines
+	$(STUDY_1T) --seeds 0 --recipes $*
+study-seed1-%: study-baselines
+	$(STUDY_1T) --seeds 1 --recipes $*
+study-ablation: $(addprefix study-seed0-,$(STUDY_SEED0)) $(addprefix study-seed1-,$(STUDY_SEED1))
+study-final-bc-%: study-ablation
+	$(STUDY_1T) --seeds 0 1 --selection-seeds 0 1 --final --folds $(subst _, ,$*)
+study-final: study-final-bc-0_1_2 study-final-bc-3_4 study-ablation
+	$(STUDY_1T) --seeds 0 --selection-seeds 0 1 --final --signal ac
+study-refit: study-final
+	$(STUDY_1T) --seeds 0 1 --selection-seeds 0 1 --refit --refit-single
+study: study-refit
+	$(STUDY) --selection-seeds 0 1 --summary --ship
+
 clean:
 	rm -rf build .pytest_cache
 
