@@ -141,6 +141,9 @@ def progress_bar(iterable=None, **options):
     """
     from tqdm.std import tqdm
 
-    in_kernel = "ipykernel" in sys.modules
+    # a notebook's kernel, Colab's included; not merely ipykernel imported (pytest's nbval does)
+    zmqshell, ipython = sys.modules.get("ipykernel.zmqshell"), sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython else None
+    in_kernel = zmqshell is not None and isinstance(shell, zmqshell.ZMQInteractiveShell)
     options.setdefault("mininterval", 1.0 if in_kernel else 0.1)  # few redraws in a notebook
     return tqdm(iterable, file=sys.stdout if in_kernel else sys.stderr, **options)

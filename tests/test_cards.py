@@ -175,6 +175,7 @@ def untraced(card: str, summary: dict, quoted=()) -> list[str]:
     card was given besides the summary (a command, a date, file names)."""
     numbers, strings = set(), set(quoted)
     _walk(summary, numbers, strings)
+    strings |= {s.removesuffix("+changes") for s in strings}  # provenance.commit_words' form
     numbers |= _config_numbers()
     numbers |= {1 - v for v in numbers if 0 <= v <= 1}  # a fusion's weight on the other model
     shown = {(decimals, round(abs(v) * scale, decimals)) for v in numbers
