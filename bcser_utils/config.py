@@ -29,7 +29,9 @@ REPO_SLUG = "bcser/bcser"  # GitHub owner/name used by the Colab and Binder badg
 REPO_ROOT = Path(__file__).resolve().parents[1]  # the checkout, when installed editable
 # the shipped models: package data, so that `pip install` users get `predict` too
 MODELS_DIR = Path(__file__).resolve().parent / "models"
-RUNS_DIR = REPO_ROOT / "runs"  # training runs (gitignored); every run command takes --out
+RUNS_DIR_ENV = "BCSER_RUNS_DIR"  # another folder for the runs (the grader gives each student one)
+# training runs (gitignored); every run command takes --out
+RUNS_DIR = Path(os.environ.get(RUNS_DIR_ENV, "").strip() or REPO_ROOT / "runs").absolute()
 
 
 def _c(value, source: str):

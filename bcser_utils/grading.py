@@ -42,7 +42,7 @@ from pathlib import Path
 import nbformat
 
 from bcser_utils import course, exercises, files, messages
-from bcser_utils.config import MODE_ENV, REPO_ROOT
+from bcser_utils.config import MODE_ENV, REPO_ROOT, RUNS_DIR_ENV
 
 ASSIGNMENT = REPO_ROOT / "build" / "assignment"
 GRADES = REPO_ROOT / "build" / "grades.csv"
@@ -299,7 +299,9 @@ def _autograde(work: Path, stem: str, sid: str, timeout: int) -> str | None:
     The whole process group goes at the timeout; the kernel then ends with its parent."""
     command = [sys.executable, "-m", "nbgrader", "autograde", stem, "--student", sid, "--force",
                "--Autograde.create_student=True"]
-    env = _env(**{MODE_ENV: "quick", "BCSER_FIGURES_DIR": str(work / "figures")})
+    # each student trains into runs of their own: notebooks 06-09 resume a run they find
+    env = _env(**{MODE_ENV: "quick", "BCSER_FIGURES_DIR": str(work / "figures"),
+                  RUNS_DIR_ENV: str(work / "runs" / sid)})
     process = subprocess.Popen(command, cwd=work, env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True, start_new_session=True)
     try:

@@ -1,6 +1,7 @@
 import dataclasses
 import json
 import math
+import os
 import re
 
 import pytest
@@ -143,3 +144,20 @@ def test_the_bounds_say_what_they_are_and_keep_every_shipped_setting():
 def test_a_damaged_run_json_config_is_one_error_naming_the_file(sections, said):
     with pytest.raises(config.SettingError, match=re.escape(f"run.json: {said}")):
         config.from_dict(sections, source="run.json")
+
+
+def test_the_runs_folder_follows_its_environment_variable(tmp_path):
+    # read at import: the grader gives each student's notebooks a runs folder of their own
+    import subprocess
+    import sys
+
+    def runs_dir(value):
+        env = {k: v for k, v in os.environ.items() if k != config.RUNS_DIR_ENV}
+        if value is not None:
+            env[config.RUNS_DIR_ENV] = value
+        return subprocess.run([sys.executable, "-c", "from bcser_utils import config; "
+                               "print(config.RUNS_DIR)"], env=env, capture_output=True,
+                              text=True, check=True).stdout.strip()
+
+    assert runs_dir(None) == str(config.REPO_ROOT / "runs") == runs_dir("  ")
+    assert runs_dir(str(tmp_path / "alice")) == str(tmp_path / "alice")
