@@ -237,11 +237,39 @@ class ChannelsLastGrad(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(ctx, x: torch.Tensor) -> torch.Tensor:  # noqa: D102 (the identity)
+    def forward(ctx, x: torch.Tensor) -> torch.Tensor:
+        """The identity.
+
+        Parameters
+        ----------
+        ctx : torch.autograd.function.FunctionCtx
+            autograd's context (unused: nothing is saved).
+        x : torch.Tensor
+            The convolutions' output, (B, C, T', F').
+
+        Returns
+        -------
+        torch.Tensor
+            ``x``, as a view.
+        """
         return x.view_as(x)
 
     @staticmethod
-    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:  # noqa: D102
+    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:
+        """The gradient unchanged in value, copied into channels_last layout.
+
+        Parameters
+        ----------
+        ctx : torch.autograd.function.FunctionCtx
+            autograd's context (unused).
+        grad : torch.Tensor
+            The gradient with respect to the output, in the permute's strides.
+
+        Returns
+        -------
+        torch.Tensor
+            The same values in channels_last memory order.
+        """
         return grad.contiguous(memory_format=torch.channels_last)
 
 
