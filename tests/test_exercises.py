@@ -255,22 +255,7 @@ def test_speaker_zscores_by_hand_match_the_package_and_ignore_a_speakers_loudnes
 
 
 def test_fusion_weight_is_chosen_on_validation_and_scored_once_on_test(capsys):
-    emotions = list(config.get_config().emotions)
-
-    def predictions(right_share, seed):
-        rows = []
-        for part, actors in (("val", (1, 2)), ("test", (3, 4))):
-            for actor in actors:
-                for i in range(40):
-                    y = i % 8
-                    p = np.random.default_rng([seed, actor, i]).dirichlet(np.ones(8))
-                    if (i * 7919 + seed) % 100 < 100 * right_share:
-                        p[y] += 1.5
-                    rows.append({"part": part, "name": f"a{actor}-{i}", "actor": actor, "y": y,
-                                 **dict(zip(emotions, p / p.sum(), strict=True))})
-        return pd.DataFrame(rows)
-
-    deep, classical = predictions(0.9, 1), predictions(0.1, 2)
+    deep, classical = _fusion_tables(0.9, 1), _fusion_tables(0.1, 2)
     result = exercises.fusion_on_validation(deep, classical, show_solution=True)
     assert result["weight"] == max(result["val_by_weight"],
                                    key=lambda w: (result["val_by_weight"][w], w))
