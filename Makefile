@@ -116,7 +116,7 @@ STUDY_1T := $(STUDY) --threads 1
 STUDY_SEED0 := paper speaker-norm log-floor two-sided utterance-norm no-augmentation weight-decay \
                plateau narrow
 STUDY_SEED1 := paper speaker-norm log-floor weight-decay two-sided
-.PHONY: study study-baselines study-ablation study-final study-refit
+.PHONY: study study-baselines study-ablation study-final-bc study-final study-refit
 study-baselines: install
 	$(STUDY) --baselines
 study-seed0-%: study-baselines
@@ -124,12 +124,19 @@ study-seed0-%: study-baselines
 study-seed1-%: study-baselines
 	$(STUDY_1T) --seeds 1 --recipes $*
 study-ablation: $(addprefix study-seed0-,$(STUDY_SEED0)) $(addprefix study-seed1-,$(STUDY_SEED1))
-study-final-bc-%: study-ablation
-	$(STUDY_1T) --seeds 0 1 --selection-seeds 0 1 --final --folds $(subst _, ,$*)
-study-final: study-final-bc-0_1_2 study-final-bc-3_4 study-ablation
-	$(STUDY_1T) --seeds 0 --selection-seeds 0 1 --final --signal ac
-study-refit: study-final
-	$(STUDY_1T) --seeds 0 1 --selection-seeds 0 1 --refit --refit-single
+# the tail stays two processes wide: one per seed, then the AC folds in two halves, then one
+# refit per seed (each run alone is one thread, so the split changes no number)
+study-final-bc-seed%: study-ablation
+	$(STUDY_1T) --seeds $* --selection-seeds 0 1 --final
+study-final-bc: study-final-bc-seed0 study-final-bc-seed1
+study-final-ac-%: study-final-bc
+	$(STUDY_1T) --seeds 0 --selection-seeds 0 1 --final --signal ac --folds $(subst _, ,$*)
+study-final: study-final-ac-0_1_2 study-final-ac-3_4
+study-refit-seed0: study-final
+	$(STUDY_1T) --seeds 0 --selection-seeds 0 1 --refit --refit-single
+study-refit-seed1: study-final
+	$(STUDY_1T) --seeds 1 --selection-seeds 0 1 --refit
+study-refit: study-refit-seed0 study-refit-seed1
 study: study-refit
 	$(STUDY) --selection-seeds 0 1 --summary --ship
 
