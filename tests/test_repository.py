@@ -200,6 +200,18 @@ def test_readme_quotes_the_committed_full_mode_results_of_notebook_09():
     assert generalize_tables.generalize_readme_table(summary) in RESULTS
 
 
+def test_the_front_page_quotes_notebook_09s_headline_rows_as_the_summary_renders_them():
+    # README.md's two pooled-P3 rows are generalize_tables.headline_rows of the committed study,
+    # so remaking the study changes them or fails here
+    from bcser_utils.present import generalize_tables, report
+
+    summary = report.load_summary(ROOT / "results" / "generalize-full.json")
+    rows = generalize_tables.headline_rows(summary)
+    assert len(rows.splitlines()) == 2 and "5 folds pooled" in rows
+    assert rows in (ROOT / "README.md").read_text(), \
+        "README.md's notebook-09 rows: paste generalize_tables.headline_rows(summary)"
+
+
 def test_committed_notebooks_hold_no_widget_views_or_frozen_progress_bars():
     # a saved widget view shows as "VBox(children=…" or a bar stuck at 0% until the cell runs
     import nbformat

@@ -16,7 +16,7 @@ import pandas as pd
 
 from bcser_utils import config
 from bcser_utils.present.formatting import interval, percent
-from bcser_utils.present.staleness import readme_table
+from bcser_utils.present.staleness import readme_table, stale_lines
 
 BASELINE_LABELS = {"logreg": "logistic regression", "svm": "SVM (RBF)"}
 _POOLED = "P3, 5 folds pooled (test actors), seed 0"  # the README's "made with" of seed 0's folds
@@ -168,6 +168,65 @@ def generalize_readme_table(summary: dict) -> str:
     if final and "fusion" in final:
         rows += [*_final_readme_rows(final, where), *_bc_minus_ac_readme_rows(final, where)]
     return readme_table(summary, rows)
+
+
+def headline_rows(summary: dict) -> str:
+    """The README's two headline rows of notebook 09 (Markdown table rows, no header): the
+    classical baseline and ``predict --same-speaker``'s default, both pooled over the 5 P3 folds,
+    made from the summary so that the front page cannot disagree with it (tests/test_repository.py
+    checks README.md holds exactly these lines).
+
+    Parameters
+    ----------
+    summary : dict
+        Notebook 09's study (``results/generalize-full.json``), with its "final" part.
+
+    Returns
+    -------
+    str
+        Two lines, each marked (``staleness.stale_mark``) while other code than today's made it.
+
+    Examples
+    --------
+    >>> from bcser_utils.config import REPO_ROOT
+    >>> from bcser_utils.present import report
+    >>> rows = headline_rows(report.load_summary(REPO_ROOT / "results" / "generalize-full.json"))
+    >>> [row.split(":")[0] for row in rows.splitlines()]
+    ['| test accuracy, P3, all 5 folds pooled', '| test accuracy, P3, all 5 folds pooled']
+    """
+    final = summary["final"]
+    fusion, chosen = final["fusion"], final["default"]
+    where = f"P3 · {summary['mode']} · `{summary['command']}` (notebook 09) · {summary['date']}"
+    baseline = _accuracy(fusion["baseline_test"])
+    paper = " and ".join(f"{percent(s['accuracy'])} (seed {seed})"
+                      for seed, s in sorted(summary["recipes"]["paper"]["test"].items(),
+                                            key=lambda item: int(item[0])))
+    if chosen["model"] == "fusion":
+        seeds = chosen.get("deep_seeds", [0])
+        deep = "the deep ensemble" if len(seeds) > 1 else "the deep model"
+        what = (f"`predict`'s default model (`--same-speaker`: {_count_words(len(seeds))} "
+                f"deep model{'s' if len(seeds) > 1 else ''} + baseline fused)")
+        d = fusion["minus_baseline"]
+        ours = (f"{_accuracy(fusion['test'], bold=True).rsplit(', ', 1)[0]}, "
+                f"{100 * d['difference']:+.1f} points over the baseline on the same clips "
+                f"(95% CI {100 * d['ci95'][0]:+.1f} to {100 * d['ci95'][1]:+.1f}); {deep} alone "
+                f"{percent(fusion['deep_test']['accuracy'])}, the paper's recipe {paper}")
+    else:  # the early-stopping actors chose one model alone
+        what = f"`predict`'s default model (`--same-speaker`: the {chosen['model']})"
+        ours = f"{_accuracy(fusion['test'], bold=True).rsplit(', ', 1)[0]}; the paper's recipe " \
+               f"{paper}"
+    _, classifier, norm = fusion["baseline"].split("-")[:3]
+    label = f"the classical baseline (eGeMAPS + {BASELINE_LABELS[classifier].split(' (')[0]}, " \
+            f"{'each speaker standardised' if norm == 'speaker' else 'global standardisation'})"
+    rows = [(f"test accuracy, P3, all 5 folds pooled: {label}", "—", baseline, where),
+            (f"test accuracy, P3, all 5 folds pooled: {what}", "—", ours, "same")]
+    return readme_table(summary, rows).split("\n", 2 + len(stale_lines(summary)))[-1]
+
+
+def _count_words(n: int) -> str:
+    """2 → "two seeds'"; 1 → "one seed's"."""
+    words = {1: "one", 2: "two", 3: "three", 4: "four"}.get(n, str(n))
+    return f"{words} seed{'s' if n > 1 else ''}{chr(39)}"
 
 
 def _accuracy(s: dict, bold: bool = False) -> str:
