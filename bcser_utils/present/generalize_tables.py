@@ -297,3 +297,339 @@ def _bc_minus_ac_readme_rows(final: dict, where: str) -> list[tuple]:
              f"{100 * d['difference']:+.1f} points (95% CI by actor "
              f"{100 * d['ci95'][0]:+.1f} to {100 * d['ci95'][1]:+.1f})",
              f"{_POOLED.replace('seed 0', seeds)} · {where}") for what, d, seeds in paired]
+
+
+# --- notebook 09's conclusions, written from the numbers --------------------------------------
+
+UNSEEN_TARGET = 0.60  # docs/design.md, Targets: predict --same-speaker's default, pooled P3 test
+UNSEEN_GOAL = 0.70    # the same page's goal for it
+_WORDS = {2: "two", 3: "three", 4: "four", 5: "five"}
+SETTLED = 0.03        # a difference under 3 points of two seeds on 20 actors reads as unsettled
+
+
+def findings(summary: dict) -> str:
+    """Section 7 of notebook 09 (Markdown bullets): what the study means for the paper's claims,
+    every number and every judgement in it ("beat", "level with", "worse") decided here from the
+    summary, so that the prose cannot contradict the file it quotes.
+
+    Parameters
+    ----------
+    summary : dict
+        Notebook 09's study (``results/generalize-full.json``).
+
+    Returns
+    -------
+    str
+        Markdown: a line on the seeds, then one bullet per finding.
+
+    Examples
+    --------
+    >>> from bcser_utils.config import REPO_ROOT
+    >>> from bcser_utils.present import report
+    >>> text = findings(report.load_summary(REPO_ROOT / "results" / "generalize-full.json"))
+    >>> sum(line.startswith("* **") for line in text.splitlines())
+    7
+    """
+    final = summary.get("final", {})
+    parts = [_baseline_finding(summary), _seeds_finding(summary), _ensemble_finding(summary),
+             _matters_finding(summary)]
+    if "fusion" in final:
+        parts.append(_default_finding(summary))
+    if final.get("bc_minus_ac_final"):
+        parts.append(_bc_ac_finding(final))
+    parts.append(_next_finding(summary))
+    return "\n".join([_seeds_line(summary), ""] + [f"* {part}" for part in parts])
+
+
+def _points(d: float) -> str:
+    """0.034 → "+3.4"; -0.034 → "−3.4" (a minus sign, not a hyphen)."""
+    return f"{100 * d:+.1f}".replace("-", "−")
+
+
+def _paired(d: dict) -> str:
+    """A paired difference with its interval: "+5.3 points (95% CI by actor +3.2 to +7.5)"."""
+    return f"{_points(d['difference'])} points (95% CI by actor {_points(d['ci95'][0])} to " \
+           f"{_points(d['ci95'][1])})"
+
+
+def _sign_word(d: dict, better: str, worse: str, level: str) -> str:
+    """Which side of zero a paired interval lies on: ``better``, ``worse``, or ``level``."""
+    low, high = d["ci95"]
+    return better if low > 0 else worse if high < 0 else level
+
+
+def _at(by_seed: dict, seed):
+    """``by_seed[seed]`` whether the file's keys came back as numbers or as text."""
+    return by_seed[seed] if seed in by_seed else by_seed[str(seed)]
+
+
+def _seed_tests(r: dict) -> list[tuple[int, float]]:
+    """(seed, test accuracy) of a recipe's seeds, in seed order."""
+    return sorted(((int(s), v["accuracy"]) for s, v in r["test"].items()))
+
+
+def _seeds_line(summary: dict) -> str:
+    recipes = summary["recipes"]
+    two = [name for name, r in recipes.items() if len(r["seeds"]) > 1]
+    return (f"*({len(recipes)} recipes with seed 0, {len(two)} of them also with seed 1, 20 "
+            "actors, models trained on two CPU cores: read every difference under "
+            f"{100 * SETTLED:.0f} points as unsettled. The numbers are those of section 5.)*")
+
+
+def _baseline_finding(summary: dict) -> str:
+    """The best classical baseline against every deep model alone."""
+    final, recipes = summary.get("final", {}), summary["recipes"]
+    name = final.get("fusion", {}).get("baseline") or "bc-svm-speaker-v1-P2-P3"
+    best = summary["baselines"][name]["P3"]["test"]
+    glob = summary["baselines"].get(name.replace("-speaker-", "-global-"), {}).get("P3", {})
+    deep = {f"`{r}` seed {s}": a for r, v in recipes.items() for s, a in _seed_tests(v)}
+    deep |= {f"the mean of `{r}`'s seeds' models": v["ensemble"]["test"]["accuracy"]
+             for r, v in recipes.items() if "ensemble" in v}
+    if "bc" in final:
+        deep |= {f"the final recipe, seed {s}": a for s, a in _seed_tests(final["bc"])}
+        if "ensemble" in final["bc"]:
+            deep["the mean of the final recipe's seeds' models"] = \
+                final["bc"]["ensemble"]["test"]["accuracy"]
+    top = max(deep, key=deep.get)
+    _, classifier, norm = name.split("-")[:3]
+    lead = ("**The classical baseline is the number to beat, and no deep model beat it alone.**"
+            if deep[top] <= best["accuracy"] else
+            f"**The classical baseline is the number to beat; {top} beat it alone, by "
+            f"{100 * (deep[top] - best['accuracy']):.1f} points.**")
+    paper = " and ".join(f"{percent(a)} with seed {s}" for s, a in _seed_tests(recipes["paper"]))
+    text = (f"{lead} eGeMAPS functionals, {'each speaker' if norm == 'speaker' else 'globally'} "
+            f"standardised, and scikit-learn's {BASELINE_LABELS[classifier]}: "
+            f"{percent(best['accuracy'])} on actors never heard (95% CI by actor "
+            f"{interval(best['accuracy_ci95_by_actor'])})")
+    if glob.get("test") and norm == "speaker":
+        text += f"; with global standardisation {percent(glob['test']['accuracy'])}"
+    text += f". The paper's network with the paper's recipe: {paper}"
+    if "bc" in final:
+        chosen = " and ".join(percent(a) for _, a in _seed_tests(final["bc"]))
+        text += f"; the recipe the rule chose, {chosen}"
+        if "ensemble" in final["bc"]:
+            ensemble = final["bc"]["ensemble"]["test"]["accuracy"]
+            text += f"; the mean of those models, {percent(ensemble)}"
+    return text + f". The best deep model alone: {top}, {percent(deep[top])}."
+
+
+def _seeds_finding(summary: dict) -> str:
+    """Each seed's gains on the early-stopping actors, what the rule chose, and the combination."""
+    recipes, selection = summary["recipes"], summary["selection"]
+    seeds = [int(s) for s in selection.get("seeds", [0])]
+    both = [n for n, r in recipes.items()
+            if n != "paper" and set(seeds) <= {int(s) for s in r["vs_paper"]}]
+
+    def gain(name, seed):
+        return _at(recipes[name]["vs_paper"], seed)["val"]["difference"]
+
+    by_seed = "; ".join(f"seed {s} gave " + ", ".join(f"`{n}` {_points(gain(n, s))}" for n in both)
+                        for s in seeds)
+    spread = max((abs(gain(n, a) - gain(n, b)) for n in both for a in seeds for b in seeds),
+                 default=0.0)
+    gains = selection["val_gains"]
+    chosen = selection["chosen"]
+    lead = ("**One seed says little.**" if spread >= SETTLED else
+            "**The seeds agree within a few points.**")
+    text = (f"{lead} On the early-stopping actors (points over the paper's recipe with the same "
+            f"seed) {by_seed}: one change's gain moved by up to {100 * spread:.1f} points between "
+            f"seeds. Averaged over seeds {' and '.join(map(str, seeds))}, the rule (a gain of at "
+            f"least {100 * selection['threshold']:.0f} point) ")
+    if chosen:
+        text += "picks " + ", ".join(f"`{n}` ({_points(_gain(gains[n]))})" for n in chosen)
+    else:
+        text += "picks nothing: the final recipe is the paper's"
+    left = [n for n in gains if n not in chosen]
+    if left:
+        text += "; not " + ", ".join(f"`{n}` ({_points(_gain(gains[n]))})" for n in left)
+    text += "."
+    combined = summary.get("combined")
+    if combined and len(chosen) > 1:
+        best = max(chosen, key=lambda n: _gain(gains[n]))
+        mine = sum(combined["val_accuracy"].values()) / len(combined["val_accuracy"])
+        theirs = recipes[best]["val_mean_accuracy"]
+        text += (f" The {_WORDS.get(len(chosen), len(chosen))} together scored {percent(mine)} "
+                 f"there against `{best}`'s {percent(theirs)}, so ")
+        text += "they are the final recipe." if combined["kept"] else \
+            f"`{best}` alone is the final recipe."
+    excluded = [n for n in chosen if any(
+        min(recipes[n]["vs_paper"][s]["test"]["ci95"]) > 0 for s in recipes[n]["vs_paper"])]
+    text += (" On the test actors every chosen change's gain has an interval that includes zero."
+             if chosen and not excluded else
+             f" On the test actors {', '.join(f'`{n}`' for n in excluded)} gained with an "
+             "interval above zero." if excluded else "")
+    return text
+
+
+def _gain(g) -> float:
+    """A gain as the selection stores it: a number, or {"val_gain": number}."""
+    return g["val_gain"] if isinstance(g, dict) else g
+
+
+def _ensemble_finding(summary: dict) -> str:
+    """The mean of the seeds' models against each seed's model alone."""
+    recipes, final = summary["recipes"], summary.get("final", {})
+    pairs = {n: (r["ensemble"]["test"]["accuracy"], [a for _, a in _seed_tests(r)])
+             for n, r in recipes.items() if "ensemble" in r}
+    if "ensemble" in final.get("bc", {}):
+        pairs["the final recipe"] = (final["bc"]["ensemble"]["test"]["accuracy"],
+                                     [a for _, a in _seed_tests(final["bc"])])
+    if not pairs:
+        return "**Averaging models** was not measured: no recipe has two seeds in this file."
+    gains = {n: e - sum(s) / len(s) for n, (e, s) in pairs.items()}
+    best_change = max((r["test_gain"] for n, r in recipes.items()
+                       if n != "paper" and len(r["seeds"]) > 1 and "test_gain" in r), default=0.0)
+    mean_gain = sum(gains.values()) / len(gains)
+    lead = ("**Averaging models helps more than any single change.**"
+            if mean_gain > max(best_change, 0) else
+            "**Averaging models helps, though less than the best single change.**"
+            if mean_gain > 0 else "**Averaging models did not help on the test actors.**")
+    text = lead
+    choice = final.get("ensemble_choice")
+    if choice and "val_accuracy_ensemble" in choice:
+        alone = " and ".join(percent(a) for _, a in sorted(
+            ((int(s), a) for s, a in choice["val_accuracy_by_seed"].items())))
+        text += (f" The mean of the final recipe's seeds' models scored "
+                 f"{percent(choice['val_accuracy_ensemble'])} on the early-stopping actors (each "
+                 f"alone {alone}), so the rule {'keeps' if choice['kept'] else 'drops'} it.")
+    singles = [a for _, s in pairs.values() for a in s]
+    text += (" On the test actors: " + "; ".join(f"{n if n.startswith('the ') else f'`{n}`'} "
+                                                 f"{percent(e)}" for n, (e, _) in pairs.items())
+             + f", where any one seed's model scored {percent(min(singles))}–"
+             f"{percent(max(singles))}; the mean gain over a single seed is "
+             f"{_points(mean_gain)} points, the best single change's {_points(best_change)}.")
+    return text
+
+
+def _matters_finding(summary: dict) -> str:
+    """The changes that cost clearly on the early-stopping actors, and those too small to join."""
+    recipes, threshold = summary["recipes"], summary["selection"]["threshold"]
+    costly, small = [], []
+    for name, r in recipes.items():
+        if name == "paper" or "val_gain" not in r:
+            continue
+        seeds = ", seed 0" if len(r["seeds"]) == 1 else ""
+        if r["val_gain"] <= -SETTLED:
+            d = _at(r["vs_paper"], r["seeds"][0])["test"]
+            on_test = (f", and {_points(-d['difference'])[1:]} on the test actors (95% CI "
+                       f"{_points(d['ci95'][0])} to {_points(d['ci95'][1])})"
+                       if d["ci95"][1] < 0 else "")
+            costly.append(f"`{name}`: {100 * -r['val_gain']:.1f} points less there{seeds}"
+                          f"{on_test}")
+        elif 0 < r["val_gain"] < threshold and name not in summary["selection"]["chosen"]:
+            small.append(f"`{name}` adds {100 * r['val_gain']:.1f}{seeds}")
+    text = "**What clearly matters.** On the early-stopping actors, " + (
+        "; ".join(costly) + "." if costly else
+        f"no change cost {100 * SETTLED:.0f} points or more.")
+    if small:
+        text += " Too little to join: " + "; ".join(small) + "."
+    return text
+
+
+def _default_finding(summary: dict) -> str:
+    """The default model: what the rule chose on the early-stopping actors, and its test score."""
+    final = summary["final"]
+    fusion, default = final["fusion"], final["default"]
+    test, vs_base = fusion["test"], fusion.get("minus_baseline")
+    by_weight = {float(w): a for w, a in fusion["val_accuracy_by_weight"].items()}
+    if default["model"] == "fusion":
+        w = default["weight"]
+        verdict = _sign_word(vs_base, "and it beats the baseline", "and it falls behind the "
+                             "baseline", "level with the baseline") if vs_base else ""
+        text = (f"**The default model is a fusion, {verdict}.** Weight {w:g} on the deep "
+                f"model's probabilities and {1 - w:g} on the baseline's scored "
+                f"{percent(by_weight[w])} on the early-stopping actors (baseline alone "
+                f"{percent(by_weight[0.0])}, deep alone {percent(by_weight[1.0])}), so the rule "
+                "made it the default.")
+    else:
+        text = (f"**The default model is the {default['model']}:** on the early-stopping actors "
+                "no fusion of the two did better.")
+    text += (f" On the test actors it scores **{percent(test['accuracy'])}** (95% CI by actor "
+             f"{interval(test['accuracy_ci95_by_actor'])})")
+    if vs_base:
+        text += f", {_paired(vs_base)} over the baseline on the same clips"
+    if fusion.get("minus_deep"):
+        text += f" and {_paired(fusion['minus_deep'])} over the deep model alone"
+    met = [f"the target of {UNSEEN_TARGET:.0%} on unseen speakers is "
+           f"{'met' if test['accuracy'] >= UNSEEN_TARGET else 'not met'}",
+           f"the goal of {UNSEEN_GOAL:.0%} "
+           f"{'is met' if test['accuracy'] >= UNSEEN_GOAL else 'is not'}"]
+    text += ". " + "; ".join(met).capitalize() + "."
+    if "single_clip" in final:
+        s = final["single_clip"]
+        text += (f" One clip at a time, with no speaker to adapt to, `predict` uses `{s['recipe']}`"
+                 f" and scores {percent(s['test']['accuracy'])} (95% CI by actor "
+                 f"{interval(s['test']['accuracy_ci95_by_actor'])}).")
+    return text
+
+
+def _bc_ac_finding(final: dict) -> str:
+    """BC − AC of the final recipe's seeds and of the baseline, beside Hosain et al.'s."""
+    reported = config.get_config().reported
+    hosain = reported.hosain_bc_accuracy - reported.hosain_ac_accuracy
+    per_seed = "; ".join(
+        f"{_paired(d)} with seed {s} (BC {_sign_word(d, 'better', '*worse*', 'level with AC')})"
+        for s, d in sorted(final["bc_minus_ac_final"].items(), key=lambda kv: int(kv[0])))
+    text = (f"**BC against AC.** Hosain et al. report BC {_points(hosain)[1:]} points "
+            f"{'above' if hosain > 0 else 'below'} AC. Under the final deep recipe (every fold, "
+            f"the same clips), BC − AC is {per_seed}")
+    if "bc_minus_ac_baseline" in final:
+        text += f"; for the classical baseline {_paired(final['bc_minus_ac_baseline'])}"
+    return text + (". One seed's sign says little (notebook 08 compares three seeds of the "
+                   "paper's recipe). A fixed filter is an offset per mel band, and per-band "
+                   "standardisation removes nearly all of it (section 4).")
+
+
+def _next_finding(summary: dict) -> str:
+    """What would help next, with the one measured hint: the ensembles' gain over one seed."""
+    recipes = summary["recipes"]
+    gains = [r["ensemble"]["test"]["accuracy"] - a for r in recipes.values()
+             if "ensemble" in r for _, a in _seed_tests(r)]
+    seeds = (f" (two seeds' mean gained {_points(min(gains))} to {_points(max(gains))} points "
+             "over one seed's model on the test actors)" if gains else "")
+    return (f"**What would help next**, untested here: more seeds in the ensemble{seeds}, a "
+            "60 dB log floor (section 2), a pre-trained speech encoder (the published anchors "
+            "with frozen self-supervised encoders reach 70–75% on actor-disjoint folds), and more "
+            "speakers.")
+
+
+def adaptation_finding(summary: dict) -> str:
+    """How many of a speaker's clips ``predict --same-speaker`` needs, in one sentence from the
+    study's adaptation curve: the fewest clips, all of them, and from how many clips on the mean
+    of the draws comes within 1 point of all.
+
+    Parameters
+    ----------
+    summary : dict
+        Notebook 09's study, with "final" → "adaptation" (rows of clips, all, draw, accuracy).
+
+    Returns
+    -------
+    str
+        One sentence, or a line saying the curve is not in the file.
+
+    Examples
+    --------
+    >>> rows = [{"clips": 4, "all": False, "draw": 0, "accuracy": 0.40},
+    ...         {"clips": 16, "all": False, "draw": 0, "accuracy": 0.495},
+    ...         {"clips": 60, "all": True, "draw": 0, "accuracy": 0.50}]
+    >>> print(adaptation_finding({"final": {"adaptation": rows}}))
+    Statistics from 4 clips of each speaker gave 40.0% (40.0–40.0% over the draws), from all 60
+    of them 50.0%: 10.0 points more; the mean of the draws comes within 1 point of all clips from
+    16 clips on.
+    """
+    rows = summary.get("final", {}).get("adaptation")
+    if not rows:
+        return "The adaptation curve is not in this file."
+    curve = pd.DataFrame(rows)
+    draws = curve[~curve["all"]].groupby("clips")["accuracy"]
+    means, lows, highs = draws.mean(), draws.min(), draws.max()
+    every = curve[curve["all"]].iloc[0]
+    fewest = means.index.min()
+    close = [k for k in means.index if every["accuracy"] - means[k] < 0.01]
+    return (f"Statistics from {fewest} clips of each speaker gave {percent(means[fewest])} "
+            f"({100 * lows[fewest]:.1f}–{percent(highs[fewest])} over the draws), from all "
+            f"{int(every['clips'])} of them {percent(every['accuracy'])}: "
+            f"{100 * (every['accuracy'] - means[fewest]):.1f} points more; "
+            + (f"the mean of the draws comes within 1 point of all clips from {min(close)} clips "
+               "on." if close else "no number of clips short of all came within 1 point."))
