@@ -106,3 +106,14 @@ def test_the_adaptation_sentence_follows_the_curve(summary):
     assert "within 1 point of all clips from 4 clips on" in \
         generalize_tables.adaptation_finding(summary)
     assert "not in this file" in generalize_tables.adaptation_finding({"final": {}})
+
+
+def test_every_bullet_carries_the_stale_mark_until_todays_code_made_the_file(summary, monkeypatch):
+    from bcser_utils import provenance
+
+    bullets = [line for line in generalize_tables.findings(summary).splitlines()
+               if line.startswith("* **")]
+    assert all("before provenance stamps: see note" in b for b in bullets)
+    monkeypatch.setattr(provenance, "changed", lambda result: [])  # as if made by today's code
+    text = generalize_tables.findings(summary) + generalize_tables.adaptation_finding(summary)
+    assert "see note" not in text

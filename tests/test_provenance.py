@@ -382,11 +382,14 @@ def test_a_stale_result_marks_each_line_in_a_few_words_and_a_current_one_none():
 
 def _lines(page: Path):
     """A page's lines as a reader meets them: each table row, heading and list item, and each
-    paragraph with its wrapped lines joined; of a notebook, its markdown cells (its code prints
+    paragraph with its wrapped lines joined; of a notebook, its markdown cells and the Markdown
+    its code displays (prose the package writes, such as notebook 09's findings; its code prints
     ``stale_note`` itself)."""
     if page.suffix == ".ipynb":
-        texts = ["".join(cell["source"]) for cell in json.loads(page.read_text())["cells"]
-                 if cell["cell_type"] == "markdown"]
+        cells = json.loads(page.read_text())["cells"]
+        texts = ["".join(cell["source"]) for cell in cells if cell["cell_type"] == "markdown"]
+        texts += ["".join(output["data"]["text/markdown"]) for cell in cells
+                  for output in cell.get("outputs", []) if "text/markdown" in output.get("data", {})]
     else:
         texts = [page.read_text()]
     for text in texts:

@@ -16,7 +16,7 @@ import pandas as pd
 
 from bcser_utils import config
 from bcser_utils.present.formatting import interval, percent
-from bcser_utils.present.staleness import readme_table, stale_lines
+from bcser_utils.present.staleness import readme_table, stale_lines, stale_mark
 
 BASELINE_LABELS = {"logreg": "logistic regression", "svm": "SVM (RBF)"}
 _POOLED = "P3, 5 folds pooled (test actors), seed 0"  # the README's "made with" of seed 0's folds
@@ -338,6 +338,9 @@ def findings(summary: dict) -> str:
     if final.get("bc_minus_ac_final"):
         parts.append(_bc_ac_finding(final))
     parts.append(_next_finding(summary))
+    mark = stale_mark(summary)  # while other code than today's made the file, every bullet says so
+    if mark:
+        parts = [part.replace(".** ", f".** (*{mark}*) ", 1) for part in parts]
     return "\n".join([_seeds_line(summary), ""] + [f"* {part}" for part in parts])
 
 
@@ -542,7 +545,7 @@ def _default_finding(summary: dict) -> str:
                 f"{percent(by_weight[0.0])}, deep alone {percent(by_weight[1.0])}), so the rule "
                 "made it the default.")
     else:
-        text = (f"**The default model is the {default['model']}:** on the early-stopping actors "
+        text = (f"**The default model is the {default['model']}.** On the early-stopping actors "
                 "no fusion of the two did better.")
     text += (f" On the test actors it scores **{percent(test['accuracy'])}** (95% CI by actor "
              f"{interval(test['accuracy_ci95_by_actor'])})")
@@ -587,7 +590,7 @@ def _next_finding(summary: dict) -> str:
              if "ensemble" in r for _, a in _seed_tests(r)]
     seeds = (f" (two seeds' mean gained {_points(min(gains))} to {_points(max(gains))} points "
              "over one seed's model on the test actors)" if gains else "")
-    return (f"**What would help next**, untested here: more seeds in the ensemble{seeds}, a "
+    return (f"**What would help next.** Untested here: more seeds in the ensemble{seeds}, a "
             "60 dB log floor (section 2), a pre-trained speech encoder (the published anchors "
             "with frozen self-supervised encoders reach 70–75% on actor-disjoint folds), and more "
             "speakers.")
@@ -621,6 +624,7 @@ def adaptation_finding(summary: dict) -> str:
     rows = summary.get("final", {}).get("adaptation")
     if not rows:
         return "The adaptation curve is not in this file."
+    mark = stale_mark(summary) if "date" in summary or "provenance" in summary else None
     curve = pd.DataFrame(rows)
     draws = curve[~curve["all"]].groupby("clips")["accuracy"]
     means, lows, highs = draws.mean(), draws.min(), draws.max()
@@ -632,4 +636,5 @@ def adaptation_finding(summary: dict) -> str:
             f"{int(every['clips'])} of them {percent(every['accuracy'])}: "
             f"{100 * (every['accuracy'] - means[fewest]):.1f} points more; "
             + (f"the mean of the draws comes within 1 point of all clips from {min(close)} clips "
-               "on." if close else "no number of clips short of all came within 1 point."))
+               "on" if close else "no number of clips short of all came within 1 point")
+            + (f" (*{mark}*)." if mark else "."))
