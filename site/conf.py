@@ -7,12 +7,17 @@ never executed. Sphinx + MyST-NB + sphinx-book-theme rather than Jupyter Book 2 
 mystmd fetches its site theme from the internet at build time and this site must build offline.
 """
 
+import ast
 import contextlib
+import importlib.util
+import json
+import re
 import shutil
 from pathlib import Path
 
 from docutils import nodes
 from sphinx import addnodes
+from sphinx.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
 REPOSITORY = "https://github.com/bcser/bcser"
@@ -39,6 +44,25 @@ myst_heading_anchors = 4
 myst_enable_extensions = ["dollarmath", "amsmath"]
 # Links starting with these schemes are web links; anything else is looked for in the repository.
 myst_url_schemes = ["http", "https", "mailto"]
+
+# MathJax served by the site itself, so that formulas render offline (a classroom without internet):
+# MathJax 3.2.2 as the package sphinx-mathjax-offline ships it (the `site` extra). Not loaded as its
+# extension, which copies all of MathJax (24 MB: SVG output, speech, every bundle) into the site;
+# _finish copies the TeX-to-HTML bundle, its fonts, and the TeX extensions it loads on demand
+# (\boldsymbol, \cancel, ...): 2 MB. Its licence is site/_static/mathjax/LICENSE (Apache 2.0).
+_mathjax = importlib.util.find_spec("sphinx-mathjax-offline")
+if _mathjax is None:
+    raise ConfigError("site/conf.py: MathJax is missing: pip install -e '.[site]' "
+                      "(it brings sphinx-mathjax-offline)")
+MATHJAX = Path(_mathjax.submodule_search_locations[0]) / "static" / "mathjax"
+MATHJAX_FILES = ["tex-chtml.js", "output/chtml/fonts/woff-v2", "input/tex/extensions"]
+mathjax_path = "mathjax/tex-chtml.js"  # under _static/
+
+# README's Colab and Binder badges come from their hosts: offline they would be broken pictures.
+# The site shows these local ones instead (drawn for it, site/_static/badges/); README.md keeps the
+# hosts' for GitHub.
+BADGES = {"https://colab.research.google.com/assets/colab-badge.svg": "colab.svg",
+          "https://mybinder.org/badge_logo.svg": "binder.svg"}
 
 html_theme = "sphinx_book_theme"
 html_baseurl = "https://bcser.github.io/bcser/"
@@ -106,6 +130,79 @@ def _link_files_to_github(app, doctree):
         node.replace_self(link)
 
 
+def _local_badges(app, doctree):
+    """README's badge pictures point to the local copies (BADGES). Runs before Sphinx collects the
+    pictures (priority below the collectors' 500), which then copies them into _images/."""
+    for image in doctree.findall(nodes.image):
+        if image["uri"] in BADGES:
+            image["uri"] = f"/site/_static/badges/{BADGES[image['uri']]}"  # "/": the source root
+
+
+# the acronyms in figures' names, spelled out letter by letter by a screen reader
+ACRONYMS = {"ac", "bc", "auc", "roc", "iou", "mse", "mfcc", "ltas", "vtlp"}
+
+
+def _saved_names(source: str) -> list[str]:
+    """The names a cell's code saves its figures under, in order: `style.save_fig(fig,
+    "02_frequency_response", source)` -> ["02_frequency_response"]."""
+    # IPython's magics and shell lines are not Python
+    code = "\n".join(line for line in source.splitlines()
+                     if not line.lstrip().startswith(("%", "!")))
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []
+    saved = []
+    for call in ast.walk(tree):
+        if not (isinstance(call, ast.Call) and ast.unparse(call.func).endswith("save_fig")):
+            continue
+        name = call.args[1] if len(call.args) > 1 else next(
+            (k.value for k in call.keywords if k.arg == "name"), None)
+        if isinstance(name, ast.Constant) and isinstance(name.value, str):
+            saved.append((call.lineno, call.col_offset, name.value))
+    return [name for *_, name in sorted(saved)]  # ast.walk is breadth-first, not in order
+
+
+def _figure_name(saved: str) -> str:
+    """'08_full_ac_vs_bc' -> 'full AC vs BC': the words of a saved figure's name."""
+    words = re.sub(r"^\d+_", "", saved).split("_")
+    return " ".join(word.upper() if word in ACRONYMS else word for word in words)
+
+
+def _alt_texts(app, doctree):
+    """A picture without an alt text gets one that a screen reader can use. MyST-NB gives a
+    notebook's figure none, so the page showed its file path ("../_images/4af7….png"). The alt
+    says what the figure is, from its cell (the name save_fig saves it under) and the section
+    it is in: 'Figure: frequency response (section “3 · Frequency response, …”)'. An alt that a
+    notebook gives (cell metadata mystnb.image.alt) is kept."""
+    # the cells' code, from the notebook itself: a cell may hide its input from the page
+    path = Path(app.env.doc2path(app.env.docname))
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"] if path.suffix == ".ipynb" else []
+    for image in doctree.findall(nodes.image):
+        if image.get("alt"):
+            continue
+        ancestors = []
+        node = image.parent
+        while node is not None:
+            ancestors.append(node)
+            node = node.parent
+        section = next((n for n in ancestors if isinstance(n, nodes.section)), None)
+        heading = section[0].astext() if section is not None else app.env.docname
+        cell = next((n for n in ancestors if n.get("nb_element") == "cell_code"), None)
+        names = []
+        if cell is not None and cell.get("cell_index") is not None and cells:
+            names = _saved_names("".join(cells[cell["cell_index"]]["source"]))
+            # the k-th picture of the cell is the k-th figure it saved
+            order = list(cell.findall(nodes.image)).index(image)
+            names = names[order:order + 1]
+        if names:
+            image["alt"] = f"Figure: {_figure_name(names[0])} (section “{heading}”)"
+        else:  # numbered in its section (a widget's picture, a figure not saved)
+            pictures = (doctree if section is None else section).findall(nodes.image)
+            number = list(pictures).index(image) + 1
+            image["alt"] = f"Figure {number} of the section “{heading}”"
+
+
 def _finish(app, exception):
     """GitHub Pages serves index.html at the site's address: the README's page, under that name
     too (a copy, so the address shows the landing page without a redirect). Less what no reader
@@ -118,11 +215,21 @@ def _finish(app, exception):
         # the theme's source maps (3.4 MB, a fifth of the site) serve only its own developers
         for source_map in (out / "_static").rglob("*.map"):
             source_map.unlink()
+        # the part of MathJax that the pages use (see MATHJAX above)
+        for name in MATHJAX_FILES:
+            source, target = MATHJAX / name, out / "_static" / "mathjax" / name
+            if source.is_dir():
+                shutil.copytree(source, target, dirs_exist_ok=True)
+            else:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source, target)
 
 
 def setup(app):
     app.connect("source-read", _append_toctree)
     app.connect("doctree-read", _link_files_to_github, priority=100)
+    app.connect("doctree-read", _local_badges, priority=100)
+    app.connect("doctree-read", _alt_texts)
     app.connect("build-finished", _finish)
     return {"parallel_read_safe": True}
 

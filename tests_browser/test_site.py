@@ -1,12 +1,15 @@
 """The course's website (``make site`` builds it into build/site/) in headless Chromium.
 
-Every page loads without a console error; notebook 03's players play; notebook 02's figures are
-drawn; every link between pages reaches a page (and the section a ``#fragment`` names); the search
-finds "bone-conducted"; the quizzes' answers open; every notebook's page has its Colab and Binder
-buttons. The site is served from loopback as static files, as GitHub Pages serves it, and Chromium
-may reach nothing else: a page that needs the internet to work would fail here.
+Every page loads without a console error or a broken picture (README's badges included); notebook
+03's players play; notebook 02's figures are drawn; the formulas are typeset by the site's own
+MathJax; every figure has an alt text that says what it is; every link between pages reaches a page
+(and the section a ``#fragment`` names); the search finds "bone-conducted"; the quizzes' answers
+open; every notebook's page has its Colab and Binder buttons. The site is served from loopback as
+static files, as GitHub Pages serves it, and Chromium may reach nothing else: a page that needs the
+internet to work (a picture or a script from another host) would fail here.
 """
 
+import html.parser
 import re
 import time
 import urllib.error
@@ -26,8 +29,9 @@ if not (CHROMIUM and DRIVER):
                 allow_module_level=True)
 pytest.importorskip("selenium", reason="selenium is missing (pip install -e '.[browser]')")
 
-# Only the site's own server resolves: the badges and MathJax from a CDN fail to load, as they would
-# for a reader offline, and what they leave behind must not be an error of the site's own.
+# Only the site's own server resolves, as for a reader offline: a picture or script from another
+# host fails to load (the console's "Failed to load resource" for it is not the site's error, but a
+# broken picture is, and formulas left as TeX are).
 OFFLINE = "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"
 REPOSITORY = "github.com/bcser/bcser"
 
@@ -63,8 +67,9 @@ def _own_errors(driver, site: str) -> list[str]:
 
 
 def _dead_media(driver, site: str) -> list[str]:
-    """The page's own pictures that did not load, and its players whose audio cannot be read (an
-    error, or no duration once the browser has read what it could)."""
+    """The page's pictures that did not load (its own, or from another host: offline, a badge from
+    its host is broken), and its players whose audio cannot be read (an error, or no duration once
+    the browser has read what it could)."""
     return driver.execute_async_script("""
         const [site, done] = arguments;
         const players = [...document.querySelectorAll('audio')];
@@ -72,8 +77,8 @@ def _dead_media(driver, site: str) -> list[str]:
         const waited = Date.now();
         (function wait() {
             if (!players.every(ready) && Date.now() - waited < 20000) return setTimeout(wait, 100);
-            const pictures = [...document.images].filter(i => i.src.startsWith(site)
-                && !(i.complete && i.naturalWidth > 0)).map(i => 'picture ' + i.src);
+            const pictures = [...document.images].filter(i => !(i.complete && i.naturalWidth > 0))
+                .map(i => 'picture ' + i.src);
             const dead = players.map((p, i) => [p, i]).filter(([p]) => p.error || !(p.duration > 0))
                 .map(([p, i]) => `player ${i}: error ${p.error && p.error.code}`);
             done([...pictures, ...dead]);
@@ -114,6 +119,96 @@ def test_every_page_loads_without_console_errors_missing_pictures_or_dead_player
     assert set(pages) <= set(visits), sorted(visits)
     errors = {page: found[0] for page, found in visits.items() if found[0]}
     assert not errors, errors
+
+
+def test_the_landing_page_shows_its_badges_offline(visits):
+    """README's Colab and Binder badges (one pair per notebook) are the site's own pictures, so
+    they show without the internet too (visits finds any that did not load)."""
+    for page in ("index.html", "README.html"):
+        assert not visits[page][0], visits[page][0]
+    badges = [(alt, src) for alt, src in _pictures(SITE / "README.html")
+              if alt in ("Colab", "Binder")]
+    assert {alt for alt, _ in badges} == {"Colab", "Binder"}, badges
+    remote = [src for _, src in badges if re.match(r"(https?:)?//", src)]
+    assert not remote, remote
+
+
+def test_formulas_are_typeset_offline(site, chrome):
+    """Every page with formulas loads MathJax from the site itself: each formula becomes MathJax's
+    output, and no TeX source (`$\\alpha$`, `\\(H(z)\\)`) is left in the text the reader sees."""
+    pages = sorted(path.relative_to(SITE).as_posix() for path in SITE.rglob("*.html")
+                   if 'class="math' in path.read_text(encoding="utf-8"))
+    assert len(pages) >= 3, pages  # notebooks 02, 06 and 07 at least
+    for page in pages:
+        _own_errors(chrome, site)  # only this page's
+        _open(chrome, f"{site}/{page}")
+        found = chrome.execute_async_script(r"""
+            const done = arguments[arguments.length - 1];
+            const waited = Date.now();
+            (function wait() {
+                const startup = window.MathJax && MathJax.startup && MathJax.startup.promise;
+                if (!startup) {
+                    if (Date.now() - waited < 30000) return setTimeout(wait, 100);
+                    return done({loaded: false});
+                }
+                startup.then(() => {
+                    const maths = [...document.querySelectorAll('.math')];
+                    const raw = [];
+                    const texts = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+                    for (let text; (text = texts.nextNode());) {
+                        if (text.parentElement.closest('pre, code, script, style, mjx-container'))
+                            continue;
+                        if (/\$\\|\\\(|\\\[|\\[a-zA-Z]+\{/.test(text.textContent))
+                            raw.push(text.textContent.trim().slice(0, 80));
+                    }
+                    done({loaded: true, formulas: maths.length, raw: raw,
+                          typeset: document.querySelectorAll('mjx-container').length,
+                          untypeset: maths.filter(m => !m.querySelector('mjx-container'))
+                              .map(m => m.textContent.slice(0, 60))});
+                });
+            })();
+        """)
+        assert found["loaded"], f"{page}: MathJax did not load"
+        assert found["formulas"] > 0 and found["typeset"] >= found["formulas"], (page, found)
+        assert not found["untypeset"], (page, found["untypeset"])
+        assert not found["raw"], (page, found["raw"])
+        # MathJax's own files (its fonts, a TeX extension it loads for a macro) are all there
+        assert not _own_errors(chrome, site), page
+
+
+class _Pictures(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.found: list[tuple[str | None, str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "img":
+            attrs = dict(attrs)
+            self.found.append((attrs.get("alt"), attrs.get("src", "")))
+
+
+def _pictures(page) -> list[tuple[str | None, str]]:
+    """(alt, src) of each <img> of a built page."""
+    parser = _Pictures()
+    parser.feed(page.read_text(encoding="utf-8"))
+    return parser.found
+
+
+# what a screen reader would read out instead of a description: a path, a file's name, a hash
+NOT_A_DESCRIPTION = re.compile(r"[/\\]|\.(png|jpe?g|svg|gif|webp)\b|[0-9a-f]{16}", re.IGNORECASE)
+
+
+def test_every_figure_has_an_alt_text_that_says_what_it_is():
+    """Each picture of a notebook's page has an alt text for a screen reader, not its file's path
+    (MyST-NB's default)."""
+    bad, figures = [], 0
+    for page in sorted((SITE / "notebooks").glob("*.html")):
+        for alt, src in _pictures(page):
+            figures += "_images/" in src
+            if not (alt and alt.strip()) or NOT_A_DESCRIPTION.search(alt):
+                bad.append(f"{page.name}: {src} has alt {alt!r}")
+    assert figures >= 50, figures  # every notebook's figures
+    assert not bad, "\n".join(bad)
 
 
 def _fragments(html: str) -> set[str]:
