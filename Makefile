@@ -138,7 +138,7 @@ study-refit-seed1: study-final
 	$(STUDY_1T) --seeds 1 --selection-seeds 0 1 --refit
 study-refit: study-refit-seed0 study-refit-seed1
 study: study-refit
-	$(STUDY) --selection-seeds 0 1 --summary --ship
+	$(STUDY) --selection-seeds 0 1 --summary --ship --pages
 
 clean:
 	rm -rf build .pytest_cache

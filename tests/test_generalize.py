@@ -241,3 +241,33 @@ def test_an_unknown_recipe_is_a_usage_error_in_one_line(tmp_path, capsys):
     assert main(["generalize", "--recipes", "paper", "nosuch", "--out", str(tmp_path)]) == 2
     (line,) = capsys.readouterr().err.strip().splitlines()
     assert line.startswith("error: unknown recipe(s) nosuch; known: paper, speaker-norm")
+
+
+def test_pages_publish_the_study_and_rewrite_every_page_that_quotes_it(tmp_path, capsys):
+    import json
+    import shutil
+
+    from bcser_utils.app import generalize_command
+    from bcser_utils.app.cli import main
+    from bcser_utils.config import REPO_ROOT
+
+    root, out = tmp_path / "checkout", tmp_path / "study"
+    (root / "results").mkdir(parents=True)
+    out.mkdir()
+    for page in ("README.md", "results/README.md"):
+        shutil.copy(REPO_ROOT / page, root / page)
+    study = json.loads((REPO_ROOT / "results" / "generalize-full.json").read_text())
+    study["final"]["fusion"]["test"]["accuracy"] = 0.7125  # a remade study that moved
+    (out / "summary.json").write_text(json.dumps(study))
+    generalize_command.pages(out, "full", root, say=lambda line: None)
+    assert json.loads((root / "results" / "generalize-full.json").read_text()) == study
+    for page in ("README.md", "results/README.md"):
+        assert "**71.2%**" in (root / page).read_text() and \
+            "**64.1%**" not in (root / page).read_text(), page
+    # a damaged summary, or a quick study, is refused in one line and nothing is published
+    (out / "summary.json").write_text("[]")
+    assert main(["generalize", "--pages", "--mode", "full", "--out", str(out)]) == 1
+    assert main(["generalize", "--pages", "--mode", "quick", "--out", str(out)]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 2 and "--mode full" in lines[1] and "Traceback" not in lines[0]
+    assert json.loads((root / "results" / "generalize-full.json").read_text()) == study

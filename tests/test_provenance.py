@@ -389,7 +389,8 @@ def _lines(page: Path):
         cells = json.loads(page.read_text())["cells"]
         texts = ["".join(cell["source"]) for cell in cells if cell["cell_type"] == "markdown"]
         texts += ["".join(output["data"]["text/markdown"]) for cell in cells
-                  for output in cell.get("outputs", []) if "text/markdown" in output.get("data", {})]
+                  for output in cell.get("outputs", [])
+                  if "text/markdown" in output.get("data", {})]
     else:
         texts = [page.read_text()]
     for text in texts:

@@ -19,6 +19,9 @@ STEPS = {  # flag → what it does, in the order of the study
     "--summary": "write runs/generalize-<mode>/summary.json from what has finished",
     "--ship": "make the summary's choice predict's default (bcser_utils/models/default.json, "
               "its files and DEFAULT_MODEL_CARD.md)",
+    "--pages": "full mode, in a checkout: copy the summary to results/generalize-full.json and "
+               "rewrite the README's and results/README.md's notebook-09 tables and findings "
+               "from it",
 }
 
 
@@ -107,3 +110,52 @@ def _steps(args, final_model, generalize) -> None:
         final_model.write_summary(study, chosen, args.selection_seeds)
     if args.ship:
         final_model.ship(study, args.models)
+    if args.pages:
+        pages(study.out, args.mode, say=study.say)
+
+
+def pages(out, mode: str, root=None, say=print) -> None:
+    """The study's summary (``out/summary.json``) into the checkout's ``results/`` and the pages
+    that quote it rewritten from it (``generalize_tables.render_readme``,
+    ``render_results_readme``), so that no page can quote another study than the committed one.
+
+    Parameters
+    ----------
+    out : Path
+        The study's folder.
+    mode : str
+        Only "full" is quoted by the pages.
+    root : Path, optional
+        The checkout (default ``config.REPO_ROOT``).
+    say : callable
+        Where each written file is said.
+
+    Raises
+    ------
+    InputError
+        In quick mode, or outside a checkout (no README.md or results/README.md).
+    """
+    from pathlib import Path
+
+    from bcser_utils import config, files
+    from bcser_utils.present import generalize_tables, report
+    from bcser_utils.studies import final_model
+
+    root = Path(root or config.REPO_ROOT)
+    if mode != "full":
+        raise InputError("--pages: the pages quote the full-mode study only (add --mode full)",
+                         code=2)
+    readme, results = root / "README.md", root / "results" / "README.md"
+    for page in (readme, results):
+        if not page.is_file():
+            raise InputError(f"{page}: not found; --pages rewrites a checkout's pages", code=2)
+    source = Path(out) / "summary.json"
+    if not source.is_file():
+        raise InputError(f"{source}: no summary yet (run --summary first)", code=2)
+    final_model.read_summary(source)  # a damaged summary is refused in one line, unpublished
+    target = files.copy(source, root / "results" / "generalize-full.json")
+    summary = report.load_summary(target)
+    files.write_text(readme, generalize_tables.render_readme(readme.read_text(), summary))
+    files.write_text(results, generalize_tables.render_results_readme(results.read_text(),
+                                                                      summary))
+    say(f"pages: {target}, {readme} and {results} rewritten from {Path(out) / 'summary.json'}")

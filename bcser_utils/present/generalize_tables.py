@@ -376,7 +376,9 @@ def _seeds_line(summary: dict) -> str:
     two = [name for name, r in recipes.items() if len(r["seeds"]) > 1]
     return (f"*({len(recipes)} recipes with seed 0, {len(two)} of them also with seed 1, 20 "
             "actors, models trained on two CPU cores: read every difference under "
-            f"{100 * SETTLED:.0f} points as unsettled. The numbers are those of section 5.)*")
+            f"{100 * SETTLED:.0f} points as unsettled."
+            + (f" Not run, for lack of time: {', '.join(f'`{n}`' for n in summary['not_run'])}."
+               if summary.get("not_run") else "") + ")*")
 
 
 def _baseline_finding(summary: dict) -> str:
@@ -580,7 +582,7 @@ def _bc_ac_finding(final: dict) -> str:
         text += f"; for the classical baseline {_paired(final['bc_minus_ac_baseline'])}"
     return text + (". One seed's sign says little (notebook 08 compares three seeds of the "
                    "paper's recipe). A fixed filter is an offset per mel band, and per-band "
-                   "standardisation removes nearly all of it (section 4).")
+                   "standardisation removes nearly all of it (notebook 09, section 4).")
 
 
 def _next_finding(summary: dict) -> str:
@@ -591,9 +593,9 @@ def _next_finding(summary: dict) -> str:
     seeds = (f" (two seeds' mean gained {_points(min(gains))} to {_points(max(gains))} points "
              "over one seed's model on the test actors)" if gains else "")
     return (f"**What would help next.** Untested here: more seeds in the ensemble{seeds}, a "
-            "60 dB log floor (section 2), a pre-trained speech encoder (the published anchors "
-            "with frozen self-supervised encoders reach 70–75% on actor-disjoint folds), and more "
-            "speakers.")
+            "60 dB log floor (notebook 09, section 2), a pre-trained speech encoder (the "
+            "published anchors with frozen self-supervised encoders reach 70–75% on "
+            "actor-disjoint folds), and more speakers.")
 
 
 def adaptation_finding(summary: dict) -> str:
@@ -638,3 +640,74 @@ def adaptation_finding(summary: dict) -> str:
             + (f"the mean of the draws comes within 1 point of all clips from {min(close)} clips "
                "on" if close else "no number of clips short of all came within 1 point")
             + (f" (*{mark}*)." if mark else "."))
+
+
+# --- the pages that quote the study, rewritten from it ------------------------------------------
+
+FINDINGS_MARKS = ("<!-- generalize-full findings -->", "<!-- /generalize-full findings -->")
+TABLE_MARKS = ("<!-- generalize-full table -->", "<!-- /generalize-full table -->")
+HEADLINE_START = "| test accuracy, P3, all 5 folds pooled:"  # README's two rows start so
+
+
+def render_readme(text: str, summary: dict) -> str:
+    """README.md's text with its two notebook-09 rows replaced by ``headline_rows(summary)``.
+
+    Parameters
+    ----------
+    text : str
+        README.md as it is.
+    summary : dict
+        Notebook 09's study.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from bcser_utils.config import REPO_ROOT
+    >>> from bcser_utils.present import report
+    >>> readme = (REPO_ROOT / "README.md").read_text()
+    >>> study = report.load_summary(REPO_ROOT / "results" / "generalize-full.json")
+    >>> render_readme(readme, study) == readme  # the committed page is up to date
+    True
+    """
+    lines = text.split("\n")
+    at = [i for i, line in enumerate(lines) if line.startswith(HEADLINE_START)]
+    if len(at) != 2 or at[1] != at[0] + 1:
+        raise ValueError(f"README.md: expected two adjacent rows starting {HEADLINE_START!r}")
+    return "\n".join([*lines[:at[0]], headline_rows(summary), *lines[at[1] + 1:]])
+
+
+def render_results_readme(text: str, summary: dict) -> str:
+    """results/README.md's text with notebook 09's table and findings (between their
+    ``TABLE_MARKS`` and ``FINDINGS_MARKS``) rendered from ``summary``.
+
+    Parameters
+    ----------
+    text : str
+        results/README.md as it is.
+    summary : dict
+        Notebook 09's study.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> page = "a\\n<!-- generalize-full table -->\\nold\\n<!-- /generalize-full table -->\\nb"
+    >>> between(page, TABLE_MARKS, "new")
+    'a\\n<!-- generalize-full table -->\\nnew\\n<!-- /generalize-full table -->\\nb'
+    """
+    text = between(text, TABLE_MARKS, generalize_readme_table(summary))
+    return between(text, FINDINGS_MARKS, findings(summary))
+
+
+def between(text: str, marks: tuple[str, str], inside: str) -> str:
+    """``text`` with what lies between the two ``marks`` lines replaced by ``inside``."""
+    start, end = marks
+    if text.count(start) != 1 or text.count(end) != 1 or text.index(start) > text.index(end):
+        raise ValueError(f"expected one {start} … {end} block")
+    head, rest = text.split(start + "\n", 1)
+    return f"{head}{start}\n{inside}\n{end}{rest.split(end, 1)[1]}"
