@@ -346,7 +346,6 @@ QUOTED = [
     ("results/generalize-full.json", "results/README.md"),
     ("results/generalize-full.json", "notebooks/09_towards_unseen_speakers.ipynb"),
     ("results/generalize-full.json", "bcser_utils/models/DEFAULT_MODEL_CARD.md"),
-    ("results/generalize-full.json", "docs/design.md"),
     ("bcser_utils/models/bcser_p3.metrics.json", "README.md"),
     ("bcser_utils/models/bcser_p3.metrics.json", "bcser_utils/models/MODEL_CARD.md"),
 ]
