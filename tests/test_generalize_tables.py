@@ -117,3 +117,16 @@ def test_every_bullet_carries_the_stale_mark_until_todays_code_made_the_file(sum
     monkeypatch.setattr(provenance, "changed", lambda result: [])  # as if made by today's code
     text = generalize_tables.findings(summary) + generalize_tables.adaptation_finding(summary)
     assert "see note" not in text
+
+
+def test_what_moved_says_by_how_much_and_whether_inside_the_old_interval(summary):
+    new = copy.deepcopy(summary)
+    new["final"]["fusion"]["test"]["accuracy"] = 0.71  # above the old interval (58.2–70.0%)
+    new["recipes"]["paper"]["test"][0]["accuracy"] -= 0.034
+    table = generalize_tables.moved_rows(summary, new)
+    default = table.loc["**`predict --same-speaker`'s default**"]
+    assert default["change (points)"] == "+6.9" and default["inside the old interval"] == "no"
+    paper = table.loc["the paper's recipe, seed 0"]
+    assert paper["change (points)"] == "−3.4" and paper["inside the old interval"] == "yes"
+    new["final"]["recipe"]["name"] = "another"  # another final recipe: its seeds are not compared
+    assert not any("final recipe" in what for what in generalize_tables.moved_rows(summary, new).index)

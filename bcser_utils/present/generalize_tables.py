@@ -711,3 +711,68 @@ def between(text: str, marks: tuple[str, str], inside: str) -> str:
         raise ValueError(f"expected one {start} … {end} block")
     head, rest = text.split(start + "\n", 1)
     return f"{head}{start}\n{inside}\n{end}{rest.split(end, 1)[1]}"
+
+
+def moved_rows(old: dict, new: dict) -> pd.DataFrame:
+    """What moved between two versions of the study (``old``, ``new``: summaries): each headline
+    accuracy on the test actors, pooled over the P3 folds, with its interval by actor, the change
+    in points, and whether the new value lies inside the old one's 95% interval.
+
+    Parameters
+    ----------
+    old, new : dict
+        Two summaries of notebook 09's study (``results/generalize-full.json`` then and now).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per number both summaries hold, indexed by what it is.
+
+    Examples
+    --------
+    >>> from bcser_utils.config import REPO_ROOT
+    >>> from bcser_utils.present import report
+    >>> study = report.load_summary(REPO_ROOT / "results" / "generalize-full.json")
+    >>> table = moved_rows(study, study)
+    >>> sorted(set(table["change (points)"])), sorted(set(table["inside the old interval"]))
+    (['0.0'], ['yes'])
+    """
+    rows = []
+    for what, a, b in _headline_pairs(old, new):
+        ci, change = a.get("accuracy_ci95_by_actor"), b["accuracy"] - a["accuracy"]
+        rows.append({"what": what,
+                     "old": f"{percent(a['accuracy'])} ({interval(ci)})",
+                     "new": f"{percent(b['accuracy'])} "
+                            f"({interval(b.get('accuracy_ci95_by_actor'))})",
+                     "change (points)": _points(change) if round(100 * change, 1) else "0.0",
+                     "inside the old interval":
+                         "yes" if ci and ci[0] <= b["accuracy"] <= ci[1] else "no"})
+    return pd.DataFrame(rows).set_index("what")
+
+
+def _headline_pairs(old: dict, new: dict):
+    """(what, old score, new score) for each headline number both studies hold."""
+    def pick(summary, path):
+        value = summary
+        for key in path:  # a seed's key is a number or its text, as the file came back
+            value = value.get(key, value.get(str(key))) if isinstance(value, dict) else None
+        return value if isinstance(value, dict) and "accuracy" in value else None
+
+    baseline = (old.get("final", {}).get("fusion", {}).get("baseline")
+                or "bc-svm-speaker-v1-P2-P3")
+    paths = {"classical baseline (eGeMAPS + SVM, each speaker standardised)":
+             ("baselines", baseline, "P3", "test")}
+    for seed in (0, 1):
+        paths[f"the paper's recipe, seed {seed}"] = ("recipes", "paper", "test", seed)
+    same_final = old.get("final", {}).get("recipe", {}).get("name") == \
+        new.get("final", {}).get("recipe", {}).get("name")
+    if same_final:
+        for seed in (0, 1):
+            paths[f"the final recipe, seed {seed}"] = ("final", "bc", "test", seed)
+    paths |= {"the deep model that ships (alone)": ("final", "fusion", "deep_test"),
+              "**`predict --same-speaker`'s default**": ("final", "fusion", "test"),
+              "`predict`, one clip at a time": ("final", "single_clip", "test")}
+    for what, path in paths.items():
+        a, b = pick(old, path), pick(new, path)
+        if a and b:
+            yield what, a, b
