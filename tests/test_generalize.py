@@ -1,6 +1,8 @@
 """Notebook 09's study: pooling, pairing, ensembles, fusion, the selection rule, and the BC filter
 as the features see it."""
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -259,11 +261,18 @@ def test_pages_publish_the_study_and_rewrite_every_page_that_quotes_it(tmp_path,
     study = json.loads((REPO_ROOT / "results" / "generalize-full.json").read_text())
     study["final"]["fusion"]["test"]["accuracy"] = 0.7125  # a remade study that moved
     (out / "summary.json").write_text(json.dumps(study))
+    (root / "results" / "history").mkdir()  # the study it replaces, kept: what moved is said
+    shutil.copy(REPO_ROOT / "results" / "generalize-full.json",
+                root / "results" / "history" / "generalize-full-2026-11-30.json")
     generalize_command.pages(out, "full", root, say=lambda line: None)
     assert json.loads((root / "results" / "generalize-full.json").read_text()) == study
     for page in ("README.md", "results/README.md"):
         assert "**71.2%**" in (root / page).read_text() and \
             "**64.1%**" not in (root / page).read_text(), page
+    moved = (root / "results" / "README.md").read_text().split("<!-- generalize-full moved")[1]
+    assert "| 64.1% (58.2–70.0%) | 71.2% (58.2–70.0%) | +7.2 | no |" in \
+        re.sub(" +", " ", moved)  # tabulate pads the cells
+
     # a damaged summary, or a quick study, is refused in one line and nothing is published
     (out / "summary.json").write_text("[]")
     assert main(["generalize", "--pages", "--mode", "full", "--out", str(out)]) == 1

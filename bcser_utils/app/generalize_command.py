@@ -117,7 +117,8 @@ def _steps(args, final_model, generalize) -> None:
 def pages(out, mode: str, root=None, say=print) -> None:
     """The study's summary (``out/summary.json``) into the checkout's ``results/`` and the pages
     that quote it rewritten from it (``generalize_tables.render_readme``,
-    ``render_results_readme``), so that no page can quote another study than the committed one.
+    ``render_results_readme``), so that no page can quote another study than the committed one;
+    with the study it replaces kept in ``results/history/``, what moved since.
 
     Parameters
     ----------
@@ -156,6 +157,8 @@ def pages(out, mode: str, root=None, say=print) -> None:
     target = files.copy(source, root / "results" / "generalize-full.json")
     summary = report.load_summary(target)
     files.write_text(readme, generalize_tables.render_readme(readme.read_text(), summary))
+    history = sorted((root / "results" / "history").glob("generalize-full-*.json"))
+    old = report.load_summary(history[-1]) if history else None  # the study this one replaces
     files.write_text(results, generalize_tables.render_results_readme(results.read_text(),
-                                                                      summary))
+                                                                      summary, old))
     say(f"pages: {target}, {readme} and {results} rewritten from {Path(out) / 'summary.json'}")

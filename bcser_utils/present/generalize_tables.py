@@ -646,6 +646,7 @@ def adaptation_finding(summary: dict) -> str:
 
 FINDINGS_MARKS = ("<!-- generalize-full findings -->", "<!-- /generalize-full findings -->")
 TABLE_MARKS = ("<!-- generalize-full table -->", "<!-- /generalize-full table -->")
+MOVED_MARKS = ("<!-- generalize-full moved -->", "<!-- /generalize-full moved -->")
 HEADLINE_START = "| test accuracy, P3, all 5 folds pooled:"  # README's two rows start so
 
 
@@ -679,9 +680,10 @@ def render_readme(text: str, summary: dict) -> str:
     return "\n".join([*lines[:at[0]], headline_rows(summary), *lines[at[1] + 1:]])
 
 
-def render_results_readme(text: str, summary: dict) -> str:
+def render_results_readme(text: str, summary: dict, old: dict | None = None) -> str:
     """results/README.md's text with notebook 09's table and findings (between their
-    ``TABLE_MARKS`` and ``FINDINGS_MARKS``) rendered from ``summary``.
+    ``TABLE_MARKS`` and ``FINDINGS_MARKS``) rendered from ``summary``, and with ``old`` (an
+    earlier version of the study) what moved since (``moved_rows``, between ``MOVED_MARKS``).
 
     Parameters
     ----------
@@ -689,6 +691,8 @@ def render_results_readme(text: str, summary: dict) -> str:
         results/README.md as it is.
     summary : dict
         Notebook 09's study.
+    old : dict, optional
+        The study it replaces (``results/history/``).
 
     Returns
     -------
@@ -701,7 +705,13 @@ def render_results_readme(text: str, summary: dict) -> str:
     'a\\n<!-- generalize-full table -->\\nnew\\n<!-- /generalize-full table -->\\nb'
     """
     text = between(text, TABLE_MARKS, generalize_readme_table(summary))
-    return between(text, FINDINGS_MARKS, findings(summary))
+    text = between(text, FINDINGS_MARKS, findings(summary))
+    if old is not None:
+        moved = moved_rows(old, summary).to_markdown(disable_numparse=True)
+        text = between(text, MOVED_MARKS, f"Test actors, pooled over the 5 P3 folds; the old "
+                       f"study of {old['date']} (`results/history/`) against this one of "
+                       f"{summary['date']}.\n\n{moved}")
+    return text
 
 
 def between(text: str, marks: tuple[str, str], inside: str) -> str:
