@@ -261,10 +261,10 @@ def test_pages_publish_the_study_and_rewrite_every_page_that_quotes_it(tmp_path,
     study = json.loads((REPO_ROOT / "results" / "generalize-full.json").read_text())
     study["final"]["fusion"]["test"]["accuracy"] = 0.7125  # a remade study that moved
     (out / "summary.json").write_text(json.dumps(study))
-    (root / "results" / "history").mkdir()  # the study it replaces, kept: what moved is said
-    shutil.copy(REPO_ROOT / "results" / "generalize-full.json",
-                root / "results" / "history" / "generalize-full-2026-11-30.json")
+    shutil.copy(REPO_ROOT / "results" / "generalize-full.json", root / "results")  # replaced
     generalize_command.pages(out, "full", root, say=lambda line: None)
+    kept = root / "results" / "history" / "generalize-full-2026-11-30.json"  # and kept
+    assert kept.read_bytes() == (REPO_ROOT / "results" / "generalize-full.json").read_bytes()
     assert json.loads((root / "results" / "generalize-full.json").read_text()) == study
     for page in ("README.md", "results/README.md"):
         assert "**71.2%**" in (root / page).read_text() and \

@@ -116,7 +116,7 @@ def _steps(args, final_model, generalize) -> None:
 
 def pages(out, mode: str, root=None, say=print) -> None:
     """The study's summary (``out/summary.json``) into the checkout's ``results/`` and the pages
-    that quote it rewritten from it (``generalize_tables.render_readme``,
+    that quote it rewritten from it (``generalize_findings.render_readme``,
     ``render_results_readme``), so that no page can quote another study than the committed one;
     with the study it replaces kept in ``results/history/``, what moved since.
 
@@ -139,7 +139,7 @@ def pages(out, mode: str, root=None, say=print) -> None:
     from pathlib import Path
 
     from bcser_utils import config, files
-    from bcser_utils.present import generalize_tables, report
+    from bcser_utils.present import generalize_findings, report
     from bcser_utils.studies import final_model
 
     root = Path(root or config.REPO_ROOT)
@@ -150,15 +150,24 @@ def pages(out, mode: str, root=None, say=print) -> None:
     for page in (readme, results):
         if not page.is_file():
             raise InputError(f"{page}: not found; --pages rewrites a checkout's pages", code=2)
-    source = Path(out) / "summary.json"
+    source, target = Path(out) / "summary.json", root / "results" / "generalize-full.json"
     if not source.is_file():
         raise InputError(f"{source}: no summary yet (run --summary first)", code=2)
     final_model.read_summary(source)  # a damaged summary is refused in one line, unpublished
-    target = files.copy(source, root / "results" / "generalize-full.json")
-    summary = report.load_summary(target)
-    files.write_text(readme, generalize_tables.render_readme(readme.read_text(), summary))
-    history = sorted((root / "results" / "history").glob("generalize-full-*.json"))
-    old = report.load_summary(history[-1]) if history else None  # the study this one replaces
-    files.write_text(results, generalize_tables.render_results_readme(results.read_text(),
-                                                                      summary, old))
+    summary = report.load_summary(source)
+    if not (summary.get("final") or {}).get("default"):
+        raise InputError(f"{source}: no default model chosen yet (generalize --final, --refit, "
+                         "then --summary)", code=2)
+    history = root / "results" / "history"
+    replaced = report.load_summary(target) if target.is_file() else None
+    if replaced is not None and replaced != summary:  # the study this one replaces is kept
+        files.copy(target, history / f"generalize-full-{replaced['date']}.json")
+    kept = sorted(history.glob("generalize-full-*.json"))
+    old = report.load_summary(kept[-1]) if kept else None
+    pages = {readme: generalize_findings.render_readme(readme.read_text(), summary),
+             results: generalize_findings.render_results_readme(results.read_text(), summary,
+                                                                old)}
+    files.copy(source, target)  # every page rendered first: a failure publishes nothing
+    for page, text in pages.items():
+        files.write_text(page, text)
     say(f"pages: {target}, {readme} and {results} rewritten from {Path(out) / 'summary.json'}")
