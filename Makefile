@@ -107,9 +107,9 @@ reproduce: install
 	$(PY) -m bcser_utils reproduce --mode $(REPRODUCE_MODE)
 
 # Notebook 09's full study, remade by the commands results/README.md lists, in their order; every
-# run resumes from its checkpoint, so an interrupted `make study` picks up where it stopped. About
-# 10 h on 2 CPU cores (benchmarks/README.md); `make -j2 study` runs two recipes at a time, one torch
-# thread each, as the committed study did. Output: runs/generalize-full/, then the summary in
+# run resumes from its checkpoint, so an interrupted `make study` picks up where it stopped.
+# `make -j2 study` runs two processes at a time, one torch thread each, as the committed study did:
+# about 2.8 h on 2 CPU cores (benchmarks/README.md). Output: runs/generalize-full/, then the summary in
 # results/generalize-full.json and the default model shipped from it.
 STUDY    := $(PY) -m bcser_utils generalize --mode full
 STUDY_1T := $(STUDY) --threads 1

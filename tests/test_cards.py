@@ -116,11 +116,12 @@ def test_a_stale_result_says_so_on_its_card(monkeypatch):
     summary = study_summary()
     card = cards.default_card(summary)
     assert card.splitlines()[2] == f"*{provenance.stale_note(summary)}*"
-    mark = "made on 2026-11-30, before provenance stamps: see note"
+    mark = f"made on {summary['date']}, before provenance stamps: see note"
     rows = [line for line in card.splitlines() if line.startswith("| ") and "%" in line][1:]
     assert len(rows) == 4 and all(mark in row for row in rows)
-    assert f"to +7.5): better on the test actors too, though it was chosen on the early-stopping " \
-        f"actors. · *{mark}*" in card
+    high = summary["final"]["fusion"]["minus_baseline"]["ci95"][1]
+    assert f"to {100 * high:+.1f}): better on the test actors too, though it was chosen on the " \
+        f"early-stopping actors. · *{mark}*" in card
 
 
 def test_the_noise_free_condition_keeps_the_name_result_files_use():

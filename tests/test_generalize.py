@@ -259,18 +259,23 @@ def test_pages_publish_the_study_and_rewrite_every_page_that_quotes_it(tmp_path,
     for page in ("README.md", "results/README.md"):
         shutil.copy(REPO_ROOT / page, root / page)
     study = json.loads((REPO_ROOT / "results" / "generalize-full.json").read_text())
+    old = json.loads((REPO_ROOT / "results" / "generalize-full.json").read_text())
     study["final"]["fusion"]["test"]["accuracy"] = 0.7125  # a remade study that moved
     (out / "summary.json").write_text(json.dumps(study))
     shutil.copy(REPO_ROOT / "results" / "generalize-full.json", root / "results")  # replaced
     generalize_command.pages(out, "full", root, say=lambda line: None)
-    kept = root / "results" / "history" / "generalize-full-2026-11-30.json"  # and kept
+    kept = root / "results" / "history" / f"generalize-full-{old['date']}.json"  # and kept
     assert kept.read_bytes() == (REPO_ROOT / "results" / "generalize-full.json").read_bytes()
     assert json.loads((root / "results" / "generalize-full.json").read_text()) == study
     for page in ("README.md", "results/README.md"):
         assert "**71.2%**" in (root / page).read_text() and \
-            "**64.1%**" not in (root / page).read_text(), page
+            f"**{100 * old['final']['fusion']['test']['accuracy']:.1f}%**" not in \
+            (root / page).read_text(), page
     moved = (root / "results" / "README.md").read_text().split("<!-- generalize-full moved")[1]
-    assert "| 64.1% (58.2–70.0%) | 71.2% (58.2–70.0%) | +7.2 | no |" in \
+    before = old["final"]["fusion"]["test"]
+    low, high = (100 * x for x in before["accuracy_ci95_by_actor"])
+    assert f"| {100 * before['accuracy']:.1f}% ({low:.1f}–{high:.1f}%) | 71.2% ({low:.1f}–" \
+           f"{high:.1f}%) | {71.25 - 100 * before['accuracy']:+.1f} | no |" in \
         re.sub(" +", " ", moved)  # tabulate pads the cells
 
     # a damaged summary, or a quick study, is refused in one line and nothing is published

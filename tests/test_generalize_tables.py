@@ -118,7 +118,8 @@ def test_the_adaptation_sentence_follows_the_curve(summary):
     text = generalize_findings.adaptation_finding(summary)
     curve = summary["final"]["adaptation"]
     every = next(r["accuracy"] for r in curve if r["all"])
-    assert f"with all 60 of them {_pct(every)}" in text and "log-floor+speaker-norm" in text
+    assert f"with all 60 of them {_pct(every)}" in text
+    assert f"`{summary['final']['adaptation_recipe']}`" in text
     for row in curve:  # a curve that is flat from the fewest clips on
         row["accuracy"] = every
     assert "from 4 clips on, the curve stays within 1 point of all" in \
@@ -132,6 +133,8 @@ def test_the_adaptation_sentence_follows_the_curve(summary):
 def test_every_bullet_carries_the_stale_mark_until_todays_code_made_the_file(summary, monkeypatch):
     from bcser_utils import provenance
 
+    monkeypatch.setattr(provenance, "changed", lambda result: None)  # as if made before stamps
+    summary["date"] = "2026-11-30"
     bullets = [line for line in generalize_findings.findings(summary).splitlines()
                if line.startswith("* **")]
     assert all("before provenance stamps: see note" in b for b in bullets)
@@ -147,7 +150,8 @@ def test_what_moved_says_by_how_much_and_whether_inside_the_old_interval(summary
     table = generalize_findings.moved_rows(summary, new)
     default = table.loc["**`predict --same-speaker`'s default**"]
     inside = generalize_findings.INSIDE
-    assert default["change (points)"] == "+6.9" and default[inside] == "no"
+    moved = 0.71 - summary["final"]["fusion"]["test"]["accuracy"]
+    assert default["change (points)"] == f"{100 * moved:+.1f}" and default[inside] == "no"
     paper = table.loc["the paper's recipe, seed 0"]
     assert paper["change (points)"] == "−3.4" and paper[inside] == "yes"
     new["final"]["recipe"]["name"] = "another"  # another final recipe: its seeds are not compared
