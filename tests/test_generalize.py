@@ -271,6 +271,9 @@ def test_pages_publish_the_study_and_rewrite_every_page_that_quotes_it(tmp_path,
         assert "**71.2%**" in (root / page).read_text() and \
             f"**{100 * old['final']['fusion']['test']['accuracy']:.1f}%**" not in \
             (root / page).read_text(), page
+    said = (root / "README.md").read_text().split("<!-- generalize-full moved -->")[1]
+    assert said.startswith(f"\nNotebook 09's study was remade on {study['date']}") and \
+        "default from" in said.split("<!--")[0]
     moved = (root / "results" / "README.md").read_text().split("<!-- generalize-full moved")[1]
     before = old["final"]["fusion"]["test"]
     low, high = (100 * x for x in before["accuracy_ci95_by_actor"])

@@ -164,7 +164,7 @@ def pages(out, mode: str, root=None, say=print) -> None:
         files.copy(target, history / f"generalize-full-{replaced['date']}.json")
     kept = sorted(history.glob("generalize-full-*.json"))
     old = report.load_summary(kept[-1]) if kept else None
-    pages = {readme: generalize_findings.render_readme(readme.read_text(), summary),
+    pages = {readme: generalize_findings.render_readme(readme.read_text(), summary, old),
              results: generalize_findings.render_results_readme(results.read_text(), summary,
                                                                 old)}
     files.copy(source, target)  # every page rendered first: a failure publishes nothing

@@ -486,8 +486,48 @@ def adaptation_finding(summary: dict) -> str:
 
 # --- the pages that quote the study ----------------------------------------------------------
 
-def render_readme(text: str, summary: dict) -> str:
-    """README.md's text with its two notebook-09 rows replaced by ``headline_rows(summary)``.
+def moved_sentence(old: dict, new: dict) -> str:
+    """README's one sentence on what moved since the study ``new`` replaces: the default and the
+    one-clip model, each with the change and whether it lies inside the old 95% CI by actor.
+
+    Parameters
+    ----------
+    old, new : dict
+        The replaced study and the current one.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from bcser_utils.config import REPO_ROOT
+    >>> from bcser_utils.present import report
+    >>> study = report.load_summary(REPO_ROOT / "results" / "generalize-full.json")
+    >>> "(0.0 points, inside the old 95% CI by actor" in moved_sentence(study, study)
+    True
+    """
+    wanted = {"**`predict --same-speaker`'s default**": "`predict --same-speaker`'s default",
+              "`predict`, one clip at a time": "one clip at a time"}
+    parts = []
+    for what, a, b in _headline_pairs(old, new):
+        if what in wanted:
+            change = b["accuracy"] - a["accuracy"]
+            low, high = a["accuracy_ci95_by_actor"]
+            inside = "inside" if low <= b["accuracy"] <= high else "outside"
+            moved = _points(change) if round(100 * change, 1) else "0.0"
+            parts.append(f"{wanted[what]} from {percent(a['accuracy'])} to "
+                         f"{percent(b['accuracy'])} ({moved} points, {inside} the old 95% CI by "
+                         f"actor, {interval((low, high))})")
+    return (f"Notebook 09's study was remade on {new['date']} from today's code (the first one, "
+            f"of {old['date']}, predates provenance stamps): it moved " + " and ".join(parts)
+            + ". Every number then and now is in [results/README.md](results/README.md"
+            "#what-moved-since-the-first-study).")
+
+
+def render_readme(text: str, summary: dict, old: dict | None = None) -> str:
+    """README.md's text with its two notebook-09 rows replaced by ``headline_rows(summary)``, and
+    with ``old`` (the study it replaces) ``moved_sentence`` between ``MOVED_MARKS``.
 
     Parameters
     ----------
@@ -495,6 +535,8 @@ def render_readme(text: str, summary: dict) -> str:
         README.md as it is.
     summary : dict
         Notebook 09's study.
+    old : dict, optional
+        The study it replaces (``results/history/``).
 
     Returns
     -------
@@ -506,14 +548,20 @@ def render_readme(text: str, summary: dict) -> str:
     >>> from bcser_utils.present import report
     >>> readme = (REPO_ROOT / "README.md").read_text()
     >>> study = report.load_summary(REPO_ROOT / "results" / "generalize-full.json")
-    >>> render_readme(readme, study) == readme  # the committed page is up to date
+    >>> first = report.load_summary(REPO_ROOT / "results" / "history" /
+    ...                             "generalize-full-2026-11-30.json")
+    >>> render_readme(readme, study, first) == readme  # the committed page is up to date
     True
     """
     lines = text.split("\n")
     at = [i for i, line in enumerate(lines) if line.startswith(HEADLINE_START)]
     if len(at) != 2 or at[1] != at[0] + 1:
         raise ValueError(f"README.md: expected two adjacent rows starting {HEADLINE_START!r}")
-    return "\n".join([*lines[:at[0]], generalize_tables.headline_rows(summary), *lines[at[1] + 1:]])
+    text = "\n".join([*lines[:at[0]], generalize_tables.headline_rows(summary),
+                      *lines[at[1] + 1:]])
+    if MOVED_MARKS[0] in text:
+        text = between(text, MOVED_MARKS, moved_sentence(old, summary) if old else "")
+    return text
 
 
 def render_results_readme(text: str, summary: dict, old: dict | None = None) -> str:
