@@ -288,3 +288,20 @@ def test_pages_publish_the_study_and_rewrite_every_page_that_quotes_it(tmp_path,
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 2 and "--mode full" in lines[1] and "Traceback" not in lines[0]
     assert json.loads((root / "results" / "generalize-full.json").read_text()) == study
+
+
+def test_reshipping_keeps_the_uncertainty_threshold_the_default_carried(tmp_path):
+    # the threshold is notebook 08's (beyond.confidence), not the study's: a re-ship keeps it
+    import json
+
+    from bcser_utils.app import predict
+
+    assert predict.uncertainty_threshold() is not None  # the shipped default carries one
+    manifest = tmp_path / "default.json"
+    manifest.write_text(json.dumps({"deep": ["m.pt"], "uncertain_below": 0.61,
+                                    "uncertain_how": "notebook 08"}))
+    assert final_model._kept_threshold(manifest) == {"uncertain_below": 0.61,
+                                                     "uncertain_how": "notebook 08"}
+    manifest.write_text("{")
+    assert final_model._kept_threshold(manifest) == {}
+    assert final_model._kept_threshold(tmp_path / "missing.json") == {}

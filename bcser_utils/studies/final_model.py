@@ -26,7 +26,7 @@ from typing import TypedDict
 import numpy as np
 import pandas as pd
 
-from bcser_utils import config
+from bcser_utils import config, files
 from bcser_utils.learn import artifacts, pipeline, splits
 from bcser_utils.learn.evaluation import ensemble, fuse, part, table_paired, table_score
 from bcser_utils.learn.runs import RunSpec, read_metrics
@@ -486,8 +486,9 @@ def ship(study: Study, models: str | Path | None = None) -> Path:
     classical = _ship_baseline(study, chosen["baseline"], models)
     card = cards.default_card(summary, [*dict.fromkeys([*deep, *singles]),
                                                *([classical.name] if with_baseline else [])])
+    kept = _kept_threshold(models / "default.json")  # notebook 08's, not the study's
     artifacts.ship(models, {**deep, **singles}, {"DEFAULT_MODEL_CARD.md": card})
-    manifest = artifacts.save_manifest(models / "default.json", {
+    manifest = artifacts.save_manifest(models / "default.json", {**kept,
         "deep": list(deep), "classical": classical.name if with_baseline else None,
         "single": list(singles), "single_recipe": single["recipe"],
         "weight": chosen["weight"], "chosen": chosen["model"],
@@ -500,6 +501,16 @@ def ship(study: Study, models: str | Path | None = None) -> Path:
     study.say(f"predict's default: {display_path(manifest)}, card "
               f"{display_path(manifest.parent / 'DEFAULT_MODEL_CARD.md')}")
     return manifest
+
+
+def _kept_threshold(manifest: Path) -> dict:
+    """The uncertainty threshold the default.json being replaced carries (``uncertain_below``
+    and how it was chosen, on notebook 08's models: ``beyond.confidence``), for the new one to
+    keep; nothing from a missing or unreadable file."""
+    old = files.read_json(manifest)  # None when missing or unreadable
+    if not isinstance(old, dict):
+        return {}
+    return {key: old[key] for key in ("uncertain_below", "uncertain_how") if key in old}
 
 
 def _refits(study: Study, where: str, stem: str, seeds) -> dict[str, Path]:
