@@ -596,8 +596,17 @@ def render_results_readme(text: str, summary: dict, old: dict | None = None) -> 
                  f"(`results/history/`) against this one of {summary['date']}. Both score the "
                  "same 20 actors, so the interval by actor is not the spread of a rerun: a "
                  "second seed alone moves a recipe by several points (the findings above).\n\n"
-                 + moved_rows(old, summary).to_markdown(disable_numparse=True))
+                 + _markdown(moved_rows(old, summary)))
     return between(text, MOVED_MARKS, moved)
+
+
+def _markdown(table: pd.DataFrame) -> str:
+    """A table as Markdown, its index first (pandas' ``to_markdown`` needs tabulate, which the
+    package does not install)."""
+    head = [table.index.name or "", *table.columns]
+    rows = [[str(i), *map(str, row)] for i, row in zip(table.index, table.to_numpy(), strict=True)]
+    return "\n".join(["| " + " | ".join(head) + " |", "|" + "---|" * len(head),
+                      *("| " + " | ".join(row) + " |" for row in rows)])
 
 
 def between(text: str, marks: tuple[str, str], inside: str) -> str:
