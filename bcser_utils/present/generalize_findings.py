@@ -77,6 +77,11 @@ def _points(d: float) -> str:
     return f"{100 * d:+.1f}".replace("-", "−")
 
 
+def _change(d: float) -> str:
+    """A change between two studies in points: "+6.0", "−0.3", and "0.0" (no sign) for none."""
+    return _points(d) if round(100 * d, 1) else "0.0"
+
+
 def _paired(d: dict) -> str:
     """A paired difference with its interval: "+5.3 points (95% CI by actor +3.2 to +7.5)"."""
     return f"{_points(d['difference'])} points (95% CI by actor {_points(d['ci95'][0])} to " \
@@ -515,7 +520,7 @@ def moved_sentence(old: dict, new: dict) -> str:
             change = b["accuracy"] - a["accuracy"]
             low, high = a["accuracy_ci95_by_actor"]
             inside = "inside" if low <= b["accuracy"] <= high else "outside"
-            moved = _points(change) if round(100 * change, 1) else "0.0"
+            moved = _change(change)
             parts.append(f"{wanted[what]} from {percent(a['accuracy'])} to "
                          f"{percent(b['accuracy'])} ({moved} points, {inside} the old 95% CI by "
                          f"actor, {interval((low, high))})")
@@ -649,7 +654,7 @@ def moved_rows(old: dict, new: dict) -> pd.DataFrame:
                      "old": f"{percent(a['accuracy'])} ({interval(ci)})",
                      "new": f"{percent(b['accuracy'])} "
                             f"({interval(b.get('accuracy_ci95_by_actor'))})",
-                     "change (points)": _points(change) if round(100 * change, 1) else "0.0",
+                     "change (points)": _change(change),
                      INSIDE: "yes" if ci and ci[0] <= b["accuracy"] <= ci[1] else "no"})
     return pd.DataFrame(rows).set_index("what")
 
